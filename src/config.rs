@@ -1,0 +1,456 @@
+//! site.yaml: a raw serde struct that mirrors the file, validated into [`Site`].
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use serde_saphyr::Spanned;
+use url::Url;
+
+use crate::error::Diagnostic;
+use crate::suggest;
+use crate::time;
+use crate::yaml::{self, YamlSource};
+
+pub const SITE_FILE: &str = "site.yaml";
+
+/// The validated settings of a site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Site {
+    pub title: String,
+    /// Always ends in `/`, so `base_url.join("incidents/x/")` works.
+    pub base_url: Url,
+    /// The host of `base_url`, used in feed ids (`tag:HOST,YYYY:SLUG`).
+    pub host: String,
+    pub description: Option<String>,
+    pub language: String,
+    pub time_zone: Tz,
+    pub theme: String,
+    /// Relative to the site folder.
+    pub output: PathBuf,
+    pub uptime_days: u32,
+    pub feed_entries: usize,
+    pub uptime_weights: UptimeWeights,
+    pub components: Vec<Component>,
+    pub links: Vec<Link>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Component {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub group: Option<String>,
+    /// Days before it have no uptime data.
+    pub since: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Link {
+    pub name: String,
+    pub url: String,
+}
+
+/// How much of the time in each status counts as downtime (content.md, "Uptime").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct UptimeWeights {
+    pub major_outage: f64,
+    pub partial_outage: f64,
+    pub degraded_performance: f64,
+}
+
+impl Default for UptimeWeights {
+    fn default() -> Self {
+        UptimeWeights {
+            major_outage: 1.0,
+            partial_outage: 0.3,
+            degraded_performance: 0.0,
+        }
+    }
+}
+
+impl Site {
+    pub fn component(&self, id: &str) -> Option<&Component> {
+        self.components.iter().find(|c| c.id == id)
+    }
+
+    pub fn component_ids(&self) -> impl Iterator<Item = &str> + Clone {
+        self.components.iter().map(|c| c.id.as_str())
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSite {
+    title: Spanned<String>,
+    base_url: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    language: Option<Spanned<String>>,
+    #[serde(default)]
+    time_zone: Option<Spanned<String>>,
+    #[serde(default)]
+    theme: Option<Spanned<String>>,
+    #[serde(default)]
+    output: Option<Spanned<String>>,
+    #[serde(default)]
+    uptime_days: Option<Spanned<i64>>,
+    #[serde(default)]
+    feed_entries: Option<Spanned<i64>>,
+    #[serde(default)]
+    uptime_weights: Option<RawWeights>,
+    components: Spanned<Vec<RawComponent>>,
+    #[serde(default)]
+    links: Vec<RawLink>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWeights {
+    #[serde(default)]
+    major_outage: Option<Spanned<f64>>,
+    #[serde(default)]
+    partial_outage: Option<Spanned<f64>>,
+    #[serde(default)]
+    degraded_performance: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComponent {
+    id: Spanned<String>,
+    name: Spanned<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    group: Option<String>,
+    #[serde(default)]
+    since: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    name: String,
+    url: Spanned<String>,
+}
+
+/// Parses and validates site.yaml's text. `path` is how messages name the file.
+pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
+    let source = YamlSource::whole_file(path, text);
+    let raw: RawSite = yaml::parse(&source, text, yaml::site_budget()).map_err(|d| vec![d])?;
+    validate(&source, raw)
+}
+
+/// Reads site.yaml from the site folder.
+pub fn load(root: &Path) -> Result<Site, crate::Error> {
+    let path = root.join(SITE_FILE);
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            crate::Error::Content(vec![Diagnostic::new(SITE_FILE, "no site.yaml in the site folder").with_help(
+                format!("run sitrep in a site folder, or pass --root DIR (looked in `{}`)", root.display()),
+            )])
+        } else {
+            crate::Error::io("read", &path, e)
+        }
+    })?;
+    parse(Path::new(SITE_FILE), &text).map_err(crate::Error::Content)
+}
+
+/// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
+pub fn is_valid_id(id: &str) -> bool {
+    let mut chars = id.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+}
+
+fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnostic>> {
+    // Exhaustive destructuring: a new key that nobody validates does not compile.
+    let RawSite {
+        title,
+        base_url,
+        description,
+        language,
+        time_zone,
+        theme,
+        output,
+        uptime_days,
+        feed_entries,
+        uptime_weights,
+        components,
+        links,
+    } = raw;
+    let mut errors = Vec::new();
+
+    if title.value.trim().is_empty() {
+        errors.push(source.error_on(&title, "`title` is empty"));
+    }
+    let base_url = validate_base_url(source, &base_url).map_err(|d| errors.push(d)).ok();
+    let language = match language {
+        Some(l) if !is_bcp47(&l.value) => {
+            errors.push(
+                source
+                    .error_on(&l, format!("`{}` is not a BCP 47 language tag", l.value))
+                    .with_help("write e.g. `en`, `fr`, `de`, `es` or `en-GB`"),
+            );
+            String::new()
+        }
+        Some(l) => l.value,
+        None => "en".into(),
+    };
+    let time_zone = match time_zone {
+        Some(z) => z.value.parse::<Tz>().map_err(|_| {
+            let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+            errors.push(
+                source
+                    .error_on(&z, format!("`{}` is not an IANA time zone", z.value))
+                    .with_help(
+                        suggest::closest(&z.value, names)
+                            .map(|n| format!("did you mean `{n}`?"))
+                            .unwrap_or_else(|| "write a name like `America/New_York` or `Europe/Paris`".into()),
+                    ),
+            )
+        }).unwrap_or(Tz::UTC),
+        None => Tz::UTC,
+    };
+    let theme = match theme {
+        Some(t) if t.value.is_empty() || t.value.contains(['/', '\\']) || t.value.starts_with('.') => {
+            errors.push(source.error_on(&t, "`theme` must be a folder name under `themes/`"));
+            String::new()
+        }
+        Some(t) => t.value,
+        None => "default".into(),
+    };
+    let output = match output {
+        Some(o) if o.value.trim().is_empty() => {
+            errors.push(source.error_on(&o, "`output` is empty"));
+            PathBuf::new()
+        }
+        Some(o) => PathBuf::from(o.value),
+        None => PathBuf::from("public"),
+    };
+    let uptime_days = bounded(source, uptime_days, "uptime_days", 1, 365, 90, &mut errors) as u32;
+    let feed_entries = bounded(source, feed_entries, "feed_entries", 1, 1000, 50, &mut errors) as usize;
+    let uptime_weights = validate_weights(source, uptime_weights, &mut errors);
+    let components = validate_components(source, components, &mut errors);
+    let links = links
+        .into_iter()
+        .filter_map(|l| match Url::parse(&l.url.value) {
+            Ok(_) => Some(Link { name: l.name, url: l.url.value }),
+            Err(_) => {
+                errors.push(
+                    source
+                        .error_on(&l.url, format!("`{}` is not an absolute URL", l.url.value))
+                        .with_help("write the full address, e.g. `https://example.com/support/`"),
+                );
+                None
+            }
+        })
+        .collect();
+
+    match base_url {
+        Some((base_url, host)) if errors.is_empty() => Ok(Site {
+            title: title.value,
+            base_url,
+            host,
+            description,
+            language,
+            time_zone,
+            theme,
+            output,
+            uptime_days,
+            feed_entries,
+            uptime_weights,
+            components,
+            links,
+        }),
+        _ => Err(errors),
+    }
+}
+
+fn validate_base_url(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<(Url, String), Diagnostic> {
+    let help = "write the address the site is published at, e.g. `https://status.example.com/`";
+    let mut url = Url::parse(raw.value.trim()).map_err(|e| {
+        source
+            .error_on(raw, format!("`base_url` `{}` is not an absolute URL ({e})", raw.value))
+            .with_help(help)
+    })?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(source
+            .error_on(raw, format!("`base_url` must be http or https, not `{}`", url.scheme()))
+            .with_help(help));
+    }
+    let host = url
+        .host_str()
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| source.error_on(raw, "`base_url` has no host").with_help(help))?
+        .to_string();
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(source.error_on(raw, "`base_url` may not have a query or fragment").with_help(help));
+    }
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok((url, host))
+}
+
+fn bounded(
+    source: &YamlSource<'_>,
+    value: Option<Spanned<i64>>,
+    key: &str,
+    min: i64,
+    max: i64,
+    default: i64,
+    errors: &mut Vec<Diagnostic>,
+) -> i64 {
+    match value {
+        Some(v) if v.value < min || v.value > max => {
+            errors.push(source.error_on(&v, format!("`{key}` must be from {min} to {max}, not {}", v.value)));
+            default
+        }
+        Some(v) => v.value,
+        None => default,
+    }
+}
+
+fn validate_weights(
+    source: &YamlSource<'_>,
+    raw: Option<RawWeights>,
+    errors: &mut Vec<Diagnostic>,
+) -> UptimeWeights {
+    let defaults = UptimeWeights::default();
+    let Some(RawWeights { major_outage, partial_outage, degraded_performance }) = raw else {
+        return defaults;
+    };
+    let mut weight = |value: Option<Spanned<f64>>, key: &str, default: f64| match value {
+        Some(v) if !(0.0..=1.0).contains(&v.value) => {
+            errors.push(source.error_on(&v, format!("the weight of `{key}` must be from 0 to 1, not {}", v.value)));
+            default
+        }
+        Some(v) => v.value,
+        None => default,
+    };
+    UptimeWeights {
+        major_outage: weight(major_outage, "major_outage", defaults.major_outage),
+        partial_outage: weight(partial_outage, "partial_outage", defaults.partial_outage),
+        degraded_performance: weight(degraded_performance, "degraded_performance", defaults.degraded_performance),
+    }
+}
+
+fn validate_components(
+    source: &YamlSource<'_>,
+    raw: Spanned<Vec<RawComponent>>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Component> {
+    if raw.value.is_empty() {
+        errors.push(
+            source
+                .error_on(&raw, "`components` is empty")
+                .with_help("list at least one server or service, e.g. `- { id: web, name: Website }`"),
+        );
+    }
+    let mut seen = HashSet::new();
+    let mut components = Vec::with_capacity(raw.value.len());
+    for c in raw.value {
+        let RawComponent { id, name, description, group, since } = c;
+        if !is_valid_id(&id.value) {
+            errors.push(
+                source
+                    .error_on(&id, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
+                    .with_help(format!("try `{}`", slug::slugify(&id.value))),
+            );
+        } else if !seen.insert(id.value.clone()) {
+            errors.push(source.error_on(&id, format!("component id `{}` is used twice", id.value)));
+        }
+        if name.value.trim().is_empty() {
+            errors.push(source.error_on(&name, "component `name` is empty"));
+        }
+        let since = since.and_then(|s| {
+            time::parse_date(&s.value).or_else(|| {
+                errors.push(
+                    source
+                        .error_on(&s, format!("`since` `{}` is not a date", s.value))
+                        .with_help("write it as YYYY-MM-DD, e.g. `2024-01-31`"),
+                );
+                None
+            })
+        });
+        components.push(Component {
+            id: id.value,
+            name: name.value,
+            description,
+            group: group.filter(|g| !g.trim().is_empty()),
+            since,
+        });
+    }
+    components
+}
+
+/// A loose BCP 47 check: a 2–3 letter (or 4–8) primary tag and alphanumeric subtags.
+fn is_bcp47(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let primary_ok = parts
+        .next()
+        .is_some_and(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
+    primary_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINIMAL: &str = "title: Example Status\nbase_url: https://status.example.com\ncomponents:\n  - id: web\n    name: Website\n";
+
+    fn parse_str(text: &str) -> Result<Site, Vec<Diagnostic>> {
+        parse(Path::new("site.yaml"), text)
+    }
+
+    #[test]
+    fn minimal_site_gets_the_documented_defaults() {
+        let site = parse_str(MINIMAL).expect("valid");
+        assert_eq!(site.base_url.as_str(), "https://status.example.com/");
+        assert_eq!(site.host, "status.example.com");
+        assert_eq!(site.language, "en");
+        assert_eq!(site.time_zone, Tz::UTC);
+        assert_eq!(site.theme, "default");
+        assert_eq!(site.output, PathBuf::from("public"));
+        assert_eq!(site.uptime_days, 90);
+        assert_eq!(site.feed_entries, 50);
+        assert_eq!(site.uptime_weights, UptimeWeights::default());
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let text = "title: X\nbase_url: ftp://x\ntime_zone: America/New_Yrok\nuptime_days: 400\ncomponents:\n  - id: Web Server\n    name: W\n  - id: db\n    name: D\n    since: yesterday\n";
+        let errors = parse_str(text).unwrap_err();
+        let got: Vec<String> = errors.iter().map(|d| format!("{} {}", d.location(), d.message)).collect();
+        assert_eq!(got.len(), 5, "{got:#?}");
+        assert!(got[0].starts_with("site.yaml:2:11 `base_url` must be http or https"), "{got:#?}");
+        assert_eq!(errors[1].help.as_deref(), Some("did you mean `America/New_York`?"));
+        assert!(got[2].starts_with("site.yaml:4:14 `uptime_days` must be from 1 to 365"));
+        assert!(got[3].starts_with("site.yaml:6:9 component id `Web Server`"));
+        assert_eq!(errors[3].help.as_deref(), Some("try `web-server`"));
+        assert!(got[4].starts_with("site.yaml:10:12 `since` `yesterday` is not a date"));
+    }
+
+    #[test]
+    fn misspelt_key_gets_a_suggestion() {
+        let text = MINIMAL.replace("components:", "compnents:");
+        let errors = parse_str(&text).unwrap_err();
+        assert_eq!(errors[0].location(), "site.yaml:3:1");
+        assert_eq!(errors[0].help.as_deref(), Some("did you mean `components`?"));
+    }
+
+    #[test]
+    fn ids_follow_the_content_md_pattern() {
+        assert!(is_valid_id("stable"));
+        assert!(is_valid_id("db-2"));
+        assert!(!is_valid_id("-db"));
+        assert!(!is_valid_id("DB"));
+        assert!(!is_valid_id(""));
+    }
+}

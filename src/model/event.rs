@@ -1,0 +1,350 @@
+//! One event as written (after validation), and what its timeline implies at a given `now`.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+
+use super::status::{ComponentStatus, Impact, Kind, UpdateStatus};
+
+/// An incident, a maintenance or a notice.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub slug: String,
+    pub title: String,
+    pub kind: Kind,
+    /// Declared or derived; `Impact::None` for maintenance and notices.
+    pub impact: Impact,
+    /// The components affected from the first update on, in the order written.
+    pub components: Vec<(String, ComponentStatus)>,
+    /// Maintenance only.
+    pub scheduled: Option<Window>,
+    /// Oldest first; no two updates share a time.
+    pub timeline: Vec<Update>,
+    /// Plain text, at most 280 characters.
+    pub summary: String,
+    /// The post-mortem, in Markdown.
+    pub body: String,
+    pub draft: bool,
+    /// The file it came from, relative to the site folder.
+    pub source: PathBuf,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Update {
+    pub at: DateTime<Utc>,
+    pub status: UpdateStatus,
+    /// Markdown.
+    pub message: String,
+    /// Statuses that change from this update on.
+    pub components: Vec<(String, ComponentStatus)>,
+}
+
+/// Where an event stands at `now`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    /// An incident not yet resolved.
+    Ongoing,
+    /// A maintenance whose window has begun and not ended.
+    Active,
+    /// A maintenance that has not begun.
+    Upcoming,
+    /// A resolved incident, a finished maintenance, or any notice.
+    Past,
+}
+
+/// A stretch of time in which an event gives one component one status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Segment {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub status: ComponentStatus,
+}
+
+impl Event {
+    pub fn first_update(&self) -> Option<&Update> {
+        self.timeline.first()
+    }
+
+    pub fn latest_update(&self) -> Option<&Update> {
+        self.timeline.last()
+    }
+
+    /// When the event began (content.md, "Start and end"). For a maintenance, its scheduled start
+    /// or an earlier `in_progress` update; otherwise its first update.
+    pub fn start(&self) -> DateTime<Utc> {
+        let first_update = self.first_update().map(|u| u.at);
+        match (self.kind, self.scheduled) {
+            (Kind::Maintenance, Some(window)) => self
+                .updates_with(UpdateStatus::InProgress)
+                .next()
+                .map_or(window.start, |u| u.at.min(window.start)),
+            _ => first_update
+                .or(self.scheduled.map(|w| w.start))
+                .unwrap_or(DateTime::<Utc>::MIN_UTC),
+        }
+    }
+
+    /// When the event ended, if it has. `None` means still open at `now` (an ongoing incident,
+    /// or a maintenance before its scheduled end without a `completed` update).
+    pub fn end(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self.kind {
+            Kind::Incident => {
+                let latest = self.latest_update()?.status;
+                if !matches!(latest, UpdateStatus::Resolved | UpdateStatus::Postmortem) {
+                    return None;
+                }
+                self.updates_with(UpdateStatus::Resolved)
+                    .chain(self.updates_with(UpdateStatus::Postmortem))
+                    .map(|u| u.at)
+                    .min()
+            }
+            Kind::Maintenance => {
+                if let Some(done) = self.updates_with(UpdateStatus::Completed).next() {
+                    return Some(done.at.max(self.start()));
+                }
+                let scheduled_end = self.scheduled?.end;
+                (now >= scheduled_end).then_some(scheduled_end)
+            }
+            Kind::Notice => Some(self.start()),
+        }
+    }
+
+    pub fn phase(&self, now: DateTime<Utc>) -> Phase {
+        match self.kind {
+            Kind::Incident if self.end(now).is_none() => Phase::Ongoing,
+            Kind::Maintenance => {
+                let ended = self.end(now).is_some_and(|end| end <= now);
+                if ended {
+                    Phase::Past
+                } else if self.start() > now {
+                    Phase::Upcoming
+                } else {
+                    Phase::Active
+                }
+            }
+            _ => Phase::Past,
+        }
+    }
+
+    /// Ongoing incidents and active maintenance set component statuses now.
+    pub fn is_current(&self, now: DateTime<Utc>) -> bool {
+        matches!(self.phase(now), Phase::Ongoing | Phase::Active)
+    }
+
+    fn updates_with(&self, status: UpdateStatus) -> impl Iterator<Item = &Update> {
+        self.timeline.iter().filter(move |u| u.status == status)
+    }
+
+    /// Every component the event ever touches, in order of first mention, with the last status
+    /// the timeline gives it.
+    pub fn affected_components(&self) -> Vec<(&str, ComponentStatus)> {
+        let mut affected: Vec<(&str, ComponentStatus)> = Vec::new();
+        let changes = self
+            .components
+            .iter()
+            .chain(self.timeline.iter().flat_map(|u| u.components.iter()));
+        for (id, status) in changes {
+            match affected.iter_mut().find(|(a, _)| a == id) {
+                Some(entry) => entry.1 = *status,
+                None => affected.push((id, *status)),
+            }
+        }
+        affected
+    }
+
+    pub fn affects(&self, component: &str) -> bool {
+        self.components.iter().any(|(id, _)| id == component)
+            || self
+                .timeline
+                .iter()
+                .any(|u| u.components.iter().any(|(id, _)| id == component))
+    }
+
+    /// The status this event gives `component` now, if it is ongoing or active and touches
+    /// the component by now.
+    pub fn status_now(&self, component: &str, now: DateTime<Utc>) -> Option<ComponentStatus> {
+        if !self.is_current(now) {
+            return None;
+        }
+        self.status_changes(component)
+            .into_iter()
+            .take_while(|(at, _)| *at <= now)
+            .last()
+            .map(|(_, status)| status)
+    }
+
+    /// When the event's statuses for `component` change, in time order. Statuses take effect
+    /// from the event's start: updates posted before a maintenance begins change what it will
+    /// do, not what happens before it.
+    fn status_changes(&self, component: &str) -> Vec<(DateTime<Utc>, ComponentStatus)> {
+        if self.kind == Kind::Notice {
+            return Vec::new();
+        }
+        let start = self.start();
+        let initial = self
+            .components
+            .iter()
+            .filter(|(id, _)| id == component)
+            .map(|(_, status)| (start, *status));
+        let overrides = self.timeline.iter().flat_map(|u| {
+            u.components
+                .iter()
+                .filter(|(id, _)| id == component)
+                .map(move |(_, status)| (u.at.max(start), *status))
+        });
+        // The timeline is sorted, and every override is at or after `start`.
+        initial.chain(overrides).collect()
+    }
+
+    /// The stretches of time, up to `now`, in which this event gives `component` a status.
+    pub fn segments(&self, component: &str, now: DateTime<Utc>) -> Vec<Segment> {
+        let start = self.start();
+        let end = self.end(now).unwrap_or(now).min(now);
+        if end <= start {
+            return Vec::new();
+        }
+        let changes = self.status_changes(component);
+        let mut segments: Vec<Segment> = Vec::with_capacity(changes.len());
+        for (i, (from, status)) in changes.iter().enumerate() {
+            let to = changes.get(i + 1).map_or(end, |(next, _)| *next).min(end);
+            if *from < to {
+                segments.push(Segment { from: *from, to, status: *status });
+            }
+        }
+        segments
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    pub fn t(h: u32, m: u32) -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 4, 16, h, m, 0).single().expect("valid test time")
+    }
+
+    pub fn update(at: DateTime<Utc>, status: UpdateStatus, components: &[(&str, ComponentStatus)]) -> Update {
+        Update {
+            at,
+            status,
+            message: format!("{status} at {at}"),
+            components: components.iter().map(|(id, s)| (id.to_string(), *s)).collect(),
+        }
+    }
+
+    pub fn incident(slug: &str, components: &[(&str, ComponentStatus)], timeline: Vec<Update>) -> Event {
+        Event {
+            slug: slug.into(),
+            title: slug.into(),
+            kind: Kind::Incident,
+            impact: Impact::Major,
+            components: components.iter().map(|(id, s)| (id.to_string(), *s)).collect(),
+            scheduled: None,
+            timeline,
+            summary: String::new(),
+            body: String::new(),
+            draft: false,
+            source: PathBuf::from(format!("incidents/{slug}.md")),
+        }
+    }
+
+    pub fn maintenance(slug: &str, window: Window, timeline: Vec<Update>) -> Event {
+        Event {
+            kind: Kind::Maintenance,
+            impact: Impact::None,
+            scheduled: Some(window),
+            ..incident(slug, &[("db", ComponentStatus::UnderMaintenance)], timeline)
+        }
+    }
+
+    use ComponentStatus::*;
+    use UpdateStatus::*;
+
+    #[test]
+    fn incident_is_ongoing_until_its_latest_update_resolves_it() {
+        let open = incident("a", &[("web", PartialOutage)], vec![update(t(9, 0), Investigating, &[])]);
+        assert_eq!(open.end(t(12, 0)), None);
+        assert_eq!(open.phase(t(12, 0)), Phase::Ongoing);
+
+        let closed = incident(
+            "b",
+            &[("web", PartialOutage)],
+            vec![
+                update(t(9, 0), Investigating, &[]),
+                update(t(10, 0), Resolved, &[]),
+                update(t(11, 0), Postmortem, &[]),
+            ],
+        );
+        assert_eq!(closed.end(t(12, 0)), Some(t(10, 0)));
+        assert_eq!(closed.phase(t(12, 0)), Phase::Past);
+
+        let reopened = incident(
+            "c",
+            &[("web", PartialOutage)],
+            vec![
+                update(t(9, 0), Investigating, &[]),
+                update(t(10, 0), Resolved, &[]),
+                update(t(11, 0), Investigating, &[]),
+            ],
+        );
+        assert_eq!(reopened.phase(t(12, 0)), Phase::Ongoing, "a later update reopens it");
+    }
+
+    #[test]
+    fn component_overrides_apply_from_their_update_on() {
+        let e = incident(
+            "a",
+            &[("web", DegradedPerformance)],
+            vec![
+                update(t(9, 0), Investigating, &[]),
+                update(t(10, 0), Identified, &[("web", MajorOutage), ("db", PartialOutage)]),
+                update(t(11, 0), Monitoring, &[("web", Operational)]),
+            ],
+        );
+        let now = t(12, 0);
+        assert_eq!(e.status_now("web", t(9, 30)), Some(DegradedPerformance));
+        assert_eq!(e.status_now("web", t(10, 30)), Some(MajorOutage));
+        assert_eq!(e.status_now("web", now), Some(Operational));
+        assert_eq!(e.status_now("db", t(9, 30)), None, "db joins at 10:00");
+        assert_eq!(e.status_now("db", now), Some(PartialOutage));
+        assert_eq!(
+            e.segments("web", now),
+            vec![
+                Segment { from: t(9, 0), to: t(10, 0), status: DegradedPerformance },
+                Segment { from: t(10, 0), to: t(11, 0), status: MajorOutage },
+                Segment { from: t(11, 0), to: now, status: Operational },
+            ]
+        );
+        assert_eq!(
+            e.affected_components(),
+            vec![("web", Operational), ("db", PartialOutage)]
+        );
+    }
+
+    #[test]
+    fn maintenance_runs_from_schedule_until_completed_or_scheduled_end() {
+        let window = Window { start: t(10, 0), end: t(11, 0) };
+        let planned = maintenance("m", window, vec![update(t(8, 0), Scheduled, &[])]);
+        assert_eq!(planned.phase(t(9, 0)), Phase::Upcoming);
+        assert_eq!(planned.phase(t(10, 30)), Phase::Active);
+        assert_eq!(planned.phase(t(11, 0)), Phase::Past, "ends at scheduled.end without `completed`");
+        assert_eq!(planned.status_now("db", t(10, 30)), Some(UnderMaintenance));
+        assert_eq!(planned.status_now("db", t(9, 0)), None, "not before it begins");
+
+        let early = maintenance(
+            "m",
+            window,
+            vec![update(t(8, 0), Scheduled, &[]), update(t(9, 45), InProgress, &[]), update(t(10, 20), Completed, &[])],
+        );
+        assert_eq!(early.start(), t(9, 45), "an earlier in_progress starts it");
+        assert_eq!(early.end(t(12, 0)), Some(t(10, 20)));
+        assert_eq!(early.segments("db", t(12, 0)), vec![Segment { from: t(9, 45), to: t(10, 20), status: UnderMaintenance }]);
+    }
+}

@@ -1,0 +1,212 @@
+//! The site as data: events sorted and indexed, and everything derived from them at `now`
+//! (status, indicator, uptime, history). Immutable once built; every answer is a pure function
+//! of the events and `now`.
+
+pub mod event;
+pub mod status;
+pub mod uptime;
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Datelike, Utc};
+
+pub use event::{Event, Phase, Segment, Update, Window};
+pub use status::{ComponentStatus, Impact, Kind, UpdateStatus};
+pub use uptime::{Ratio, Uptime, UptimeDay};
+
+use crate::config::{Component, Site};
+use crate::time;
+
+pub struct Model {
+    pub site: Site,
+    pub now: DateTime<Utc>,
+    /// Newest start first; ties broken by slug so the order never depends on the file system.
+    pub events: Vec<Event>,
+    /// For each component id, the indices into `events` of the events that touch it, in the
+    /// same order: pages look this up instead of scanning every event.
+    by_component: HashMap<String, Vec<usize>>,
+}
+
+/// The overall indicator (content.md, "Overall indicator").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Overall {
+    pub indicator: Impact,
+    pub maintenance_active: bool,
+}
+
+impl Overall {
+    pub fn description(&self) -> &'static str {
+        self.indicator.indicator_description(self.maintenance_active)
+    }
+}
+
+/// A heading components are shown under, or a lone component without a group.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group<'a> {
+    pub name: Option<&'a str>,
+    pub components: Vec<&'a Component>,
+}
+
+/// A calendar month of the site's time zone with the events that started in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+    /// Indices into `Model::events`, newest first.
+    pub events: Vec<usize>,
+}
+
+impl Model {
+    pub fn new(site: Site, mut events: Vec<Event>, now: DateTime<Utc>) -> Self {
+        events.sort_by(|a, b| b.start().cmp(&a.start()).then_with(|| a.slug.cmp(&b.slug)));
+        let mut by_component: HashMap<String, Vec<usize>> =
+            site.components.iter().map(|c| (c.id.clone(), Vec::new())).collect();
+        for (i, event) in events.iter().enumerate() {
+            for (id, _) in event.affected_components() {
+                if let Some(list) = by_component.get_mut(id) {
+                    list.push(i);
+                }
+            }
+        }
+        Model { site, now, events, by_component }
+    }
+
+    pub fn event(&self, slug: &str) -> Option<&Event> {
+        self.events.iter().find(|e| e.slug == slug)
+    }
+
+    /// The events that touch a component, newest first.
+    pub fn events_for<'a>(&'a self, component: &str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.by_component
+            .get(component)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &self.events[i])
+    }
+
+    /// The worst status any ongoing incident or active maintenance sets for it now.
+    pub fn component_status(&self, component: &str) -> ComponentStatus {
+        self.events_for(component)
+            .filter_map(|e| e.status_now(component, self.now))
+            .max()
+            .unwrap_or(ComponentStatus::Operational)
+    }
+
+    pub fn overall(&self) -> Overall {
+        let indicator = self
+            .events_in_phase(Phase::Ongoing)
+            .filter(|e| e.kind == Kind::Incident)
+            .map(|e| e.impact)
+            .max()
+            .unwrap_or(Impact::None);
+        let maintenance_active = self.events_in_phase(Phase::Active).next().is_some();
+        Overall { indicator, maintenance_active }
+    }
+
+    pub fn events_in_phase(&self, phase: Phase) -> impl Iterator<Item = &Event> {
+        self.events.iter().filter(move |e| e.phase(self.now) == phase)
+    }
+
+    pub fn uptime(&self, component: &Component) -> Uptime {
+        let events: Vec<&Event> = self.events_for(&component.id).collect();
+        uptime::component_uptime(
+            &component.id,
+            component.since,
+            &events,
+            self.now,
+            self.site.time_zone,
+            self.site.uptime_days,
+            &self.site.uptime_weights,
+        )
+    }
+
+    /// Components in display order, gathered under their groups (a group sits where its first
+    /// member is listed).
+    pub fn groups(&self) -> Vec<Group<'_>> {
+        let mut groups: Vec<Group<'_>> = Vec::new();
+        for component in &self.site.components {
+            let name = component.group.as_deref();
+            match groups.iter_mut().find(|g| name.is_some() && g.name == name) {
+                Some(group) => group.components.push(component),
+                None => groups.push(Group { name, components: vec![component] }),
+            }
+        }
+        groups
+    }
+
+    /// Every month with events, newest first.
+    pub fn months(&self) -> Vec<Month> {
+        let mut months: Vec<Month> = Vec::new();
+        for (i, event) in self.events.iter().enumerate() {
+            let date = time::local_date(event.start(), self.site.time_zone);
+            let (year, month) = (date.year(), date.month());
+            match months.iter_mut().find(|m| m.year == year && m.month == month) {
+                Some(m) => m.events.push(i),
+                None => months.push(Month { year, month, events: vec![i] }),
+            }
+        }
+        months.sort_by(|a, b| (b.year, b.month).cmp(&(a.year, a.month)));
+        months
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::event::tests::{incident, maintenance, t, update};
+    use super::*;
+    use crate::config;
+    use std::path::Path;
+    use ComponentStatus::*;
+    use UpdateStatus::*;
+
+    fn site() -> Site {
+        config::parse(
+            Path::new("site.yaml"),
+            "title: T\nbase_url: https://s.example/\ncomponents:\n  - {id: web, name: Web, group: Hosting}\n  - {id: db, name: DB}\n  - {id: mail, name: Mail, group: Hosting}\n",
+        )
+        .expect("site")
+    }
+
+    #[test]
+    fn status_now_is_the_worst_of_current_events() {
+        let a = incident("a", &[("web", DegradedPerformance)], vec![update(t(9, 0), Investigating, &[])]);
+        let b = incident("b", &[("web", MajorOutage)], vec![update(t(8, 0), Investigating, &[]), update(t(9, 30), Resolved, &[])]);
+        let c = incident("c", &[("web", PartialOutage), ("db", PartialOutage)], vec![update(t(10, 0), Investigating, &[])]);
+        let model = Model::new(site(), vec![a, b, c], t(11, 0));
+        assert_eq!(model.component_status("web"), PartialOutage);
+        assert_eq!(model.component_status("db"), PartialOutage);
+        assert_eq!(model.component_status("mail"), Operational);
+        assert_eq!(model.events.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(), ["c", "a", "b"]);
+    }
+
+    #[test]
+    fn indicator_is_the_worst_ongoing_impact_or_maintenance() {
+        let mut minor = incident("a", &[("web", DegradedPerformance)], vec![update(t(9, 0), Investigating, &[])]);
+        minor.impact = Impact::Minor;
+        let window = Window { start: t(10, 0), end: t(12, 0) };
+        let m = maintenance("m", window, vec![update(t(8, 0), Scheduled, &[])]);
+
+        let model = Model::new(site(), vec![minor.clone(), m.clone()], t(11, 0));
+        assert_eq!(model.overall(), Overall { indicator: Impact::Minor, maintenance_active: true });
+        assert_eq!(model.overall().description(), "Minor Service Outage");
+
+        let model = Model::new(site(), vec![m.clone()], t(11, 0));
+        assert_eq!(model.overall().description(), "Service Under Maintenance");
+        assert_eq!(model.component_status("db"), UnderMaintenance);
+
+        let model = Model::new(site(), vec![m], t(13, 0));
+        assert_eq!(model.overall().description(), "All Systems Operational");
+    }
+
+    #[test]
+    fn groups_sit_where_their_first_member_is_listed() {
+        let model = Model::new(site(), vec![], t(11, 0));
+        let groups: Vec<(Option<&str>, Vec<&str>)> = model
+            .groups()
+            .iter()
+            .map(|g| (g.name, g.components.iter().map(|c| c.id.as_str()).collect()))
+            .collect();
+        assert_eq!(groups, vec![(Some("Hosting"), vec!["web", "mail"]), (None, vec!["db"])]);
+    }
+}

@@ -1,0 +1,296 @@
+//! Timestamps as content.md accepts them, and the calendar arithmetic of the site's time zone.
+//! Everything is stored in UTC; the site's zone is applied only when reading local times and
+//! when showing times.
+
+use chrono::{
+    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat,
+    TimeZone, Utc,
+};
+use chrono_tz::Tz;
+
+/// Why a timestamp was refused; the message and help are written for the person who typed it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TimestampError {
+    pub message: String,
+    pub help: String,
+}
+
+const FORMS_HELP: &str = "write `2014-04-17 17:30`, `2014-04-17 17:30 -04:00` or `2014-04-17T17:30:00-04:00`";
+
+/// Parses an RFC 3339 timestamp, or `YYYY-MM-DD HH:MM[:SS]` optionally followed by ` Z`, ` UTC`
+/// or ` ±HH:MM`. Without an offset the time is read in `zone`; a local time that falls in a
+/// daylight-saving gap or overlap is refused rather than guessed.
+pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimestampError> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Ok(t.with_timezone(&Utc));
+    }
+    let (local_part, offset) = split_offset(text);
+    let naive = parse_naive(local_part).ok_or_else(|| TimestampError {
+        message: format!("`{text}` is not a timestamp"),
+        help: FORMS_HELP.into(),
+    })?;
+    match offset {
+        Offset::Fixed(offset) => match offset.from_local_datetime(&naive) {
+            LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+            _ => Err(TimestampError {
+                message: format!("`{text}` is not a timestamp"),
+                help: FORMS_HELP.into(),
+            }),
+        },
+        Offset::Invalid => Err(TimestampError {
+            message: format!("`{text}` has an offset that is not `Z`, `UTC` or `±HH:MM`"),
+            help: FORMS_HELP.into(),
+        }),
+        Offset::SiteZone => in_zone(naive, zone, text),
+    }
+}
+
+fn in_zone(naive: NaiveDateTime, zone: Tz, text: &str) -> Result<DateTime<Utc>, TimestampError> {
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
+        LocalResult::None => Err(TimestampError {
+            message: format!(
+                "`{text}` does not exist in {zone}: the clocks jump forward over it"
+            ),
+            help: format!(
+                "add an explicit offset, e.g. `{} {}`",
+                naive.format("%Y-%m-%d %H:%M"),
+                offset_text(zone.offset_from_utc_datetime(&naive).fix())
+            ),
+        }),
+        LocalResult::Ambiguous(first, second) => Err(TimestampError {
+            message: format!(
+                "`{text}` happens twice in {zone}: the clocks fall back over it"
+            ),
+            help: format!(
+                "add the offset you mean: `{local} {}` ({}, the first) or `{local} {}` ({}, the second)",
+                offset_text(first.offset().fix()),
+                first.format("%Z"),
+                offset_text(second.offset().fix()),
+                second.format("%Z"),
+                local = naive.format("%Y-%m-%d %H:%M"),
+            ),
+        }),
+    }
+}
+
+use chrono::Offset as _;
+
+fn offset_text(offset: FixedOffset) -> String {
+    let secs = offset.local_minus_utc();
+    let sign = if secs < 0 { '-' } else { '+' };
+    let secs = secs.abs();
+    format!("{sign}{:02}:{:02}", secs / 3600, (secs % 3600) / 60)
+}
+
+enum Offset {
+    SiteZone,
+    Fixed(FixedOffset),
+    Invalid,
+}
+
+/// Splits `2014-04-17 17:30 -04:00` into the local part and its offset.
+fn split_offset(text: &str) -> (&str, Offset) {
+    for suffix in [" UTC", " Z", "Z"] {
+        if let Some(rest) = text.strip_suffix(suffix) {
+            return (rest.trim_end(), Offset::Fixed(FixedOffset::east_opt(0).expect("zero offset")));
+        }
+    }
+    // Offsets are the last token after a space, or glued to the time (`17:30-04:00`).
+    let bytes = text.as_bytes();
+    if text.len() > 16 && text.is_char_boundary(text.len() - 6) {
+        let tail = &text[text.len() - 6..];
+        let head = &text[..text.len() - 6];
+        if (tail.starts_with('+') || tail.starts_with('-')) && head.len() >= 16 {
+            return match parse_offset(tail) {
+                Some(o) => (head.trim_end(), Offset::Fixed(o)),
+                None => (head.trim_end(), Offset::Invalid),
+            };
+        }
+    }
+    if let Some((head, tail)) = text.rsplit_once(' ')
+        && head.len() >= 16
+        && !bytes.is_empty()
+        && !tail.contains(':')
+    {
+        return (head, Offset::Invalid);
+    }
+    (text, Offset::SiteZone)
+}
+
+fn parse_offset(text: &str) -> Option<FixedOffset> {
+    let sign = match text.as_bytes().first()? {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let (h, m) = text[1..].split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if h > 23 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+fn parse_naive(text: &str) -> Option<NaiveDateTime> {
+    [
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ]
+    .iter()
+    .find_map(|format| NaiveDateTime::parse_from_str(text, format).ok())
+}
+
+/// Parses a `YYYY-MM-DD` date.
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
+}
+
+/// The calendar date of an instant in the site's zone.
+pub fn local_date(t: DateTime<Utc>, zone: Tz) -> NaiveDate {
+    t.with_timezone(&zone).date_naive()
+}
+
+/// The instant a calendar day starts in `zone`. Where midnight itself is skipped by a
+/// daylight-saving change (some zones switch at 00:00), the day starts at the first local time
+/// that exists.
+pub fn start_of_day(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
+    let mut local = date.and_time(NaiveTime::MIN);
+    for _ in 0..48 {
+        if let Some(t) = zone.from_local_datetime(&local).earliest() {
+            return t.with_timezone(&Utc);
+        }
+        local += Duration::minutes(30);
+    }
+    // No zone skips a whole day's first 24 hours; fall back to UTC midnight rather than panic.
+    Utc.from_utc_datetime(&date.and_time(NaiveTime::MIN))
+}
+
+/// RFC 3339 in the site's zone, e.g. `2014-04-17T17:30:00-04:00`, for `<time datetime>`.
+pub fn rfc3339_in(t: DateTime<Utc>, zone: Tz) -> String {
+    t.with_timezone(&zone)
+        .to_rfc3339_opts(SecondsFormat::Secs, false)
+}
+
+/// RFC 3339 in UTC, e.g. `2014-04-17T21:30:00Z`: the form used inside ids.
+pub fn rfc3339_utc(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// A human form of a length of time: `35 min`, `4 h 35 min`, `2 d 3 h`.
+pub fn human_duration(d: Duration) -> String {
+    let minutes = d.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
+    match (days, hours, mins) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono_tz::America::New_York;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text)
+            .expect("test timestamp")
+            .with_timezone(&Utc)
+    }
+
+    #[test]
+    fn reads_every_accepted_form() {
+        let z = New_York;
+        let expected = utc("2014-04-17T21:30:00Z");
+        for text in [
+            "2014-04-17T17:30:00-04:00",
+            "2014-04-17T21:30:00Z",
+            "2014-04-17 17:30",
+            "2014-04-17 17:30:00",
+            "2014-04-17 17:30 -04:00",
+            "2014-04-17 21:30 Z",
+            "2014-04-17 21:30 UTC",
+            "2014-04-17 23:30 +02:00",
+            "2014-04-17T17:30",
+        ] {
+            assert_eq!(parse_timestamp(text, z), Ok(expected), "{text}");
+        }
+    }
+
+    #[test]
+    fn local_times_follow_daylight_saving() {
+        // Winter: EST is UTC-5.
+        assert_eq!(
+            parse_timestamp("2014-02-03 09:00", New_York),
+            Ok(utc("2014-02-03T14:00:00Z"))
+        );
+        assert_eq!(
+            parse_timestamp("2014-02-03 09:00", Tz::UTC),
+            Ok(utc("2014-02-03T09:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn spring_forward_gap_is_an_error_with_an_offset_suggestion() {
+        let e = parse_timestamp("2026-03-08 02:30", New_York).unwrap_err();
+        assert!(e.message.contains("does not exist in America/New_York"), "{e:?}");
+        assert!(e.help.contains("2026-03-08 02:30 -05:00"), "{e:?}");
+    }
+
+    #[test]
+    fn fall_back_overlap_is_an_error_naming_both_offsets() {
+        let e = parse_timestamp("2026-11-01 01:30", New_York).unwrap_err();
+        assert!(e.message.contains("happens twice"), "{e:?}");
+        assert!(e.help.contains("-04:00` (EDT"), "{e:?}");
+        assert!(e.help.contains("-05:00` (EST"), "{e:?}");
+        assert_eq!(
+            parse_timestamp("2026-11-01 01:30 -05:00", New_York),
+            Ok(utc("2026-11-01T06:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn garbage_is_refused() {
+        for text in ["yesterday", "2014-13-01 10:00", "2014-04-17 25:00", "2014-04-17 10:00 EDT", ""] {
+            assert!(parse_timestamp(text, New_York).is_err(), "{text}");
+        }
+    }
+
+    #[test]
+    fn days_have_their_real_length() {
+        let z = New_York;
+        let len = |d: &str| {
+            let d = parse_date(d).expect("date");
+            start_of_day(d.succ_opt().expect("next"), z) - start_of_day(d, z)
+        };
+        assert_eq!(len("2026-03-08"), Duration::hours(23));
+        assert_eq!(len("2026-11-01"), Duration::hours(25));
+        assert_eq!(len("2026-11-02"), Duration::hours(24));
+    }
+
+    #[test]
+    fn a_skipped_midnight_starts_the_day_at_the_first_real_time() {
+        // Santiago springs forward at 00:00 → 01:00.
+        let z = chrono_tz::America::Santiago;
+        let d = parse_date("2026-09-06").expect("date");
+        let start = start_of_day(d, z);
+        assert_eq!(local_date(start, z), d);
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(human_duration(Duration::minutes(35)), "35 min");
+        assert_eq!(human_duration(Duration::minutes(275)), "4 h 35 min");
+        assert_eq!(human_duration(Duration::minutes(120)), "2 h");
+        assert_eq!(human_duration(Duration::minutes(3060)), "2 d 3 h");
+    }
+}
