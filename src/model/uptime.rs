@@ -250,14 +250,14 @@ mod tests {
         assert_eq!(day.date, date("2026-04-16"));
         let data = day.data.expect("data");
         assert_eq!(data.status, MajorOutage);
-        // 1.5 h partial × 0.3 + 0.5 h major × 1 = 2700 + 1800 s.
-        assert_eq!(data.downtime, 4500.0);
-        assert_eq!(data.uptime().percent(), "94.79");
+        // 1.5 h partial × 0.3 + 0.5 h major × 1 = 1620 + 1800 s.
+        assert_eq!(data.downtime, 3420.0);
+        assert_eq!(data.uptime().percent(), "96.04");
         assert_eq!(day.events, vec!["a".to_string(), "b".to_string()]);
         // Today (the 18th) has no length yet at midnight, and counts as full uptime.
         assert_eq!(up.days[2].data.expect("today").uptime().percent(), "100.00");
-        // Window: 4500 s of 2 × 86 400 s.
-        assert_eq!(up.window().expect("window").percent(), "97.39");
+        // Window: 3420 s of 2 × 86 400 s.
+        assert_eq!(up.window().expect("window").percent(), "98.02");
     }
 
     #[test]
