@@ -150,9 +150,12 @@ pub fn load(root: &Path) -> Result<Site, crate::Error> {
     let path = root.join(SITE_FILE);
     let text = std::fs::read_to_string(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
-            crate::Error::Content(vec![Diagnostic::new(SITE_FILE, "no site.yaml in the site folder").with_help(
-                format!("run sitrep in a site folder, or pass --root DIR (looked in `{}`)", root.display()),
-            )])
+            crate::Error::Content(vec![
+                Diagnostic::new(SITE_FILE, "no site.yaml in the site folder").with_help(format!(
+                    "run sitrep in a site folder, or pass --root DIR (looked in `{}`)",
+                    root.display()
+                )),
+            ])
         } else {
             crate::Error::io("read", &path, e)
         }
@@ -188,7 +191,9 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     if title.value.trim().is_empty() {
         errors.push(source.error_on(&title, "`title` is empty"));
     }
-    let base_url = validate_base_url(source, &base_url).map_err(|d| errors.push(d)).ok();
+    let base_url = validate_base_url(source, &base_url)
+        .map_err(|d| errors.push(d))
+        .ok();
     let language = match language {
         Some(l) if !is_bcp47(&l.value) => {
             errors.push(
@@ -202,22 +207,30 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         None => "en".into(),
     };
     let time_zone = match time_zone {
-        Some(z) => z.value.parse::<Tz>().map_err(|_| {
-            let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-            errors.push(
-                source
-                    .error_on(&z, format!("`{}` is not an IANA time zone", z.value))
-                    .with_help(
-                        suggest::closest(&z.value, names)
-                            .map(|n| format!("did you mean `{n}`?"))
-                            .unwrap_or_else(|| "write a name like `America/New_York` or `Europe/Paris`".into()),
-                    ),
-            )
-        }).unwrap_or(Tz::UTC),
+        Some(z) => z
+            .value
+            .parse::<Tz>()
+            .map_err(|_| {
+                let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+                errors.push(
+                    source
+                        .error_on(&z, format!("`{}` is not an IANA time zone", z.value))
+                        .with_help(
+                            suggest::closest(&z.value, names)
+                                .map(|n| format!("did you mean `{n}`?"))
+                                .unwrap_or_else(|| {
+                                    "write a name like `America/New_York` or `Europe/Paris`".into()
+                                }),
+                        ),
+                )
+            })
+            .unwrap_or(Tz::UTC),
         None => Tz::UTC,
     };
     let theme = match theme {
-        Some(t) if t.value.is_empty() || t.value.contains(['/', '\\']) || t.value.starts_with('.') => {
+        Some(t)
+            if t.value.is_empty() || t.value.contains(['/', '\\']) || t.value.starts_with('.') =>
+        {
             errors.push(source.error_on(&t, "`theme` must be a folder name under `themes/`"));
             String::new()
         }
@@ -233,13 +246,24 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         None => PathBuf::from("public"),
     };
     let uptime_days = bounded(source, uptime_days, "uptime_days", 1, 365, 90, &mut errors) as u32;
-    let feed_entries = bounded(source, feed_entries, "feed_entries", 1, 1000, 50, &mut errors) as usize;
+    let feed_entries = bounded(
+        source,
+        feed_entries,
+        "feed_entries",
+        1,
+        1000,
+        50,
+        &mut errors,
+    ) as usize;
     let uptime_weights = validate_weights(source, uptime_weights, &mut errors);
     let components = validate_components(source, components, &mut errors);
     let links = links
         .into_iter()
         .filter_map(|l| match Url::parse(&l.url.value) {
-            Ok(_) => Some(Link { name: l.name, url: l.url.value }),
+            Ok(_) => Some(Link {
+                name: l.name,
+                url: l.url.value,
+            }),
             Err(_) => {
                 errors.push(
                     source
@@ -271,25 +295,40 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     }
 }
 
-fn validate_base_url(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<(Url, String), Diagnostic> {
+fn validate_base_url(
+    source: &YamlSource<'_>,
+    raw: &Spanned<String>,
+) -> Result<(Url, String), Diagnostic> {
     let help = "write the address the site is published at, e.g. `https://status.example.com/`";
     let mut url = Url::parse(raw.value.trim()).map_err(|e| {
         source
-            .error_on(raw, format!("`base_url` `{}` is not an absolute URL ({e})", raw.value))
+            .error_on(
+                raw,
+                format!("`base_url` `{}` is not an absolute URL ({e})", raw.value),
+            )
             .with_help(help)
     })?;
     if !matches!(url.scheme(), "http" | "https") {
         return Err(source
-            .error_on(raw, format!("`base_url` must be http or https, not `{}`", url.scheme()))
+            .error_on(
+                raw,
+                format!("`base_url` must be http or https, not `{}`", url.scheme()),
+            )
             .with_help(help));
     }
     let host = url
         .host_str()
         .filter(|h| !h.is_empty())
-        .ok_or_else(|| source.error_on(raw, "`base_url` has no host").with_help(help))?
+        .ok_or_else(|| {
+            source
+                .error_on(raw, "`base_url` has no host")
+                .with_help(help)
+        })?
         .to_string();
     if url.query().is_some() || url.fragment().is_some() {
-        return Err(source.error_on(raw, "`base_url` may not have a query or fragment").with_help(help));
+        return Err(source
+            .error_on(raw, "`base_url` may not have a query or fragment")
+            .with_help(help));
     }
     if !url.path().ends_with('/') {
         let path = format!("{}/", url.path());
@@ -309,7 +348,10 @@ fn bounded(
 ) -> i64 {
     match value {
         Some(v) if v.value < min || v.value > max => {
-            errors.push(source.error_on(&v, format!("`{key}` must be from {min} to {max}, not {}", v.value)));
+            errors.push(source.error_on(
+                &v,
+                format!("`{key}` must be from {min} to {max}, not {}", v.value),
+            ));
             default
         }
         Some(v) => v.value,
@@ -323,12 +365,20 @@ fn validate_weights(
     errors: &mut Vec<Diagnostic>,
 ) -> UptimeWeights {
     let defaults = UptimeWeights::default();
-    let Some(RawWeights { major_outage, partial_outage, degraded_performance }) = raw else {
+    let Some(RawWeights {
+        major_outage,
+        partial_outage,
+        degraded_performance,
+    }) = raw
+    else {
         return defaults;
     };
     let mut weight = |value: Option<Spanned<f64>>, key: &str, default: f64| match value {
         Some(v) if !(0.0..=1.0).contains(&v.value) => {
-            errors.push(source.error_on(&v, format!("the weight of `{key}` must be from 0 to 1, not {}", v.value)));
+            errors.push(source.error_on(
+                &v,
+                format!("the weight of `{key}` must be from 0 to 1, not {}", v.value),
+            ));
             default
         }
         Some(v) => v.value,
@@ -337,7 +387,11 @@ fn validate_weights(
     UptimeWeights {
         major_outage: weight(major_outage, "major_outage", defaults.major_outage),
         partial_outage: weight(partial_outage, "partial_outage", defaults.partial_outage),
-        degraded_performance: weight(degraded_performance, "degraded_performance", defaults.degraded_performance),
+        degraded_performance: weight(
+            degraded_performance,
+            "degraded_performance",
+            defaults.degraded_performance,
+        ),
     }
 }
 
@@ -348,15 +402,21 @@ fn validate_components(
 ) -> Vec<Component> {
     if raw.value.is_empty() {
         errors.push(
-            source
-                .error_on(&raw, "`components` is empty")
-                .with_help("list at least one server or service, e.g. `- { id: web, name: Website }`"),
+            source.error_on(&raw, "`components` is empty").with_help(
+                "list at least one server or service, e.g. `- { id: web, name: Website }`",
+            ),
         );
     }
     let mut seen = HashSet::new();
     let mut components = Vec::with_capacity(raw.value.len());
     for c in raw.value {
-        let RawComponent { id, name, description, group, since } = c;
+        let RawComponent {
+            id,
+            name,
+            description,
+            group,
+            since,
+        } = c;
         if !is_valid_id(&id.value) {
             errors.push(
                 source
@@ -396,7 +456,8 @@ fn is_bcp47(tag: &str) -> bool {
     let primary_ok = parts
         .next()
         .is_some_and(|p| (2..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphabetic()));
-    primary_ok && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
+    primary_ok
+        && parts.all(|p| (1..=8).contains(&p.len()) && p.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 #[cfg(test)]
@@ -427,10 +488,19 @@ mod tests {
     fn every_problem_is_reported_at_once() {
         let text = "title: X\nbase_url: ftp://x\ntime_zone: America/New_Yrok\nuptime_days: 400\ncomponents:\n  - id: Web Server\n    name: W\n  - id: db\n    name: D\n    since: yesterday\n";
         let errors = parse_str(text).unwrap_err();
-        let got: Vec<String> = errors.iter().map(|d| format!("{} {}", d.location(), d.message)).collect();
+        let got: Vec<String> = errors
+            .iter()
+            .map(|d| format!("{} {}", d.location(), d.message))
+            .collect();
         assert_eq!(got.len(), 5, "{got:#?}");
-        assert!(got[0].starts_with("site.yaml:2:11 `base_url` must be http or https"), "{got:#?}");
-        assert_eq!(errors[1].help.as_deref(), Some("did you mean `America/New_York`?"));
+        assert!(
+            got[0].starts_with("site.yaml:2:11 `base_url` must be http or https"),
+            "{got:#?}"
+        );
+        assert_eq!(
+            errors[1].help.as_deref(),
+            Some("did you mean `America/New_York`?")
+        );
         assert!(got[2].starts_with("site.yaml:4:14 `uptime_days` must be from 1 to 365"));
         assert!(got[3].starts_with("site.yaml:6:9 component id `Web Server`"));
         assert_eq!(errors[3].help.as_deref(), Some("try `web-server`"));
@@ -442,7 +512,10 @@ mod tests {
         let text = MINIMAL.replace("components:", "compnents:");
         let errors = parse_str(&text).unwrap_err();
         assert_eq!(errors[0].location(), "site.yaml:3:1");
-        assert_eq!(errors[0].help.as_deref(), Some("did you mean `components`?"));
+        assert_eq!(
+            errors[0].help.as_deref(),
+            Some("did you mean `components`?")
+        );
     }
 
     #[test]

@@ -99,6 +99,10 @@ pub enum Error {
     #[error("{0}")]
     Theme(String),
 
+    /// A template that does not parse or fails to render; `origin` names the file.
+    #[error("template {origin}: {message}")]
+    Template { origin: String, message: String },
+
     #[error("refusing to use `{}` as the output folder: {reason}", display_path(.path))]
     UnsafeOutput { path: PathBuf, reason: String },
 

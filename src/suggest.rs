@@ -5,7 +5,12 @@ pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -
     let input_lower = input.to_lowercase();
     candidates
         .into_iter()
-        .map(|c| (strsim::damerau_levenshtein(&input_lower, &c.to_lowercase()), c))
+        .map(|c| {
+            (
+                strsim::damerau_levenshtein(&input_lower, &c.to_lowercase()),
+                c,
+            )
+        })
         .filter(|(distance, c)| is_plausible_typo(*distance, input, c))
         .min_by_key(|(distance, c)| (*distance, *c))
         .map(|(_, c)| c)
@@ -45,7 +50,10 @@ mod tests {
             closest("compnents", ["components", "title"]),
             Some("components")
         );
-        assert_eq!(closest("stauts", ["status", "message", "at"]), Some("status"));
+        assert_eq!(
+            closest("stauts", ["status", "message", "at"]),
+            Some("status")
+        );
         assert_eq!(
             closest("major_outge", ["major_outage", "partial_outage"]),
             Some("major_outage")
@@ -55,7 +63,11 @@ mod tests {
     #[test]
     fn refuses_far_fetched_matches() {
         assert_eq!(closest("dns", ["www", "mel"]), None);
-        assert_eq!(closest("panel", ["panel"]), None, "an exact match is no typo");
+        assert_eq!(
+            closest("panel", ["panel"]),
+            None,
+            "an exact match is no typo"
+        );
     }
 
     #[test]

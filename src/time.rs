@@ -3,8 +3,8 @@
 //! when showing times.
 
 use chrono::{
-    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime, SecondsFormat,
-    TimeZone, Utc,
+    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
+    SecondsFormat, TimeZone, Utc,
 };
 use chrono_tz::Tz;
 
@@ -15,7 +15,8 @@ pub struct TimestampError {
     pub help: String,
 }
 
-const FORMS_HELP: &str = "write `2014-04-17 17:30`, `2014-04-17 17:30 -04:00` or `2014-04-17T17:30:00-04:00`";
+const FORMS_HELP: &str =
+    "write `2014-04-17 17:30`, `2014-04-17 17:30 -04:00` or `2014-04-17T17:30:00-04:00`";
 
 /// Parses an RFC 3339 timestamp, or `YYYY-MM-DD HH:MM[:SS]` optionally followed by ` Z`, ` UTC`
 /// or ` ±HH:MM`. Without an offset the time is read in `zone`; a local time that falls in a
@@ -50,9 +51,7 @@ fn in_zone(naive: NaiveDateTime, zone: Tz, text: &str) -> Result<DateTime<Utc>, 
     match zone.from_local_datetime(&naive) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         LocalResult::None => Err(TimestampError {
-            message: format!(
-                "`{text}` does not exist in {zone}: the clocks jump forward over it"
-            ),
+            message: format!("`{text}` does not exist in {zone}: the clocks jump forward over it"),
             help: format!(
                 "add an explicit offset, e.g. `{} {}`",
                 naive.format("%Y-%m-%d %H:%M"),
@@ -60,9 +59,7 @@ fn in_zone(naive: NaiveDateTime, zone: Tz, text: &str) -> Result<DateTime<Utc>, 
             ),
         }),
         LocalResult::Ambiguous(first, second) => Err(TimestampError {
-            message: format!(
-                "`{text}` happens twice in {zone}: the clocks fall back over it"
-            ),
+            message: format!("`{text}` happens twice in {zone}: the clocks fall back over it"),
             help: format!(
                 "add the offset you mean: `{local} {}` ({}, the first) or `{local} {}` ({}, the second)",
                 offset_text(first.offset().fix()),
@@ -94,7 +91,10 @@ enum Offset {
 fn split_offset(text: &str) -> (&str, Offset) {
     for suffix in [" UTC", " Z", "Z"] {
         if let Some(rest) = text.strip_suffix(suffix) {
-            return (rest.trim_end(), Offset::Fixed(FixedOffset::east_opt(0).expect("zero offset")));
+            return (
+                rest.trim_end(),
+                Offset::Fixed(FixedOffset::east_opt(0).expect("zero offset")),
+            );
         }
     }
     // Offsets are the last token after a space, or glued to the time (`17:30-04:00`).
@@ -242,7 +242,10 @@ mod tests {
     #[test]
     fn spring_forward_gap_is_an_error_with_an_offset_suggestion() {
         let e = parse_timestamp("2026-03-08 02:30", New_York).unwrap_err();
-        assert!(e.message.contains("does not exist in America/New_York"), "{e:?}");
+        assert!(
+            e.message.contains("does not exist in America/New_York"),
+            "{e:?}"
+        );
         assert!(e.help.contains("2026-03-08 02:30 -05:00"), "{e:?}");
     }
 
@@ -260,7 +263,13 @@ mod tests {
 
     #[test]
     fn garbage_is_refused() {
-        for text in ["yesterday", "2014-13-01 10:00", "2014-04-17 25:00", "2014-04-17 10:00 EDT", ""] {
+        for text in [
+            "yesterday",
+            "2014-13-01 10:00",
+            "2014-04-17 25:00",
+            "2014-04-17 10:00 EDT",
+            "",
+        ] {
             assert!(parse_timestamp(text, New_York).is_err(), "{text}");
         }
     }

@@ -58,6 +58,14 @@ pub enum Phase {
     Past,
 }
 
+/// A component an event touches: the last status its timeline gives it, and the worst.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Affected<'a> {
+    pub id: &'a str,
+    pub latest: ComponentStatus,
+    pub worst: ComponentStatus,
+}
+
 /// A stretch of time in which an event gives one component one status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Segment {
@@ -95,14 +103,16 @@ impl Event {
     pub fn end(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self.kind {
             Kind::Incident => {
-                let latest = self.latest_update()?.status;
-                if !matches!(latest, UpdateStatus::Resolved | UpdateStatus::Postmortem) {
+                // The run of resolved/postmortem updates that closes the timeline; its first
+                // update is the resolution. A reopened incident ends at its last resolution.
+                let closes = |u: &&Update| {
+                    matches!(u.status, UpdateStatus::Resolved | UpdateStatus::Postmortem)
+                };
+                let open_updates = self.timeline.iter().rev().take_while(closes).count();
+                if open_updates == 0 {
                     return None;
                 }
-                self.updates_with(UpdateStatus::Resolved)
-                    .chain(self.updates_with(UpdateStatus::Postmortem))
-                    .map(|u| u.at)
-                    .min()
+                Some(self.timeline[self.timeline.len() - open_updates].at)
             }
             Kind::Maintenance => {
                 if let Some(done) = self.updates_with(UpdateStatus::Completed).next() {
@@ -141,18 +151,24 @@ impl Event {
         self.timeline.iter().filter(move |u| u.status == status)
     }
 
-    /// Every component the event ever touches, in order of first mention, with the last status
-    /// the timeline gives it.
-    pub fn affected_components(&self) -> Vec<(&str, ComponentStatus)> {
-        let mut affected: Vec<(&str, ComponentStatus)> = Vec::new();
+    /// Every component the event ever touches, in order of first mention.
+    pub fn affected_components(&self) -> Vec<Affected<'_>> {
+        let mut affected: Vec<Affected<'_>> = Vec::new();
         let changes = self
             .components
             .iter()
             .chain(self.timeline.iter().flat_map(|u| u.components.iter()));
         for (id, status) in changes {
-            match affected.iter_mut().find(|(a, _)| a == id) {
-                Some(entry) => entry.1 = *status,
-                None => affected.push((id, *status)),
+            match affected.iter_mut().find(|a| a.id == id) {
+                Some(entry) => {
+                    entry.latest = *status;
+                    entry.worst = entry.worst.max(*status);
+                }
+                None => affected.push(Affected {
+                    id,
+                    latest: *status,
+                    worst: *status,
+                }),
             }
         }
         affected
@@ -214,7 +230,11 @@ impl Event {
         for (i, (from, status)) in changes.iter().enumerate() {
             let to = changes.get(i + 1).map_or(end, |(next, _)| *next).min(end);
             if *from < to {
-                segments.push(Segment { from: *from, to, status: *status });
+                segments.push(Segment {
+                    from: *from,
+                    to,
+                    status: *status,
+                });
             }
         }
         segments
@@ -227,25 +247,41 @@ pub(crate) mod tests {
     use chrono::TimeZone;
 
     pub fn t(h: u32, m: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(2026, 4, 16, h, m, 0).single().expect("valid test time")
+        Utc.with_ymd_and_hms(2026, 4, 16, h, m, 0)
+            .single()
+            .expect("valid test time")
     }
 
-    pub fn update(at: DateTime<Utc>, status: UpdateStatus, components: &[(&str, ComponentStatus)]) -> Update {
+    pub fn update(
+        at: DateTime<Utc>,
+        status: UpdateStatus,
+        components: &[(&str, ComponentStatus)],
+    ) -> Update {
         Update {
             at,
             status,
             message: format!("{status} at {at}"),
-            components: components.iter().map(|(id, s)| (id.to_string(), *s)).collect(),
+            components: components
+                .iter()
+                .map(|(id, s)| (id.to_string(), *s))
+                .collect(),
         }
     }
 
-    pub fn incident(slug: &str, components: &[(&str, ComponentStatus)], timeline: Vec<Update>) -> Event {
+    pub fn incident(
+        slug: &str,
+        components: &[(&str, ComponentStatus)],
+        timeline: Vec<Update>,
+    ) -> Event {
         Event {
             slug: slug.into(),
             title: slug.into(),
             kind: Kind::Incident,
             impact: Impact::Major,
-            components: components.iter().map(|(id, s)| (id.to_string(), *s)).collect(),
+            components: components
+                .iter()
+                .map(|(id, s)| (id.to_string(), *s))
+                .collect(),
             scheduled: None,
             timeline,
             summary: String::new(),
@@ -269,7 +305,11 @@ pub(crate) mod tests {
 
     #[test]
     fn incident_is_ongoing_until_its_latest_update_resolves_it() {
-        let open = incident("a", &[("web", PartialOutage)], vec![update(t(9, 0), Investigating, &[])]);
+        let open = incident(
+            "a",
+            &[("web", PartialOutage)],
+            vec![update(t(9, 0), Investigating, &[])],
+        );
         assert_eq!(open.end(t(12, 0)), None);
         assert_eq!(open.phase(t(12, 0)), Phase::Ongoing);
 
@@ -294,7 +334,21 @@ pub(crate) mod tests {
                 update(t(11, 0), Investigating, &[]),
             ],
         );
-        assert_eq!(reopened.phase(t(12, 0)), Phase::Ongoing, "a later update reopens it");
+        assert_eq!(
+            reopened.phase(t(12, 0)),
+            Phase::Ongoing,
+            "a later update reopens it"
+        );
+
+        let mut resolved_again = reopened.clone();
+        resolved_again
+            .timeline
+            .push(update(t(11, 30), Resolved, &[]));
+        assert_eq!(
+            resolved_again.end(t(12, 0)),
+            Some(t(11, 30)),
+            "ends at the resolution that closed it"
+        );
     }
 
     #[test]
@@ -304,7 +358,11 @@ pub(crate) mod tests {
             &[("web", DegradedPerformance)],
             vec![
                 update(t(9, 0), Investigating, &[]),
-                update(t(10, 0), Identified, &[("web", MajorOutage), ("db", PartialOutage)]),
+                update(
+                    t(10, 0),
+                    Identified,
+                    &[("web", MajorOutage), ("db", PartialOutage)],
+                ),
                 update(t(11, 0), Monitoring, &[("web", Operational)]),
             ],
         );
@@ -317,34 +375,79 @@ pub(crate) mod tests {
         assert_eq!(
             e.segments("web", now),
             vec![
-                Segment { from: t(9, 0), to: t(10, 0), status: DegradedPerformance },
-                Segment { from: t(10, 0), to: t(11, 0), status: MajorOutage },
-                Segment { from: t(11, 0), to: now, status: Operational },
+                Segment {
+                    from: t(9, 0),
+                    to: t(10, 0),
+                    status: DegradedPerformance
+                },
+                Segment {
+                    from: t(10, 0),
+                    to: t(11, 0),
+                    status: MajorOutage
+                },
+                Segment {
+                    from: t(11, 0),
+                    to: now,
+                    status: Operational
+                },
             ]
         );
         assert_eq!(
             e.affected_components(),
-            vec![("web", Operational), ("db", PartialOutage)]
+            vec![
+                Affected {
+                    id: "web",
+                    latest: Operational,
+                    worst: MajorOutage
+                },
+                Affected {
+                    id: "db",
+                    latest: PartialOutage,
+                    worst: PartialOutage
+                },
+            ]
         );
     }
 
     #[test]
     fn maintenance_runs_from_schedule_until_completed_or_scheduled_end() {
-        let window = Window { start: t(10, 0), end: t(11, 0) };
+        let window = Window {
+            start: t(10, 0),
+            end: t(11, 0),
+        };
         let planned = maintenance("m", window, vec![update(t(8, 0), Scheduled, &[])]);
         assert_eq!(planned.phase(t(9, 0)), Phase::Upcoming);
         assert_eq!(planned.phase(t(10, 30)), Phase::Active);
-        assert_eq!(planned.phase(t(11, 0)), Phase::Past, "ends at scheduled.end without `completed`");
+        assert_eq!(
+            planned.phase(t(11, 0)),
+            Phase::Past,
+            "ends at scheduled.end without `completed`"
+        );
         assert_eq!(planned.status_now("db", t(10, 30)), Some(UnderMaintenance));
-        assert_eq!(planned.status_now("db", t(9, 0)), None, "not before it begins");
+        assert_eq!(
+            planned.status_now("db", t(9, 0)),
+            None,
+            "not before it begins"
+        );
 
         let early = maintenance(
             "m",
             window,
-            vec![update(t(8, 0), Scheduled, &[]), update(t(9, 45), InProgress, &[]), update(t(10, 20), Completed, &[])],
+            vec![
+                update(t(8, 0), Scheduled, &[]),
+                update(t(9, 45), InProgress, &[]),
+                update(t(10, 20), Completed, &[]),
+            ],
         );
         assert_eq!(early.start(), t(9, 45), "an earlier in_progress starts it");
         assert_eq!(early.end(t(12, 0)), Some(t(10, 20)));
-        assert_eq!(early.segments("db", t(12, 0)), vec![Segment { from: t(9, 45), to: t(10, 20), status: UnderMaintenance }]);
+        assert_eq!(
+            early.segments("db", t(12, 0)),
+            vec![Segment {
+                from: t(9, 45),
+                to: t(10, 20),
+                status: UnderMaintenance
+            }]
+        );
     }
 }

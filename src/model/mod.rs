@@ -10,7 +10,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Datelike, Utc};
 
-pub use event::{Event, Phase, Segment, Update, Window};
+pub use event::{Affected, Event, Phase, Segment, Update, Window};
 pub use status::{ComponentStatus, Impact, Kind, UpdateStatus};
 pub use uptime::{Ratio, Uptime, UptimeDay};
 
@@ -25,6 +25,7 @@ pub struct Model {
     /// For each component id, the indices into `events` of the events that touch it, in the
     /// same order: pages look this up instead of scanning every event.
     by_component: HashMap<String, Vec<usize>>,
+    by_slug: HashMap<String, usize>,
 }
 
 /// The overall indicator (content.md, "Overall indicator").
@@ -36,7 +37,8 @@ pub struct Overall {
 
 impl Overall {
     pub fn description(&self) -> &'static str {
-        self.indicator.indicator_description(self.maintenance_active)
+        self.indicator
+            .indicator_description(self.maintenance_active)
     }
 }
 
@@ -59,28 +61,52 @@ pub struct Month {
 impl Model {
     pub fn new(site: Site, mut events: Vec<Event>, now: DateTime<Utc>) -> Self {
         events.sort_by(|a, b| b.start().cmp(&a.start()).then_with(|| a.slug.cmp(&b.slug)));
-        let mut by_component: HashMap<String, Vec<usize>> =
-            site.components.iter().map(|c| (c.id.clone(), Vec::new())).collect();
+        let mut by_component: HashMap<String, Vec<usize>> = site
+            .components
+            .iter()
+            .map(|c| (c.id.clone(), Vec::new()))
+            .collect();
         for (i, event) in events.iter().enumerate() {
-            for (id, _) in event.affected_components() {
-                if let Some(list) = by_component.get_mut(id) {
+            for affected in event.affected_components() {
+                if let Some(list) = by_component.get_mut(affected.id) {
                     list.push(i);
                 }
             }
         }
-        Model { site, now, events, by_component }
+        let by_slug = events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.slug.clone(), i))
+            .collect();
+        Model {
+            site,
+            now,
+            events,
+            by_component,
+            by_slug,
+        }
+    }
+
+    /// The index into `events` of the event with this slug.
+    pub fn event_index(&self, slug: &str) -> Option<usize> {
+        self.by_slug.get(slug).copied()
     }
 
     pub fn event(&self, slug: &str) -> Option<&Event> {
-        self.events.iter().find(|e| e.slug == slug)
+        self.event_index(slug).map(|i| &self.events[i])
     }
 
-    /// The events that touch a component, newest first.
-    pub fn events_for<'a>(&'a self, component: &str) -> impl Iterator<Item = &'a Event> + 'a {
+    /// Indices into `events` of the events that touch a component, newest first.
+    pub fn event_indices_for(&self, component: &str) -> &[usize] {
         self.by_component
             .get(component)
             .map(Vec::as_slice)
             .unwrap_or_default()
+    }
+
+    /// The events that touch a component, newest first.
+    pub fn events_for<'a>(&'a self, component: &str) -> impl Iterator<Item = &'a Event> + 'a {
+        self.event_indices_for(component)
             .iter()
             .map(|&i| &self.events[i])
     }
@@ -101,11 +127,16 @@ impl Model {
             .max()
             .unwrap_or(Impact::None);
         let maintenance_active = self.events_in_phase(Phase::Active).next().is_some();
-        Overall { indicator, maintenance_active }
+        Overall {
+            indicator,
+            maintenance_active,
+        }
     }
 
     pub fn events_in_phase(&self, phase: Phase) -> impl Iterator<Item = &Event> {
-        self.events.iter().filter(move |e| e.phase(self.now) == phase)
+        self.events
+            .iter()
+            .filter(move |e| e.phase(self.now) == phase)
     }
 
     pub fn uptime(&self, component: &Component) -> Uptime {
@@ -129,7 +160,10 @@ impl Model {
             let name = component.group.as_deref();
             match groups.iter_mut().find(|g| name.is_some() && g.name == name) {
                 Some(group) => group.components.push(component),
-                None => groups.push(Group { name, components: vec![component] }),
+                None => groups.push(Group {
+                    name,
+                    components: vec![component],
+                }),
             }
         }
         groups
@@ -141,12 +175,19 @@ impl Model {
         for (i, event) in self.events.iter().enumerate() {
             let date = time::local_date(event.start(), self.site.time_zone);
             let (year, month) = (date.year(), date.month());
-            match months.iter_mut().find(|m| m.year == year && m.month == month) {
+            match months
+                .iter_mut()
+                .find(|m| m.year == year && m.month == month)
+            {
                 Some(m) => m.events.push(i),
-                None => months.push(Month { year, month, events: vec![i] }),
+                None => months.push(Month {
+                    year,
+                    month,
+                    events: vec![i],
+                }),
             }
         }
-        months.sort_by(|a, b| (b.year, b.month).cmp(&(a.year, a.month)));
+        months.sort_by_key(|m| std::cmp::Reverse((m.year, m.month)));
         months
     }
 }
@@ -156,9 +197,9 @@ mod tests {
     use super::event::tests::{incident, maintenance, t, update};
     use super::*;
     use crate::config;
-    use std::path::Path;
     use ComponentStatus::*;
     use UpdateStatus::*;
+    use std::path::Path;
 
     fn site() -> Site {
         config::parse(
@@ -170,25 +211,60 @@ mod tests {
 
     #[test]
     fn status_now_is_the_worst_of_current_events() {
-        let a = incident("a", &[("web", DegradedPerformance)], vec![update(t(9, 0), Investigating, &[])]);
-        let b = incident("b", &[("web", MajorOutage)], vec![update(t(8, 0), Investigating, &[]), update(t(9, 30), Resolved, &[])]);
-        let c = incident("c", &[("web", PartialOutage), ("db", PartialOutage)], vec![update(t(10, 0), Investigating, &[])]);
+        let a = incident(
+            "a",
+            &[("web", DegradedPerformance)],
+            vec![update(t(9, 0), Investigating, &[])],
+        );
+        let b = incident(
+            "b",
+            &[("web", MajorOutage)],
+            vec![
+                update(t(8, 0), Investigating, &[]),
+                update(t(9, 30), Resolved, &[]),
+            ],
+        );
+        let c = incident(
+            "c",
+            &[("web", PartialOutage), ("db", PartialOutage)],
+            vec![update(t(10, 0), Investigating, &[])],
+        );
         let model = Model::new(site(), vec![a, b, c], t(11, 0));
         assert_eq!(model.component_status("web"), PartialOutage);
         assert_eq!(model.component_status("db"), PartialOutage);
         assert_eq!(model.component_status("mail"), Operational);
-        assert_eq!(model.events.iter().map(|e| e.slug.as_str()).collect::<Vec<_>>(), ["c", "a", "b"]);
+        assert_eq!(
+            model
+                .events
+                .iter()
+                .map(|e| e.slug.as_str())
+                .collect::<Vec<_>>(),
+            ["c", "a", "b"]
+        );
     }
 
     #[test]
     fn indicator_is_the_worst_ongoing_impact_or_maintenance() {
-        let mut minor = incident("a", &[("web", DegradedPerformance)], vec![update(t(9, 0), Investigating, &[])]);
+        let mut minor = incident(
+            "a",
+            &[("web", DegradedPerformance)],
+            vec![update(t(9, 0), Investigating, &[])],
+        );
         minor.impact = Impact::Minor;
-        let window = Window { start: t(10, 0), end: t(12, 0) };
+        let window = Window {
+            start: t(10, 0),
+            end: t(12, 0),
+        };
         let m = maintenance("m", window, vec![update(t(8, 0), Scheduled, &[])]);
 
         let model = Model::new(site(), vec![minor.clone(), m.clone()], t(11, 0));
-        assert_eq!(model.overall(), Overall { indicator: Impact::Minor, maintenance_active: true });
+        assert_eq!(
+            model.overall(),
+            Overall {
+                indicator: Impact::Minor,
+                maintenance_active: true
+            }
+        );
         assert_eq!(model.overall().description(), "Minor Service Outage");
 
         let model = Model::new(site(), vec![m.clone()], t(11, 0));
@@ -207,6 +283,9 @@ mod tests {
             .iter()
             .map(|g| (g.name, g.components.iter().map(|c| c.id.as_str()).collect()))
             .collect();
-        assert_eq!(groups, vec![(Some("Hosting"), vec!["web", "mail"]), (None, vec!["db"])]);
+        assert_eq!(
+            groups,
+            vec![(Some("Hosting"), vec!["web", "mail"]), (None, vec!["db"])]
+        );
     }
 }

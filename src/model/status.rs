@@ -180,19 +180,40 @@ mod tests {
     #[test]
     fn severity_order_is_the_one_content_md_fixes() {
         use ComponentStatus::*;
-        let mut shuffled = vec![MajorOutage, Operational, PartialOutage, UnderMaintenance, DegradedPerformance];
+        let mut shuffled = vec![
+            MajorOutage,
+            Operational,
+            PartialOutage,
+            UnderMaintenance,
+            DegradedPerformance,
+        ];
         shuffled.sort();
         assert_eq!(
             shuffled,
-            vec![Operational, UnderMaintenance, DegradedPerformance, PartialOutage, MajorOutage]
+            vec![
+                Operational,
+                UnderMaintenance,
+                DegradedPerformance,
+                PartialOutage,
+                MajorOutage
+            ]
         );
     }
 
     #[test]
     fn impact_and_status_imply_each_other() {
-        assert_eq!(ComponentStatus::PartialOutage.implied_impact(), Impact::Major);
-        assert_eq!(ComponentStatus::UnderMaintenance.implied_impact(), Impact::None);
-        assert_eq!(Impact::Critical.implied_status(), ComponentStatus::MajorOutage);
+        assert_eq!(
+            ComponentStatus::PartialOutage.implied_impact(),
+            Impact::Major
+        );
+        assert_eq!(
+            ComponentStatus::UnderMaintenance.implied_impact(),
+            Impact::None
+        );
+        assert_eq!(
+            Impact::Critical.implied_status(),
+            ComponentStatus::MajorOutage
+        );
     }
 
     #[test]

@@ -116,7 +116,11 @@ pub fn component_uptime(
     let window_start = time::start_of_day(*first, zone);
     let segments: Vec<(&str, super::event::Segment)> = events
         .iter()
-        .flat_map(|e| e.segments(component, now).into_iter().map(move |s| (e.slug.as_str(), s)))
+        .flat_map(|e| {
+            e.segments(component, now)
+                .into_iter()
+                .map(move |s| (e.slug.as_str(), s))
+        })
         .filter(|(_, s)| s.to > window_start)
         .collect();
     let pieces = worst_pieces(segments.iter().map(|(_, s)| *s));
@@ -143,7 +147,12 @@ pub fn component_uptime(
     Uptime { days }
 }
 
-fn day_data(pieces: &[Piece], from: DateTime<Utc>, to: DateTime<Utc>, weights: &UptimeWeights) -> DayData {
+fn day_data(
+    pieces: &[Piece],
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+    weights: &UptimeWeights,
+) -> DayData {
     let length = seconds(to - from).max(0.0);
     let mut status = ComponentStatus::Operational;
     let mut downtime = 0.0;
@@ -155,7 +164,11 @@ fn day_data(pieces: &[Piece], from: DateTime<Utc>, to: DateTime<Utc>, weights: &
             downtime += overlap * weight(piece.worst, weights);
         }
     }
-    DayData { status, downtime, length }
+    DayData {
+        status,
+        downtime,
+        length,
+    }
 }
 
 fn weight(status: ComponentStatus, weights: &UptimeWeights) -> f64 {
@@ -190,7 +203,9 @@ fn worst_pieces(segments: impl Iterator<Item = super::event::Segment>) -> Vec<Pi
             counts[status as usize] += delta;
             i += 1;
         }
-        let Some(next) = boundaries.get(i).map(|b| b.0) else { break };
+        let Some(next) = boundaries.get(i).map(|b| b.0) else {
+            break;
+        };
         let worst = ComponentStatus::ALL
             .iter()
             .rev()
@@ -198,7 +213,11 @@ fn worst_pieces(segments: impl Iterator<Item = super::event::Segment>) -> Vec<Pi
         if let Some(&worst) = worst {
             match pieces.last_mut() {
                 Some(last) if last.to == t && last.worst == worst => last.to = next,
-                _ => pieces.push(Piece { from: t, to: next, worst }),
+                _ => pieces.push(Piece {
+                    from: t,
+                    to: next,
+                    worst,
+                }),
             }
         }
     }
@@ -209,13 +228,15 @@ fn worst_pieces(segments: impl Iterator<Item = super::event::Segment>) -> Vec<Pi
 mod tests {
     use super::super::event::tests::{incident, update};
     use super::*;
+    use crate::model::status::UpdateStatus::*;
+    use ComponentStatus::*;
     use chrono::TimeZone;
     use chrono_tz::America::New_York;
-    use ComponentStatus::*;
-    use crate::model::status::UpdateStatus::*;
 
     fn utc(y: i32, mo: u32, d: u32, h: u32, mi: u32) -> DateTime<Utc> {
-        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0).single().expect("valid")
+        Utc.with_ymd_and_hms(y, mo, d, h, mi, 0)
+            .single()
+            .expect("valid")
     }
 
     fn date(text: &str) -> NaiveDate {
@@ -225,10 +246,22 @@ mod tests {
     #[test]
     fn percentages_are_truncated_never_rounded_up() {
         assert_eq!(Ratio::new(0.0, 86_400.0).percent(), "100.00");
-        assert_eq!(Ratio::new(1.0, 86_400.0).percent(), "99.99", "one second shows");
-        assert_eq!(Ratio::new(432.0, 86_400.0).percent(), "99.50", "exactly 99.5 stays 99.50");
+        assert_eq!(
+            Ratio::new(1.0, 86_400.0).percent(),
+            "99.99",
+            "one second shows"
+        );
+        assert_eq!(
+            Ratio::new(432.0, 86_400.0).percent(),
+            "99.50",
+            "exactly 99.5 stays 99.50"
+        );
         assert_eq!(Ratio::new(86_400.0, 86_400.0).percent(), "0.00");
-        assert_eq!(Ratio::new(0.0, 0.0).percent(), "100.00", "an empty day has no downtime");
+        assert_eq!(
+            Ratio::new(0.0, 0.0).percent(),
+            "100.00",
+            "an empty day has no downtime"
+        );
     }
 
     #[test]
@@ -237,15 +270,29 @@ mod tests {
         let a = incident(
             "a",
             &[("web", PartialOutage)],
-            vec![update(utc(2026, 4, 16, 10, 0), Investigating, &[]), update(utc(2026, 4, 16, 12, 0), Resolved, &[])],
+            vec![
+                update(utc(2026, 4, 16, 10, 0), Investigating, &[]),
+                update(utc(2026, 4, 16, 12, 0), Resolved, &[]),
+            ],
         );
         let b = incident(
             "b",
             &[("web", MajorOutage)],
-            vec![update(utc(2026, 4, 16, 11, 0), Investigating, &[]), update(utc(2026, 4, 16, 11, 30), Resolved, &[])],
+            vec![
+                update(utc(2026, 4, 16, 11, 0), Investigating, &[]),
+                update(utc(2026, 4, 16, 11, 30), Resolved, &[]),
+            ],
         );
         let now = utc(2026, 4, 18, 0, 0);
-        let up = component_uptime("web", None, &[&a, &b], now, Tz::UTC, 3, &UptimeWeights::default());
+        let up = component_uptime(
+            "web",
+            None,
+            &[&a, &b],
+            now,
+            Tz::UTC,
+            3,
+            &UptimeWeights::default(),
+        );
         let day = &up.days[0];
         assert_eq!(day.date, date("2026-04-16"));
         let data = day.data.expect("data");
@@ -272,8 +319,20 @@ mod tests {
             ],
         );
         let now = utc(2026, 11, 3, 12, 0);
-        let up = component_uptime("web", None, &[&e], now, New_York, 3, &UptimeWeights::default());
-        let day = up.days.iter().find(|d| d.date == date("2026-11-01")).expect("day");
+        let up = component_uptime(
+            "web",
+            None,
+            &[&e],
+            now,
+            New_York,
+            3,
+            &UptimeWeights::default(),
+        );
+        let day = up
+            .days
+            .iter()
+            .find(|d| d.date == date("2026-11-01"))
+            .expect("day");
         let data = day.data.expect("data");
         assert_eq!(data.length, 25.0 * 3600.0);
         assert_eq!(data.uptime().percent(), "96.00");
@@ -284,14 +343,33 @@ mod tests {
         let e = incident(
             "a",
             &[("web", MajorOutage)],
-            vec![update(utc(2026, 4, 16, 0, 0), Investigating, &[]), update(utc(2026, 4, 16, 12, 0), Resolved, &[])],
+            vec![
+                update(utc(2026, 4, 16, 0, 0), Investigating, &[]),
+                update(utc(2026, 4, 16, 12, 0), Resolved, &[]),
+            ],
         );
         let now = utc(2026, 4, 17, 0, 0);
-        let up = component_uptime("web", Some(date("2026-04-16")), &[&e], now, Tz::UTC, 5, &UptimeWeights::default());
+        let up = component_uptime(
+            "web",
+            Some(date("2026-04-16")),
+            &[&e],
+            now,
+            Tz::UTC,
+            5,
+            &UptimeWeights::default(),
+        );
         assert_eq!(up.days.len(), 5);
         assert!(up.days[..3].iter().all(|d| d.data.is_none()));
         assert_eq!(up.window().expect("window").percent(), "50.00");
-        let none = component_uptime("web", Some(date("2030-01-01")), &[&e], now, Tz::UTC, 5, &UptimeWeights::default());
+        let none = component_uptime(
+            "web",
+            Some(date("2030-01-01")),
+            &[&e],
+            now,
+            Tz::UTC,
+            5,
+            &UptimeWeights::default(),
+        );
         assert_eq!(none.window(), None);
     }
 
@@ -300,10 +378,21 @@ mod tests {
         let e = incident(
             "slow",
             &[("web", DegradedPerformance)],
-            vec![update(utc(2026, 4, 16, 10, 0), Investigating, &[]), update(utc(2026, 4, 16, 11, 0), Resolved, &[])],
+            vec![
+                update(utc(2026, 4, 16, 10, 0), Investigating, &[]),
+                update(utc(2026, 4, 16, 11, 0), Resolved, &[]),
+            ],
         );
         let now = utc(2026, 4, 17, 0, 0);
-        let up = component_uptime("web", None, &[&e], now, Tz::UTC, 2, &UptimeWeights::default());
+        let up = component_uptime(
+            "web",
+            None,
+            &[&e],
+            now,
+            Tz::UTC,
+            2,
+            &UptimeWeights::default(),
+        );
         let data = up.days[0].data.expect("data");
         assert_eq!(data.status, DegradedPerformance);
         assert_eq!(data.uptime().percent(), "100.00");
@@ -311,9 +400,21 @@ mod tests {
 
     #[test]
     fn an_ongoing_incident_counts_up_to_now() {
-        let e = incident("open", &[("web", MajorOutage)], vec![update(utc(2026, 4, 16, 6, 0), Investigating, &[])]);
+        let e = incident(
+            "open",
+            &[("web", MajorOutage)],
+            vec![update(utc(2026, 4, 16, 6, 0), Investigating, &[])],
+        );
         let now = utc(2026, 4, 16, 12, 0);
-        let up = component_uptime("web", None, &[&e], now, Tz::UTC, 1, &UptimeWeights::default());
+        let up = component_uptime(
+            "web",
+            None,
+            &[&e],
+            now,
+            Tz::UTC,
+            1,
+            &UptimeWeights::default(),
+        );
         let data = up.days[0].data.expect("data");
         assert_eq!(data.length, 12.0 * 3600.0);
         assert_eq!(data.uptime().percent(), "50.00");

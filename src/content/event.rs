@@ -1,0 +1,582 @@
+//! One event file: front matter validated against content.md and the site's components.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use chrono::{DateTime, Utc};
+use serde::de::{MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_saphyr::Spanned;
+
+use super::front_matter;
+use crate::config::{self, Site};
+use crate::error::Diagnostic;
+use crate::markdown;
+use crate::model::{ComponentStatus, Event, Impact, Kind, Update, UpdateStatus, Window};
+use crate::suggest;
+use crate::time;
+use crate::yaml::{self, YamlSource};
+
+const MAX_TITLE: usize = 200;
+const MAX_SUMMARY: usize = 280;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEvent {
+    title: Spanned<String>,
+    #[serde(default)]
+    kind: Option<Spanned<String>>,
+    #[serde(default)]
+    slug: Option<Spanned<String>>,
+    #[serde(default)]
+    impact: Option<Spanned<String>>,
+    #[serde(default)]
+    components: Option<Spanned<RawComponents>>,
+    #[serde(default)]
+    scheduled: Option<Spanned<RawWindow>>,
+    #[serde(default)]
+    timeline: Option<Spanned<Vec<RawUpdate>>>,
+    #[serde(default)]
+    summary: Option<Spanned<String>>,
+    #[serde(default)]
+    draft: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWindow {
+    start: Spanned<String>,
+    end: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawUpdate {
+    at: Spanned<String>,
+    status: Spanned<String>,
+    message: Spanned<String>,
+    #[serde(default)]
+    components: Option<Spanned<RawComponents>>,
+}
+
+/// `components` as written: a map id → status, or a list of ids. A hand-written visitor rather
+/// than `#[serde(untagged)]`, which would buffer the values and lose their spans.
+enum RawComponents {
+    Map(Vec<(Spanned<String>, Spanned<String>)>),
+    List(Vec<Spanned<String>>),
+}
+
+impl<'de> Deserialize<'de> for RawComponents {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ComponentsVisitor;
+        impl<'de> Visitor<'de> for ComponentsVisitor {
+            type Value = RawComponents;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a map of component id to status, or a list of component ids")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawComponents, A::Error> {
+                let mut entries = Vec::new();
+                while let Some(entry) = map.next_entry()? {
+                    entries.push(entry);
+                }
+                Ok(RawComponents::Map(entries))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<RawComponents, A::Error> {
+                let mut ids = Vec::new();
+                while let Some(id) = seq.next_element()? {
+                    ids.push(id);
+                }
+                Ok(RawComponents::List(ids))
+            }
+        }
+        deserializer.deserialize_any(ComponentsVisitor)
+    }
+}
+
+/// Collects every problem in one file instead of stopping at the first.
+struct Checker<'a> {
+    source: YamlSource<'a>,
+    site: &'a Site,
+    errors: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn push(&mut self, d: Diagnostic) {
+        self.errors.push(d);
+    }
+
+    fn timestamp(&mut self, raw: &Spanned<String>) -> Option<DateTime<Utc>> {
+        match time::parse_timestamp(&raw.value, self.site.time_zone) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                self.push(self.source.error_on(raw, e.message).with_help(e.help));
+                None
+            }
+        }
+    }
+
+    fn component_id(&mut self, raw: &Spanned<String>) -> Option<String> {
+        if self.site.component(&raw.value).is_some() {
+            return Some(raw.value.clone());
+        }
+        let d = self
+            .source
+            .error_on(raw, format!("unknown component `{}`", raw.value))
+            .with_optional_help(
+                suggest::help_for(&raw.value, self.site.component_ids()).or_else(|| {
+                    Some("components are declared in site.yaml under `components`".into())
+                }),
+            );
+        self.push(d);
+        None
+    }
+
+    fn component_status(&mut self, raw: &Spanned<String>) -> Option<ComponentStatus> {
+        ComponentStatus::parse(&raw.value).or_else(|| {
+            let d = self
+                .source
+                .error_on(raw, format!("unknown component status `{}`", raw.value))
+                .with_optional_help(suggest::help_for(&raw.value, ComponentStatus::names()));
+            self.push(d);
+            None
+        })
+    }
+
+    fn status_map(
+        &mut self,
+        entries: &[(Spanned<String>, Spanned<String>)],
+    ) -> Vec<(String, ComponentStatus)> {
+        let mut seen: HashMap<&str, ()> = HashMap::new();
+        let mut out = Vec::with_capacity(entries.len());
+        for (id, status) in entries {
+            if seen.insert(&id.value, ()).is_some() {
+                self.push(
+                    self.source
+                        .error_on(id, format!("component `{}` is listed twice", id.value)),
+                );
+                continue;
+            }
+            let id = self.component_id(id);
+            let status = self.component_status(status);
+            if let (Some(id), Some(status)) = (id, status) {
+                out.push((id, status));
+            }
+        }
+        out
+    }
+}
+
+/// Parses one event file. `path` is relative to the site folder; it names the file in messages
+/// and gives the default slug.
+pub fn parse(path: &Path, text: &str, site: &Site) -> Result<Event, Vec<Diagnostic>> {
+    let whole = YamlSource::whole_file(path, text);
+    let split = front_matter::split(text).map_err(|e| {
+        vec![
+            whole
+                .error_at_position(e.line, 1, 3, e.message)
+                .with_help(e.help),
+        ]
+    })?;
+    let source = YamlSource {
+        path,
+        file_text: text,
+        first_line: split.yaml_first_line,
+    };
+    if split.yaml.trim().is_empty() {
+        return Err(vec![
+            source
+                .error_at_position(1, 1, 3, "the front matter is empty")
+                .with_help("an event needs at least `title` and `timeline`"),
+        ]);
+    }
+    let raw: RawEvent =
+        yaml::parse(&source, split.yaml, yaml::front_matter_budget()).map_err(|d| vec![d])?;
+    let mut checker = Checker {
+        source,
+        site,
+        errors: Vec::new(),
+    };
+    let event = validate(&mut checker, raw, path, split.body);
+    match event {
+        Some(event) if checker.errors.is_empty() => Ok(event),
+        _ => Err(checker.errors),
+    }
+}
+
+fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Option<Event> {
+    let RawEvent {
+        title,
+        kind,
+        slug,
+        impact,
+        components,
+        scheduled,
+        timeline,
+        summary,
+        draft,
+    } = raw;
+
+    let title_len = title.value.trim().chars().count();
+    if title_len == 0 || title_len > MAX_TITLE {
+        c.push(c.source.error_on(
+            &title,
+            format!("`title` must be 1 to {MAX_TITLE} characters, not {title_len}"),
+        ));
+    }
+    let kind = match &kind {
+        None => Some(Kind::Incident),
+        Some(k) => Kind::parse(&k.value).or_else(|| {
+            let d = c
+                .source
+                .error_on(k, format!("unknown kind `{}`", k.value))
+                .with_optional_help(suggest::help_for(&k.value, Kind::names()));
+            c.push(d);
+            None
+        }),
+    };
+    let slug = validate_slug(c, slug.as_ref(), path);
+    let kind = kind?;
+
+    let declared_impact = impact.as_ref().and_then(|i| validate_impact(c, i, kind));
+    let initial = components
+        .as_ref()
+        .map(|raw| initial_components(c, raw, kind, declared_impact, impact.is_some()))
+        .unwrap_or_default();
+    let window = validate_scheduled(c, scheduled.as_ref(), kind);
+    let timeline = validate_timeline(c, timeline.as_ref(), kind);
+
+    let worst_set = initial
+        .iter()
+        .chain(timeline.iter().flat_map(|u| u.components.iter()))
+        .map(|(_, s)| *s)
+        .max();
+    let impact = match kind {
+        Kind::Incident => declared_impact
+            .unwrap_or_else(|| worst_set.map_or(Impact::None, ComponentStatus::implied_impact)),
+        _ => Impact::None,
+    };
+    let summary = match summary {
+        Some(s) if s.value.chars().count() > MAX_SUMMARY => {
+            let n = s.value.chars().count();
+            c.push(c.source.error_on(&s, format!("`summary` is {n} characters; the limit is {MAX_SUMMARY}")).with_help(
+                "bots repost it: keep it to one or two sentences, or leave it out to use the latest update",
+            ));
+            String::new()
+        }
+        Some(s) => s.value.split_whitespace().collect::<Vec<_>>().join(" "),
+        None => derived_summary(&timeline, body, &title.value),
+    };
+
+    Some(Event {
+        slug: slug?,
+        title: title.value.trim().to_string(),
+        kind,
+        impact,
+        components: initial,
+        scheduled: window,
+        timeline,
+        summary,
+        body: body.to_string(),
+        draft,
+        source: path.to_path_buf(),
+    })
+}
+
+fn validate_slug(
+    c: &mut Checker<'_>,
+    slug: Option<&Spanned<String>>,
+    path: &Path,
+) -> Option<String> {
+    if let Some(s) = slug {
+        if config::is_valid_id(&s.value) {
+            return Some(s.value.clone());
+        }
+        c.push(
+            c.source
+                .error_on(
+                    s,
+                    format!(
+                        "slug `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit",
+                        s.value
+                    ),
+                )
+                .with_help(format!("try `{}`", slug::slugify(&s.value))),
+        );
+        return None;
+    }
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if config::is_valid_id(&stem) {
+        return Some(stem);
+    }
+    c.push(
+        c.source
+            .error(format!(
+                "the file name `{stem}` does not make a valid slug (a-z, 0-9 and `-`)"
+            ))
+            .with_help(format!(
+                "rename the file to `{}.md`, or set `slug: {}`",
+                slug::slugify(&stem),
+                slug::slugify(&stem)
+            )),
+    );
+    None
+}
+
+fn validate_impact(c: &mut Checker<'_>, raw: &Spanned<String>, kind: Kind) -> Option<Impact> {
+    if kind != Kind::Incident {
+        c.push(
+            c.source
+                .error_on(
+                    raw,
+                    format!("`impact` is for incidents only, and this is a {kind}"),
+                )
+                .with_help("remove `impact`"),
+        );
+        return None;
+    }
+    Impact::parse(&raw.value).or_else(|| {
+        let d = c
+            .source
+            .error_on(raw, format!("unknown impact `{}`", raw.value))
+            .with_optional_help(suggest::help_for(&raw.value, Impact::names()));
+        c.push(d);
+        None
+    })
+}
+
+fn initial_components(
+    c: &mut Checker<'_>,
+    raw: &Spanned<RawComponents>,
+    kind: Kind,
+    impact: Option<Impact>,
+    impact_written: bool,
+) -> Vec<(String, ComponentStatus)> {
+    if kind == Kind::Notice {
+        c.push(
+            c.source
+                .error_on(
+                    raw,
+                    "a notice has no component impact, so it takes no `components`",
+                )
+                .with_help(
+                    "make it `kind: incident` or `kind: maintenance`, or remove `components`",
+                ),
+        );
+        return Vec::new();
+    }
+    match &raw.value {
+        RawComponents::Map(entries) => c.status_map(entries),
+        RawComponents::List(ids) => {
+            let status = match (kind, impact) {
+                (Kind::Maintenance, _) => ComponentStatus::UnderMaintenance,
+                (_, Some(impact)) => impact.implied_status(),
+                (_, None) => {
+                    if !impact_written {
+                        c.push(
+                            c.source
+                                .error_on(raw, "the list form of `components` needs `impact` to know their status")
+                                .with_help("add `impact: minor`, `major` or `critical`, or write `components` as a map `id: status`"),
+                        );
+                    }
+                    return Vec::new();
+                }
+            };
+            let mut out: Vec<(String, ComponentStatus)> = Vec::with_capacity(ids.len());
+            for id in ids {
+                if out.iter().any(|(known, _)| *known == id.value) {
+                    c.push(
+                        c.source
+                            .error_on(id, format!("component `{}` is listed twice", id.value)),
+                    );
+                } else if let Some(id) = c.component_id(id) {
+                    out.push((id, status));
+                }
+            }
+            out
+        }
+    }
+}
+
+fn validate_scheduled(
+    c: &mut Checker<'_>,
+    raw: Option<&Spanned<RawWindow>>,
+    kind: Kind,
+) -> Option<Window> {
+    match (kind, raw) {
+        (Kind::Maintenance, None) => {
+            c.push(
+                c.source
+                    .error("a maintenance needs `scheduled` with its `start` and `end`")
+                    .with_help(
+                        "add `scheduled: { start: 2026-12-09 06:00, end: 2026-12-09 07:30 }`",
+                    ),
+            );
+            None
+        }
+        (Kind::Maintenance, Some(w)) => {
+            let start = c.timestamp(&w.value.start);
+            let end = c.timestamp(&w.value.end);
+            let (start, end) = (start?, end?);
+            if end <= start {
+                c.push(c.source.error_on(
+                    &w.value.end,
+                    "`scheduled.end` must be after `scheduled.start`",
+                ));
+                return None;
+            }
+            Some(Window { start, end })
+        }
+        (_, Some(w)) => {
+            c.push(
+                c.source
+                    .error_on(
+                        w,
+                        format!(
+                            "`scheduled` is for maintenance only, and this is a{} {kind}",
+                            if kind == Kind::Incident { "n" } else { "" }
+                        ),
+                    )
+                    .with_help("set `kind: maintenance`, or remove `scheduled`"),
+            );
+            None
+        }
+        (_, None) => None,
+    }
+}
+
+fn validate_timeline(
+    c: &mut Checker<'_>,
+    raw: Option<&Spanned<Vec<RawUpdate>>>,
+    kind: Kind,
+) -> Vec<Update> {
+    let empty = raw.is_none_or(|t| t.value.is_empty());
+    if empty && kind != Kind::Maintenance {
+        let d = match raw {
+            Some(t) => c.source.error_on(
+                t,
+                format!(
+                    "a{} {kind} needs at least one update in `timeline`",
+                    if kind == Kind::Incident { "n" } else { "" }
+                ),
+            ),
+            None => c.source.error(format!(
+                "missing required key `timeline` (a{} {kind} needs at least one update)",
+                if kind == Kind::Incident { "n" } else { "" }
+            )),
+        };
+        c.push(d.with_help(format!(
+            "add `timeline:` with `- at: …`, `status: {}`, `message: …`",
+            UpdateStatus::allowed_for(kind)[0]
+        )));
+        return Vec::new();
+    }
+    let mut updates: Vec<(Update, &Spanned<String>)> = Vec::new();
+    for raw_update in raw.map(|t| t.value.as_slice()).unwrap_or_default() {
+        if let Some(update) = validate_update(c, raw_update, kind) {
+            updates.push((update, &raw_update.at));
+        }
+    }
+    updates.sort_by_key(|(u, _)| u.at);
+    for pair in updates.windows(2) {
+        if pair[0].0.at == pair[1].0.at {
+            let (first, second) = (pair[0].1, pair[1].1);
+            let (a, b) = if first.referenced.line() < second.referenced.line() {
+                (first, second)
+            } else {
+                (second, first)
+            };
+            c.push(
+                c.source
+                    .error_on(b, format!("two updates have the same time `{}`", b.value))
+                    .with_help(format!(
+                        "the other is on line {}; give each update its own time",
+                        a.referenced.line() as u32 + c.source.first_line - 1
+                    )),
+            );
+        }
+    }
+    updates.into_iter().map(|(u, _)| u).collect()
+}
+
+fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<Update> {
+    let at = c.timestamp(&raw.at);
+    let allowed = UpdateStatus::allowed_for(kind);
+    let status = match UpdateStatus::parse(&raw.status.value) {
+        Some(s) if allowed.contains(&s) => Some(s),
+        other => {
+            let names = allowed.iter().map(|s| s.as_str());
+            let message = match other {
+                Some(s) => format!(
+                    "`{s}` is not a status for a{} {kind}",
+                    if kind == Kind::Incident { "n" } else { "" }
+                ),
+                None => format!("unknown status `{}`", raw.status.value),
+            };
+            let help = suggest::help_for(&raw.status.value, names.clone()).or_else(|| {
+                Some(format!(
+                    "a {kind} update is one of {}",
+                    names
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ))
+            });
+            let d = c
+                .source
+                .error_on(&raw.status, message)
+                .with_optional_help(help);
+            c.push(d);
+            None
+        }
+    };
+    if raw.message.value.trim().is_empty() {
+        c.push(
+            c.source
+                .error_on(&raw.message, "the update's `message` is empty")
+                .with_help("say what is known and what happens next"),
+        );
+    }
+    let components = match &raw.components {
+        None => Vec::new(),
+        Some(comps) if kind == Kind::Notice => {
+            c.push(c.source.error_on(
+                comps,
+                "a notice has no component impact, so its updates take no `components`",
+            ));
+            Vec::new()
+        }
+        Some(comps) => match &comps.value {
+            RawComponents::Map(entries) => c.status_map(entries),
+            RawComponents::List(_) => {
+                c.push(
+                    c.source
+                        .error_on(comps, "an update's `components` must be a map `id: status`")
+                        .with_help("write e.g. `components: { web: operational }`"),
+                );
+                Vec::new()
+            }
+        },
+    };
+    Some(Update {
+        at: at?,
+        status: status?,
+        message: raw.message.value.clone(),
+        components,
+    })
+}
+
+/// content.md: the latest update's message as plain text, else the body's first paragraph,
+/// else the title; cut at a word to 280 characters.
+fn derived_summary(timeline: &[Update], body: &str, title: &str) -> String {
+    let text = timeline
+        .last()
+        .map(|u| markdown::to_plain_text(&u.message))
+        .filter(|t| !t.is_empty())
+        .or_else(|| markdown::first_paragraph(body))
+        .unwrap_or_else(|| title.trim().to_string());
+    markdown::truncate_at_word(&text, MAX_SUMMARY)
+}

@@ -1,0 +1,112 @@
+//! Reading the site's event files: find them under `incidents/`, parse each (in parallel), and
+//! check what only the whole set can show (duplicate slugs).
+
+pub mod event;
+pub mod front_matter;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+
+use crate::config::Site;
+use crate::error::Diagnostic;
+use crate::model::Event;
+
+pub const EVENTS_DIR: &str = "incidents";
+
+/// Loads and validates every event, drafts included. Returns every problem found.
+pub fn load(root: &Path, site: &Site) -> Result<Vec<Event>, Vec<Diagnostic>> {
+    let files = find_event_files(root)?;
+    let results: Vec<Result<Event, Vec<Diagnostic>>> = files
+        .par_iter()
+        .map(|relative| {
+            let text = std::fs::read_to_string(root.join(relative)).map_err(|e| {
+                vec![Diagnostic::new(
+                    relative,
+                    format!("cannot read the file: {e}"),
+                )]
+            })?;
+            event::parse(relative, &text, site)
+        })
+        .collect();
+    let mut events = Vec::with_capacity(results.len());
+    let mut errors = Vec::new();
+    for result in results {
+        match result {
+            Ok(e) => events.push(e),
+            Err(mut d) => errors.append(&mut d),
+        }
+    }
+    errors.extend(duplicate_slugs(&events));
+    if errors.is_empty() {
+        Ok(events)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Every `.md` file under `incidents/`, relative to the root and sorted, skipping hidden files
+/// and folders and anything a link would take outside the site folder.
+pub fn find_event_files(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+    let dir = root.join(EVENTS_DIR);
+    if !dir.is_dir() {
+        return Ok(Vec::new());
+    }
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let walker = walkdir::WalkDir::new(&dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        match entry {
+            Ok(entry) => {
+                let is_markdown = entry.path().extension().is_some_and(|x| x == "md");
+                if !entry.file_type().is_file() || !is_markdown {
+                    continue;
+                }
+                if entry.path_is_symlink() {
+                    let inside = entry
+                        .path()
+                        .canonicalize()
+                        .is_ok_and(|p| p.starts_with(&canonical_root));
+                    if !inside {
+                        continue;
+                    }
+                }
+                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                files.push(relative.to_path_buf());
+            }
+            Err(e) => {
+                let path = e
+                    .path()
+                    .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf())
+                    .unwrap_or_else(|| PathBuf::from(EVENTS_DIR));
+                errors.push(Diagnostic::new(path, format!("cannot read: {e}")));
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(files)
+    } else {
+        Err(errors)
+    }
+}
+
+fn duplicate_slugs(events: &[Event]) -> Vec<Diagnostic> {
+    let mut first_by_slug: HashMap<&str, &Path> = HashMap::new();
+    let mut errors = Vec::new();
+    for e in events {
+        if let Some(first) = first_by_slug.insert(&e.slug, &e.source) {
+            errors.push(
+                Diagnostic::new(&e.source, format!("the slug `{}` is also used by {}", e.slug, first.to_string_lossy().replace('\\', "/")))
+                    .with_help("every event needs its own slug: rename one file or set `slug:` in its front matter"),
+            );
+            first_by_slug.insert(&e.slug, first);
+        }
+    }
+    errors
+}

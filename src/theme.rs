@@ -1,0 +1,149 @@
+//! The theme: templates and static files. The default theme is embedded in the binary, so
+//! sitrep works in any folder; a site's `themes/NAME/` overrides it file by file.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use include_dir::{Dir, include_dir};
+
+use crate::error::Error;
+
+static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
+
+pub const THEMES_DIR: &str = "themes";
+const TEMPLATES: &str = "templates";
+const STATIC: &str = "static";
+
+/// A file of the theme and where it came from, for error messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ThemeFile {
+    pub bytes: Vec<u8>,
+    /// `built-in default theme` or the site-relative path of an override.
+    pub origin: String,
+}
+
+/// Every template and static file of the theme, overrides applied.
+#[derive(Debug, Clone, Default)]
+pub struct Theme {
+    /// Template name (path under `templates/`, e.g. `index.html`) → source.
+    pub templates: BTreeMap<String, ThemeFile>,
+    /// Output path (path under `static/`, e.g. `assets/style.css`) → bytes.
+    pub statics: BTreeMap<String, ThemeFile>,
+}
+
+impl Theme {
+    /// The built-in default theme alone.
+    pub fn builtin() -> Theme {
+        let mut theme = Theme::default();
+        for file in all_files(&DEFAULT_THEME) {
+            let path = file.path().to_string_lossy().replace('\\', "/");
+            let entry = ThemeFile {
+                bytes: file.contents().to_vec(),
+                origin: format!("built-in default theme ({path})"),
+            };
+            theme.insert(&path, entry);
+        }
+        theme
+    }
+
+    /// The default theme with the site's `themes/NAME/` laid over it. `default` without a
+    /// folder is the built-in theme; any other name must exist.
+    pub fn load(root: &Path, name: &str) -> Result<Theme, Error> {
+        let mut theme = Theme::builtin();
+        let dir = root.join(THEMES_DIR).join(name);
+        if !dir.is_dir() {
+            if name == "default" {
+                return Ok(theme);
+            }
+            return Err(Error::Theme(format!(
+                "site.yaml: theme `{name}` not found: there is no folder `{THEMES_DIR}/{name}/` in the site folder"
+            )));
+        }
+        for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
+            let entry =
+                entry.map_err(|e| Error::Theme(format!("cannot read the theme `{name}`: {e}")))?;
+            let hidden = entry.file_name().to_string_lossy().starts_with('.');
+            if !entry.file_type().is_file() || hidden {
+                continue;
+            }
+            let relative = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
+            let bytes =
+                std::fs::read(entry.path()).map_err(|e| Error::io("read", entry.path(), e))?;
+            let origin = PathBuf::from(THEMES_DIR).join(name).join(relative);
+            let file = ThemeFile {
+                bytes,
+                origin: origin.to_string_lossy().replace('\\', "/"),
+            };
+            theme.insert(&relative.to_string_lossy().replace('\\', "/"), file);
+        }
+        Ok(theme)
+    }
+
+    fn insert(&mut self, path: &str, file: ThemeFile) {
+        if let Some(name) = path.strip_prefix(&format!("{TEMPLATES}/")) {
+            self.templates.insert(name.to_string(), file);
+        } else if let Some(name) = path.strip_prefix(&format!("{STATIC}/")) {
+            self.statics.insert(name.to_string(), file);
+        }
+        // Anything else in a theme folder (a README, a licence) is not part of the site.
+    }
+
+    /// Where a template came from, for messages.
+    pub fn origin_of(&self, template: &str) -> String {
+        self.templates
+            .get(template)
+            .map_or_else(|| template.to_string(), |f| f.origin.clone())
+    }
+}
+
+fn all_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
+    let mut files: Vec<&include_dir::File<'_>> = dir.files().collect();
+    for sub in dir.dirs() {
+        files.extend(all_files(sub));
+    }
+    files
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_theme_has_every_page_template_and_its_stylesheet() {
+        let theme = Theme::builtin();
+        for name in [
+            "base.html",
+            "index.html",
+            "event.html",
+            "component.html",
+            "history.html",
+            "month.html",
+            "404.html",
+        ] {
+            assert!(theme.templates.contains_key(name), "missing {name}");
+        }
+        assert!(theme.statics.contains_key("assets/style.css"));
+    }
+
+    #[test]
+    fn site_files_override_the_default_file_by_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let templates = dir.path().join("themes/brand/templates");
+        std::fs::create_dir_all(&templates).expect("mkdir");
+        std::fs::write(templates.join("404.html"), "custom").expect("write");
+        let theme = Theme::load(dir.path(), "brand").expect("theme");
+        assert_eq!(theme.templates["404.html"].bytes, b"custom");
+        assert_eq!(
+            theme.origin_of("404.html"),
+            "themes/brand/templates/404.html"
+        );
+        assert!(theme.templates["index.html"].origin.starts_with("built-in"));
+    }
+
+    #[test]
+    fn a_missing_named_theme_is_an_error() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let err = Theme::load(dir.path(), "nope").expect_err("missing theme");
+        assert!(err.to_string().contains("theme `nope` not found"));
+    }
+}
