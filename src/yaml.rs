@@ -172,6 +172,12 @@ fn explain(message: &str) -> (String, Option<String>) {
             Some("remove one of them".into()),
         );
     }
+    if message == "expected string scalar" {
+        return (
+            "expected a text value here".into(),
+            Some("put text in quotes if it starts with `[`, `{`, `*`, `&` or `!`".into()),
+        );
+    }
     (message.to_string(), None)
 }
 

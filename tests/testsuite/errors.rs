@@ -1,0 +1,319 @@
+//! One test per class of error: `PATH:LINE:COL: message`, the snippet, the suggestion, exit 1.
+
+use crate::support::{SITE_YAML, TempSite};
+
+/// Checks one broken event file and returns stderr, asserting exit status 1.
+fn check_event(text: &str) -> String {
+    let site = TempSite::new(SITE_YAML).with("incidents/2026/broken.md", text);
+    let (code, stderr) = site.check();
+    assert_eq!(code, 1, "{stderr}");
+    stderr
+}
+
+fn event(timeline_and_more: &str) -> String {
+    format!("---\ntitle: Panel trouble\n{timeline_and_more}---\nBody.\n")
+}
+
+const GOOD_TIMELINE: &str =
+    "timeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: Looking.\n";
+
+#[test]
+fn unknown_key_names_line_column_and_the_likely_key() {
+    let err = check_event(&event(&format!(
+        "compnents:\n  panel: major_outage\n{GOOD_TIMELINE}"
+    )));
+    assert!(
+        err.starts_with("incidents/2026/broken.md:3:1: unknown key `compnents`\n"),
+        "{err}"
+    );
+    assert!(
+        err.contains("\n 3 | compnents:\n   | ^^^^^^^^^\n"),
+        "snippet: {err}"
+    );
+    assert!(err.contains("help: did you mean `components`?"), "{err}");
+}
+
+#[test]
+fn unknown_key_in_an_update() {
+    let err = check_event(&event(
+        "timeline:\n  - at: 2026-11-20 10:00\n    stauts: investigating\n    message: Looking.\n",
+    ));
+    assert!(
+        err.starts_with("incidents/2026/broken.md:5:5: unknown key `stauts`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `status`?"), "{err}");
+}
+
+#[test]
+fn unknown_component_id_is_suggested_from_site_yaml() {
+    let err = check_event(&event(&format!(
+        "components:\n  pnael: major_outage\n{GOOD_TIMELINE}"
+    )));
+    assert!(
+        err.starts_with("incidents/2026/broken.md:4:3: unknown component `pnael`"),
+        "{err}"
+    );
+    assert!(err.contains("help: did you mean `panel`?"), "{err}");
+}
+
+#[test]
+fn unknown_component_status() {
+    let err = check_event(&event(&format!(
+        "components:\n  panel: major_outge\n{GOOD_TIMELINE}"
+    )));
+    assert!(
+        err.starts_with("incidents/2026/broken.md:4:10: unknown component status `major_outge`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `major_outage`?"), "{err}");
+}
+
+#[test]
+fn update_status_must_exist_and_fit_the_kind() {
+    let err = check_event(&event(
+        "timeline:\n  - at: 2026-11-20 10:00\n    status: resolvd\n    message: Done.\n",
+    ));
+    assert!(
+        err.starts_with("incidents/2026/broken.md:5:13: unknown status `resolvd`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `resolved`?"), "{err}");
+
+    let err = check_event(&event(
+        "timeline:\n  - at: 2026-11-20 10:00\n    status: completed\n    message: Done.\n",
+    ));
+    assert!(
+        err.starts_with(
+            "incidents/2026/broken.md:5:13: `completed` is not a status for an incident"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains("`investigating`, `identified`, `monitoring`, `resolved`, `postmortem`"),
+        "{err}"
+    );
+}
+
+#[test]
+fn unknown_kind_and_impact() {
+    let err = check_event(&event(&format!("kind: maintainance\n{GOOD_TIMELINE}")));
+    assert!(
+        err.starts_with("incidents/2026/broken.md:3:7: unknown kind `maintainance`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `maintenance`?"), "{err}");
+    let err = check_event(&event(&format!(
+        "impact: critcal\ncomponents: [panel]\n{GOOD_TIMELINE}"
+    )));
+    assert!(
+        err.starts_with("incidents/2026/broken.md:3:9: unknown impact `critcal`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `critical`?"), "{err}");
+}
+
+#[test]
+fn timestamps_that_are_not_timestamps() {
+    let err = check_event(&event(
+        "timeline:\n  - at: last tuesday\n    status: investigating\n    message: Looking.\n",
+    ));
+    assert!(
+        err.starts_with("incidents/2026/broken.md:4:9: `last tuesday` is not a timestamp"),
+        "{err}"
+    );
+    assert!(err.contains("help: write `2014-04-17 17:30`"), "{err}");
+}
+
+#[test]
+fn local_times_in_a_daylight_saving_gap_or_overlap_need_an_offset() {
+    let err = check_event(&event(
+        "timeline:\n  - at: 2026-03-08 02:30\n    status: investigating\n    message: Looking.\n",
+    ));
+    assert!(
+        err.starts_with(
+            "incidents/2026/broken.md:4:9: `2026-03-08 02:30` does not exist in America/New_York"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("add an explicit offset"), "{err}");
+
+    let err = check_event(&event(
+        "timeline:\n  - at: \"2026-11-01 01:30\"\n    status: investigating\n    message: Looking.\n",
+    ));
+    assert!(
+        err.starts_with(
+            "incidents/2026/broken.md:4:9: `2026-11-01 01:30` happens twice in America/New_York"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("`2026-11-01 01:30 -04:00` (EDT, the first) or `2026-11-01 01:30 -05:00` (EST, the second)"), "{err}");
+}
+
+#[test]
+fn two_updates_at_the_same_time() {
+    let err = check_event(&event(
+        "timeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: A.\n  - at: 2026-11-20T15:00:00Z\n    status: identified\n    message: B.\n",
+    ));
+    assert!(
+        err.starts_with(
+            "incidents/2026/broken.md:7:9: two updates have the same time `2026-11-20T15:00:00Z`"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("the other is on line 4"), "{err}");
+}
+
+#[test]
+fn list_form_needs_an_impact() {
+    let err = check_event(&event(&format!("components: [panel]\n{GOOD_TIMELINE}")));
+    assert!(
+        err.starts_with(
+            "incidents/2026/broken.md:3:13: the list form of `components` needs `impact`"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn maintenance_needs_a_window_that_ends_after_it_starts() {
+    let err = check_event(&event("kind: maintenance\ncomponents: [panel]\n"));
+    assert!(
+        err.starts_with("incidents/2026/broken.md: a maintenance needs `scheduled`"),
+        "{err}"
+    );
+    let err = check_event(&event(
+        "kind: maintenance\nscheduled:\n  start: 2026-12-01 10:00\n  end: 2026-12-01 09:00\n",
+    ));
+    assert!(
+        err.starts_with(
+            "incidents/2026/broken.md:6:8: `scheduled.end` must be after `scheduled.start`"
+        ),
+        "{err}"
+    );
+}
+
+#[test]
+fn front_matter_must_be_there_and_closed() {
+    let err = check_event("# Just a heading\n");
+    assert!(
+        err.starts_with("incidents/2026/broken.md:1:1: the file does not start with front matter"),
+        "{err}"
+    );
+    let err = check_event("---\ntitle: x\n");
+    assert!(
+        err.starts_with("incidents/2026/broken.md:1:1: the front matter is never closed"),
+        "{err}"
+    );
+}
+
+#[test]
+fn yaml_syntax_errors_point_into_the_md_file() {
+    let err = check_event(
+        "---\ntitle: Broken\ntimeline:\n  - at: 2026-11-20 10:00\n    status: [investigating\n    message: x\n---\n",
+    );
+    assert!(err.starts_with("incidents/2026/broken.md:5:"), "{err}");
+}
+
+#[test]
+fn two_files_with_one_slug_name_both() {
+    let text = event(GOOD_TIMELINE);
+    let site = TempSite::new(SITE_YAML)
+        .with("incidents/a/same.md", &text)
+        .with("incidents/b/same.md", &text);
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("incidents/b/same.md: the slug `same` is also used by incidents/a/same.md"),
+        "{err}"
+    );
+}
+
+#[test]
+fn file_names_that_make_no_slug() {
+    let site = TempSite::new(SITE_YAML).with("incidents/Switch failure!.md", &event(GOOD_TIMELINE));
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert!(err.contains("does not make a valid slug"), "{err}");
+    assert!(err.contains("`switch-failure.md`"), "{err}");
+}
+
+#[test]
+fn site_yaml_errors_are_located_and_suggested() {
+    let site = TempSite::new(&SITE_YAML.replace("components:", "compnents:"));
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert!(
+        err.starts_with("site.yaml:4:1: unknown key `compnents`"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `components`?"), "{err}");
+
+    let site = TempSite::new(&SITE_YAML.replace("America/New_York", "Europe/Pari"));
+    let (_, err) = site.check();
+    assert!(
+        err.starts_with("site.yaml:3:12: `Europe/Pari` is not an IANA time zone"),
+        "{err}"
+    );
+    assert!(err.contains("did you mean `Europe/Paris`?"), "{err}");
+}
+
+#[test]
+fn a_missing_site_yaml_says_where_it_looked() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let output = crate::support::sitrep(&["check", "--root", dir.path().to_str().expect("utf-8")]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        crate::support::stderr(&output).starts_with("site.yaml: no site.yaml in the site folder")
+    );
+}
+
+#[test]
+fn every_error_of_the_run_is_reported_at_once() {
+    let site = TempSite::new(SITE_YAML)
+        .with(
+            "incidents/one.md",
+            &event(&format!(
+                "components:\n  pnael: major_outage\n{GOOD_TIMELINE}"
+            )),
+        )
+        .with(
+            "incidents/two.md",
+            &event("timeline:\n  - at: tomorrow\n    status: resolvd\n    message: \"\"\n"),
+        )
+        .with("incidents/three.md", "no front matter\n")
+        .with("incidents/fine.md", &event(GOOD_TIMELINE));
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    let locations: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("incidents/"))
+        .map(|l| l.split(": ").next().unwrap_or(""))
+        .collect();
+    assert_eq!(
+        locations,
+        [
+            "incidents/one.md:4:3",
+            "incidents/three.md:1:1",
+            "incidents/two.md:4:9",
+            "incidents/two.md:5:13",
+            "incidents/two.md:6:14"
+        ]
+    );
+    assert!(
+        err.trim_end()
+            .ends_with("5 errors found; nothing was written"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_broken_theme_template_names_the_file_and_line() {
+    let site = TempSite::new(SITE_YAML)
+        .with("incidents/a.md", &event(GOOD_TIMELINE))
+        .with("themes/default/templates/404.html", "{% extends \"base.html\" %}\n{% block content %}\n{{ nope( }}\n{% endblock content %}\n");
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert!(err.contains("themes/default/templates/404.html"), "{err}");
+    assert!(err.contains(":3:"), "{err}");
+}

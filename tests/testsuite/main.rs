@@ -1,0 +1,6 @@
+//! End-to-end tests: the real binary on fixture sites, with exact expectations.
+
+mod build;
+mod errors;
+mod output;
+mod support;

@@ -1,0 +1,80 @@
+//! The output folder: swapped in whole, never half-written, never outside its bounds.
+
+use crate::support::{SITE_YAML, TempSite, sitrep, snapshot, stderr};
+
+const EVENT: &str = "---\ntitle: Panel slow\ncomponents:\n  panel: degraded_performance\ntimeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: Slow.\n---\n";
+
+#[test]
+fn a_failed_build_leaves_the_previous_site_byte_for_byte() {
+    let site = TempSite::new(SITE_YAML).with("incidents/a.md", EVENT);
+    let root = site.root().to_str().expect("utf-8").to_string();
+    let ok = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let before = snapshot(&site.root().join("public"));
+    assert!(before.contains_key("index.html"));
+
+    std::fs::write(
+        site.root().join("incidents/b.md"),
+        EVENT.replace("degraded_performance", "on_fire"),
+    )
+    .expect("write");
+    let failed = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert_eq!(snapshot(&site.root().join("public")), before);
+    let leftovers: Vec<String> = std::fs::read_dir(site.root())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
+}
+
+#[test]
+fn refuses_to_build_over_the_site_itself() {
+    let site = TempSite::new(SITE_YAML).with("incidents/a.md", EVENT);
+    let root = site.root().to_str().expect("utf-8").to_string();
+    for output in [
+        root.clone(),
+        site.root().join("incidents").to_string_lossy().into_owned(),
+        site.root()
+            .parent()
+            .expect("parent")
+            .to_string_lossy()
+            .into_owned(),
+    ] {
+        let result = sitrep(&[
+            "build",
+            "--root",
+            &root,
+            "--output",
+            &output,
+            "--now",
+            "2026-11-25 12:00",
+        ]);
+        assert_eq!(result.status.code(), Some(1), "{output}");
+        assert!(
+            stderr(&result).contains("refusing to use"),
+            "{}",
+            stderr(&result)
+        );
+    }
+    assert!(site.root().join("site.yaml").exists());
+    assert!(site.root().join("incidents/a.md").exists());
+}
+
+#[test]
+fn output_key_in_site_yaml_is_relative_to_the_site() {
+    let site =
+        TempSite::new(&format!("{SITE_YAML}output: build/site\n")).with("incidents/a.md", EVENT);
+    let root = site.root().to_str().expect("utf-8").to_string();
+    let result = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
+    assert!(result.status.success(), "{}", stderr(&result));
+    assert!(site.root().join("build/site/index.html").exists());
+    assert!(String::from_utf8_lossy(&result.stdout).starts_with("Built 1 event into "));
+}
+
+#[test]
+fn usage_errors_exit_with_2() {
+    assert_eq!(sitrep(&["build", "--frobnicate"]).status.code(), Some(2));
+    assert_eq!(sitrep(&["launch"]).status.code(), Some(2));
+}

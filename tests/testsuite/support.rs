@@ -1,0 +1,204 @@
+//! Helpers shared by the end-to-end tests: run the real binary on fixture sites and read what
+//! it wrote.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use scraper::{Html, Selector};
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// Runs `sitrep` with `args`, with no SOURCE_DATE_EPOCH leaking in from the environment.
+pub fn sitrep(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(args)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("run sitrep")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+/// A site built into a temporary folder.
+pub struct Built {
+    _dir: tempfile::TempDir,
+    pub out: PathBuf,
+}
+
+impl Built {
+    pub fn read(&self, path: &str) -> String {
+        std::fs::read_to_string(self.out.join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"))
+    }
+
+    pub fn exists(&self, path: &str) -> bool {
+        self.out.join(path).exists()
+    }
+
+    pub fn html(&self, path: &str) -> Page {
+        Page(Html::parse_document(&self.read(path)))
+    }
+
+    pub fn json(&self, path: &str) -> serde_json::Value {
+        serde_json::from_str(&self.read(path)).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
+    }
+}
+
+/// Builds a site folder with extra command-line arguments; panics with stderr on failure.
+pub fn build(root: &Path, now: &str, extra: &[&str]) -> Built {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let mut args = vec![
+        "build",
+        "--root",
+        root.to_str().expect("utf-8 path"),
+        "--output",
+        out.to_str().expect("utf-8 path"),
+        "--now",
+        now,
+    ];
+    args.extend_from_slice(extra);
+    let output = sitrep(&args);
+    assert!(
+        output.status.success(),
+        "build failed:\n{}",
+        stderr(&output)
+    );
+    Built { _dir: dir, out }
+}
+
+pub struct Page(pub Html);
+
+impl Page {
+    fn select(&self, css: &str) -> Vec<scraper::ElementRef<'_>> {
+        let selector = Selector::parse(css).unwrap_or_else(|e| panic!("bad selector {css}: {e:?}"));
+        self.0.select(&selector).collect()
+    }
+
+    /// The value of `attr` on the one element matching `css`.
+    pub fn attr(&self, css: &str, attr: &str) -> String {
+        let found = self.select(css);
+        assert_eq!(
+            found.len(),
+            1,
+            "expected exactly one `{css}`, found {}",
+            found.len()
+        );
+        found[0]
+            .value()
+            .attr(attr)
+            .unwrap_or_else(|| panic!("`{css}` has no {attr}"))
+            .to_string()
+    }
+
+    pub fn attr_opt(&self, css: &str, attr: &str) -> Option<String> {
+        self.select(css)
+            .first()
+            .and_then(|e| e.value().attr(attr))
+            .map(str::to_string)
+    }
+
+    pub fn count(&self, css: &str) -> usize {
+        self.select(css).len()
+    }
+
+    /// The text of the first element matching `css`, whitespace folded.
+    pub fn text(&self, css: &str) -> String {
+        let found = self.select(css);
+        let first = found.first().unwrap_or_else(|| panic!("no `{css}`"));
+        first
+            .text()
+            .collect::<String>()
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    pub fn texts(&self, css: &str) -> Vec<String> {
+        self.select(css)
+            .iter()
+            .map(|e| {
+                e.text()
+                    .collect::<String>()
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .collect()
+    }
+}
+
+/// Every file below `dir` with its bytes, keyed by relative path.
+pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    for entry in walk(dir) {
+        let relative = entry
+            .strip_prefix(dir)
+            .expect("below dir")
+            .to_string_lossy()
+            .replace('\\', "/");
+        files.insert(relative, std::fs::read(&entry).expect("read"));
+    }
+    files
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return out;
+    };
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// A site written into a temporary folder from strings, for error tests.
+pub struct TempSite {
+    pub dir: tempfile::TempDir,
+}
+
+pub const SITE_YAML: &str = "title: Test Status\nbase_url: https://status.test/\ntime_zone: America/New_York\ncomponents:\n  - id: panel\n    name: Control panel\n  - id: web\n    name: Website\n";
+
+impl TempSite {
+    pub fn new(site_yaml: &str) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("site.yaml"), site_yaml).expect("write site.yaml");
+        std::fs::create_dir_all(dir.path().join("incidents")).expect("mkdir");
+        TempSite { dir }
+    }
+
+    pub fn with(self, path: &str, text: &str) -> Self {
+        let full = self.dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+        std::fs::write(full, text).expect("write");
+        self
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `sitrep check` on the site: (exit code, stderr).
+    pub fn check(&self) -> (i32, String) {
+        let output = sitrep(&[
+            "check",
+            "--root",
+            self.root().to_str().expect("utf-8"),
+            "--now",
+            "2026-11-25 12:00",
+        ]);
+        (output.status.code().unwrap_or(-1), stderr(&output))
+    }
+}
