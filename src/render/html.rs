@@ -7,8 +7,8 @@ use tera::{Context, Tera};
 
 use super::OutputFile;
 use super::views::{
-    ComponentView, DayOfEvents, EventCard, EventPage, GroupView, MonthLink, PageView, SiteView,
-    StatusView, TimeView,
+    ComponentView, DayOfEvents, EventCard, EventPage, FeedLink, GroupView, MonthLink, PageView,
+    SiteView, StatusView, TimeView,
 };
 use crate::error::Error;
 use crate::model::{ComponentStatus, Model, Month, Phase, Uptime};
@@ -275,10 +275,12 @@ impl<'a> Renderer<'a> {
 
     fn not_found(&self, model: &Model, prepared: &Prepared) -> Result<OutputFile, Error> {
         // Served for any missing path, so its links start from the site's base path.
+        let root = model.site.base_url.path().to_string();
         let page = PageView {
             kind: "404",
             title: "Page not found".into(),
-            root: model.site.base_url.path().to_string(),
+            feeds: FeedLink::for_page(&root, &model.site.title, None),
+            root,
             url: format!("{}404.html", model.site.base_url),
         };
         self.page(
@@ -297,11 +299,17 @@ impl<'a> Renderer<'a> {
         } else {
             "../".repeat(depth)
         };
+        let component = path
+            .strip_prefix("components/")
+            .and_then(|rest| rest.strip_suffix('/'))
+            .map(|id| (id, title.as_str()));
+        let feeds = FeedLink::for_page(&root, &model.site.title, component);
         PageView {
             kind,
+            url: format!("{}{path}", model.site.base_url),
             title,
             root,
-            url: format!("{}{path}", model.site.base_url),
+            feeds,
         }
     }
 }

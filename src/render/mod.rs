@@ -1,7 +1,12 @@
 //! Rendering: the model in, files out. Pure: nothing here reads or writes the disk; `output`
 //! decides where the bytes go (and `serve` keeps them in memory).
 
+pub mod api;
+pub mod badge;
+pub mod feeds;
 pub mod html;
+pub mod ics;
+pub mod sitemap;
 pub mod uptime_json;
 pub mod views;
 
@@ -34,6 +39,18 @@ pub fn site(model: &Model, theme: &Theme) -> Result<Vec<OutputFile>, Error> {
     let prepared = html::Prepared::new(model);
     let mut files = renderer.pages(model, &prepared)?;
     files.push(uptime_json::render(model, &prepared.uptimes));
+    files.extend(feeds::render(model));
+    files.extend(api::render(model));
+    files.push(ics::render(model));
+    files.extend(badge::render(model));
+    let mut pages: Vec<&str> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| p.ends_with(".html"))
+        .collect();
+    pages.sort_unstable();
+    let sitemap = sitemap::render(model, &pages);
+    files.extend(sitemap);
     files.extend(
         theme
             .statics

@@ -83,7 +83,60 @@ pub struct PageView {
     pub root: String,
     /// The page's absolute URL.
     pub url: String,
+    /// Feeds announced with `<link rel="alternate">`: the page's own first, then the site's.
+    pub feeds: Vec<FeedLink>,
 }
+
+#[derive(Debug, Clone, Serialize)]
+pub struct FeedLink {
+    pub title: String,
+    /// Relative to the page (starts with `root`).
+    pub href: String,
+    /// `application/atom+xml` or `application/rss+xml`.
+    pub mime: &'static str,
+}
+
+impl FeedLink {
+    /// The site-wide feeds, and a component's own when `component` is given.
+    pub fn for_page(
+        root: &str,
+        site_title: &str,
+        component: Option<(&str, &str)>,
+    ) -> Vec<FeedLink> {
+        let mut feeds = Vec::new();
+        if let Some((id, name)) = component {
+            feeds.push(FeedLink {
+                title: format!("{name} (Atom)"),
+                href: format!("{root}components/{id}/feed.atom"),
+                mime: ATOM,
+            });
+            feeds.push(FeedLink {
+                title: format!("{name} (RSS)"),
+                href: format!("{root}components/{id}/feed.rss"),
+                mime: RSS,
+            });
+        }
+        feeds.push(FeedLink {
+            title: format!("{site_title} (Atom)"),
+            href: format!("{root}feed.atom"),
+            mime: ATOM,
+        });
+        feeds.push(FeedLink {
+            title: format!("{site_title} (RSS)"),
+            href: format!("{root}feed.rss"),
+            mime: RSS,
+        });
+        feeds.push(FeedLink {
+            title: format!("{site_title}: every update (Atom)"),
+            href: format!("{root}updates.atom"),
+            mime: ATOM,
+        });
+        feeds
+    }
+}
+
+const ATOM: &str = "application/atom+xml";
+const RSS: &str = "application/rss+xml";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusView {

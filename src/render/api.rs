@@ -1,0 +1,431 @@
+//! The Statuspage v2 public API shapes (output.md, "Statuspage-compatible JSON API"), so that
+//! clients, widgets and exporters written for Statuspage read a sitrep site unchanged.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::OutputFile;
+use super::views::event_path;
+use crate::config::{Component, Site};
+use crate::model::{ComponentStatus, Event, Kind, Model, Phase, Update, UpdateStatus};
+use crate::time;
+
+#[derive(Serialize)]
+struct Page {
+    id: String,
+    name: String,
+    url: String,
+    time_zone: String,
+    updated_at: String,
+}
+
+#[derive(Serialize)]
+struct Status {
+    indicator: &'static str,
+    description: &'static str,
+}
+
+#[derive(Serialize, Clone)]
+struct ApiComponent {
+    id: String,
+    name: String,
+    status: &'static str,
+    created_at: String,
+    updated_at: String,
+    position: usize,
+    description: Option<String>,
+    showcase: bool,
+    start_date: Option<String>,
+    group_id: Option<String>,
+    page_id: String,
+    group: bool,
+    only_show_if_degraded: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    components: Option<Vec<String>>,
+}
+
+#[derive(Serialize, Clone)]
+struct AffectedComponent {
+    code: String,
+    name: String,
+    old_status: &'static str,
+    new_status: &'static str,
+}
+
+#[derive(Serialize, Clone)]
+struct IncidentUpdate {
+    id: String,
+    status: &'static str,
+    body: String,
+    incident_id: String,
+    created_at: String,
+    updated_at: String,
+    display_at: String,
+    affected_components: Option<Vec<AffectedComponent>>,
+}
+
+#[derive(Serialize, Clone)]
+struct Incident {
+    id: String,
+    name: String,
+    status: &'static str,
+    created_at: String,
+    updated_at: String,
+    monitoring_at: Option<String>,
+    resolved_at: Option<String>,
+    impact: &'static str,
+    shortlink: String,
+    started_at: String,
+    page_id: String,
+    incident_updates: Vec<IncidentUpdate>,
+    components: Vec<ApiComponent>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scheduled_for: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scheduled_until: Option<String>,
+}
+
+/// Everything that several documents share, built once.
+struct Api {
+    page: Page,
+    status: Status,
+    /// Groups and components, in display order.
+    components: Vec<ApiComponent>,
+    /// `model.events` order; `None` for notices, which Statuspage has no place for.
+    events: Vec<Option<Incident>>,
+}
+
+pub fn render(model: &Model) -> Vec<OutputFile> {
+    let api = Api::new(model);
+    let of_kind = |kind: Kind, phases: &[Phase]| -> Vec<&Incident> {
+        model
+            .events
+            .iter()
+            .zip(&api.events)
+            .filter(|(e, _)| {
+                e.kind == kind && (phases.is_empty() || phases.contains(&e.phase(model.now)))
+            })
+            .filter_map(|(_, i)| i.as_ref())
+            .collect()
+    };
+    let mut latest_incidents = of_kind(Kind::Incident, &[]);
+    latest_incidents.truncate(model.site.feed_entries);
+    let unresolved = of_kind(Kind::Incident, &[Phase::Ongoing]);
+    let all_maintenance = of_kind(Kind::Maintenance, &[]);
+    let mut upcoming = of_kind(Kind::Maintenance, &[Phase::Upcoming]);
+    // Soonest first, as Statuspage lists them.
+    upcoming.reverse();
+    let active = of_kind(Kind::Maintenance, &[Phase::Active]);
+    let mut active_and_upcoming = active.clone();
+    active_and_upcoming.extend(upcoming.iter().copied());
+
+    let page = &api.page;
+    let status = &api.status;
+    vec![
+        json(
+            "api/v2/summary.json",
+            &serde_json::json!({
+                "page": page,
+                "components": api.components,
+                "incidents": unresolved,
+                "scheduled_maintenances": active_and_upcoming,
+                "status": status,
+            }),
+        ),
+        json(
+            "api/v2/status.json",
+            &serde_json::json!({ "page": page, "status": status }),
+        ),
+        json(
+            "api/v2/components.json",
+            &serde_json::json!({ "page": page, "components": api.components }),
+        ),
+        json(
+            "api/v2/incidents.json",
+            &serde_json::json!({ "page": page, "incidents": latest_incidents }),
+        ),
+        json(
+            "api/v2/incidents/unresolved.json",
+            &serde_json::json!({ "page": page, "incidents": unresolved }),
+        ),
+        json(
+            "api/v2/scheduled-maintenances.json",
+            &serde_json::json!({ "page": page, "scheduled_maintenances": all_maintenance }),
+        ),
+        json(
+            "api/v2/scheduled-maintenances/upcoming.json",
+            &serde_json::json!({ "page": page, "scheduled_maintenances": upcoming }),
+        ),
+        json(
+            "api/v2/scheduled-maintenances/active.json",
+            &serde_json::json!({ "page": page, "scheduled_maintenances": active }),
+        ),
+    ]
+}
+
+fn json(path: &str, value: &serde_json::Value) -> OutputFile {
+    let mut bytes = serde_json::to_vec_pretty(value).expect("JSON values always serialize");
+    bytes.push(b'\n');
+    OutputFile::new(path, bytes)
+}
+
+impl Api {
+    fn new(model: &Model) -> Self {
+        let site = &model.site;
+        let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, site.time_zone);
+        let overall = model.overall();
+        let components = components(model, &stamp);
+        let events = model
+            .events
+            .iter()
+            .map(|e| (e.kind != Kind::Notice).then(|| incident(model, e, &components, &stamp)))
+            .collect();
+        Api {
+            page: Page {
+                id: page_id(site),
+                name: site.title.clone(),
+                url: site.base_url.to_string(),
+                time_zone: site.time_zone.name().to_string(),
+                updated_at: stamp(model.now),
+            },
+            status: Status {
+                indicator: overall.indicator.as_str(),
+                description: overall.description(),
+            },
+            components,
+            events,
+        }
+    }
+}
+
+/// The page's id: its host, stable for as long as `base_url` is.
+fn page_id(site: &Site) -> String {
+    site.host.clone()
+}
+
+/// A group's id: its name slugged, prefixed so it never collides with a component id.
+fn group_id(name: &str) -> String {
+    format!("group-{}", slug::slugify(name))
+}
+
+/// Groups and components in display order. A group stands where its first member is listed,
+/// followed by its members; `position` counts both.
+fn components(model: &Model, stamp: &dyn Fn(DateTime<Utc>) -> String) -> Vec<ApiComponent> {
+    let mut out = Vec::new();
+    for group in model.groups() {
+        let members: Vec<ApiComponent> = group
+            .components
+            .iter()
+            .map(|c| component(model, c, stamp))
+            .collect();
+        if let Some(name) = group.name {
+            let id = group_id(name);
+            let worst = group
+                .components
+                .iter()
+                .map(|c| model.component_status(&c.id))
+                .max()
+                .unwrap_or(ComponentStatus::Operational);
+            let first = members.first().cloned();
+            out.push(ApiComponent {
+                id: id.clone(),
+                name: name.to_string(),
+                status: worst.as_str(),
+                created_at: first
+                    .as_ref()
+                    .map(|m| m.created_at.clone())
+                    .unwrap_or_default(),
+                updated_at: members
+                    .iter()
+                    .map(|m| m.updated_at.clone())
+                    .max()
+                    .unwrap_or_default(),
+                position: 0,
+                description: None,
+                showcase: true,
+                start_date: None,
+                group_id: None,
+                page_id: page_id(&model.site),
+                group: true,
+                only_show_if_degraded: false,
+                components: Some(group.components.iter().map(|c| c.id.clone()).collect()),
+            });
+            out.extend(members.into_iter().map(|m| ApiComponent {
+                group_id: Some(id.clone()),
+                ..m
+            }));
+        } else {
+            out.extend(members);
+        }
+    }
+    for (i, c) in out.iter_mut().enumerate() {
+        c.position = i + 1;
+    }
+    out
+}
+
+/// A component now. `created_at` is the start of its `since` day, else of the site's first
+/// event, else now; `updated_at` the latest update that touched it.
+fn component(
+    model: &Model,
+    c: &Component,
+    stamp: &dyn Fn(DateTime<Utc>) -> String,
+) -> ApiComponent {
+    let zone = model.site.time_zone;
+    let first_event = model.events.iter().map(Event::start).min();
+    let created = c
+        .since
+        .map(|d| time::start_of_day(d, zone))
+        .or(first_event)
+        .unwrap_or(model.now)
+        .min(model.now);
+    let updated = model
+        .events_for(&c.id)
+        .flat_map(|e| e.timeline.iter().map(|u| u.at))
+        .filter(|t| *t <= model.now)
+        .max()
+        .unwrap_or(created)
+        .max(created);
+    ApiComponent {
+        id: c.id.clone(),
+        name: c.name.clone(),
+        status: model.component_status(&c.id).as_str(),
+        created_at: stamp(created),
+        updated_at: stamp(updated),
+        position: 0,
+        description: c.description.clone(),
+        showcase: true,
+        start_date: c.since.map(|d| d.format("%Y-%m-%d").to_string()),
+        group_id: None,
+        page_id: page_id(&model.site),
+        group: false,
+        only_show_if_degraded: false,
+        components: None,
+    }
+}
+
+fn incident(
+    model: &Model,
+    event: &Event,
+    all_components: &[ApiComponent],
+    stamp: &dyn Fn(DateTime<Utc>) -> String,
+) -> Incident {
+    let now = model.now;
+    let first = event.first_update().map_or_else(|| event.start(), |u| u.at);
+    let latest = event.latest_update().map_or(first, |u| u.at);
+    let affected_ids: Vec<&str> = event.affected_components().iter().map(|a| a.id).collect();
+    let maintenance = event.kind == Kind::Maintenance;
+    Incident {
+        id: event.slug.clone(),
+        name: event.title.clone(),
+        status: api_status(event, now),
+        created_at: stamp(first),
+        updated_at: stamp(latest),
+        monitoring_at: event
+            .timeline
+            .iter()
+            .find(|u| u.status == UpdateStatus::Monitoring)
+            .map(|u| stamp(u.at)),
+        resolved_at: event.end(now).filter(|end| *end <= now).map(stamp),
+        impact: if maintenance {
+            "maintenance"
+        } else {
+            event.impact.as_str()
+        },
+        shortlink: format!("{}{}", model.site.base_url, event_path(&event.slug)),
+        started_at: stamp(event.start()),
+        page_id: page_id(&model.site),
+        incident_updates: updates(model, event, stamp),
+        components: all_components
+            .iter()
+            .filter(|c| !c.group && affected_ids.contains(&c.id.as_str()))
+            .cloned()
+            .collect(),
+        scheduled_for: event.scheduled.map(|w| stamp(w.start)),
+        scheduled_until: event.scheduled.map(|w| stamp(w.end)),
+    }
+}
+
+/// The status clients expect: a maintenance whose window has begun is `in_progress` even if
+/// nobody posted so, and one past its scheduled end is `completed`.
+fn api_status(event: &Event, now: DateTime<Utc>) -> &'static str {
+    let latest = event.latest_update().map(|u| u.status);
+    match (event.kind, event.phase(now), latest) {
+        (Kind::Maintenance, Phase::Active, None | Some(UpdateStatus::Scheduled)) => "in_progress",
+        (Kind::Maintenance, Phase::Past, _) => "completed",
+        (Kind::Maintenance, Phase::Upcoming, _) => "scheduled",
+        (_, _, Some(status)) => status.as_str(),
+        (_, _, None) => "scheduled",
+    }
+}
+
+/// Newest first, each with the component changes it made (`old_status` → `new_status`).
+fn updates(
+    model: &Model,
+    event: &Event,
+    stamp: &dyn Fn(DateTime<Utc>) -> String,
+) -> Vec<IncidentUpdate> {
+    let mut current: Vec<(&str, ComponentStatus)> = Vec::new();
+    let mut out = Vec::with_capacity(event.timeline.len());
+    for (i, update) in event.timeline.iter().enumerate() {
+        let initial = if i == 0 {
+            event.components.as_slice()
+        } else {
+            &[]
+        };
+        let changes = changes(
+            model,
+            &mut current,
+            initial.iter().chain(update.components.iter()),
+        );
+        out.push(incident_update(event, update, changes, stamp));
+    }
+    out.reverse();
+    out
+}
+
+fn changes<'a>(
+    model: &Model,
+    current: &mut Vec<(&'a str, ComponentStatus)>,
+    set: impl Iterator<Item = &'a (String, ComponentStatus)>,
+) -> Option<Vec<AffectedComponent>> {
+    let mut changed = Vec::new();
+    for (id, new) in set {
+        let old = match current.iter_mut().find(|(c, _)| c == id) {
+            Some(entry) => std::mem::replace(&mut entry.1, *new),
+            None => {
+                current.push((id, *new));
+                ComponentStatus::Operational
+            }
+        };
+        changed.push(AffectedComponent {
+            code: id.clone(),
+            name: model
+                .site
+                .component(id)
+                .map_or_else(|| id.clone(), |c| c.name.clone()),
+            old_status: old.as_str(),
+            new_status: new.as_str(),
+        });
+    }
+    (!changed.is_empty()).then_some(changed)
+}
+
+fn incident_update(
+    event: &Event,
+    update: &Update,
+    affected_components: Option<Vec<AffectedComponent>>,
+    stamp: &dyn Fn(DateTime<Utc>) -> String,
+) -> IncidentUpdate {
+    let at = stamp(update.at);
+    IncidentUpdate {
+        id: format!("{}-{}", event.slug, update.at.format("%Y%m%dT%H%M%SZ")),
+        status: update.status.as_str(),
+        body: update.message.clone(),
+        incident_id: event.slug.clone(),
+        created_at: at.clone(),
+        updated_at: at.clone(),
+        display_at: at,
+        affected_components,
+    }
+}
