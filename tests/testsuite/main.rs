@@ -2,5 +2,6 @@
 
 mod build;
 mod errors;
+mod feeds;
 mod output;
 mod support;
