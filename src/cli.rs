@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use sitrep::authoring::new::{self, NewEvent};
+use sitrep::authoring::update::{self, NewUpdate};
+use sitrep::authoring::{AuthoringError, init};
 use sitrep::{BuildOptions, Error, Now};
 
 #[derive(Parser)]
@@ -49,6 +52,52 @@ enum Command {
         #[command(flatten)]
         time: TimeArgs,
     },
+    /// Start a new incident, maintenance or notice in incidents/YYYY-MM-DD-SLUG.md
+    New {
+        /// The event's title, e.g. "Website unreachable"
+        title: String,
+        /// incident, maintenance or notice
+        #[arg(long, default_value = "incident")]
+        kind: String,
+        /// An affected component, optionally with its status: `web` or `web=major_outage`
+        #[arg(long = "component", value_name = "ID[=STATUS]")]
+        components: Vec<String>,
+        /// none, minor, major or critical (incidents)
+        #[arg(long, value_name = "LEVEL")]
+        impact: Option<String>,
+        /// Maintenance start, e.g. "2026-12-09 06:00"
+        #[arg(long, value_name = "TIMESTAMP")]
+        start: Option<String>,
+        /// Maintenance end
+        #[arg(long, value_name = "TIMESTAMP")]
+        end: Option<String>,
+        /// The first update's message (default: a standard first message)
+        #[arg(long, short)]
+        message: Option<String>,
+        #[command(flatten)]
+        time: TimeArgs,
+    },
+    /// Append an update to an event's timeline
+    Update {
+        /// The event's slug (its file name without .md)
+        slug: String,
+        /// The update's status, e.g. identified, monitoring, resolved
+        #[arg(long)]
+        status: String,
+        /// The message; read from standard input when not given
+        #[arg(long, short)]
+        message: Option<String>,
+        /// A status change from this update on: `web=operational`
+        #[arg(long = "component", value_name = "ID=STATUS")]
+        components: Vec<String>,
+        #[command(flatten)]
+        time: TimeArgs,
+    },
+    /// Create a new site in DIR (default: the current folder)
+    Init {
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+    },
 }
 
 fn now_from(arg: Option<String>) -> Now {
@@ -72,6 +121,61 @@ pub fn run(cli: Cli) -> ExitCode {
             drafts,
         }),
         Command::Check { time } => check(&time.root, &now_from(time.now)),
+        Command::New {
+            title,
+            kind,
+            components,
+            impact,
+            start,
+            end,
+            message,
+            time,
+        } => {
+            let request = NewEvent {
+                title,
+                kind: Some(kind),
+                components,
+                impact,
+                start,
+                end,
+                message,
+            };
+            authoring(
+                |now| new::run(&time.root, &request, now).map(|p| vec![p]),
+                &time,
+            )
+        }
+        Command::Update {
+            slug,
+            status,
+            message,
+            components,
+            time,
+        } => match message.map_or_else(read_message, Ok) {
+            Ok(message) => {
+                let request = NewUpdate {
+                    slug,
+                    status,
+                    message,
+                    components,
+                };
+                authoring(
+                    |now| update::run(&time.root, &request, now).map(|p| vec![p]),
+                    &time,
+                )
+            }
+            Err(e) => {
+                Err(anyhow::Error::new(e).context("cannot read the message from standard input"))
+            }
+        },
+        Command::Init { dir } => init::run(&dir, chrono::Utc::now())
+            .map_err(anyhow::Error::from)
+            .map(|files| {
+                for file in files {
+                    println!("{}", dir.join(file).display());
+                }
+                println!("Next: cd {} && sitrep serve", dir.display());
+            }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -82,14 +186,46 @@ pub fn run(cli: Cli) -> ExitCode {
     }
 }
 
-fn error_text(e: &Error) -> String {
-    match e {
-        Error::Content(_) => e.to_string(),
-        _ => format!("error: {e}"),
+/// Content errors are already formatted as `PATH:LINE:COL: message` blocks; anything else
+/// gets an `error:` prefix and its chain of causes.
+fn error_text(e: &anyhow::Error) -> String {
+    let content = matches!(e.downcast_ref::<Error>(), Some(Error::Content(_)))
+        || matches!(
+            e.downcast_ref::<AuthoringError>(),
+            Some(AuthoringError::Site(Error::Content(_)))
+        );
+    if content {
+        e.to_string()
+    } else {
+        format!("error: {e:#}")
     }
 }
 
-fn build(options: BuildOptions) -> Result<(), Error> {
+/// Runs an authoring command at now (in the site's zone) and prints the files it wrote.
+fn authoring(
+    command: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<Vec<PathBuf>, AuthoringError>,
+    time: &TimeArgs,
+) -> anyhow::Result<()> {
+    let zone = sitrep::config::load(&time.root)?.time_zone;
+    let now = now_from(time.now.clone()).resolve(zone)?;
+    for path in command(now)? {
+        println!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// The update's message from standard input, as `git commit` does without `-m`.
+fn read_message() -> std::io::Result<String> {
+    use std::io::{IsTerminal, Read};
+    if std::io::stdin().is_terminal() {
+        eprintln!("Type the update's message, then Ctrl-D on a new line:");
+    }
+    let mut message = String::new();
+    std::io::stdin().read_to_string(&mut message)?;
+    Ok(message)
+}
+
+fn build(options: BuildOptions) -> anyhow::Result<()> {
     let report = sitrep::build(&options)?;
     println!(
         "Built {} event{} into {} ({} pages, {} files) in {} ms",
@@ -103,7 +239,7 @@ fn build(options: BuildOptions) -> Result<(), Error> {
     Ok(())
 }
 
-fn check(root: &std::path::Path, now: &Now) -> Result<(), Error> {
+fn check(root: &std::path::Path, now: &Now) -> anyhow::Result<()> {
     let built = sitrep::render_site(root, now, true)?;
     println!(
         "No errors: {} event{} and {} component{} checked",

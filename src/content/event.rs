@@ -332,7 +332,10 @@ fn validate_impact(c: &mut Checker<'_>, raw: &Spanned<String>, kind: Kind) -> Op
             c.source
                 .error_on(
                     raw,
-                    format!("`impact` is for incidents only, and this is a {kind}"),
+                    format!(
+                        "`impact` is for incidents only, and this is {}",
+                        kind.with_article()
+                    ),
                 )
                 .with_help("remove `impact`"),
         );
@@ -436,8 +439,8 @@ fn validate_scheduled(
                     .error_on(
                         w,
                         format!(
-                            "`scheduled` is for maintenance only, and this is a{} {kind}",
-                            if kind == Kind::Incident { "n" } else { "" }
+                            "`scheduled` is for maintenance only, and this is {}",
+                            kind.with_article()
                         ),
                     )
                     .with_help("set `kind: maintenance`, or remove `scheduled`"),
@@ -459,13 +462,13 @@ fn validate_timeline(
             Some(t) => c.source.error_on(
                 t,
                 format!(
-                    "a{} {kind} needs at least one update in `timeline`",
-                    if kind == Kind::Incident { "n" } else { "" }
+                    "{} needs at least one update in `timeline`",
+                    kind.with_article()
                 ),
             ),
             None => c.source.error(format!(
-                "missing required key `timeline` (a{} {kind} needs at least one update)",
-                if kind == Kind::Incident { "n" } else { "" }
+                "missing required key `timeline` ({} needs at least one update)",
+                kind.with_article()
             )),
         };
         c.push(d.with_help(format!(
@@ -510,10 +513,7 @@ fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<U
         other => {
             let names = allowed.iter().map(|s| s.as_str());
             let message = match other {
-                Some(s) => format!(
-                    "`{s}` is not a status for a{} {kind}",
-                    if kind == Kind::Incident { "n" } else { "" }
-                ),
+                Some(s) => format!("`{s}` is not a status for {}", kind.with_article()),
                 None => format!("unknown status `{}`", raw.status.value),
             };
             let help = suggest::help_for(&raw.status.value, names.clone()).or_else(|| {

@@ -39,6 +39,17 @@ pub enum Kind {
 
 vocabulary!(Kind { Incident => "incident", Maintenance => "maintenance", Notice => "notice" });
 
+impl Kind {
+    /// `an incident`, `a maintenance`, `a notice`: for messages.
+    pub fn with_article(self) -> &'static str {
+        match self {
+            Kind::Incident => "an incident",
+            Kind::Maintenance => "a maintenance",
+            Kind::Notice => "a notice",
+        }
+    }
+}
+
 /// Declared in severity order, lowest first, so `Ord` is "worse than".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

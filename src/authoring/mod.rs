@@ -1,0 +1,93 @@
+//! Authoring during an incident: `new` writes an event file, `update` appends to a timeline,
+//! `init` creates a site. Each validates what it would write with the same parser `build`
+//! uses, and writes atomically, so a tired person cannot leave a broken or half-written file.
+
+pub mod init;
+pub mod new;
+pub mod update;
+
+use std::path::Path;
+
+use crate::error::{Diagnostic, Error};
+
+/// Why an authoring command refused; the user's files are untouched.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthoringError {
+    #[error("{message}{}", help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default())]
+    Refused {
+        message: String,
+        help: Option<String>,
+    },
+    #[error(transparent)]
+    Site(#[from] Error),
+}
+
+impl AuthoringError {
+    pub fn refused(message: impl Into<String>, help: Option<String>) -> Self {
+        AuthoringError::Refused {
+            message: message.into(),
+            help,
+        }
+    }
+}
+
+impl From<Vec<Diagnostic>> for AuthoringError {
+    fn from(diagnostics: Vec<Diagnostic>) -> Self {
+        AuthoringError::Site(Error::Content(diagnostics))
+    }
+}
+
+/// A value written after `key: ` in YAML, quoted or as a block scalar when it needs to be.
+/// `indent` is the column of the key, so block lines can be indented under it.
+pub(crate) fn yaml_value(value: &str, indent: usize) -> String {
+    let serialized = serde_saphyr::to_string(&value).unwrap_or_else(|_| format!("{value:?}"));
+    let mut lines = serialized.lines();
+    let first = lines.next().unwrap_or_default().to_string();
+    let pad = " ".repeat(indent + 2);
+    let mut out = first;
+    for line in lines {
+        out.push('\n');
+        if !line.is_empty() {
+            out.push_str(&pad);
+            out.push_str(line.strip_prefix("  ").unwrap_or(line));
+        }
+    }
+    out
+}
+
+/// Writes `text` to `path` through a temporary file in the same folder and a rename, so the
+/// file is either the old one or the new one, never half of each.
+pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(".{name}.sitrep-tmp"));
+    std::fs::write(&temporary, text).map_err(|e| Error::io("write", &temporary, e))?;
+    std::fs::rename(&temporary, path).map_err(|e| {
+        let _ = std::fs::remove_file(&temporary);
+        Error::io("replace", path, e)
+    })
+}
+
+/// `2026-11-25 14:03 -05:00`: minute precision with an explicit offset, so the time means the
+/// same whatever the site's zone does at daylight-saving changes.
+pub(crate) fn timestamp_text(t: chrono::DateTime<chrono::Utc>, zone: chrono_tz::Tz) -> String {
+    t.with_timezone(&zone)
+        .format("%Y-%m-%d %H:%M %:z")
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_values_are_quoted_only_when_needed() {
+        assert_eq!(yaml_value("Disk full", 4), "Disk full");
+        assert_eq!(yaml_value("Status: bad", 4), "\"Status: bad\"");
+        assert_eq!(yaml_value("one\ntwo", 4), "|-\n      one\n      two");
+    }
+}

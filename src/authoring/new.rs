@@ -1,0 +1,221 @@
+//! `sitrep new "TITLE"`: a new event file with its first update, ready to edit.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use super::{AuthoringError, timestamp_text, write_atomically, yaml_value};
+use crate::config::{self, Site};
+use crate::content::{self, EVENTS_DIR};
+use crate::model::{ComponentStatus, Impact, Kind};
+use crate::suggest;
+use crate::time;
+
+#[derive(Debug, Clone, Default)]
+pub struct NewEvent {
+    pub title: String,
+    pub kind: Option<String>,
+    /// `ID` or `ID=STATUS`.
+    pub components: Vec<String>,
+    pub impact: Option<String>,
+    pub start: Option<String>,
+    pub end: Option<String>,
+    pub message: Option<String>,
+}
+
+/// Writes `incidents/YYYY-MM-DD-SLUG.md` and returns its path relative to the root.
+pub fn run(root: &Path, request: &NewEvent, now: DateTime<Utc>) -> Result<PathBuf, AuthoringError> {
+    let site = config::load(root)?;
+    let kind = parse_kind(request.kind.as_deref())?;
+    let text = event_text(&site, kind, request, now)?;
+    let date = time::local_date(now, site.time_zone).format("%Y-%m-%d");
+    let slug = format!("{date}-{}", slug::slugify(&request.title));
+    if slug::slugify(&request.title).is_empty() {
+        return Err(AuthoringError::refused(
+            "the title has no letters or digits to make a file name from",
+            None,
+        ));
+    }
+    let relative = PathBuf::from(EVENTS_DIR).join(format!("{slug}.md"));
+    let path = root.join(&relative);
+    if path.exists() {
+        return Err(AuthoringError::refused(
+            format!(
+                "{} already exists; sitrep never overwrites an event",
+                relative.display()
+            ),
+            Some(format!(
+                "to add to it, run `sitrep update {slug} --status …`"
+            )),
+        ));
+    }
+    // Validate exactly what will be written, and that its slug is not taken elsewhere.
+    content::event::parse(&relative, &text, &site)?;
+    let existing = content::load(root, &site)?;
+    if let Some(other) = existing.iter().find(|e| e.slug == slug) {
+        return Err(AuthoringError::refused(
+            format!(
+                "the slug `{slug}` is already used by {}",
+                other.source.display()
+            ),
+            Some("choose another title".into()),
+        ));
+    }
+    write_atomically(&path, &text)?;
+    Ok(relative)
+}
+
+fn parse_kind(kind: Option<&str>) -> Result<Kind, AuthoringError> {
+    match kind {
+        None => Ok(Kind::Incident),
+        Some(k) => Kind::parse(k).ok_or_else(|| {
+            AuthoringError::refused(
+                format!("unknown kind `{k}`"),
+                suggest::help_for(k, Kind::names()),
+            )
+        }),
+    }
+}
+
+fn event_text(
+    site: &Site,
+    kind: Kind,
+    request: &NewEvent,
+    now: DateTime<Utc>,
+) -> Result<String, AuthoringError> {
+    let impact = match request.impact.as_deref() {
+        None => None,
+        Some(i) => Some(Impact::parse(i).ok_or_else(|| {
+            AuthoringError::refused(
+                format!("unknown impact `{i}`"),
+                suggest::help_for(i, Impact::names()),
+            )
+        })?),
+    };
+    let components = components(site, kind, impact, &request.components)?;
+    let mut text = String::from("---\n");
+    text.push_str(&format!("title: {}\n", yaml_value(request.title.trim(), 0)));
+    if kind != Kind::Incident {
+        text.push_str(&format!("kind: {kind}\n"));
+    }
+    if let (Kind::Incident, Some(impact)) = (kind, impact) {
+        text.push_str(&format!("impact: {impact}\n"));
+    }
+    if !components.is_empty() {
+        text.push_str("components:\n");
+        for (id, status) in &components {
+            text.push_str(&format!("  {id}: {status}\n"));
+        }
+    }
+    if kind == Kind::Maintenance {
+        let (start, end) = match (&request.start, &request.end) {
+            (Some(s), Some(e)) => (s, e),
+            _ => {
+                return Err(AuthoringError::refused(
+                    "a maintenance needs --start and --end",
+                    Some("e.g. --start \"2026-12-09 06:00\" --end \"2026-12-09 07:30\"".into()),
+                ));
+            }
+        };
+        text.push_str(&format!(
+            "scheduled:\n  start: {}\n  end: {}\n",
+            yaml_value(start, 2),
+            yaml_value(end, 2)
+        ));
+    }
+    let (status, default_message) = match kind {
+        Kind::Incident => (
+            "investigating",
+            "We are investigating reports of a problem and will post an update soon.",
+        ),
+        Kind::Maintenance => ("scheduled", "This maintenance is scheduled."),
+        Kind::Notice => ("posted", request.title.trim()),
+    };
+    let message = request
+        .message
+        .as_deref()
+        .map(str::trim)
+        .filter(|m| !m.is_empty())
+        .unwrap_or(default_message);
+    text.push_str("timeline:\n");
+    text.push_str(&format!(
+        "  - at: {}\n",
+        timestamp_text(now, site.time_zone)
+    ));
+    text.push_str(&format!("    status: {status}\n"));
+    text.push_str(&format!("    message: {}\n", yaml_value(message, 4)));
+    text.push_str("---\n");
+    if kind == Kind::Incident {
+        text.push_str(POST_MORTEM_SKELETON);
+    }
+    Ok(text)
+}
+
+fn components(
+    site: &Site,
+    kind: Kind,
+    impact: Option<Impact>,
+    requested: &[String],
+) -> Result<Vec<(String, ComponentStatus)>, AuthoringError> {
+    if kind == Kind::Notice && !requested.is_empty() {
+        return Err(AuthoringError::refused(
+            "a notice has no component impact, so it takes no --component",
+            None,
+        ));
+    }
+    let default = match kind {
+        Kind::Maintenance => ComponentStatus::UnderMaintenance,
+        _ => impact.map_or(ComponentStatus::PartialOutage, Impact::implied_status),
+    };
+    requested
+        .iter()
+        .map(|spec| {
+            let (id, status) = match spec.split_once('=') {
+                Some((id, status)) => (id.trim(), Some(status.trim())),
+                None => (spec.trim(), None),
+            };
+            if site.component(id).is_none() {
+                return Err(AuthoringError::refused(
+                    format!("unknown component `{id}`"),
+                    suggest::help_for(id, site.component_ids()),
+                ));
+            }
+            let status = match status {
+                None => default,
+                Some(s) => ComponentStatus::parse(s).ok_or_else(|| {
+                    AuthoringError::refused(
+                        format!("unknown component status `{s}`"),
+                        suggest::help_for(s, ComponentStatus::names()),
+                    )
+                })?,
+            };
+            Ok((id.to_string(), status))
+        })
+        .collect()
+}
+
+/// The post-mortem every incident should end up with; the headings are the ones readers and
+/// reviewers look for.
+const POST_MORTEM_SKELETON: &str = "\
+## Summary
+
+What happened, in two or three sentences a customer understands.
+
+## Impact
+
+Who was affected, what did not work, and for how long.
+
+## Timeline
+
+| Time | What happened |
+|---|---|
+| | |
+
+## Root cause
+
+## Resolution
+
+## Action items
+
+- [ ] 
+";

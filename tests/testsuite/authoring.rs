@@ -1,0 +1,362 @@
+//! `new`, `update` and `init`, end to end: the files they write, and that every refusal leaves
+//! the user's files byte for byte as they were.
+
+use std::path::Path;
+
+use crate::support::{SITE_YAML, TempSite, sitrep, snapshot, stderr};
+
+fn run_in(root: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = args.to_vec();
+    all.extend_from_slice(&["--root", root.to_str().expect("utf-8")]);
+    sitrep(&all)
+}
+
+const HAND_WRITTEN: &str = "---\n# Written in a hurry; keep this comment.\ntitle: 'Panel: logins fail'\ncomponents:\n  panel: major_outage   # everyone\ntimeline:\n  - at: 2026-11-25 09:10\n    status: investigating\n    message: >\n      Logins to the panel fail\n      for every customer.\n\ndraft: false\n---\nPost-mortem *to come*.\n";
+
+#[test]
+fn update_appends_and_keeps_every_other_byte() {
+    let site = TempSite::new(SITE_YAML).with("incidents/2026/panel-logins.md", HAND_WRITTEN);
+    let out = run_in(
+        site.root(),
+        &[
+            "update",
+            "panel-logins",
+            "--status",
+            "identified",
+            "--message",
+            "A certificate expired: renewing.",
+            "--component",
+            "panel=partial_outage",
+            "--now",
+            "2026-11-25 09:40",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "incidents/2026/panel-logins.md"
+    );
+    let text =
+        std::fs::read_to_string(site.root().join("incidents/2026/panel-logins.md")).expect("read");
+    assert_eq!(
+        text,
+        "---\n# Written in a hurry; keep this comment.\ntitle: 'Panel: logins fail'\ncomponents:\n  panel: major_outage   # everyone\ntimeline:\n  - at: 2026-11-25 09:10\n    status: investigating\n    message: >\n      Logins to the panel fail\n      for every customer.\n  - at: 2026-11-25 09:40 -05:00\n    status: identified\n    message: \"A certificate expired: renewing.\"\n    components:\n      panel: partial_outage\n\ndraft: false\n---\nPost-mortem *to come*.\n"
+    );
+    let (code, err) = site.check();
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn update_reads_the_message_from_standard_input() {
+    use std::io::Write;
+    let site = TempSite::new(SITE_YAML).with("incidents/panel-logins.md", HAND_WRITTEN);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args([
+            "update",
+            "panel-logins",
+            "--status",
+            "resolved",
+            "--component",
+            "panel=operational",
+            "--now",
+            "2026-11-25 10:00",
+            "--root",
+        ])
+        .arg(site.root())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"Renewed.\n\nLogins work again.\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text =
+        std::fs::read_to_string(site.root().join("incidents/panel-logins.md")).expect("read");
+    assert!(text.contains("  - at: 2026-11-25 10:00 -05:00\n    status: resolved\n    message: |-\n      Renewed.\n\n      Logins work again.\n    components:\n      panel: operational\n"), "{text}");
+}
+
+#[test]
+fn update_refusals_leave_the_file_untouched() {
+    let site = TempSite::new(SITE_YAML).with("incidents/panel-logins.md", HAND_WRITTEN);
+    let before = snapshot(site.root());
+    let cases: [(&[&str], &str); 6] = [
+        (
+            &["update", "panel-lgins", "--status", "identified", "-m", "x"],
+            "did you mean `panel-logins`?",
+        ),
+        (
+            &["update", "panel-logins", "--status", "completed", "-m", "x"],
+            "`completed` is not a status for panel-logins (an incident)",
+        ),
+        (
+            &["update", "panel-logins", "--status", "identifed", "-m", "x"],
+            "did you mean `identified`?",
+        ),
+        (
+            &[
+                "update",
+                "panel-logins",
+                "--status",
+                "identified",
+                "-m",
+                "x",
+                "--component",
+                "pnael=operational",
+            ],
+            "did you mean `panel`?",
+        ),
+        (
+            &[
+                "update",
+                "panel-logins",
+                "--status",
+                "identified",
+                "-m",
+                "x",
+                "--component",
+                "panel=fine",
+            ],
+            "unknown component status `fine`",
+        ),
+        (
+            &[
+                "update",
+                "panel-logins",
+                "--status",
+                "identified",
+                "-m",
+                "  ",
+            ],
+            "the update's message is empty",
+        ),
+    ];
+    for (args, expected) in cases {
+        let mut all = args.to_vec();
+        all.extend_from_slice(&["--now", "2026-11-25 09:40"]);
+        let out = run_in(site.root(), &all);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert_eq!(snapshot(site.root()), before, "{args:?} changed a file");
+    }
+    // An update at the same instant as an existing one would break the file.
+    let out = run_in(
+        site.root(),
+        &[
+            "update",
+            "panel-logins",
+            "--status",
+            "identified",
+            "-m",
+            "x",
+            "--now",
+            "2026-11-25 09:10",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("two updates have the same time"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(snapshot(site.root()), before);
+    // Within the same minute but not the same instant, the seconds keep them apart.
+    let out = run_in(
+        site.root(),
+        &[
+            "update",
+            "panel-logins",
+            "--status",
+            "identified",
+            "-m",
+            "x",
+            "--now",
+            "2026-11-25 09:10:30",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text =
+        std::fs::read_to_string(site.root().join("incidents/panel-logins.md")).expect("read");
+    assert!(
+        text.contains("  - at: 2026-11-25 09:10:30 -05:00\n"),
+        "{text}"
+    );
+}
+
+#[test]
+fn new_writes_a_valid_event_and_never_overwrites() {
+    let site = TempSite::new(SITE_YAML);
+    let out = run_in(
+        site.root(),
+        &[
+            "new",
+            "Website unreachable",
+            "--component",
+            "web=major_outage",
+            "--now",
+            "2026-11-25 08:00",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "incidents/2026-11-25-website-unreachable.md"
+    );
+    let text = std::fs::read_to_string(
+        site.root()
+            .join("incidents/2026-11-25-website-unreachable.md"),
+    )
+    .expect("read");
+    assert!(text.starts_with("---\ntitle: Website unreachable\ncomponents:\n  web: major_outage\ntimeline:\n  - at: 2026-11-25 08:00 -05:00\n    status: investigating\n    message: We are investigating reports of a problem and will post an update soon.\n---\n## Summary\n"), "{text}");
+    for heading in [
+        "## Impact",
+        "## Timeline",
+        "## Root cause",
+        "## Resolution",
+        "## Action items",
+    ] {
+        assert!(text.contains(heading), "{heading}");
+    }
+    let (code, err) = site.check();
+    assert_eq!(code, 0, "{err}");
+
+    let before = snapshot(site.root());
+    let again = run_in(
+        site.root(),
+        &["new", "Website unreachable", "--now", "2026-11-25 09:00"],
+    );
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("already exists"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(snapshot(site.root()), before);
+}
+
+#[test]
+fn new_uses_the_site_time_zone_for_the_date_and_knows_every_kind() {
+    let site = TempSite::new(SITE_YAML);
+    // 02:00 UTC on the 26th is still the 25th in New York.
+    let out = run_in(
+        site.root(),
+        &[
+            "new",
+            "Late night notice",
+            "--kind",
+            "notice",
+            "--now",
+            "2026-11-26T02:00:00Z",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        site.root()
+            .join("incidents/2026-11-25-late-night-notice.md")
+            .exists()
+    );
+    let out = run_in(
+        site.root(),
+        &[
+            "new",
+            "Panel upgrade",
+            "--kind",
+            "maintenance",
+            "--component",
+            "panel",
+            "--start",
+            "2026-12-01 10:00",
+            "--end",
+            "2026-12-01 11:00",
+            "--now",
+            "2026-11-25 10:00",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(site.root().join("incidents/2026-11-25-panel-upgrade.md"))
+        .expect("read");
+    assert!(text.contains("kind: maintenance\ncomponents:\n  panel: under_maintenance\nscheduled:\n  start: 2026-12-01 10:00\n  end: 2026-12-01 11:00\n"), "{text}");
+    let (code, err) = site.check();
+    assert_eq!(code, 0, "{err}");
+
+    let before = snapshot(site.root());
+    for (args, expected) in [
+        (
+            vec![
+                "new",
+                "X",
+                "--kind",
+                "maintenance",
+                "--now",
+                "2026-11-25 10:00",
+            ],
+            "needs --start and --end",
+        ),
+        (
+            vec![
+                "new",
+                "X",
+                "--component",
+                "wbe",
+                "--now",
+                "2026-11-25 10:00",
+            ],
+            "did you mean `web`?",
+        ),
+        (
+            vec![
+                "new",
+                "X",
+                "--kind",
+                "incidnet",
+                "--now",
+                "2026-11-25 10:00",
+            ],
+            "did you mean `incident`?",
+        ),
+    ] {
+        let out = run_in(site.root(), &args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(snapshot(site.root()), before);
+}
+
+#[test]
+fn init_creates_a_site_that_builds_and_refuses_to_overwrite() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let site = dir.path().join("status");
+    let out = sitrep(&["init", site.to_str().expect("utf-8")]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        std::fs::read_to_string(site.join(".gitignore")).expect("read"),
+        "# The build output: generated by `sitrep build`.\n/public/\n"
+    );
+    let build = sitrep(&["build", "--root", site.to_str().expect("utf-8")]);
+    assert!(build.status.success(), "{}", stderr(&build));
+    assert!(site.join("public/index.html").exists());
+
+    std::fs::write(site.join("site.yaml"), "mine").expect("write");
+    let before = snapshot(&site);
+    let again = sitrep(&["init", site.to_str().expect("utf-8")]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("does not touch existing files"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(snapshot(&site), before);
+}
