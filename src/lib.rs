@@ -7,6 +7,7 @@ pub mod authoring;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod fingerprint;
 pub mod markdown;
 pub mod model;
 pub mod output;

@@ -88,6 +88,18 @@ impl Theme {
         // Anything else in a theme folder (a README, a licence) is not part of the site.
     }
 
+    /// A fingerprint of every file, so compiled templates and pages can be reused while the
+    /// theme is unchanged.
+    pub fn fingerprint(&self) -> u64 {
+        let parts: Vec<&[u8]> = self
+            .templates
+            .iter()
+            .chain(&self.statics)
+            .flat_map(|(name, file)| [name.as_bytes(), file.bytes.as_slice()])
+            .collect();
+        crate::fingerprint::of_bytes(&parts)
+    }
+
     /// Where a template came from, for messages.
     pub fn origin_of(&self, template: &str) -> String {
         self.templates

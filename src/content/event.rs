@@ -199,7 +199,13 @@ pub fn parse(path: &Path, text: &str, site: &Site) -> Result<Event, Vec<Diagnost
     };
     let event = validate(&mut checker, raw, path, split.body);
     match event {
-        Some(event) if checker.errors.is_empty() => Ok(event),
+        Some(event) if checker.errors.is_empty() => Ok(Event {
+            fingerprint: crate::fingerprint::of_bytes(&[
+                path.to_string_lossy().as_bytes(),
+                text.as_bytes(),
+            ]),
+            ..event
+        }),
         _ => Err(checker.errors),
     }
 }
@@ -280,6 +286,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
         body: body.to_string(),
         draft,
         source: path.to_path_buf(),
+        fingerprint: 0,
     })
 }
 

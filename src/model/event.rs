@@ -27,6 +27,8 @@ pub struct Event {
     pub draft: bool,
     /// The file it came from, relative to the site folder.
     pub source: PathBuf,
+    /// A hash of the file's text: equal text, equal event. Lets caches skip unchanged events.
+    pub fingerprint: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,6 +290,7 @@ pub(crate) mod tests {
             body: String::new(),
             draft: false,
             source: PathBuf::from(format!("incidents/{slug}.md")),
+            fingerprint: 0,
         }
     }
 

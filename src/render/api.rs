@@ -85,39 +85,38 @@ struct Incident {
     scheduled_until: Option<String>,
 }
 
-/// Everything that several documents share, built once.
+/// What every document shares, built once.
 struct Api {
     page: Page,
     status: Status,
     /// Groups and components, in display order.
     components: Vec<ApiComponent>,
-    /// `model.events` order; `None` for notices, which Statuspage has no place for.
-    events: Vec<Option<Incident>>,
 }
 
 pub fn render(model: &Model) -> Vec<OutputFile> {
     let api = Api::new(model);
-    let of_kind = |kind: Kind, phases: &[Phase]| -> Vec<&Incident> {
+    let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, model.site.time_zone);
+    // Only the events a document lists are turned into Statuspage objects: a site with years of
+    // history should not pay for all of them on every build.
+    let list = |kind: Kind, phases: &[Phase], limit: usize| -> Vec<Incident> {
         model
             .events
             .iter()
-            .zip(&api.events)
-            .filter(|(e, _)| {
+            .filter(|e| {
                 e.kind == kind && (phases.is_empty() || phases.contains(&e.phase(model.now)))
             })
-            .filter_map(|(_, i)| i.as_ref())
+            .take(limit)
+            .map(|e| incident(model, e, &api.components, &stamp))
             .collect()
     };
-    let mut latest_incidents = of_kind(Kind::Incident, &[]);
-    latest_incidents.truncate(model.site.feed_entries);
-    let unresolved = of_kind(Kind::Incident, &[Phase::Ongoing]);
-    let all_maintenance = of_kind(Kind::Maintenance, &[]);
-    let mut upcoming = of_kind(Kind::Maintenance, &[Phase::Upcoming]);
+    let latest_incidents = list(Kind::Incident, &[], model.site.feed_entries);
+    let unresolved = list(Kind::Incident, &[Phase::Ongoing], usize::MAX);
+    let all_maintenance = list(Kind::Maintenance, &[], usize::MAX);
+    let mut upcoming = list(Kind::Maintenance, &[Phase::Upcoming], usize::MAX);
     // Soonest first, as Statuspage lists them.
     upcoming.reverse();
-    let active = of_kind(Kind::Maintenance, &[Phase::Active]);
-    let mut active_and_upcoming = active.clone();
-    active_and_upcoming.extend(upcoming.iter().copied());
+    let active = list(Kind::Maintenance, &[Phase::Active], usize::MAX);
+    let active_and_upcoming: Vec<&Incident> = active.iter().chain(&upcoming).collect();
 
     let page = &api.page;
     let status = &api.status;
@@ -174,12 +173,6 @@ impl Api {
         let site = &model.site;
         let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, site.time_zone);
         let overall = model.overall();
-        let components = components(model, &stamp);
-        let events = model
-            .events
-            .iter()
-            .map(|e| (e.kind != Kind::Notice).then(|| incident(model, e, &components, &stamp)))
-            .collect();
         Api {
             page: Page {
                 id: page_id(site),
@@ -192,8 +185,7 @@ impl Api {
                 indicator: overall.indicator.as_str(),
                 description: overall.description(),
             },
-            components,
-            events,
+            components: components(model, &stamp),
         }
     }
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use chrono_tz::Tz;
 
 use super::OutputFile;
+use super::cache::Memo;
 use super::views::{TimeView, event_path, update_anchor};
 use crate::markdown;
 use crate::model::{Event, Model, Update};
@@ -37,7 +38,7 @@ struct Feed<'a> {
 }
 
 /// Every feed of the site: the global ones, the per-update one, and one pair per component.
-pub fn render(model: &Model) -> Vec<OutputFile> {
+pub fn render(model: &Model, memo: &Memo) -> Vec<OutputFile> {
     let site = &model.site;
     let mut files = Vec::new();
     let all: Vec<&Event> = model.events.iter().collect();
@@ -45,7 +46,7 @@ pub fn render(model: &Model) -> Vec<OutputFile> {
         path: "feed",
         title: site.title.clone(),
         page: "",
-        entries: event_entries(model, &all),
+        entries: event_entries(model, &all, memo),
     };
     files.push(atom_file(model, &global));
     files.push(rss_file(model, &global));
@@ -54,7 +55,7 @@ pub fn render(model: &Model) -> Vec<OutputFile> {
         path: "updates",
         title: format!("{}: every update", site.title),
         page: "",
-        entries: update_entries(model),
+        entries: update_entries(model, memo),
     };
     files.push(atom_file(model, &updates));
 
@@ -66,7 +67,7 @@ pub fn render(model: &Model) -> Vec<OutputFile> {
             path: &path,
             title: format!("{}: {}", site.title, component.name),
             page: &page,
-            entries: event_entries(model, &events),
+            entries: event_entries(model, &events, memo),
         };
         files.push(atom_file(model, &feed));
         files.push(rss_file(model, &feed));
@@ -96,7 +97,7 @@ pub fn update_id(model: &Model, event: &Event, update: &Update) -> String {
 }
 
 /// Newest last update first, ties by slug; at most `feed_entries`.
-fn event_entries(model: &Model, events: &[&Event]) -> Vec<Entry> {
+fn event_entries(model: &Model, events: &[&Event], memo: &Memo) -> Vec<Entry> {
     let mut sorted: Vec<&Event> = events.to_vec();
     sorted.sort_by(|a, b| {
         last_touched(b)
@@ -104,7 +105,10 @@ fn event_entries(model: &Model, events: &[&Event]) -> Vec<Entry> {
             .then_with(|| a.slug.cmp(&b.slug))
     });
     sorted.truncate(model.site.feed_entries);
-    sorted.into_iter().map(|e| event_entry(model, e)).collect()
+    sorted
+        .into_iter()
+        .map(|e| event_entry(model, e, memo))
+        .collect()
 }
 
 fn last_touched(event: &Event) -> DateTime<Utc> {
@@ -113,7 +117,7 @@ fn last_touched(event: &Event) -> DateTime<Utc> {
         .map_or_else(|| event.start(), |u| u.at)
 }
 
-fn event_entry(model: &Model, event: &Event) -> Entry {
+fn event_entry(model: &Model, event: &Event, memo: &Memo) -> Entry {
     let zone = model.site.time_zone;
     let url = absolute(model, &event_path(&event.slug));
     let mut content = String::new();
@@ -122,7 +126,7 @@ fn event_entry(model: &Model, event: &Event) -> Entry {
             "<p><small>{}</small><br><strong>{}</strong> - {}</p>",
             escape(&TimeView::new(update.at, zone).display),
             escape(update.status.label()),
-            inline_html(&update.message)
+            inline_html(&update.message, memo)
         ));
     }
     content.push_str(&format!(
@@ -155,7 +159,7 @@ fn event_entry(model: &Model, event: &Event) -> Entry {
 }
 
 /// Every update of every event, newest first (ties by slug), at most `feed_entries`.
-fn update_entries(model: &Model) -> Vec<Entry> {
+fn update_entries(model: &Model, memo: &Memo) -> Vec<Entry> {
     let mut all: Vec<(&Event, &Update)> = model
         .events
         .iter()
@@ -177,7 +181,7 @@ fn update_entries(model: &Model) -> Vec<Entry> {
                 published: update.at,
                 updated: update.at,
                 summary: markdown::truncate_at_word(&text, SUMMARY_LIMIT),
-                content_html: markdown::to_html(&update.message),
+                content_html: memo.html(&update.message).to_string(),
                 categories: update
                     .components
                     .iter()
@@ -198,8 +202,8 @@ fn update_entries(model: &Model) -> Vec<Entry> {
 
 /// A message as inline HTML for Statuspage's `<p>…</p>` markup: one paragraph keeps its
 /// markup; longer messages become plain text, since paragraphs cannot nest.
-fn inline_html(message: &str) -> String {
-    let html = markdown::to_html(message);
+fn inline_html(message: &str, memo: &Memo) -> String {
+    let html = memo.html(message);
     let trimmed = html.trim_end();
     if let Some(inner) = trimmed
         .strip_prefix("<p>")

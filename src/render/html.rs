@@ -1,17 +1,24 @@
-//! The HTML pages of output.md's "Pages" table, rendered with Tera from view structs.
+//! The HTML pages of output.md's "Pages" table, rendered with Tera from view structs. Pages
+//! whose inputs did not change since the last build (same key) are taken from the cache.
 
-use chrono::{Datelike, Days, NaiveDate};
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{Days, NaiveDate};
 use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
 use super::OutputFile;
+use super::cache::{Memo, RenderCache};
 use super::views::{
     ComponentView, DayOfEvents, EventCard, EventPage, FeedLink, GroupView, MonthLink, PageView,
     SiteView, StatusView, TimeView,
 };
 use crate::error::Error;
-use crate::model::{ComponentStatus, Model, Month, Phase, Uptime};
+use crate::fingerprint;
+use crate::model::{ComponentStatus, Event, Model, Month, Phase, Uptime};
 use crate::theme::Theme;
 use crate::time;
 
@@ -21,19 +28,42 @@ const RECENT_DAYS: u64 = 7;
 /// What several pages share, computed once per build.
 pub struct Prepared {
     /// One card per event, in `model.events` order.
-    pub cards: Vec<EventCard>,
+    pub cards: Vec<Arc<EventCard>>,
+    /// The key of each event's views: its text, and as much of `now` as they depend on.
+    pub event_keys: Vec<u64>,
     /// One per component, in site order.
     pub uptimes: Vec<Uptime>,
     pub components: Vec<ComponentView>,
     pub site: SiteView,
+    /// The site's settings and the theme: what every page depends on.
+    pub base_key: u64,
 }
 
 impl Prepared {
-    pub fn new(model: &Model) -> Self {
-        let cards = model
+    pub fn new(model: &Model, theme: &Theme, cache: &mut RenderCache) -> Self {
+        let site_key = fingerprint::of(&format!("{:?}", model.site));
+        let base_key = fingerprint::of(&(site_key, theme.fingerprint()));
+        let event_keys: Vec<u64> = model
             .events
             .par_iter()
-            .map(|e| EventCard::new(model, e))
+            .map(|e| fingerprint::of(&(site_key, event_key(e, model))))
+            .collect();
+        let previous = std::mem::take(&mut cache.cards);
+        let cards: Vec<Arc<EventCard>> = model
+            .events
+            .par_iter()
+            .zip(&event_keys)
+            .map(|(e, key)| match previous.get(&e.slug) {
+                Some((k, card)) if k == key => card.clone(),
+                _ => Arc::new(EventCard::new(model, e, &cache.markdown)),
+            })
+            .collect();
+        cache.cards = model
+            .events
+            .iter()
+            .zip(&event_keys)
+            .zip(&cards)
+            .map(|((e, key), card)| (e.slug.clone(), (*key, card.clone())))
             .collect();
         let uptimes: Vec<Uptime> = model
             .site
@@ -50,94 +80,165 @@ impl Prepared {
             .collect();
         Prepared {
             cards,
+            event_keys,
             uptimes,
             components,
-            site: SiteView::new(&model.site, model.now),
+            site: SiteView::new(&model.site),
+            base_key,
         }
     }
 }
 
+/// How an event's pages depend on `now`: not at all once it is over; to the minute while it
+/// is ongoing, active or upcoming (durations "so far", phases).
+fn event_key(event: &Event, model: &Model) -> u64 {
+    let phase = event.phase(model.now);
+    let minute = match phase {
+        Phase::Past => 0,
+        _ => model.now.timestamp().div_euclid(60),
+    };
+    fingerprint::of(&(event.fingerprint, phase as u8, minute))
+}
+
+/// The `now` of pages that show it, to the minute.
+fn minute(model: &Model) -> i64 {
+    model.now.timestamp().div_euclid(60)
+}
+
 pub struct Renderer<'a> {
-    tera: Tera,
+    tera: Arc<Tera>,
     theme: &'a Theme,
+    memo: &'a Memo,
+    previous: &'a HashMap<String, (u64, Bytes)>,
+}
+
+/// A page and the key it was rendered under.
+pub struct Rendered {
+    pub file: OutputFile,
+    pub key: u64,
+}
+
+/// Compiles the theme's templates, or reuses them when the theme has not changed.
+pub fn templates(
+    theme: &Theme,
+    model: &Model,
+    cache: &mut RenderCache,
+) -> Result<Arc<Tera>, Error> {
+    let key = fingerprint::of(&(theme.fingerprint(), model.site.time_zone.name()));
+    if let Some((k, tera)) = &cache.templates
+        && *k == key
+    {
+        return Ok(tera.clone());
+    }
+    let mut tera = Tera::new();
+    let sources: Vec<(&str, String)> = theme
+        .templates
+        .iter()
+        .map(|(name, file)| {
+            (
+                name.as_str(),
+                String::from_utf8_lossy(&file.bytes).into_owned(),
+            )
+        })
+        .collect();
+    tera.add_raw_templates(sources)
+        .map_err(|e| template_error(theme, e))?;
+    register_filters(&mut tera, model.site.time_zone);
+    let tera = Arc::new(tera);
+    cache.templates = Some((key, tera.clone()));
+    Ok(tera)
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(theme: &'a Theme, model: &Model) -> Result<Self, Error> {
-        let mut tera = Tera::new();
-        let templates: Vec<(&str, String)> = theme
-            .templates
-            .iter()
-            .map(|(name, file)| {
-                (
-                    name.as_str(),
-                    String::from_utf8_lossy(&file.bytes).into_owned(),
-                )
-            })
-            .collect();
-        tera.add_raw_templates(templates)
-            .map_err(|e| template_error(theme, e))?;
-        register_filters(&mut tera, model.site.time_zone);
-        Ok(Renderer { tera, theme })
+    pub fn new(
+        tera: Arc<Tera>,
+        theme: &'a Theme,
+        memo: &'a Memo,
+        previous: &'a HashMap<String, (u64, Bytes)>,
+    ) -> Self {
+        Renderer {
+            tera,
+            theme,
+            memo,
+            previous,
+        }
     }
 
-    fn render(&self, template: &str, context: &Context) -> Result<String, Error> {
-        self.tera
-            .render(template, context)
-            .map_err(|e| template_error(self.theme, e))
-    }
-
+    /// The page at `path`: from the cache if its key is unchanged, else rendered.
     fn page(
         &self,
         prepared: &Prepared,
         template: &str,
         path: String,
-        page: PageView,
-        extra: impl Serialize,
-    ) -> Result<OutputFile, Error> {
-        let mut context =
-            Context::from_serialize(&extra).map_err(|e| template_error(self.theme, e))?;
+        key: Option<u64>,
+        page: impl FnOnce() -> PageView,
+        data: impl FnOnce() -> Result<Context, Error>,
+    ) -> Result<Rendered, Error> {
+        let key = key.map(|k| fingerprint::of(&(prepared.base_key, template, k)));
+        if let (Some(key), Some((cached_key, bytes))) = (key, self.previous.get(&path))
+            && key == *cached_key
+        {
+            return Ok(Rendered {
+                file: OutputFile::new(path, bytes.clone()),
+                key,
+            });
+        }
+        let mut context = data()?;
         context.insert("site", &prepared.site);
-        context.insert("page", &page);
-        Ok(OutputFile::new(path, self.render(template, &context)?))
+        context.insert("page", &page());
+        let html = self
+            .tera
+            .render(template, &context)
+            .map_err(|e| template_error(self.theme, e))?;
+        Ok(Rendered {
+            file: OutputFile::new(path, html),
+            key: key.unwrap_or(0),
+        })
+    }
+
+    fn context(&self, data: &impl Serialize) -> Result<Context, Error> {
+        Context::from_serialize(data).map_err(|e| template_error(self.theme, e))
     }
 
     /// Every HTML page of the site.
-    pub fn pages(&self, model: &Model, prepared: &Prepared) -> Result<Vec<OutputFile>, Error> {
-        let mut files = vec![
+    pub fn pages(&self, model: &Model, prepared: &Prepared) -> Result<Vec<Rendered>, Error> {
+        let mut pages = vec![
             self.index(model, prepared)?,
             self.history(model, prepared)?,
             self.not_found(model, prepared)?,
         ];
-        let events: Result<Vec<OutputFile>, Error> = (0..model.events.len())
+        let events: Result<Vec<Rendered>, Error> = (0..model.events.len())
             .into_par_iter()
             .map(|i| self.event(model, prepared, i))
             .collect();
-        files.extend(events?);
-        let components: Result<Vec<OutputFile>, Error> = (0..model.site.components.len())
+        pages.extend(events?);
+        let components: Result<Vec<Rendered>, Error> = (0..model.site.components.len())
             .into_par_iter()
             .map(|i| self.component(model, prepared, i))
             .collect();
-        files.extend(components?);
+        pages.extend(components?);
         let months = model.months();
-        let month_pages: Result<Vec<OutputFile>, Error> = months
+        let month_pages: Result<Vec<Rendered>, Error> = months
             .par_iter()
             .enumerate()
             .map(|(i, m)| self.month(model, prepared, &months, i, m))
             .collect();
-        files.extend(month_pages?);
-        Ok(files)
+        pages.extend(month_pages?);
+        Ok(pages)
     }
 
-    fn index(&self, model: &Model, prepared: &Prepared) -> Result<OutputFile, Error> {
-        let overall = model.overall();
-        let worst = prepared
-            .components
-            .iter()
-            .filter_map(|c| ComponentStatus::parse(c.status))
-            .max()
-            .unwrap_or(ComponentStatus::Operational);
-        let in_phase = |phase: Phase| -> Vec<&EventCard> {
+    fn index(&self, model: &Model, prepared: &Prepared) -> Result<Rendered, Error> {
+        #[derive(Serialize)]
+        struct Index<'a> {
+            now: TimeView,
+            status: StatusView,
+            groups: Vec<GroupView>,
+            ongoing: Vec<&'a Arc<EventCard>>,
+            active_maintenance: Vec<&'a Arc<EventCard>>,
+            upcoming_maintenance: Vec<&'a Arc<EventCard>>,
+            recent: Vec<DayOfEvents>,
+        }
+        let in_phase = |phase: Phase| -> Vec<&Arc<EventCard>> {
             model
                 .events
                 .iter()
@@ -146,96 +247,114 @@ impl<'a> Renderer<'a> {
                 .map(|(_, c)| c)
                 .collect()
         };
-        let mut upcoming = in_phase(Phase::Upcoming);
-        // Soonest first: the next maintenance is what readers plan around.
-        upcoming.reverse();
-        #[derive(Serialize)]
-        struct Index<'a> {
-            status: StatusView,
-            groups: Vec<GroupView>,
-            ongoing: Vec<&'a EventCard>,
-            active_maintenance: Vec<&'a EventCard>,
-            upcoming_maintenance: Vec<&'a EventCard>,
-            recent: Vec<DayOfEvents>,
-        }
-        let data = Index {
-            status: StatusView {
-                indicator: overall.indicator.as_str(),
-                description: overall.description(),
-                worst_status: worst.as_str(),
-            },
-            groups: groups(model, prepared),
-            ongoing: in_phase(Phase::Ongoing),
-            active_maintenance: in_phase(Phase::Active),
-            upcoming_maintenance: upcoming,
-            recent: recent_days(model, prepared),
+        let data = || {
+            let overall = model.overall();
+            let worst = prepared
+                .components
+                .iter()
+                .filter_map(|c| ComponentStatus::parse(c.status))
+                .max()
+                .unwrap_or(ComponentStatus::Operational);
+            let mut upcoming = in_phase(Phase::Upcoming);
+            // Soonest first: the next maintenance is what readers plan around.
+            upcoming.reverse();
+            self.context(&Index {
+                now: TimeView::new(model.now, model.site.time_zone),
+                status: StatusView {
+                    indicator: overall.indicator.as_str(),
+                    description: overall.description(),
+                    worst_status: worst.as_str(),
+                },
+                groups: groups(model, prepared),
+                ongoing: in_phase(Phase::Ongoing),
+                active_maintenance: in_phase(Phase::Active),
+                upcoming_maintenance: upcoming,
+                recent: recent_days(model, prepared),
+            })
         };
-        let page = self.page_view(model, "index", model.site.title.clone(), "");
-        self.page(prepared, "index.html", "index.html".into(), page, data)
+        let page = || page_view(model, "index", model.site.title.clone(), "");
+        self.page(
+            prepared,
+            "index.html",
+            "index.html".into(),
+            None,
+            page,
+            data,
+        )
     }
 
-    fn event(&self, model: &Model, prepared: &Prepared, i: usize) -> Result<OutputFile, Error> {
+    fn event(&self, model: &Model, prepared: &Prepared, i: usize) -> Result<Rendered, Error> {
         let event = &model.events[i];
-        let view = EventPage::new(model, event, prepared.cards[i].clone());
         let path = format!("incidents/{}/", event.slug);
-        let page = self.page_view(model, "event", event.title.clone(), &path);
         #[derive(Serialize)]
         struct Data {
             event: EventPage,
         }
+        let data = || {
+            self.context(&Data {
+                event: EventPage::new(model, event, prepared.cards[i].clone(), self.memo),
+            })
+        };
+        let page = || page_view(model, "event", event.title.clone(), &path);
+        let key = prepared.event_keys[i];
         self.page(
             prepared,
             "event.html",
             format!("{path}index.html"),
+            Some(key),
             page,
-            Data { event: view },
+            data,
         )
     }
 
-    fn component(&self, model: &Model, prepared: &Prepared, i: usize) -> Result<OutputFile, Error> {
+    fn component(&self, model: &Model, prepared: &Prepared, i: usize) -> Result<Rendered, Error> {
         let component = &prepared.components[i];
-        let events: Vec<&EventCard> = model
-            .event_indices_for(&component.id)
-            .iter()
-            .map(|&e| &prepared.cards[e])
-            .collect();
-        let page = self.page_view(model, "component", component.name.clone(), &component.path);
+        let indices = model.event_indices_for(&component.id);
+        let event_keys: Vec<u64> = indices.iter().map(|&e| prepared.event_keys[e]).collect();
+        let key = fingerprint::of(&(&component.id, minute(model), event_keys));
         #[derive(Serialize)]
         struct Data<'a> {
+            now: TimeView,
             component: &'a ComponentView,
-            events: Vec<&'a EventCard>,
+            events: Vec<&'a Arc<EventCard>>,
         }
+        let data = || {
+            let events = indices.iter().map(|&e| &prepared.cards[e]).collect();
+            self.context(&Data {
+                now: TimeView::new(model.now, model.site.time_zone),
+                component,
+                events,
+            })
+        };
+        let page = || page_view(model, "component", component.name.clone(), &component.path);
         let path = format!("{}index.html", component.path);
-        self.page(
-            prepared,
-            "component.html",
-            path,
-            page,
-            Data { component, events },
-        )
+        self.page(prepared, "component.html", path, Some(key), page, data)
     }
 
-    fn history(&self, model: &Model, prepared: &Prepared) -> Result<OutputFile, Error> {
+    fn history(&self, model: &Model, prepared: &Prepared) -> Result<Rendered, Error> {
         #[derive(Serialize)]
         struct Data<'a> {
-            latest: Vec<&'a EventCard>,
+            latest: Vec<&'a Arc<EventCard>>,
             months: Vec<MonthLink>,
         }
-        let mut latest: Vec<&EventCard> = prepared
-            .cards
-            .iter()
-            .filter(|c| c.phase != "upcoming")
-            .collect();
-        latest.truncate(model.site.feed_entries);
-        let data = Data {
-            latest,
-            months: model.months().iter().map(month_link).collect(),
+        let data = || {
+            let mut latest: Vec<&Arc<EventCard>> = prepared
+                .cards
+                .iter()
+                .filter(|c| c.phase != "upcoming")
+                .collect();
+            latest.truncate(model.site.feed_entries);
+            self.context(&Data {
+                latest,
+                months: model.months().iter().map(month_link).collect(),
+            })
         };
-        let page = self.page_view(model, "history", "History".into(), "history/");
+        let page = || page_view(model, "history", "History".into(), "history/");
         self.page(
             prepared,
             "history.html",
             "history/index.html".into(),
+            None,
             page,
             data,
         )
@@ -248,69 +367,83 @@ impl<'a> Renderer<'a> {
         months: &[Month],
         i: usize,
         month: &Month,
-    ) -> Result<OutputFile, Error> {
+    ) -> Result<Rendered, Error> {
         #[derive(Serialize)]
         struct Data<'a> {
             month: MonthLink,
-            events: Vec<&'a EventCard>,
+            events: Vec<&'a Arc<EventCard>>,
             newer: Option<MonthLink>,
             older: Option<MonthLink>,
         }
         let link = month_link(month);
-        let data = Data {
-            events: month.events.iter().map(|&e| &prepared.cards[e]).collect(),
-            newer: i.checked_sub(1).map(|j| month_link(&months[j])),
-            older: months.get(i + 1).map(month_link),
-            month: link.clone(),
+        let newer = i.checked_sub(1).map(|j| month_link(&months[j]));
+        let older = months.get(i + 1).map(month_link);
+        let event_keys: Vec<u64> = month
+            .events
+            .iter()
+            .map(|&e| prepared.event_keys[e])
+            .collect();
+        let key = fingerprint::of(&(
+            &link.id,
+            newer.as_ref().map(|m| &m.id),
+            older.as_ref().map(|m| &m.id),
+            event_keys,
+        ));
+        let path = format!("{}index.html", link.path);
+        let page = || page_view(model, "month", link.label.clone(), &link.path);
+        let data = || {
+            let events = month.events.iter().map(|&e| &prepared.cards[e]).collect();
+            self.context(&Data {
+                month: link.clone(),
+                events,
+                newer,
+                older,
+            })
         };
-        let page = self.page_view(model, "month", link.label.clone(), &link.path);
-        self.page(
-            prepared,
-            "month.html",
-            format!("{}index.html", link.path),
-            page,
-            data,
-        )
+        self.page(prepared, "month.html", path, Some(key), page, data)
     }
 
-    fn not_found(&self, model: &Model, prepared: &Prepared) -> Result<OutputFile, Error> {
+    fn not_found(&self, model: &Model, prepared: &Prepared) -> Result<Rendered, Error> {
         // Served for any missing path, so its links start from the site's base path.
-        let root = model.site.base_url.path().to_string();
-        let page = PageView {
-            kind: "404",
-            title: "Page not found".into(),
-            feeds: FeedLink::for_page(&root, &model.site.title, None),
-            root,
-            url: format!("{}404.html", model.site.base_url),
+        let page = || {
+            let root = model.site.base_url.path().to_string();
+            PageView {
+                kind: "404",
+                title: "Page not found".into(),
+                feeds: FeedLink::for_page(&root, &model.site.title, None),
+                root,
+                url: format!("{}404.html", model.site.base_url),
+            }
         };
         self.page(
             prepared,
             "404.html",
             "404.html".into(),
+            Some(0),
             page,
-            serde_json::json!({}),
+            || Ok(Context::new()),
         )
     }
+}
 
-    fn page_view(&self, model: &Model, kind: &'static str, title: String, path: &str) -> PageView {
-        let depth = path.matches('/').count();
-        let root = if depth == 0 {
-            "./".to_string()
-        } else {
-            "../".repeat(depth)
-        };
-        let component = path
-            .strip_prefix("components/")
-            .and_then(|rest| rest.strip_suffix('/'))
-            .map(|id| (id, title.as_str()));
-        let feeds = FeedLink::for_page(&root, &model.site.title, component);
-        PageView {
-            kind,
-            url: format!("{}{path}", model.site.base_url),
-            title,
-            root,
-            feeds,
-        }
+fn page_view(model: &Model, kind: &'static str, title: String, path: &str) -> PageView {
+    let depth = path.matches('/').count();
+    let root = if depth == 0 {
+        "./".to_string()
+    } else {
+        "../".repeat(depth)
+    };
+    let component = path
+        .strip_prefix("components/")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .map(|id| (id, title.as_str()));
+    let feeds = FeedLink::for_page(&root, &model.site.title, component);
+    PageView {
+        kind,
+        url: format!("{}{path}", model.site.base_url),
+        title,
+        root,
+        feeds,
     }
 }
 
@@ -344,23 +477,26 @@ fn groups(model: &Model, prepared: &Prepared) -> Vec<GroupView> {
 fn recent_days(model: &Model, prepared: &Prepared) -> Vec<DayOfEvents> {
     let zone = model.site.time_zone;
     let today = time::local_date(model.now, zone);
+    let oldest = today
+        .checked_sub_days(Days::new(RECENT_DAYS - 1))
+        .unwrap_or(today);
+    let recent: Vec<(NaiveDate, &Arc<EventCard>)> = model
+        .events
+        .iter()
+        .zip(&prepared.cards)
+        .filter(|(e, _)| e.phase(model.now) != Phase::Upcoming)
+        .map(|(e, c)| (time::local_date(e.start(), zone), c))
+        .filter(|(date, _)| *date >= oldest && *date <= today)
+        .collect();
     (0..RECENT_DAYS)
         .filter_map(|back| today.checked_sub_days(Days::new(back)))
-        .map(|date: NaiveDate| {
-            let events = model
-                .events
+        .map(|date| DayOfEvents {
+            date: TimeView::new(time::start_of_day(date, zone), zone),
+            events: recent
                 .iter()
-                .zip(&prepared.cards)
-                .filter(|(e, _)| {
-                    e.phase(model.now) != Phase::Upcoming
-                        && time::local_date(e.start(), zone) == date
-                })
-                .map(|(_, c)| c.clone())
-                .collect();
-            DayOfEvents {
-                date: TimeView::new(time::start_of_day(date, zone), zone),
-                events,
-            }
+                .filter(|(d, _)| *d == date)
+                .map(|(_, c)| Arc::clone(c))
+                .collect(),
         })
         .collect()
 }
@@ -369,9 +505,6 @@ fn month_link(month: &Month) -> MonthLink {
     let label = NaiveDate::from_ymd_opt(month.year, month.month, 1)
         .map(|d| d.format("%B %Y").to_string())
         .unwrap_or_default();
-    debug_assert!(
-        NaiveDate::from_ymd_opt(month.year, month.month, 1).is_some_and(|d| d.year() == month.year)
-    );
     MonthLink {
         id: format!("{:04}-{:02}", month.year, month.month),
         label,

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod badge;
+pub mod cache;
 pub mod feeds;
 pub mod html;
 pub mod ics;
@@ -10,7 +11,10 @@ pub mod sitemap;
 pub mod uptime_json;
 pub mod views;
 
+use bytes::Bytes;
 use rayon::prelude::*;
+
+pub use cache::RenderCache;
 
 use crate::error::Error;
 use crate::model::Model;
@@ -21,11 +25,11 @@ use crate::theme::Theme;
 pub struct OutputFile {
     /// Relative to the output folder, with forward slashes: `incidents/x/index.html`.
     pub path: String,
-    pub bytes: Vec<u8>,
+    pub bytes: Bytes,
 }
 
 impl OutputFile {
-    pub fn new(path: impl Into<String>, bytes: impl Into<Vec<u8>>) -> Self {
+    pub fn new(path: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
         OutputFile {
             path: path.into(),
             bytes: bytes.into(),
@@ -35,21 +39,39 @@ impl OutputFile {
 
 /// Renders the whole site, sorted by path so the output never depends on thread timing.
 pub fn site(model: &Model, theme: &Theme) -> Result<Vec<OutputFile>, Error> {
-    let renderer = html::Renderer::new(theme, model)?;
-    let prepared = html::Prepared::new(model);
-    let mut files = renderer.pages(model, &prepared)?;
+    site_cached(model, theme, &mut RenderCache::default())
+}
+
+/// Renders the whole site, reusing what `cache` holds from the previous build wherever its
+/// inputs are unchanged, and leaves in `cache` what the next build can reuse.
+pub fn site_cached(
+    model: &Model,
+    theme: &Theme,
+    cache: &mut RenderCache,
+) -> Result<Vec<OutputFile>, Error> {
+    let tera = html::templates(theme, model, cache)?;
+    let prepared = html::Prepared::new(model, theme, cache);
+    let previous = std::mem::take(&mut cache.pages);
+    let pages =
+        html::Renderer::new(tera, theme, &cache.markdown, &previous).pages(model, &prepared)?;
+    cache.pages = pages
+        .iter()
+        .map(|p| (p.file.path.clone(), (p.key, p.file.bytes.clone())))
+        .collect();
+
+    let mut files: Vec<OutputFile> = pages.into_iter().map(|p| p.file).collect();
     files.push(uptime_json::render(model, &prepared.uptimes));
-    files.extend(feeds::render(model));
+    files.extend(feeds::render(model, &cache.markdown));
     files.extend(api::render(model));
     files.push(ics::render(model));
     files.extend(badge::render(model));
-    let mut pages: Vec<&str> = files
+    let mut page_paths: Vec<&str> = files
         .iter()
         .map(|f| f.path.as_str())
         .filter(|p| p.ends_with(".html"))
         .collect();
-    pages.sort_unstable();
-    let sitemap = sitemap::render(model, &pages);
+    page_paths.sort_unstable();
+    let sitemap = sitemap::render(model, &page_paths);
     files.extend(sitemap);
     files.extend(
         theme
@@ -58,5 +80,6 @@ pub fn site(model: &Model, theme: &Theme) -> Result<Vec<OutputFile>, Error> {
             .map(|(path, file)| OutputFile::new(path.clone(), file.bytes.clone())),
     );
     files.par_sort_by(|a, b| a.path.cmp(&b.path));
+    cache.markdown.end_build();
     Ok(files)
 }

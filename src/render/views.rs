@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use serde::Serialize;
 
+use super::cache::Memo;
 use crate::config::{Component, Link, Site};
-use crate::markdown;
 use crate::model::{ComponentStatus, Event, Kind, Model, Phase, Update, Uptime, UptimeDay};
 use crate::time;
 
@@ -43,14 +43,13 @@ pub struct SiteView {
     pub language: String,
     pub time_zone: String,
     pub links: Vec<Link>,
-    pub now: TimeView,
     pub uptime_days: u32,
     /// The uptime formula in words, so the page states what its percentages mean.
     pub uptime_formula: String,
 }
 
 impl SiteView {
-    pub fn new(site: &Site, now: DateTime<Utc>) -> Self {
+    pub fn new(site: &Site) -> Self {
         let w = site.uptime_weights;
         SiteView {
             title: site.title.clone(),
@@ -59,7 +58,6 @@ impl SiteView {
             language: site.language.clone(),
             time_zone: site.time_zone.name().to_string(),
             links: site.links.clone(),
-            now: TimeView::new(now, site.time_zone),
             uptime_days: site.uptime_days,
             uptime_formula: format!(
                 "Uptime is the share of each day without downtime, where downtime counts time in major outage × {}, partial outage × {} and degraded performance × {}; maintenance is not downtime. Days run midnight to midnight, {}.",
@@ -296,13 +294,13 @@ pub fn update_anchor(update: &Update) -> String {
 }
 
 impl UpdateView {
-    fn new(site: &Site, update: &Update) -> Self {
+    fn new(site: &Site, update: &Update, memo: &Memo) -> Self {
         UpdateView {
             anchor: update_anchor(update),
             status: update.status.as_str(),
             status_label: update.status.label(),
             at: TimeView::new(update.at, site.time_zone),
-            message_html: markdown::to_html(&update.message),
+            message_html: memo.html(&update.message).to_string(),
             components: affected(site, &update.components),
         }
     }
@@ -332,7 +330,7 @@ pub struct EventCard {
 }
 
 impl EventCard {
-    pub fn new(model: &Model, event: &Event) -> Self {
+    pub fn new(model: &Model, event: &Event, memo: &Memo) -> Self {
         let site = &model.site;
         let zone = site.time_zone;
         let now = model.now;
@@ -362,7 +360,9 @@ impl EventCard {
             scheduled_start: event.scheduled.map(|w| TimeView::new(w.start, zone)),
             scheduled_end: event.scheduled.map(|w| TimeView::new(w.end, zone)),
             components: affected(site, &shown_statuses(event, now)),
-            latest: event.latest_update().map(|u| UpdateView::new(site, u)),
+            latest: event
+                .latest_update()
+                .map(|u| UpdateView::new(site, u, memo)),
             draft: event.draft,
         }
     }
@@ -372,7 +372,7 @@ impl EventCard {
 #[derive(Debug, Clone, Serialize)]
 pub struct EventPage {
     #[serde(flatten)]
-    pub card: EventCard,
+    pub card: std::sync::Arc<EventCard>,
     /// Newest first.
     pub updates: Vec<UpdateView>,
     /// The post-mortem, rendered from Markdown and sanitised.
@@ -380,16 +380,16 @@ pub struct EventPage {
 }
 
 impl EventPage {
-    pub fn new(model: &Model, event: &Event, card: EventCard) -> Self {
+    pub fn new(model: &Model, event: &Event, card: std::sync::Arc<EventCard>, memo: &Memo) -> Self {
         EventPage {
             card,
             updates: event
                 .timeline
                 .iter()
                 .rev()
-                .map(|u| UpdateView::new(&model.site, u))
+                .map(|u| UpdateView::new(&model.site, u, memo))
                 .collect(),
-            body_html: markdown::to_html(&event.body),
+            body_html: memo.html(&event.body).to_string(),
         }
     }
 }
@@ -427,7 +427,7 @@ fn phase_name(phase: Phase) -> &'static str {
 #[derive(Debug, Clone, Serialize)]
 pub struct DayOfEvents {
     pub date: TimeView,
-    pub events: Vec<EventCard>,
+    pub events: Vec<std::sync::Arc<EventCard>>,
 }
 
 /// A month of the history index.
