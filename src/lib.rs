@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod session;
 pub mod suggest;
 pub mod theme;
 pub mod time;

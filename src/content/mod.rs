@@ -20,15 +20,7 @@ pub fn load(root: &Path, site: &Site) -> Result<Vec<Event>, Vec<Diagnostic>> {
     let files = find_event_files(root)?;
     let results: Vec<Result<Event, Vec<Diagnostic>>> = files
         .par_iter()
-        .map(|relative| {
-            let text = std::fs::read_to_string(root.join(relative)).map_err(|e| {
-                vec![Diagnostic::new(
-                    relative,
-                    format!("cannot read the file: {e}"),
-                )]
-            })?;
-            event::parse(relative, &text, site)
-        })
+        .map(|relative| read_event(root, relative, site))
         .collect();
     let mut events = Vec::with_capacity(results.len());
     let mut errors = Vec::new();
@@ -44,6 +36,18 @@ pub fn load(root: &Path, site: &Site) -> Result<Vec<Event>, Vec<Diagnostic>> {
     } else {
         Err(errors)
     }
+}
+
+/// Reads and parses one event file.
+pub fn read_event(root: &Path, relative: &Path, site: &Site) -> Result<Event, Vec<Diagnostic>> {
+    let text = read_text(root, relative).map_err(|d| vec![d])?;
+    event::parse(relative, &text, site)
+}
+
+/// The text of an event file, or an error naming it.
+pub fn read_text(root: &Path, relative: &Path) -> Result<String, Diagnostic> {
+    std::fs::read_to_string(root.join(relative))
+        .map_err(|e| Diagnostic::new(relative, format!("cannot read the file: {e}")))
 }
 
 /// Every `.md` file under `incidents/`, relative to the root and sorted, skipping hidden files
@@ -96,7 +100,8 @@ pub fn find_event_files(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     }
 }
 
-fn duplicate_slugs(events: &[Event]) -> Vec<Diagnostic> {
+/// One error for each event whose slug an earlier one (by path) already uses.
+pub fn duplicate_slugs<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Diagnostic> {
     let mut first_by_slug: HashMap<&str, &Path> = HashMap::new();
     let mut errors = Vec::new();
     for e in events {

@@ -113,6 +113,9 @@ def check_event_feeds(stem, candidates):
     for label, d in ((f"{stem}.atom", atom), (f"{stem}.rss", rss)):
         check(d.bozo == 0, f"{label} parses cleanly (bozo 0)", repr(d.get("bozo_exception")))
         check(len(d.entries) == want, f"{label} has {want} entries", f"it has {len(d.entries)}")
+        # the elements each format requires of a feed (RFC 4287 4.1.1, RSS 2.0 <channel>)
+        required = ("title", "id", "updated") if d is atom else ("title", "link", "description")
+        check(all(d.feed.get(k) for k in required), f"{label} has its {', '.join(required)}")
 
     slugs, updated = [], []
     for e in atom.entries:
@@ -174,6 +177,10 @@ def check_event_feeds(stem, candidates):
           == [sorted(t.get("term") for t in e.get("tags", [])) for e in atom.entries],
           f"{stem}.rss categories equal {stem}.atom's")
     check(all(e.get("published_parsed") for e in rss.entries), f"{stem}.rss items have a parsed pubDate")
+    if rss.entries and all(e.get("published_parsed") for e in rss.entries):
+        own = rss.feed.get("updated_parsed")  # lastBuildDate: the newest item's, never the build time
+        check(own is None or parsed(own) == max(parsed(e.published_parsed) for e in rss.entries),
+              f"{stem}.rss lastBuildDate, if any, is its newest item's", rss.feed.get("updated"))
     for e in rss.entries:
         if e.get("id"):
             check(e.get("guidislink") is False, f"{stem}.rss guid {e.id} has isPermaLink=\"false\"")

@@ -4,5 +4,6 @@ mod authoring;
 mod build;
 mod errors;
 mod feeds;
+mod incremental;
 mod output;
 mod support;

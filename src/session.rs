@@ -1,0 +1,302 @@
+//! A site kept in memory between builds, for the preview server: when one incident file
+//! changes, only that file is read and parsed again, and only the pages whose inputs changed
+//! are rendered again (see `render::cache`). The result is byte for byte what a full build of
+//! the same files and `now` writes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+use crate::config::{self, SITE_FILE, Site};
+use crate::content::{self, EVENTS_DIR};
+use crate::error::{Diagnostic, Error};
+use crate::model::{Event, Model};
+use crate::render::{self, RenderCache};
+use crate::theme::{THEMES_DIR, Theme};
+
+/// The built site: output path → bytes.
+pub type Files = Arc<BTreeMap<String, Bytes>>;
+
+/// What changed on disk since the last rebuild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    /// Unknown, or too much to say: read everything again (unchanged files are still not
+    /// parsed again).
+    Everything,
+    /// Only these files (relative to the site folder) were created, changed or removed.
+    Events(Vec<PathBuf>),
+    /// Nothing on disk; only `now` moves on.
+    Time,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuilt {
+    pub events: usize,
+    /// Output files whose bytes changed, were added or were removed.
+    pub changed: Vec<String>,
+    pub elapsed: Duration,
+}
+
+struct Source {
+    fingerprint: u64,
+    parsed: Result<Event, Vec<Diagnostic>>,
+}
+
+pub struct Session {
+    root: PathBuf,
+    drafts: bool,
+    site: Option<(u64, Site)>,
+    theme: Option<Theme>,
+    sources: BTreeMap<PathBuf, Source>,
+    cache: RenderCache,
+    files: Files,
+}
+
+impl Session {
+    pub fn new(root: impl Into<PathBuf>, drafts: bool) -> Self {
+        Session {
+            root: root.into(),
+            drafts,
+            site: None,
+            theme: None,
+            sources: BTreeMap::new(),
+            cache: RenderCache::default(),
+            files: Files::default(),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The last site that built without errors.
+    pub fn files(&self) -> Files {
+        self.files.clone()
+    }
+
+    /// The site's settings, once they have been read.
+    pub fn site(&self) -> Option<&Site> {
+        self.site.as_ref().map(|(_, site)| site)
+    }
+
+    /// Brings the site up to date with the disk and `now`. On error the last good files stay.
+    pub fn rebuild(&mut self, change: &Change, now: DateTime<Utc>) -> Result<Rebuilt, Error> {
+        let started = Instant::now();
+        let everything = *change == Change::Everything || self.site.is_none();
+        if everything {
+            self.reload_settings()?;
+        }
+        let (_, site) = self
+            .site
+            .as_ref()
+            .ok_or_else(|| Error::Theme("site.yaml has not been read".into()))?;
+        let site = site.clone();
+        match change {
+            Change::Events(paths) if !everything => self.reread(paths, &site),
+            Change::Time if !everything => {}
+            _ => self.rescan(&site).map_err(Error::Content)?,
+        }
+        let events = self.events()?;
+        let model = Model::new(site, events, now);
+        let theme = self
+            .theme
+            .as_ref()
+            .ok_or_else(|| Error::Theme("the theme has not been read".into()))?;
+        let output = render::site_cached(&model, theme, &mut self.cache)?;
+        let files: BTreeMap<String, Bytes> =
+            output.into_iter().map(|f| (f.path, f.bytes)).collect();
+        let changed = changed_paths(&self.files, &files);
+        self.files = Arc::new(files);
+        Ok(Rebuilt {
+            events: model.events.len(),
+            changed,
+            elapsed: started.elapsed(),
+        })
+    }
+
+    /// Reads site.yaml and the theme; if the settings changed, every event is parsed again
+    /// (component ids and the time zone decide what an event file means).
+    fn reload_settings(&mut self) -> Result<(), Error> {
+        let text = std::fs::read_to_string(self.root.join(SITE_FILE)).unwrap_or_default();
+        let fingerprint = crate::fingerprint::of_bytes(&[text.as_bytes()]);
+        let site = config::load(&self.root)?;
+        let theme = Theme::load(&self.root, &site.theme)?;
+        if self.site.as_ref().is_none_or(|(f, _)| *f != fingerprint) {
+            self.sources.clear();
+        }
+        self.site = Some((fingerprint, site));
+        self.theme = Some(theme);
+        Ok(())
+    }
+
+    /// Walks `incidents/` again; files whose text is unchanged keep their parsed event.
+    fn rescan(&mut self, site: &Site) -> Result<(), Vec<Diagnostic>> {
+        let files = content::find_event_files(&self.root)?;
+        let sources: Vec<(PathBuf, Option<Source>)> = files
+            .into_iter()
+            .map(|relative| {
+                let old = self.sources.remove(&relative);
+                (relative, old)
+            })
+            .collect();
+        let root = &self.root;
+        let refreshed: Vec<(PathBuf, Source)> = {
+            use rayon::prelude::*;
+            sources
+                .into_par_iter()
+                .map(|(relative, old)| {
+                    let source = read(root, &relative, site, old);
+                    (relative, source)
+                })
+                .collect()
+        };
+        self.sources = refreshed.into_iter().collect();
+        Ok(())
+    }
+
+    /// Reads only the given files again (created, changed or removed).
+    fn reread(&mut self, paths: &[PathBuf], site: &Site) {
+        for relative in paths {
+            let full = self.root.join(relative);
+            if full.is_file() {
+                let old = self.sources.remove(relative);
+                let source = read(&self.root, relative, site, old);
+                self.sources.insert(relative.clone(), source);
+            } else {
+                self.sources.remove(relative);
+            }
+        }
+    }
+
+    /// The events to build, or every error among the sources.
+    fn events(&self) -> Result<Vec<Event>, Error> {
+        let mut errors: Vec<Diagnostic> = self
+            .sources
+            .values()
+            .filter_map(|s| s.parsed.as_ref().err())
+            .flatten()
+            .cloned()
+            .collect();
+        let parsed = self.sources.values().filter_map(|s| s.parsed.as_ref().ok());
+        errors.extend(content::duplicate_slugs(parsed.clone()));
+        if !errors.is_empty() {
+            return Err(Error::Content(errors));
+        }
+        Ok(parsed
+            .filter(|e| self.drafts || !e.draft)
+            .cloned()
+            .collect())
+    }
+}
+
+/// Reads one event file, and parses it only if its text changed.
+fn read(root: &Path, relative: &Path, site: &Site, old: Option<Source>) -> Source {
+    let text = match content::read_text(root, relative) {
+        Ok(text) => text,
+        Err(error) => {
+            return Source {
+                fingerprint: 0,
+                parsed: Err(vec![error]),
+            };
+        }
+    };
+    let fingerprint = crate::fingerprint::of_bytes(&[text.as_bytes()]);
+    match old {
+        Some(old) if old.fingerprint == fingerprint => old,
+        _ => Source {
+            fingerprint,
+            parsed: content::event::parse(relative, &text, site),
+        },
+    }
+}
+
+fn changed_paths(old: &BTreeMap<String, Bytes>, new: &BTreeMap<String, Bytes>) -> Vec<String> {
+    let mut changed: Vec<String> = new
+        .iter()
+        .filter(|(path, bytes)| old.get(*path) != Some(bytes))
+        .map(|(path, _)| path.clone())
+        .collect();
+    changed.extend(old.keys().filter(|p| !new.contains_key(*p)).cloned());
+    changed.sort();
+    changed
+}
+
+/// Where a path in the site folder belongs, for deciding what to rebuild.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Kind {
+    /// An event file (or a folder of them) under `incidents/`.
+    Event(PathBuf),
+    /// site.yaml or anything in `themes/`: everything depends on it.
+    Settings,
+    /// Nothing the site is built from: the output, editor files, version control.
+    Ignored,
+}
+
+/// Classifies a changed path, relative to the site folder. Pure, so it is tested directly.
+pub fn classify(relative: &Path, output: &Path) -> Kind {
+    let hidden_or_scratch = relative.components().any(|c| {
+        let name = c.as_os_str().to_string_lossy();
+        name.starts_with('.')
+            || name.ends_with('~')
+            || name.ends_with(".swp")
+            || name.ends_with(".swx")
+            || name == "4913"
+    });
+    if hidden_or_scratch || relative.starts_with(output) || relative.starts_with("target") {
+        return Kind::Ignored;
+    }
+    if relative == Path::new(SITE_FILE) || relative.starts_with(THEMES_DIR) {
+        return Kind::Settings;
+    }
+    if relative.starts_with(EVENTS_DIR) {
+        let markdown = relative.extension().is_some_and(|x| x == "md");
+        let folder = relative.extension().is_none();
+        if markdown || folder {
+            return Kind::Event(relative.to_path_buf());
+        }
+    }
+    Kind::Ignored
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classify_sorts_changes_by_what_depends_on_them() {
+        let out = Path::new("public");
+        assert_eq!(
+            classify(Path::new("incidents/2026/a.md"), out),
+            Kind::Event("incidents/2026/a.md".into())
+        );
+        assert_eq!(
+            classify(Path::new("incidents/2026"), out),
+            Kind::Event("incidents/2026".into())
+        );
+        assert_eq!(classify(Path::new("site.yaml"), out), Kind::Settings);
+        assert_eq!(
+            classify(Path::new("themes/default/templates/index.html"), out),
+            Kind::Settings
+        );
+        for ignored in [
+            "public/index.html",
+            "incidents/.a.md.swp",
+            "incidents/a.md~",
+            "incidents/4913",
+            ".git/index",
+            "incidents/notes.txt",
+            "README.md",
+            "target/debug/x",
+        ] {
+            assert_eq!(
+                classify(Path::new(ignored), out),
+                Kind::Ignored,
+                "{ignored}"
+            );
+        }
+    }
+}
