@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use sitrep::authoring::new::{self, NewEvent};
 use sitrep::authoring::update::{self, NewUpdate};
 use sitrep::authoring::{AuthoringError, init};
+use sitrep::serve::ServeEvent;
 use sitrep::{BuildOptions, Error, Now};
 
 #[derive(Parser)]
@@ -93,6 +94,21 @@ enum Command {
         #[command(flatten)]
         time: TimeArgs,
     },
+    /// Preview the site: build it in memory, serve it, rebuild on save and reload the browser
+    Serve {
+        /// The site folder (holding site.yaml and incidents/)
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        root: PathBuf,
+        /// The address to listen on; loopback unless you mean to share the preview
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// The port (0 picks a free one)
+        #[arg(long, default_value_t = 1111)]
+        port: u16,
+        /// Preview as if it were this time (the clock otherwise, refreshed every minute)
+        #[arg(long, value_name = "TIMESTAMP")]
+        now: Option<String>,
+    },
     /// Create a new site in DIR (default: the current folder)
     Init {
         #[arg(default_value = ".")]
@@ -168,6 +184,20 @@ pub fn run(cli: Cli) -> ExitCode {
                 Err(anyhow::Error::new(e).context("cannot read the message from standard input"))
             }
         },
+        Command::Serve {
+            root,
+            bind,
+            port,
+            now,
+        } => {
+            let options = sitrep::serve::ServeOptions {
+                root,
+                bind,
+                port,
+                now,
+            };
+            sitrep::serve::run(options, print_serve_event).map_err(anyhow::Error::from)
+        }
         Command::Init { dir } => init::run(&dir, chrono::Utc::now())
             .map_err(anyhow::Error::from)
             .map(|files| {
@@ -212,6 +242,29 @@ fn authoring(
         println!("{}", path.display());
     }
     Ok(())
+}
+
+fn print_serve_event(event: ServeEvent) {
+    match event {
+        ServeEvent::Listening(address) => {
+            println!("Serving the site at http://{address}/ (drafts shown; Ctrl-C to stop)");
+        }
+        ServeEvent::Rebuilt(r) => println!(
+            "Rebuilt {} event{} in {} ms: {} file{} changed",
+            r.events,
+            if r.events == 1 { "" } else { "s" },
+            r.elapsed.as_millis(),
+            r.changed.len(),
+            if r.changed.len() == 1 { "" } else { "s" },
+        ),
+        ServeEvent::Failed(errors) => eprintln!(
+            "{errors}
+Still serving the last good version."
+        ),
+        ServeEvent::Stopped => println!("Stopped."),
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
 }
 
 /// The update's message from standard input, as `git commit` does without `-m`.

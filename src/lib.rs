@@ -12,6 +12,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod serve;
 pub mod session;
 pub mod suggest;
 pub mod theme;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use chrono::{DateTime, Utc};
 
+use crate::Now;
 use crate::config::{self, SITE_FILE, Site};
 use crate::content::{self, EVENTS_DIR};
 use crate::error::{Diagnostic, Error};
@@ -83,8 +83,9 @@ impl Session {
         self.site.as_ref().map(|(_, site)| site)
     }
 
-    /// Brings the site up to date with the disk and `now`. On error the last good files stay.
-    pub fn rebuild(&mut self, change: &Change, now: DateTime<Utc>) -> Result<Rebuilt, Error> {
+    /// Brings the site up to date with the disk and `now` (read in the site's time zone once
+    /// the settings are known). On error the last good files stay.
+    pub fn rebuild(&mut self, change: &Change, now: &Now) -> Result<Rebuilt, Error> {
         let started = Instant::now();
         let everything = *change == Change::Everything || self.site.is_none();
         if everything {
@@ -100,6 +101,7 @@ impl Session {
             Change::Time if !everything => {}
             _ => self.rescan(&site).map_err(Error::Content)?,
         }
+        let now = now.resolve(site.time_zone)?;
         let events = self.events()?;
         let model = Model::new(site, events, now);
         let theme = self

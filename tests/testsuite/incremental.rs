@@ -49,7 +49,7 @@ fn incremental_rebuilds_equal_full_builds() {
     let t0 = now("2026-04-20T12:00:00Z");
     let mut session = Session::new(root, true);
     session
-        .rebuild(&Change::Everything, t0)
+        .rebuild(&Change::Everything, &sitrep::Now::At(t0))
         .expect("first build");
     assert_eq!(session_files(&session), full_build(root, t0));
 
@@ -60,7 +60,10 @@ fn incremental_rebuilds_equal_full_builds() {
         .replace("Fixed.", "Fixed for good.");
     std::fs::write(root.join(&escaping), text).expect("write");
     let rebuilt = session
-        .rebuild(&Change::Events(vec![escaping.clone()]), t0)
+        .rebuild(
+            &Change::Events(vec![escaping.clone()]),
+            &sitrep::Now::At(t0),
+        )
         .expect("rebuild");
     assert!(
         rebuilt
@@ -85,13 +88,16 @@ fn incremental_rebuilds_equal_full_builds() {
     )
     .expect("write");
     session
-        .rebuild(&Change::Events(vec![added.clone()]), t0)
+        .rebuild(&Change::Events(vec![added.clone()]), &sitrep::Now::At(t0))
         .expect("rebuild");
     assert!(session.files().contains_key("incidents/added/index.html"));
     assert_eq!(session_files(&session), full_build(root, t0));
     std::fs::remove_file(root.join("incidents/notice.md")).expect("remove");
     let rebuilt = session
-        .rebuild(&Change::Events(vec!["incidents/notice.md".into()]), t0)
+        .rebuild(
+            &Change::Events(vec!["incidents/notice.md".into()]),
+            &sitrep::Now::At(t0),
+        )
         .expect("rebuild");
     assert!(
         rebuilt
@@ -103,7 +109,9 @@ fn incremental_rebuilds_equal_full_builds() {
 
     // Time moves on: the maintenance ends, the ongoing incident lasts longer.
     let t1 = now("2026-04-20T14:05:00Z");
-    session.rebuild(&Change::Time, t1).expect("rebuild");
+    session
+        .rebuild(&Change::Time, &sitrep::Now::At(t1))
+        .expect("rebuild");
     assert_eq!(session_files(&session), full_build(root, t1));
 
     // Settings change: every page follows.
@@ -111,7 +119,9 @@ fn incremental_rebuilds_equal_full_builds() {
         .expect("read")
         .replace("name: Website", "name: Web site");
     std::fs::write(root.join("site.yaml"), site).expect("write");
-    session.rebuild(&Change::Everything, t1).expect("rebuild");
+    session
+        .rebuild(&Change::Everything, &sitrep::Now::At(t1))
+        .expect("rebuild");
     assert_eq!(session_files(&session), full_build(root, t1));
 }
 
@@ -122,7 +132,7 @@ fn a_broken_edit_keeps_the_last_good_site_until_it_is_fixed() {
     let t0 = now("2026-04-20T12:00:00Z");
     let mut session = Session::new(root, true);
     session
-        .rebuild(&Change::Everything, t0)
+        .rebuild(&Change::Everything, &sitrep::Now::At(t0))
         .expect("first build");
     let good = session_files(&session);
 
@@ -134,7 +144,7 @@ fn a_broken_edit_keeps_the_last_good_site_until_it_is_fixed() {
     )
     .expect("write");
     let error = session
-        .rebuild(&Change::Events(vec![file.clone()]), t0)
+        .rebuild(&Change::Events(vec![file.clone()]), &sitrep::Now::At(t0))
         .expect_err("broken");
     assert!(
         error
@@ -146,7 +156,27 @@ fn a_broken_edit_keeps_the_last_good_site_until_it_is_fixed() {
 
     std::fs::write(root.join(&file), &original).expect("write");
     session
-        .rebuild(&Change::Events(vec![file]), t0)
+        .rebuild(&Change::Events(vec![file]), &sitrep::Now::At(t0))
         .expect("recovered");
     assert_eq!(session_files(&session), good);
+}
+
+#[test]
+fn rebuilding_an_unchanged_site_changes_nothing() {
+    let dir = copy_fixture("basic");
+    let t0 = now("2026-04-20T12:00:00Z");
+    let mut session = Session::new(dir.path(), true);
+    session
+        .rebuild(&Change::Everything, &sitrep::Now::At(t0))
+        .expect("first build");
+    for change in [
+        Change::Everything,
+        Change::Time,
+        Change::Events(vec!["incidents/notice.md".into()]),
+    ] {
+        let rebuilt = session
+            .rebuild(&change, &sitrep::Now::At(t0))
+            .expect("rebuild");
+        assert_eq!(rebuilt.changed, Vec::<String>::new(), "{change:?}");
+    }
 }

@@ -6,4 +6,5 @@ mod errors;
 mod feeds;
 mod incremental;
 mod output;
+mod serve;
 mod support;

@@ -1,0 +1,186 @@
+//! `sitrep serve`: builds the site into memory, serves it on loopback, watches the site folder
+//! and rebuilds what a change touches, then reloads open pages. Nothing is written to disk: the
+//! user's output folder is never touched.
+//!
+//! Three parts: a watcher thread (debounce → classify), a rebuild thread that owns the
+//! [`Session`], and the HTTP server (tokio + axum) reading the latest good files.
+
+mod http;
+mod watch;
+
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock, mpsc};
+use std::time::Duration;
+
+use chrono::Utc;
+
+use crate::Now;
+use crate::error::Error;
+use crate::session::{Change, Files, Rebuilt, Session};
+
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub root: PathBuf,
+    pub bind: IpAddr,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// A fixed now (`--now`); without it the clock, refreshed every minute.
+    pub now: Option<String>,
+}
+
+/// What the server reports as it goes; the binary prints these.
+#[derive(Debug, Clone)]
+pub enum ServeEvent {
+    Listening(SocketAddr),
+    Rebuilt(Rebuilt),
+    Failed(String),
+    Stopped,
+}
+
+/// What the HTTP side reads: the last good site, and the errors of the last build if it failed.
+#[derive(Default)]
+pub(crate) struct Shared {
+    pub files: Files,
+    pub error: Option<String>,
+    /// The path of `base_url`, e.g. `/status/`, which requests may start with.
+    pub base_path: String,
+}
+
+pub(crate) type State = Arc<RwLock<Shared>>;
+
+/// Serves until Ctrl-C. `report` is called from several threads.
+pub fn run(
+    options: ServeOptions,
+    report: impl Fn(ServeEvent) + Send + Sync + 'static,
+) -> Result<(), Error> {
+    let report = Arc::new(report);
+    let root = options
+        .root
+        .canonicalize()
+        .map_err(|e| Error::io("open the site folder", &options.root, e))?;
+    let state: State = Arc::default();
+    let (changes_tx, changes_rx) = mpsc::channel::<Change>();
+
+    let mut session = Session::new(&root, true);
+    let clock = Clock::new(options.now.as_deref());
+    build_into(&mut session, &Change::Everything, &clock, &state, &*report);
+    let output_dir = session
+        .site()
+        .map(|s| s.output.clone())
+        .unwrap_or_else(|| PathBuf::from("public"));
+    let _watcher = watch::start(&root, &output_dir, changes_tx)?;
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("start the server runtime for", &root, e))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind((options.bind, options.port))
+            .await
+            .map_err(|e| Error::io("listen on", format!("{}:{}", options.bind, options.port), e))?;
+        let address = listener
+            .local_addr()
+            .map_err(|e| Error::io("listen on", options.bind.to_string(), e))?;
+        let (router, reloader) = http::router(state.clone());
+        report(ServeEvent::Listening(address));
+
+        let rebuild_report = report.clone();
+        let rebuild_state = state.clone();
+        std::thread::spawn(move || {
+            rebuild_loop(session, changes_rx, clock, rebuild_state, move |event| {
+                reloader.reload();
+                rebuild_report(event);
+            })
+        });
+
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .map_err(|e| Error::io("serve on", address.to_string(), e))?;
+        report(ServeEvent::Stopped);
+        Ok(())
+    })
+}
+
+/// The build's now: fixed by `--now`, or the clock.
+#[derive(Clone)]
+struct Clock {
+    fixed: Option<String>,
+}
+
+impl Clock {
+    fn new(fixed: Option<&str>) -> Self {
+        Clock {
+            fixed: fixed.map(str::to_string),
+        }
+    }
+
+    fn now(&self) -> Now {
+        match &self.fixed {
+            Some(text) => Now::Given(text.clone()),
+            None => Now::At(Utc::now()),
+        }
+    }
+
+    /// How long until time should move on the page: the next minute, unless now is fixed.
+    fn until_next_tick(&self) -> Duration {
+        if self.fixed.is_some() {
+            return Duration::from_secs(24 * 3600);
+        }
+        let into_minute = Utc::now().timestamp_millis().rem_euclid(60_000) as u64;
+        Duration::from_millis(60_000 - into_minute + 50)
+    }
+}
+
+/// Waits for changes (or the next minute), gathers what piled up meanwhile, and rebuilds.
+fn rebuild_loop(
+    mut session: Session,
+    changes: mpsc::Receiver<Change>,
+    clock: Clock,
+    state: State,
+    report: impl Fn(ServeEvent),
+) {
+    loop {
+        let first = match changes.recv_timeout(clock.until_next_tick()) {
+            Ok(change) => change,
+            Err(mpsc::RecvTimeoutError::Timeout) => Change::Time,
+            Err(mpsc::RecvTimeoutError::Disconnected) => return,
+        };
+        let change = changes.try_iter().fold(first, watch::merge);
+        build_into(&mut session, &change, &clock, &state, &report);
+    }
+}
+
+fn build_into(
+    session: &mut Session,
+    change: &Change,
+    clock: &Clock,
+    state: &State,
+    report: &dyn Fn(ServeEvent),
+) {
+    let result = session.rebuild(change, &clock.now());
+    let mut shared = state
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    match result {
+        Ok(rebuilt) => {
+            shared.files = session.files();
+            shared.error = None;
+            shared.base_path = session
+                .site()
+                .map_or_else(|| "/".into(), |s| s.base_url.path().to_string());
+            drop(shared);
+            report(ServeEvent::Rebuilt(rebuilt));
+        }
+        Err(error) => {
+            let text = error.to_string();
+            shared.error = Some(text.clone());
+            drop(shared);
+            report(ServeEvent::Failed(text));
+        }
+    }
+}

@@ -1,0 +1,216 @@
+//! `sitrep serve` end to end on an ephemeral port: the first page, HEAD and content types, an
+//! edit served after the rebuild with a reload event, a broken edit shown as an overlay naming
+//! file and line, and recovery.
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use crate::support::{SITE_YAML, TempSite};
+
+/// The server process, stopped when the test ends however it ends.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(site: &TempSite) -> Server {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args([
+            "serve",
+            "--port",
+            "0",
+            "--now",
+            "2026-11-25 12:00",
+            "--root",
+        ])
+        .arg(site.root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start sitrep serve");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let base = loop {
+        let line = rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server announces its address");
+        if let Some(rest) = line.strip_prefix("Serving the site at ") {
+            break rest
+                .split_whitespace()
+                .next()
+                .expect("address")
+                .trim_end_matches('/')
+                .to_string();
+        }
+    };
+    Server { child, base }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .timeout_global(Some(Duration::from_secs(10)))
+        .build()
+        .into()
+}
+
+fn get(server: &Server, path: &str) -> (u16, String, String) {
+    let mut response = agent()
+        .get(format!("{}{path}", server.base))
+        .call()
+        .expect("GET");
+    let kind = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let body = response.body_mut().read_to_string().unwrap_or_default();
+    (response.status().as_u16(), kind, body)
+}
+
+/// Polls until the page satisfies `ready`, for at most 15 s (rebuilds are debounced).
+fn wait_for(server: &Server, path: &str, ready: impl Fn(&str) -> bool) -> String {
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, _, body) = get(server, path);
+        if ready(&body) {
+            return body;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out waiting for {path}; last body:\n{body}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+const EVENT: &str = "---\ntitle: Panel slow\ncomponents:\n  panel: degraded_performance\ntimeline:\n  - at: 2026-11-25 10:00\n    status: investigating\n    message: Slow.\n---\n";
+
+#[test]
+fn serve_answers_rebuilds_reloads_and_recovers() {
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", EVENT);
+    let server = start(&site);
+
+    let (status, kind, body) = get(&server, "/");
+    assert_eq!(status, 200);
+    assert_eq!(kind, "text/html; charset=utf-8");
+    assert!(body.contains("Panel slow"));
+    assert!(
+        body.contains("/_tower-livereload/event-stream"),
+        "the reload script is injected by the server"
+    );
+
+    let head = agent()
+        .head(format!("{}/api/v2/components.json", server.base))
+        .call()
+        .expect("HEAD");
+    assert_eq!(head.status().as_u16(), 200);
+    assert_eq!(
+        head.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/json")
+    );
+    let (_, _, json) = get(&server, "/api/v2/components.json");
+    assert_eq!(
+        head.headers()
+            .get("content-length")
+            .and_then(|v| v.to_str().ok()),
+        Some(json.len().to_string().as_str())
+    );
+    assert!(!json.contains("livereload"));
+    assert_eq!(
+        get(&server, "/feed.atom").1,
+        "application/atom+xml; charset=utf-8"
+    );
+    assert_eq!(get(&server, "/incidents/panel/").0, 200);
+    assert_eq!(get(&server, "/no/such/page/").0, 404);
+
+    // Listen for the reload event before editing.
+    let events = agent()
+        .get(format!("{}/_tower-livereload/event-stream", server.base))
+        .call()
+        .expect("SSE");
+    let (sse_tx, sse_rx) = mpsc::channel::<String>();
+    std::thread::spawn(move || {
+        let mut reader = events.into_body().into_reader();
+        let mut buffer = [0u8; 256];
+        while let Ok(n) = reader.read(&mut buffer) {
+            if n == 0
+                || sse_tx
+                    .send(String::from_utf8_lossy(&buffer[..n]).into_owned())
+                    .is_err()
+            {
+                break;
+            }
+        }
+    });
+    let first = sse_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("init event");
+    assert!(first.contains("event: init"), "{first}");
+
+    std::fs::write(
+        site.root().join("incidents/panel.md"),
+        EVENT.replace("Panel slow", "Panel very slow"),
+    )
+    .expect("edit");
+    wait_for(&server, "/", |b| b.contains("Panel very slow"));
+    let reload = sse_rx
+        .recv_timeout(Duration::from_secs(10))
+        .expect("reload event");
+    assert!(reload.contains("event: reload"), "{reload}");
+
+    // A broken save: the last good page stays, with the error laid over it.
+    std::fs::write(
+        site.root().join("incidents/panel.md"),
+        EVENT.replace("status: investigating", "status: investigatin"),
+    )
+    .expect("edit");
+    let page = wait_for(&server, "/incidents/panel/", |b| b.contains("sitrep-error"));
+    assert!(
+        page.contains("incidents/panel.md:7:13: unknown status `investigatin`"),
+        "{page}"
+    );
+    assert!(
+        page.contains("Panel very slow"),
+        "the last good version is still served"
+    );
+
+    // The next good save recovers.
+    std::fs::write(
+        site.root().join("incidents/panel.md"),
+        EVENT.replace("Panel slow", "Panel fixed"),
+    )
+    .expect("edit");
+    let page = wait_for(&server, "/incidents/panel/", |b| b.contains("Panel fixed"));
+    assert!(!page.contains("sitrep-error"));
+}
+
+#[test]
+fn serve_shows_drafts_and_never_writes_the_output_folder() {
+    let draft = EVENT.replace("title: Panel slow", "title: Panel slow\ndraft: true");
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", &draft);
+    let server = start(&site);
+    let (_, _, page) = get(&server, "/incidents/panel/");
+    assert!(
+        page.contains(r#"<span class="draft">Draft</span>"#),
+        "{page}"
+    );
+    assert!(!site.root().join("public").exists());
+}
