@@ -93,7 +93,7 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
     let now = now.resolve(site.time_zone)?;
     let events = content::load(root, &site).map_err(Error::Content)?;
     let theme = theme::Theme::load(root, &site.theme)?;
-    let events = events.into_iter().filter(|e| drafts || !e.draft).collect();
+    let events: Vec<model::Event> = events.into_iter().filter(|e| drafts || !e.draft).collect();
     let model = Model::new(site, events, now);
     let files = render::site(&model, &theme)?;
     Ok(Built { model, files })

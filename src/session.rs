@@ -43,7 +43,7 @@ pub struct Rebuilt {
 
 struct Source {
     fingerprint: u64,
-    parsed: Result<Event, Vec<Diagnostic>>,
+    parsed: Result<Arc<Event>, Vec<Diagnostic>>,
 }
 
 pub struct Session {
@@ -175,7 +175,7 @@ impl Session {
     }
 
     /// The events to build, or every error among the sources.
-    fn events(&self) -> Result<Vec<Event>, Error> {
+    fn events(&self) -> Result<Vec<Arc<Event>>, Error> {
         let mut errors: Vec<Diagnostic> = self
             .sources
             .values()
@@ -184,7 +184,7 @@ impl Session {
             .cloned()
             .collect();
         let parsed = self.sources.values().filter_map(|s| s.parsed.as_ref().ok());
-        errors.extend(content::duplicate_slugs(parsed.clone()));
+        errors.extend(content::duplicate_slugs(parsed.clone().map(|e| &**e)));
         if !errors.is_empty() {
             return Err(Error::Content(errors));
         }
@@ -211,15 +211,17 @@ fn read(root: &Path, relative: &Path, site: &Site, old: Option<Source>) -> Sourc
         Some(old) if old.fingerprint == fingerprint => old,
         _ => Source {
             fingerprint,
-            parsed: content::event::parse(relative, &text, site),
+            parsed: content::event::parse(relative, &text, site).map(Arc::new),
         },
     }
 }
 
 fn changed_paths(old: &BTreeMap<String, Bytes>, new: &BTreeMap<String, Bytes>) -> Vec<String> {
+    // Reused pages share their buffer with the old build: compare pointers before bytes.
+    let same = |a: &Bytes, b: &Bytes| (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b;
     let mut changed: Vec<String> = new
         .iter()
-        .filter(|(path, bytes)| old.get(*path) != Some(bytes))
+        .filter(|(path, bytes)| !old.get(*path).is_some_and(|o| same(o, bytes)))
         .map(|(path, _)| path.clone())
         .collect();
     changed.extend(old.keys().filter(|p| !new.contains_key(*p)).cloned());

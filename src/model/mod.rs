@@ -7,6 +7,7 @@ pub mod status;
 pub mod uptime;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 
@@ -21,7 +22,8 @@ pub struct Model {
     pub site: Site,
     pub now: DateTime<Utc>,
     /// Newest start first; ties broken by slug so the order never depends on the file system.
-    pub events: Vec<Event>,
+    /// Shared, so a preview server can keep its parsed events across rebuilds without copying.
+    pub events: Vec<Arc<Event>>,
     /// For each component id, the indices into `events` of the events that touch it, in the
     /// same order: pages look this up instead of scanning every event.
     by_component: HashMap<String, Vec<usize>>,
@@ -59,8 +61,13 @@ pub struct Month {
 }
 
 impl Model {
-    pub fn new(site: Site, mut events: Vec<Event>, now: DateTime<Utc>) -> Self {
-        events.sort_by(|a, b| b.start().cmp(&a.start()).then_with(|| a.slug.cmp(&b.slug)));
+    pub fn new(
+        site: Site,
+        events: impl IntoIterator<Item = impl Into<Arc<Event>>>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        let mut events: Vec<Arc<Event>> = events.into_iter().map(Into::into).collect();
+        events.sort_by_cached_key(|e| (std::cmp::Reverse(e.start()), e.slug.clone()));
         let mut by_component: HashMap<String, Vec<usize>> = site
             .components
             .iter()
@@ -93,7 +100,7 @@ impl Model {
     }
 
     pub fn event(&self, slug: &str) -> Option<&Event> {
-        self.event_index(slug).map(|i| &self.events[i])
+        self.event_index(slug).map(|i| &*self.events[i])
     }
 
     /// Indices into `events` of the events that touch a component, newest first.
@@ -108,7 +115,7 @@ impl Model {
     pub fn events_for<'a>(&'a self, component: &str) -> impl Iterator<Item = &'a Event> + 'a {
         self.event_indices_for(component)
             .iter()
-            .map(|&i| &self.events[i])
+            .map(|&i| &*self.events[i])
     }
 
     /// The worst status any ongoing incident or active maintenance sets for it now.
@@ -136,6 +143,7 @@ impl Model {
     pub fn events_in_phase(&self, phase: Phase) -> impl Iterator<Item = &Event> {
         self.events
             .iter()
+            .map(|e| &**e)
             .filter(move |e| e.phase(self.now) == phase)
     }
 
@@ -277,7 +285,7 @@ mod tests {
 
     #[test]
     fn groups_sit_where_their_first_member_is_listed() {
-        let model = Model::new(site(), vec![], t(11, 0));
+        let model = Model::new(site(), Vec::<Event>::new(), t(11, 0));
         let groups: Vec<(Option<&str>, Vec<&str>)> = model
             .groups()
             .iter()

@@ -264,7 +264,7 @@ fn component(
     stamp: &dyn Fn(DateTime<Utc>) -> String,
 ) -> ApiComponent {
     let zone = model.site.time_zone;
-    let first_event = model.events.iter().map(Event::start).min();
+    let first_event = model.events.iter().map(|e| e.start()).min();
     let created = c
         .since
         .map(|d| time::start_of_day(d, zone))

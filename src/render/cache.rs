@@ -19,8 +19,51 @@ pub struct RenderCache {
     pub(super) markdown: Memo,
     /// Slug → (key, card).
     pub(super) cards: HashMap<String, (u64, Arc<EventCard>)>,
-    /// Output path → (key, bytes).
-    pub(super) pages: HashMap<String, (u64, Bytes)>,
+    /// Output path → (key, bytes), for pages and feeds.
+    pub(super) files: HashMap<String, (u64, Bytes)>,
+}
+
+/// An output file and the key it was made under.
+pub struct Rendered {
+    pub file: super::OutputFile,
+    pub key: u64,
+}
+
+/// The previous build's files, to reuse those whose key is unchanged.
+pub struct Reuse<'a> {
+    previous: &'a HashMap<String, (u64, Bytes)>,
+    /// What every file depends on: the site's settings and the theme.
+    base: u64,
+}
+
+impl<'a> Reuse<'a> {
+    pub fn new(previous: &'a HashMap<String, (u64, Bytes)>, base: u64) -> Self {
+        Reuse { previous, base }
+    }
+
+    /// The file at `path`: the previous bytes if `key` is unchanged, else `make()`'s.
+    /// `None` as a key means "always make it" (pages that show `now`, for instance).
+    pub fn file<E>(
+        &self,
+        path: String,
+        key: Option<u64>,
+        make: impl FnOnce() -> Result<Bytes, E>,
+    ) -> Result<Rendered, E> {
+        let key = key.map(|k| fingerprint::of(&(self.base, &path, k)));
+        if let (Some(key), Some((previous_key, bytes))) = (key, self.previous.get(&path))
+            && key == *previous_key
+        {
+            return Ok(Rendered {
+                file: super::OutputFile::new(path, bytes.clone()),
+                key,
+            });
+        }
+        let bytes = make()?;
+        Ok(Rendered {
+            file: super::OutputFile::new(path, bytes),
+            key: key.unwrap_or(0),
+        })
+    }
 }
 
 /// Rendered Markdown by source text. Keeps what the last build used and drops the rest, so a

@@ -5,9 +5,9 @@ use atom_syndication as atom;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use chrono_tz::Tz;
 
-use super::OutputFile;
-use super::cache::Memo;
+use super::cache::{Memo, Rendered, Reuse};
 use super::views::{TimeView, event_path, update_anchor};
+use crate::fingerprint;
 use crate::markdown;
 use crate::model::{Event, Model, Update};
 
@@ -38,41 +38,88 @@ struct Feed<'a> {
 }
 
 /// Every feed of the site: the global ones, the per-update one, and one pair per component.
-pub fn render(model: &Model, memo: &Memo) -> Vec<OutputFile> {
+/// A feed whose entries' events are unchanged is reused from the previous build (feeds do not
+/// depend on `now`).
+pub fn render(model: &Model, memo: &Memo, reuse: &Reuse<'_>) -> Vec<Rendered> {
     let site = &model.site;
     let mut files = Vec::new();
-    let all: Vec<&Event> = model.events.iter().collect();
-    let global = Feed {
-        path: "feed",
-        title: site.title.clone(),
-        page: "",
-        entries: event_entries(model, &all, memo),
-    };
-    files.push(atom_file(model, &global));
-    files.push(rss_file(model, &global));
+    let all: Vec<&Event> = model.events.iter().map(|e| &**e).collect();
+    event_feed_pair(
+        model,
+        memo,
+        reuse,
+        &mut files,
+        "feed",
+        "",
+        site.title.clone(),
+        &all,
+    );
 
-    let updates = Feed {
+    let updates = latest_updates(model);
+    let key = fingerprint::of(
+        &updates
+            .iter()
+            .map(|(e, u)| (e.fingerprint, u.at))
+            .collect::<Vec<_>>(),
+    );
+    let feed = || Feed {
         path: "updates",
         title: format!("{}: every update", site.title),
         page: "",
-        entries: update_entries(model, memo),
+        entries: update_entries(model, &updates, memo),
     };
-    files.push(atom_file(model, &updates));
+    files.push(reused(reuse, "updates.atom", key, || {
+        atom_file(model, &feed())
+    }));
 
     for component in &site.components {
         let events: Vec<&Event> = model.events_for(&component.id).collect();
         let path = format!("components/{}/feed", component.id);
         let page = format!("components/{}/", component.id);
-        let feed = Feed {
-            path: &path,
-            title: format!("{}: {}", site.title, component.name),
-            page: &page,
-            entries: event_entries(model, &events, memo),
-        };
-        files.push(atom_file(model, &feed));
-        files.push(rss_file(model, &feed));
+        let title = format!("{}: {}", site.title, component.name);
+        event_feed_pair(model, memo, reuse, &mut files, &path, &page, title, &events);
     }
     files
+}
+
+/// The Atom and RSS feeds of some events.
+#[allow(clippy::too_many_arguments)]
+fn event_feed_pair(
+    model: &Model,
+    memo: &Memo,
+    reuse: &Reuse<'_>,
+    files: &mut Vec<Rendered>,
+    path: &str,
+    page: &str,
+    title: String,
+    events: &[&Event],
+) {
+    let selected = latest_events(model, events);
+    let key = fingerprint::of(&selected.iter().map(|e| e.fingerprint).collect::<Vec<_>>());
+    let feed = || Feed {
+        path,
+        title: title.clone(),
+        page,
+        entries: selected
+            .iter()
+            .map(|e| event_entry(model, e, memo))
+            .collect(),
+    };
+    files.push(reused(reuse, &format!("{path}.atom"), key, || {
+        atom_file(model, &feed())
+    }));
+    files.push(reused(reuse, &format!("{path}.rss"), key, || {
+        rss_file(model, &feed())
+    }));
+}
+
+fn reused(reuse: &Reuse<'_>, path: &str, key: u64, make: impl FnOnce() -> Vec<u8>) -> Rendered {
+    let made: Result<Rendered, std::convert::Infallible> =
+        reuse.file(path.to_string(), Some(key), || Ok(make().into()));
+    match made {
+        Ok(rendered) => rendered,
+        Err(never) => match never {},
+    }
 }
 
 /// `tag:HOST,YYYY:SLUG`, the year being that of the first update (or the scheduled start) in
@@ -97,7 +144,7 @@ pub fn update_id(model: &Model, event: &Event, update: &Update) -> String {
 }
 
 /// Newest last update first, ties by slug; at most `feed_entries`.
-fn event_entries(model: &Model, events: &[&Event], memo: &Memo) -> Vec<Entry> {
+fn latest_events<'a>(model: &Model, events: &[&'a Event]) -> Vec<&'a Event> {
     let mut sorted: Vec<&Event> = events.to_vec();
     sorted.sort_by(|a, b| {
         last_touched(b)
@@ -106,9 +153,6 @@ fn event_entries(model: &Model, events: &[&Event], memo: &Memo) -> Vec<Entry> {
     });
     sorted.truncate(model.site.feed_entries);
     sorted
-        .into_iter()
-        .map(|e| event_entry(model, e, memo))
-        .collect()
 }
 
 fn last_touched(event: &Event) -> DateTime<Utc> {
@@ -159,16 +203,21 @@ fn event_entry(model: &Model, event: &Event, memo: &Memo) -> Entry {
 }
 
 /// Every update of every event, newest first (ties by slug), at most `feed_entries`.
-fn update_entries(model: &Model, memo: &Memo) -> Vec<Entry> {
+fn latest_updates(model: &Model) -> Vec<(&Event, &Update)> {
     let mut all: Vec<(&Event, &Update)> = model
         .events
         .iter()
-        .flat_map(|e| e.timeline.iter().map(move |u| (e, u)))
+        .flat_map(|e| e.timeline.iter().map(move |u| (&**e, u)))
         .collect();
     all.sort_by(|(ea, ua), (eb, ub)| ub.at.cmp(&ua.at).then_with(|| ea.slug.cmp(&eb.slug)));
     all.truncate(model.site.feed_entries);
-    all.into_iter()
-        .map(|(event, update)| {
+    all
+}
+
+fn update_entries(model: &Model, updates: &[(&Event, &Update)], memo: &Memo) -> Vec<Entry> {
+    updates
+        .iter()
+        .map(|&(event, update)| {
             let text = markdown::to_plain_text(&update.message);
             Entry {
                 id: update_id(model, event, update),
@@ -227,7 +276,7 @@ fn fixed(t: DateTime<Utc>, zone: Tz) -> DateTime<FixedOffset> {
     t.with_timezone(&zone).fixed_offset()
 }
 
-fn atom_file(model: &Model, feed: &Feed<'_>) -> OutputFile {
+fn atom_file(model: &Model, feed: &Feed<'_>) -> Vec<u8> {
     let site = &model.site;
     let zone = site.time_zone;
     let self_url = absolute(model, &format!("{}.atom", feed.path));
@@ -291,7 +340,7 @@ fn atom_file(model: &Model, feed: &Feed<'_>) -> OutputFile {
         .write_to(Vec::new())
         .expect("writing XML to memory cannot fail");
     bytes.push(b'\n');
-    OutputFile::new(format!("{}.atom", feed.path), bytes)
+    bytes
 }
 
 fn link(href: &str, rel: &str, mime: &str) -> atom::Link {
@@ -303,7 +352,7 @@ fn link(href: &str, rel: &str, mime: &str) -> atom::Link {
     }
 }
 
-fn rss_file(model: &Model, feed: &Feed<'_>) -> OutputFile {
+fn rss_file(model: &Model, feed: &Feed<'_>) -> Vec<u8> {
     let site = &model.site;
     let zone = site.time_zone;
     let newest = feed.entries.iter().map(|e| e.updated).max();
@@ -355,5 +404,5 @@ fn rss_file(model: &Model, feed: &Feed<'_>) -> OutputFile {
         .write_to(Vec::new())
         .expect("writing XML to memory cannot fail");
     bytes.push(b'\n');
-    OutputFile::new(format!("{}.rss", feed.path), bytes)
+    bytes
 }

@@ -1,7 +1,6 @@
 //! The HTML pages of output.md's "Pages" table, rendered with Tera from view structs. Pages
 //! whose inputs did not change since the last build (same key) are taken from the cache.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -10,8 +9,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::{Context, Tera};
 
-use super::OutputFile;
-use super::cache::{Memo, RenderCache};
+use super::cache::{Memo, RenderCache, Rendered, Reuse};
 use super::views::{
     ComponentView, DayOfEvents, EventCard, EventPage, FeedLink, GroupView, MonthLink, PageView,
     SiteView, StatusView, TimeView,
@@ -41,7 +39,7 @@ pub struct Prepared {
 
 impl Prepared {
     pub fn new(model: &Model, theme: &Theme, cache: &mut RenderCache) -> Self {
-        let site_key = fingerprint::of(&format!("{:?}", model.site));
+        let site_key = site_key(model);
         let base_key = fingerprint::of(&(site_key, theme.fingerprint()));
         let event_keys: Vec<u64> = model
             .events
@@ -89,6 +87,11 @@ impl Prepared {
     }
 }
 
+/// What every output depends on in the site's settings.
+pub fn site_key(model: &Model) -> u64 {
+    fingerprint::of(&format!("{:?}", model.site))
+}
+
 /// How an event's pages depend on `now`: not at all once it is over; to the minute while it
 /// is ongoing, active or upcoming (durations "so far", phases).
 fn event_key(event: &Event, model: &Model) -> u64 {
@@ -109,13 +112,7 @@ pub struct Renderer<'a> {
     tera: Arc<Tera>,
     theme: &'a Theme,
     memo: &'a Memo,
-    previous: &'a HashMap<String, (u64, Bytes)>,
-}
-
-/// A page and the key it was rendered under.
-pub struct Rendered {
-    pub file: OutputFile,
-    pub key: u64,
+    reuse: &'a Reuse<'a>,
 }
 
 /// Compiles the theme's templates, or reuses them when the theme has not changed.
@@ -150,17 +147,12 @@ pub fn templates(
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(
-        tera: Arc<Tera>,
-        theme: &'a Theme,
-        memo: &'a Memo,
-        previous: &'a HashMap<String, (u64, Bytes)>,
-    ) -> Self {
+    pub fn new(tera: Arc<Tera>, theme: &'a Theme, memo: &'a Memo, reuse: &'a Reuse<'a>) -> Self {
         Renderer {
             tera,
             theme,
             memo,
-            previous,
+            reuse,
         }
     }
 
@@ -174,25 +166,15 @@ impl<'a> Renderer<'a> {
         page: impl FnOnce() -> PageView,
         data: impl FnOnce() -> Result<Context, Error>,
     ) -> Result<Rendered, Error> {
-        let key = key.map(|k| fingerprint::of(&(prepared.base_key, template, k)));
-        if let (Some(key), Some((cached_key, bytes))) = (key, self.previous.get(&path))
-            && key == *cached_key
-        {
-            return Ok(Rendered {
-                file: OutputFile::new(path, bytes.clone()),
-                key,
-            });
-        }
-        let mut context = data()?;
-        context.insert("site", &prepared.site);
-        context.insert("page", &page());
-        let html = self
-            .tera
-            .render(template, &context)
-            .map_err(|e| template_error(self.theme, e))?;
-        Ok(Rendered {
-            file: OutputFile::new(path, html),
-            key: key.unwrap_or(0),
+        self.reuse.file(path, key, || {
+            let mut context = data()?;
+            context.insert("site", &prepared.site);
+            context.insert("page", &page());
+            let html = self
+                .tera
+                .render(template, &context)
+                .map_err(|e| template_error(self.theme, e))?;
+            Ok(Bytes::from(html))
         })
     }
 

@@ -51,17 +51,18 @@ pub fn site_cached(
 ) -> Result<Vec<OutputFile>, Error> {
     let tera = html::templates(theme, model, cache)?;
     let prepared = html::Prepared::new(model, theme, cache);
-    let previous = std::mem::take(&mut cache.pages);
-    let pages =
-        html::Renderer::new(tera, theme, &cache.markdown, &previous).pages(model, &prepared)?;
-    cache.pages = pages
+    let previous = std::mem::take(&mut cache.files);
+    let reuse = cache::Reuse::new(&previous, prepared.base_key);
+    let mut rendered =
+        html::Renderer::new(tera, theme, &cache.markdown, &reuse).pages(model, &prepared)?;
+    rendered.extend(feeds::render(model, &cache.markdown, &reuse));
+    cache.files = rendered
         .iter()
-        .map(|p| (p.file.path.clone(), (p.key, p.file.bytes.clone())))
+        .map(|r| (r.file.path.clone(), (r.key, r.file.bytes.clone())))
         .collect();
 
-    let mut files: Vec<OutputFile> = pages.into_iter().map(|p| p.file).collect();
+    let mut files: Vec<OutputFile> = rendered.into_iter().map(|r| r.file).collect();
     files.push(uptime_json::render(model, &prepared.uptimes));
-    files.extend(feeds::render(model, &cache.markdown));
     files.extend(api::render(model));
     files.push(ics::render(model));
     files.extend(badge::render(model));
