@@ -357,18 +357,36 @@ fn updates(
     event: &Event,
     stamp: &dyn Fn(DateTime<Utc>) -> String,
 ) -> Vec<IncidentUpdate> {
-    let mut current: Vec<(&str, ComponentStatus)> = Vec::new();
+    let mut current: Vec<(String, ComponentStatus)> = Vec::new();
     let mut out = Vec::with_capacity(event.timeline.len());
+    let end = event.end(model.now);
     for (i, update) in event.timeline.iter().enumerate() {
         let initial = if i == 0 {
             event.components.as_slice()
         } else {
             &[]
         };
+        // The update that ends the event gives every component it still holds back, as
+        // Statuspage shows it (`partial_outage` → `operational`).
+        let restored: Vec<(String, ComponentStatus)> = if end == Some(update.at) {
+            current
+                .iter()
+                .filter(|(id, status)| {
+                    *status != ComponentStatus::Operational
+                        && !update.components.iter().any(|(set, _)| set == id)
+                })
+                .map(|(id, _)| (id.clone(), ComponentStatus::Operational))
+                .collect()
+        } else {
+            Vec::new()
+        };
         let changes = changes(
             model,
             &mut current,
-            initial.iter().chain(update.components.iter()),
+            initial
+                .iter()
+                .chain(update.components.iter())
+                .chain(restored.iter()),
         );
         out.push(incident_update(event, update, changes, stamp));
     }
@@ -378,7 +396,7 @@ fn updates(
 
 fn changes<'a>(
     model: &Model,
-    current: &mut Vec<(&'a str, ComponentStatus)>,
+    current: &mut Vec<(String, ComponentStatus)>,
     set: impl Iterator<Item = &'a (String, ComponentStatus)>,
 ) -> Option<Vec<AffectedComponent>> {
     let mut changed = Vec::new();
@@ -386,7 +404,7 @@ fn changes<'a>(
         let old = match current.iter_mut().find(|(c, _)| c == id) {
             Some(entry) => std::mem::replace(&mut entry.1, *new),
             None => {
-                current.push((id, *new));
+                current.push((id.clone(), *new));
                 ComponentStatus::Operational
             }
         };

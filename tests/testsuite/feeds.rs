@@ -480,3 +480,33 @@ fn badges_sitemap_and_robots() {
         "User-agent: *\nAllow: /\n\nSitemap: https://status.example.com/sitemap.xml\n"
     );
 }
+
+#[test]
+fn the_update_that_resolves_an_incident_gives_its_components_back() {
+    let site = basic();
+    let incidents = site.json("api/v2/incidents.json");
+    let overlap = incidents["incidents"]
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .find(|i| i["id"] == "2026-04-15-overlap-a")
+        .expect("overlap-a");
+    let resolved = &overlap["incident_updates"][0];
+    assert_eq!(resolved["status"], "resolved");
+    assert_eq!(
+        resolved["affected_components"],
+        serde_json::json!([{"code": "web", "name": "Website", "old_status": "partial_outage", "new_status": "operational"}])
+    );
+    let maintenance = site.json("api/v2/scheduled-maintenances.json");
+    let active = maintenance["scheduled_maintenances"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|m| m["id"] == "maint-active")
+        .expect("active");
+    assert_eq!(
+        active["incident_updates"][0]["affected_components"],
+        serde_json::Value::Null,
+        "still under maintenance"
+    );
+}
