@@ -249,14 +249,17 @@ fn print_serve_event(event: ServeEvent) {
         ServeEvent::Listening(address) => {
             println!("Serving the site at http://{address}/ (drafts shown; Ctrl-C to stop)");
         }
-        ServeEvent::Rebuilt(r) => println!(
-            "Rebuilt {} event{} in {} ms: {} file{} changed",
-            r.events,
-            if r.events == 1 { "" } else { "s" },
-            r.elapsed.as_millis(),
-            r.changed.len(),
-            if r.changed.len() == 1 { "" } else { "s" },
-        ),
+        ServeEvent::Rebuilt(r) => {
+            print_warnings(&r.warnings);
+            println!(
+                "Rebuilt {} event{} in {} ms: {} file{} changed",
+                r.events,
+                if r.events == 1 { "" } else { "s" },
+                r.elapsed.as_millis(),
+                r.changed.len(),
+                if r.changed.len() == 1 { "" } else { "s" },
+            )
+        }
         ServeEvent::Failed(errors) => eprintln!(
             "{errors}
 Still serving the last good version."
@@ -265,6 +268,12 @@ Still serving the last good version."
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
+}
+
+fn print_warnings(warnings: &[String]) {
+    for warning in warnings {
+        eprintln!("warning: {warning}");
+    }
 }
 
 /// The update's message from standard input, as `git commit` does without `-m`.
@@ -280,6 +289,7 @@ fn read_message() -> std::io::Result<String> {
 
 fn build(options: BuildOptions) -> anyhow::Result<()> {
     let report = sitrep::build(&options)?;
+    print_warnings(&report.warnings);
     println!(
         "Built {} event{} into {} ({} pages, {} files) in {} ms",
         report.events,
@@ -294,6 +304,7 @@ fn build(options: BuildOptions) -> anyhow::Result<()> {
 
 fn check(root: &std::path::Path, now: &Now) -> anyhow::Result<()> {
     let built = sitrep::render_site(root, now, true)?;
+    print_warnings(&built.warnings);
     println!(
         "No errors: {} event{} and {} component{} checked",
         built.model.events.len(),

@@ -35,7 +35,47 @@ pub struct Site {
     pub uptime_weights: UptimeWeights,
     pub components: Vec<Component>,
     pub links: Vec<Link>,
+    /// Branding: an image shown beside the title, copied to `assets/`.
+    pub logo: Option<Logo>,
+    /// Branding: `#rrggbb`, the colour of the page header.
+    pub accent_color: Option<String>,
+    /// Branding: links in the footer (terms, privacy, the main website).
+    pub footer_links: Vec<Link>,
 }
+
+/// The site's logo: where it is in the site folder, and its bytes once read.
+#[derive(Clone, PartialEq)]
+pub struct Logo {
+    /// Relative to the site folder.
+    pub source: PathBuf,
+    pub bytes: std::sync::Arc<[u8]>,
+}
+
+impl Logo {
+    /// Where the build writes it: `assets/logo.EXT`.
+    pub fn output_path(&self) -> String {
+        let ext = self
+            .source
+            .extension()
+            .map(|e| e.to_string_lossy().to_lowercase())
+            .unwrap_or_default();
+        format!("assets/logo.{ext}")
+    }
+}
+
+impl std::fmt::Debug for Logo {
+    // The bytes by fingerprint: Debug output feeds cache keys and must stay small.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Logo({}, {:x})",
+            self.source.display(),
+            crate::fingerprint::of_bytes(&[&self.bytes])
+        )
+    }
+}
+
+const LOGO_TYPES: &[&str] = &["svg", "png", "jpg", "jpeg", "webp", "gif"];
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Component {
@@ -105,6 +145,12 @@ struct RawSite {
     components: Spanned<Vec<RawComponent>>,
     #[serde(default)]
     links: Vec<RawLink>,
+    #[serde(default)]
+    logo: Option<Spanned<String>>,
+    #[serde(default)]
+    accent_color: Option<Spanned<String>>,
+    #[serde(default)]
+    footer_links: Vec<RawLink>,
 }
 
 #[derive(Deserialize)]
@@ -160,7 +206,35 @@ pub fn load(root: &Path) -> Result<Site, crate::Error> {
             crate::Error::io("read", &path, e)
         }
     })?;
-    parse(Path::new(SITE_FILE), &text).map_err(crate::Error::Content)
+    let mut site = parse(Path::new(SITE_FILE), &text).map_err(crate::Error::Content)?;
+    if let Some(logo) = &mut site.logo {
+        logo.bytes = read_logo(root, &logo.source, &text)?.into();
+    }
+    Ok(site)
+}
+
+/// The logo's bytes; a missing file is reported on site.yaml's `logo:` line.
+fn read_logo(root: &Path, source: &Path, site_text: &str) -> Result<Vec<u8>, crate::Error> {
+    std::fs::read(root.join(source)).map_err(|e| {
+        let line = site_text
+            .lines()
+            .position(|l| l.starts_with("logo:"))
+            .map_or(1, |i| i + 1) as u32;
+        let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
+        let column = site_text
+            .lines()
+            .nth(line as usize - 1)
+            .map_or(1, |l| l.find(':').map_or(1, |c| c + 3)) as u32;
+        crate::Error::Content(vec![
+            yaml.error_at_position(
+                line,
+                column,
+                1,
+                format!("cannot read the logo `{}`: {e}", source.display()),
+            )
+            .with_help("give a path relative to the site folder, e.g. `logo: assets/logo.svg`"),
+        ])
+    })
 }
 
 /// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
@@ -185,6 +259,9 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         uptime_weights,
         components,
         links,
+        logo,
+        accent_color,
+        footer_links,
     } = raw;
     let mut errors = Vec::new();
 
@@ -257,23 +334,31 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     ) as usize;
     let uptime_weights = validate_weights(source, uptime_weights, &mut errors);
     let components = validate_components(source, components, &mut errors);
-    let links = links
-        .into_iter()
-        .filter_map(|l| match Url::parse(&l.url.value) {
-            Ok(_) => Some(Link {
-                name: l.name,
-                url: l.url.value,
-            }),
-            Err(_) => {
-                errors.push(
-                    source
-                        .error_on(&l.url, format!("`{}` is not an absolute URL", l.url.value))
-                        .with_help("write the full address, e.g. `https://example.com/support/`"),
-                );
-                None
-            }
-        })
-        .collect();
+    let links = validate_links(source, links, &mut errors);
+    let footer_links = validate_links(source, footer_links, &mut errors);
+    let logo = logo.and_then(|l| validate_logo(source, &l).map_err(|d| errors.push(d)).ok());
+    let accent_color = accent_color.and_then(|c| {
+        let hex = c.value.trim();
+        let valid = hex.len() == 7
+            && hex.starts_with('#')
+            && hex[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+        if valid {
+            Some(hex.to_lowercase())
+        } else {
+            errors.push(
+                source
+                    .error_on(
+                        &c,
+                        format!(
+                            "`accent_color` `{}` is not a colour like `#1a7f37`",
+                            c.value
+                        ),
+                    )
+                    .with_help("write it as `#` and six hexadecimal digits"),
+            );
+            None
+        }
+    });
 
     match base_url {
         Some((base_url, host)) if errors.is_empty() => Ok(Site {
@@ -290,9 +375,74 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
             uptime_weights,
             components,
             links,
+            logo,
+            accent_color,
+            footer_links,
         }),
         _ => Err(errors),
     }
+}
+
+fn validate_links(
+    source: &YamlSource<'_>,
+    raw: Vec<RawLink>,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Link> {
+    raw.into_iter()
+        .filter_map(|l| match Url::parse(&l.url.value) {
+            Ok(_) => Some(Link {
+                name: l.name,
+                url: l.url.value,
+            }),
+            Err(_) => {
+                errors.push(
+                    source
+                        .error_on(&l.url, format!("`{}` is not an absolute URL", l.url.value))
+                        .with_help("write the full address, e.g. `https://example.com/support/`"),
+                );
+                None
+            }
+        })
+        .collect()
+}
+
+/// A logo path inside the site folder, of an image type browsers show.
+fn validate_logo(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Logo, Diagnostic> {
+    let path = PathBuf::from(raw.value.trim());
+    let inside = path.is_relative()
+        && path
+            .components()
+            .all(|c| matches!(c, std::path::Component::Normal(_)));
+    if !inside {
+        return Err(source
+            .error_on(
+                raw,
+                format!(
+                    "the logo `{}` must be a path inside the site folder",
+                    raw.value
+                ),
+            )
+            .with_help("e.g. `logo: assets/logo.svg`"));
+    }
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    if !LOGO_TYPES.contains(&ext.as_str()) {
+        return Err(source
+            .error_on(
+                raw,
+                format!(
+                    "the logo `{}` is not an image sitrep can publish",
+                    raw.value
+                ),
+            )
+            .with_help(format!("use one of: {}", LOGO_TYPES.join(", "))));
+    }
+    Ok(Logo {
+        source: path,
+        bytes: std::sync::Arc::from(Vec::new()),
+    })
 }
 
 fn validate_base_url(

@@ -8,6 +8,7 @@ pub mod config;
 pub mod content;
 pub mod error;
 pub mod fingerprint;
+pub mod i18n;
 pub mod markdown;
 pub mod model;
 pub mod output;
@@ -73,6 +74,8 @@ pub struct BuildOptions {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildReport {
+    /// Problems that did not stop the build (a theme string missing from a translation, …).
+    pub warnings: Vec<String>,
     pub events: usize,
     pub pages: usize,
     pub files: usize,
@@ -84,6 +87,7 @@ pub struct BuildReport {
 pub struct Built {
     pub model: Model,
     pub files: Vec<OutputFile>,
+    pub warnings: Vec<String>,
 }
 
 /// Reads, validates and renders a site without writing anything: what `check` runs, and the
@@ -96,7 +100,11 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
     let events: Vec<model::Event> = events.into_iter().filter(|e| drafts || !e.draft).collect();
     let model = Model::new(site, events, now);
     let files = render::site(&model, &theme)?;
-    Ok(Built { model, files })
+    Ok(Built {
+        model,
+        files: files.files,
+        warnings: files.warnings,
+    })
 }
 
 /// Builds the site into its output folder.
@@ -110,6 +118,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     output::check_output_dir(&options.root, &output)?;
     output::write_site(&output, &built.files)?;
     Ok(BuildReport {
+        warnings: built.warnings.clone(),
         events: built.model.events.len(),
         pages: built
             .files

@@ -35,6 +35,7 @@ pub enum Change {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rebuilt {
+    pub warnings: Vec<String>,
     pub events: usize,
     /// Output files whose bytes changed, were added or were removed.
     pub changed: Vec<String>,
@@ -109,11 +110,15 @@ impl Session {
             .as_ref()
             .ok_or_else(|| Error::Theme("the theme has not been read".into()))?;
         let output = render::site_cached(&model, theme, &mut self.cache)?;
-        let files: BTreeMap<String, Bytes> =
-            output.into_iter().map(|f| (f.path, f.bytes)).collect();
+        let files: BTreeMap<String, Bytes> = output
+            .files
+            .into_iter()
+            .map(|f| (f.path, f.bytes))
+            .collect();
         let changed = changed_paths(&self.files, &files);
         self.files = Arc::new(files);
         Ok(Rebuilt {
+            warnings: output.warnings,
             events: model.events.len(),
             changed,
             elapsed: started.elapsed(),

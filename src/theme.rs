@@ -13,6 +13,7 @@ static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/de
 pub const THEMES_DIR: &str = "themes";
 const TEMPLATES: &str = "templates";
 const STATIC: &str = "static";
+const I18N: &str = "i18n";
 
 /// A file of the theme and where it came from, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +30,8 @@ pub struct Theme {
     pub templates: BTreeMap<String, ThemeFile>,
     /// Output path (path under `static/`, e.g. `assets/style.css`) → bytes.
     pub statics: BTreeMap<String, ThemeFile>,
+    /// Language (`fr`, from `i18n/fr.yaml`) → translation file.
+    pub translations: BTreeMap<String, ThemeFile>,
 }
 
 impl Theme {
@@ -84,6 +87,11 @@ impl Theme {
             self.templates.insert(name.to_string(), file);
         } else if let Some(name) = path.strip_prefix(&format!("{STATIC}/")) {
             self.statics.insert(name.to_string(), file);
+        } else if let Some(language) = path
+            .strip_prefix(&format!("{I18N}/"))
+            .and_then(|n| n.strip_suffix(".yaml"))
+        {
+            self.translations.insert(language.to_string(), file);
         }
         // Anything else in a theme folder (a README, a licence) is not part of the site.
     }
@@ -95,6 +103,7 @@ impl Theme {
             .templates
             .iter()
             .chain(&self.statics)
+            .chain(&self.translations)
             .flat_map(|(name, file)| [name.as_bytes(), file.bytes.as_slice()])
             .collect();
         crate::fingerprint::of_bytes(&parts)

@@ -183,17 +183,10 @@ pub fn rfc3339_utc(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
-/// A human form of a length of time: `35 min`, `4 h 35 min`, `2 d 3 h`.
-pub fn human_duration(d: Duration) -> String {
+/// A length of time as whole days, hours and minutes (negative lengths count as zero).
+pub fn duration_parts(d: Duration) -> (i64, i64, i64) {
     let minutes = d.num_minutes().max(0);
-    let (days, hours, mins) = (minutes / 1440, (minutes % 1440) / 60, minutes % 60);
-    match (days, hours, mins) {
-        (0, 0, m) => format!("{m} min"),
-        (0, h, 0) => format!("{h} h"),
-        (0, h, m) => format!("{h} h {m} min"),
-        (d, 0, _) => format!("{d} d"),
-        (d, h, _) => format!("{d} d {h} h"),
-    }
+    (minutes / 1440, (minutes % 1440) / 60, minutes % 60)
 }
 
 #[cfg(test)]
@@ -296,10 +289,10 @@ mod tests {
     }
 
     #[test]
-    fn durations_read_naturally() {
-        assert_eq!(human_duration(Duration::minutes(35)), "35 min");
-        assert_eq!(human_duration(Duration::minutes(275)), "4 h 35 min");
-        assert_eq!(human_duration(Duration::minutes(120)), "2 h");
-        assert_eq!(human_duration(Duration::minutes(3060)), "2 d 3 h");
+    fn durations_split_into_days_hours_minutes() {
+        assert_eq!(duration_parts(Duration::minutes(35)), (0, 0, 35));
+        assert_eq!(duration_parts(Duration::minutes(275)), (0, 4, 35));
+        assert_eq!(duration_parts(Duration::minutes(3060)), (2, 3, 0));
+        assert_eq!(duration_parts(Duration::minutes(-5)), (0, 0, 0));
     }
 }

@@ -6,8 +6,9 @@ use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use chrono_tz::Tz;
 
 use super::cache::{Memo, Rendered, Reuse};
-use super::views::{TimeView, event_path, update_anchor};
+use super::views::{event_path, update_anchor};
 use crate::fingerprint;
+use crate::i18n::Translations;
 use crate::markdown;
 use crate::model::{Event, Model, Update};
 
@@ -37,23 +38,29 @@ struct Feed<'a> {
     entries: Vec<Entry>,
 }
 
+/// What building feeds needs: the model, rendered Markdown, the previous build's feeds, and
+/// the English words of Statuspage's markup (which consumers parse, so it is not translated).
+struct Feeds<'a> {
+    model: &'a Model,
+    memo: &'a Memo,
+    reuse: &'a Reuse<'a>,
+    english: Translations,
+}
+
 /// Every feed of the site: the global ones, the per-update one, and one pair per component.
 /// A feed whose entries' events are unchanged is reused from the previous build (feeds do not
 /// depend on `now`).
 pub fn render(model: &Model, memo: &Memo, reuse: &Reuse<'_>) -> Vec<Rendered> {
-    let site = &model.site;
-    let mut files = Vec::new();
-    let all: Vec<&Event> = model.events.iter().map(|e| &**e).collect();
-    event_feed_pair(
+    let feeds = Feeds {
         model,
         memo,
         reuse,
-        &mut files,
-        "feed",
-        "",
-        site.title.clone(),
-        &all,
-    );
+        english: Translations::english(),
+    };
+    let site = &model.site;
+    let mut files = Vec::new();
+    let all: Vec<&Event> = model.events.iter().map(|e| &**e).collect();
+    files.extend(feeds.event_feed_pair("feed", "", site.title.clone(), &all));
 
     let updates = latest_updates(model);
     let key = fingerprint::of(
@@ -77,40 +84,38 @@ pub fn render(model: &Model, memo: &Memo, reuse: &Reuse<'_>) -> Vec<Rendered> {
         let path = format!("components/{}/feed", component.id);
         let page = format!("components/{}/", component.id);
         let title = format!("{}: {}", site.title, component.name);
-        event_feed_pair(model, memo, reuse, &mut files, &path, &page, title, &events);
+        files.extend(feeds.event_feed_pair(&path, &page, title, &events));
     }
     files
 }
 
-/// The Atom and RSS feeds of some events.
-#[allow(clippy::too_many_arguments)]
-fn event_feed_pair(
-    model: &Model,
-    memo: &Memo,
-    reuse: &Reuse<'_>,
-    files: &mut Vec<Rendered>,
-    path: &str,
-    page: &str,
-    title: String,
-    events: &[&Event],
-) {
-    let selected = latest_events(model, events);
-    let key = fingerprint::of(&selected.iter().map(|e| e.fingerprint).collect::<Vec<_>>());
-    let feed = || Feed {
-        path,
-        title: title.clone(),
-        page,
-        entries: selected
-            .iter()
-            .map(|e| event_entry(model, e, memo))
-            .collect(),
-    };
-    files.push(reused(reuse, &format!("{path}.atom"), key, || {
-        atom_file(model, &feed())
-    }));
-    files.push(reused(reuse, &format!("{path}.rss"), key, || {
-        rss_file(model, &feed())
-    }));
+impl Feeds<'_> {
+    /// The Atom and RSS feeds of some events.
+    fn event_feed_pair(
+        &self,
+        path: &str,
+        page: &str,
+        title: String,
+        events: &[&Event],
+    ) -> [Rendered; 2] {
+        let model = self.model;
+        let selected = latest_events(model, events);
+        let key = fingerprint::of(&selected.iter().map(|e| e.fingerprint).collect::<Vec<_>>());
+        let feed = || Feed {
+            path,
+            title: title.clone(),
+            page,
+            entries: selected.iter().map(|e| self.event_entry(e)).collect(),
+        };
+        [
+            reused(self.reuse, &format!("{path}.atom"), key, || {
+                atom_file(model, &feed())
+            }),
+            reused(self.reuse, &format!("{path}.rss"), key, || {
+                rss_file(model, &feed())
+            }),
+        ]
+    }
 }
 
 fn reused(reuse: &Reuse<'_>, path: &str, key: u64, make: impl FnOnce() -> Vec<u8>) -> Rendered {
@@ -161,44 +166,47 @@ fn last_touched(event: &Event) -> DateTime<Utc> {
         .map_or_else(|| event.start(), |u| u.at)
 }
 
-fn event_entry(model: &Model, event: &Event, memo: &Memo) -> Entry {
-    let zone = model.site.time_zone;
-    let url = absolute(model, &event_path(&event.slug));
-    let mut content = String::new();
-    for update in event.timeline.iter().rev() {
+impl Feeds<'_> {
+    fn event_entry(&self, event: &Event) -> Entry {
+        let (model, memo, english) = (self.model, self.memo, &self.english);
+        let zone = model.site.time_zone;
+        let url = absolute(model, &event_path(&event.slug));
+        let mut content = String::new();
+        for update in event.timeline.iter().rev() {
+            content.push_str(&format!(
+                "<p><small>{}</small><br><strong>{}</strong> - {}</p>",
+                escape(&english.datetime(update.at.with_timezone(&zone), "datetime_format")),
+                escape(update.status.label()),
+                inline_html(&update.message, memo)
+            ));
+        }
         content.push_str(&format!(
-            "<p><small>{}</small><br><strong>{}</strong> - {}</p>",
-            escape(&TimeView::new(update.at, zone).display),
-            escape(update.status.label()),
-            inline_html(&update.message, memo)
+            "<p><a href=\"{}\">Read the full report on {}</a></p>",
+            escape(&url),
+            escape(&model.site.title)
         ));
-    }
-    content.push_str(&format!(
-        "<p><a href=\"{}\">Read the full report on {}</a></p>",
-        escape(&url),
-        escape(&model.site.title)
-    ));
-    Entry {
-        id: event_id(model, event),
-        title: event.title.clone(),
-        url,
-        published: event.first_update().map_or_else(|| event.start(), |u| u.at),
-        updated: last_touched(event),
-        summary: event.summary.clone(),
-        content_html: content,
-        categories: event
-            .affected_components()
-            .iter()
-            .map(|a| {
-                (
-                    a.id.to_string(),
-                    model
-                        .site
-                        .component(a.id)
-                        .map_or_else(|| a.id.to_string(), |c| c.name.clone()),
-                )
-            })
-            .collect(),
+        Entry {
+            id: event_id(model, event),
+            title: event.title.clone(),
+            url,
+            published: event.first_update().map_or_else(|| event.start(), |u| u.at),
+            updated: last_touched(event),
+            summary: event.summary.clone(),
+            content_html: content,
+            categories: event
+                .affected_components()
+                .iter()
+                .map(|a| {
+                    (
+                        a.id.to_string(),
+                        model
+                            .site
+                            .component(a.id)
+                            .map_or_else(|| a.id.to_string(), |c| c.name.clone()),
+                    )
+                })
+                .collect(),
+        }
     }
 }
 

@@ -12,10 +12,11 @@ use tera::{Context, Tera};
 use super::cache::{Memo, RenderCache, Rendered, Reuse};
 use super::views::{
     ComponentView, DayOfEvents, EventCard, EventPage, FeedLink, GroupView, MonthLink, PageView,
-    SiteView, StatusView, TimeView,
+    SiteView, StatusView, TimeView, Views,
 };
 use crate::error::Error;
 use crate::fingerprint;
+use crate::i18n::Translations;
 use crate::model::{ComponentStatus, Event, Model, Month, Phase, Uptime};
 use crate::theme::Theme;
 use crate::time;
@@ -38,14 +39,18 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    pub fn new(model: &Model, theme: &Theme, cache: &mut RenderCache) -> Self {
-        let site_key = site_key(model);
-        let base_key = fingerprint::of(&(site_key, theme.fingerprint()));
+    pub fn new(model: &Model, theme: &Theme, t: &Translations, cache: &mut RenderCache) -> Self {
+        let base_key = fingerprint::of(&(site_key(model), theme.fingerprint()));
         let event_keys: Vec<u64> = model
             .events
             .par_iter()
-            .map(|e| fingerprint::of(&(site_key, event_key(e, model))))
+            .map(|e| fingerprint::of(&(base_key, event_key(e, model))))
             .collect();
+        let views = Views {
+            model,
+            memo: &cache.markdown,
+            t,
+        };
         let previous = std::mem::take(&mut cache.cards);
         let cards: Vec<Arc<EventCard>> = model
             .events
@@ -53,7 +58,7 @@ impl Prepared {
             .zip(&event_keys)
             .map(|(e, key)| match previous.get(&e.slug) {
                 Some((k, card)) if k == key => card.clone(),
-                _ => Arc::new(EventCard::new(model, e, &cache.markdown)),
+                _ => Arc::new(views.card(e)),
             })
             .collect();
         cache.cards = model
@@ -74,14 +79,14 @@ impl Prepared {
             .components
             .iter()
             .zip(&uptimes)
-            .map(|(c, u)| ComponentView::new(model, c, u))
+            .map(|(c, u)| views.component(c, u))
             .collect();
         Prepared {
             cards,
             event_keys,
             uptimes,
             components,
-            site: SiteView::new(&model.site),
+            site: views.site(),
             base_key,
         }
     }
@@ -112,16 +117,23 @@ pub struct Renderer<'a> {
     tera: Arc<Tera>,
     theme: &'a Theme,
     memo: &'a Memo,
+    t: &'a Translations,
     reuse: &'a Reuse<'a>,
 }
 
-/// Compiles the theme's templates, or reuses them when the theme has not changed.
+/// Compiles the theme's templates, or reuses them when the theme and language have not
+/// changed. The translations are the templates' global `t`.
 pub fn templates(
     theme: &Theme,
     model: &Model,
+    t: &Translations,
     cache: &mut RenderCache,
 ) -> Result<Arc<Tera>, Error> {
-    let key = fingerprint::of(&(theme.fingerprint(), model.site.time_zone.name()));
+    let key = fingerprint::of(&(
+        theme.fingerprint(),
+        model.site.time_zone.name(),
+        t.strings(),
+    ));
     if let Some((k, tera)) = &cache.templates
         && *k == key
     {
@@ -138,21 +150,38 @@ pub fn templates(
             )
         })
         .collect();
+    // Filters first: templates are checked against them as they are added.
+    register_filters(&mut tera, model.site.time_zone);
     tera.add_raw_templates(sources)
         .map_err(|e| template_error(theme, e))?;
-    register_filters(&mut tera, model.site.time_zone);
+    tera.global_context().insert("t", t.strings());
     let tera = Arc::new(tera);
     cache.templates = Some((key, tera.clone()));
     Ok(tera)
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(tera: Arc<Tera>, theme: &'a Theme, memo: &'a Memo, reuse: &'a Reuse<'a>) -> Self {
+    pub fn new(
+        tera: Arc<Tera>,
+        theme: &'a Theme,
+        memo: &'a Memo,
+        t: &'a Translations,
+        reuse: &'a Reuse<'a>,
+    ) -> Self {
         Renderer {
             tera,
             theme,
             memo,
+            t,
             reuse,
+        }
+    }
+
+    fn views<'m>(&'m self, model: &'m Model) -> Views<'m> {
+        Views {
+            model,
+            memo: self.memo,
+            t: self.t,
         }
     }
 
@@ -241,17 +270,19 @@ impl<'a> Renderer<'a> {
             // Soonest first: the next maintenance is what readers plan around.
             upcoming.reverse();
             self.context(&Index {
-                now: TimeView::new(model.now, model.site.time_zone),
+                now: self.views(model).time(model.now),
                 status: StatusView {
                     indicator: overall.indicator.as_str(),
-                    description: overall.description(),
+                    description: self
+                        .views(model)
+                        .indicator_description(overall.indicator, overall.maintenance_active),
                     worst_status: worst.as_str(),
                 },
                 groups: groups(model, prepared),
                 ongoing: in_phase(Phase::Ongoing),
                 active_maintenance: in_phase(Phase::Active),
                 upcoming_maintenance: upcoming,
-                recent: recent_days(model, prepared),
+                recent: recent_days(&self.views(model), prepared),
             })
         };
         let page = || page_view(model, "index", model.site.title.clone(), "");
@@ -274,7 +305,9 @@ impl<'a> Renderer<'a> {
         }
         let data = || {
             self.context(&Data {
-                event: EventPage::new(model, event, prepared.cards[i].clone(), self.memo),
+                event: self
+                    .views(model)
+                    .event_page(event, prepared.cards[i].clone()),
             })
         };
         let page = || page_view(model, "event", event.title.clone(), &path);
@@ -303,7 +336,7 @@ impl<'a> Renderer<'a> {
         let data = || {
             let events = indices.iter().map(|&e| &prepared.cards[e]).collect();
             self.context(&Data {
-                now: TimeView::new(model.now, model.site.time_zone),
+                now: self.views(model).time(model.now),
                 component,
                 events,
             })
@@ -328,7 +361,11 @@ impl<'a> Renderer<'a> {
             latest.truncate(model.site.feed_entries);
             self.context(&Data {
                 latest,
-                months: model.months().iter().map(month_link).collect(),
+                months: model
+                    .months()
+                    .iter()
+                    .map(|m| month_link(&self.views(model), m))
+                    .collect(),
             })
         };
         let page = || page_view(model, "history", "History".into(), "history/");
@@ -357,9 +394,10 @@ impl<'a> Renderer<'a> {
             newer: Option<MonthLink>,
             older: Option<MonthLink>,
         }
-        let link = month_link(month);
-        let newer = i.checked_sub(1).map(|j| month_link(&months[j]));
-        let older = months.get(i + 1).map(month_link);
+        let views = self.views(model);
+        let link = month_link(&views, month);
+        let newer = i.checked_sub(1).map(|j| month_link(&views, &months[j]));
+        let older = months.get(i + 1).map(|m| month_link(&views, m));
         let event_keys: Vec<u64> = month
             .events
             .iter()
@@ -391,7 +429,7 @@ impl<'a> Renderer<'a> {
             let root = model.site.base_url.path().to_string();
             PageView {
                 kind: "404",
-                title: "Page not found".into(),
+                title: self.t.get("not_found_title").to_string(),
                 feeds: FeedLink::for_page(&root, &model.site.title, None),
                 root,
                 url: format!("{}404.html", model.site.base_url),
@@ -456,7 +494,8 @@ fn groups(model: &Model, prepared: &Prepared) -> Vec<GroupView> {
 }
 
 /// The last seven days (site time zone), newest first, each with the events that started on it.
-fn recent_days(model: &Model, prepared: &Prepared) -> Vec<DayOfEvents> {
+fn recent_days(views: &Views<'_>, prepared: &Prepared) -> Vec<DayOfEvents> {
+    let model = views.model;
     let zone = model.site.time_zone;
     let today = time::local_date(model.now, zone);
     let oldest = today
@@ -473,7 +512,7 @@ fn recent_days(model: &Model, prepared: &Prepared) -> Vec<DayOfEvents> {
     (0..RECENT_DAYS)
         .filter_map(|back| today.checked_sub_days(Days::new(back)))
         .map(|date| DayOfEvents {
-            date: TimeView::new(time::start_of_day(date, zone), zone),
+            date: views.time(time::start_of_day(date, zone)),
             events: recent
                 .iter()
                 .filter(|(d, _)| *d == date)
@@ -483,20 +522,27 @@ fn recent_days(model: &Model, prepared: &Prepared) -> Vec<DayOfEvents> {
         .collect()
 }
 
-fn month_link(month: &Month) -> MonthLink {
-    let label = NaiveDate::from_ymd_opt(month.year, month.month, 1)
-        .map(|d| d.format("%B %Y").to_string())
-        .unwrap_or_default();
-    MonthLink {
-        id: format!("{:04}-{:02}", month.year, month.month),
-        label,
-        path: format!("history/{:04}/{:02}/", month.year, month.month),
-        count: month.events.len(),
-    }
+fn month_link(views: &Views<'_>, month: &Month) -> MonthLink {
+    views.month_link(month.year, month.month, month.events.len())
 }
 
-/// Small date filters for theme authors, on the site's zone: `{{ t.datetime | date(format="%d %b") }}`.
+/// Small filters for theme authors: `date` formats an RFC 3339 time in the site's zone
+/// (`{{ t.datetime | date(format="%d %b") }}`); `fill` puts values into a translated string
+/// (`{{ t.lasted | fill(duration=event.duration) }}`).
 fn register_filters(tera: &mut Tera, zone: chrono_tz::Tz) {
+    tera.register_filter(
+        "fill",
+        |template: &str, kwargs: tera::Kwargs, _: &tera::State| {
+            let mut out = template.to_string();
+            for (name, value) in kwargs.iter() {
+                let text = value
+                    .as_str()
+                    .map_or_else(|| value.to_string(), str::to_string);
+                out = out.replace(&format!("{{{name}}}"), &text);
+            }
+            out
+        },
+    );
     tera.register_filter(
         "date",
         move |value: &str, kwargs: tera::Kwargs, _: &tera::State| {

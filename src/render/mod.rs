@@ -17,6 +17,7 @@ use rayon::prelude::*;
 pub use cache::RenderCache;
 
 use crate::error::Error;
+use crate::i18n::Translations;
 use crate::model::Model;
 use crate::theme::Theme;
 
@@ -37,8 +38,15 @@ impl OutputFile {
     }
 }
 
+/// A rendered site: its files, sorted by path, and what the author should be warned about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderedSite {
+    pub files: Vec<OutputFile>,
+    pub warnings: Vec<String>,
+}
+
 /// Renders the whole site, sorted by path so the output never depends on thread timing.
-pub fn site(model: &Model, theme: &Theme) -> Result<Vec<OutputFile>, Error> {
+pub fn site(model: &Model, theme: &Theme) -> Result<RenderedSite, Error> {
     site_cached(model, theme, &mut RenderCache::default())
 }
 
@@ -48,13 +56,14 @@ pub fn site_cached(
     model: &Model,
     theme: &Theme,
     cache: &mut RenderCache,
-) -> Result<Vec<OutputFile>, Error> {
-    let tera = html::templates(theme, model, cache)?;
-    let prepared = html::Prepared::new(model, theme, cache);
+) -> Result<RenderedSite, Error> {
+    let (t, warnings) = Translations::load(theme, &model.site.language)?;
+    let tera = html::templates(theme, model, &t, cache)?;
+    let prepared = html::Prepared::new(model, theme, &t, cache);
     let previous = std::mem::take(&mut cache.files);
     let reuse = cache::Reuse::new(&previous, prepared.base_key);
     let mut rendered =
-        html::Renderer::new(tera, theme, &cache.markdown, &reuse).pages(model, &prepared)?;
+        html::Renderer::new(tera, theme, &cache.markdown, &t, &reuse).pages(model, &prepared)?;
     rendered.extend(feeds::render(model, &cache.markdown, &reuse));
     cache.files = rendered
         .iter()
@@ -74,6 +83,12 @@ pub fn site_cached(
     page_paths.sort_unstable();
     let sitemap = sitemap::render(model, &page_paths);
     files.extend(sitemap);
+    if let Some(logo) = &model.site.logo {
+        files.push(OutputFile::new(
+            logo.output_path(),
+            Bytes::copy_from_slice(&logo.bytes),
+        ));
+    }
     files.extend(
         theme
             .statics
@@ -82,5 +97,5 @@ pub fn site_cached(
     );
     files.par_sort_by(|a, b| a.path.cmp(&b.path));
     cache.markdown.end_build();
-    Ok(files)
+    Ok(RenderedSite { files, warnings })
 }

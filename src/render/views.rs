@@ -1,36 +1,252 @@
 //! What templates see: plain serializable structs built from the model. These are the theme
-//! API, documented in docs/templates.md; domain types never reach a template directly.
+//! API, documented in docs/templates.md; domain types never reach a template directly. Every
+//! word comes from the theme's translations (`t`), every time is in the site's zone.
 
-use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::cache::Memo;
-use crate::config::{Component, Link, Site};
-use crate::model::{ComponentStatus, Event, Kind, Model, Phase, Update, Uptime, UptimeDay};
+use crate::config::{Component, Link};
+use crate::i18n::Translations;
+use crate::model::{
+    ComponentStatus, Event, Impact, Kind, Model, Phase, Update, UpdateStatus, Uptime, UptimeDay,
+};
 use crate::time;
+
+/// What building views needs besides the model: the Markdown memo and the translations.
+pub struct Views<'a> {
+    pub model: &'a Model,
+    pub memo: &'a Memo,
+    pub t: &'a Translations,
+}
 
 /// An instant, ready to show: `<time datetime="{{ t.datetime }}">{{ t.display }}</time>`.
 #[derive(Debug, Clone, Serialize)]
 pub struct TimeView {
     /// RFC 3339 with the site zone's offset.
     pub datetime: String,
-    /// `Apr 17, 2014 17:30 EDT`.
+    /// Date and time, e.g. `Apr 17, 2014 17:30 EDT`.
     pub display: String,
-    /// `Apr 17, 2014`.
+    /// The date alone, e.g. `Apr 17, 2014`.
     pub date: String,
-    /// `17:30 EDT`.
+    /// The time alone, e.g. `17:30 EDT`.
     pub time: String,
 }
 
-impl TimeView {
-    pub fn new(t: DateTime<Utc>, zone: Tz) -> Self {
-        let local = t.with_timezone(&zone);
+impl Views<'_> {
+    pub fn time(&self, t: DateTime<Utc>) -> TimeView {
+        let local = t.with_timezone(&self.model.site.time_zone);
         TimeView {
-            datetime: time::rfc3339_in(t, zone),
-            display: local.format("%b %-d, %Y %H:%M %Z").to_string(),
-            date: local.format("%b %-d, %Y").to_string(),
-            time: local.format("%H:%M %Z").to_string(),
+            datetime: time::rfc3339_in(t, self.model.site.time_zone),
+            display: self.t.datetime(local, "datetime_format"),
+            date: self.t.datetime(local, "date_format"),
+            time: self.t.datetime(local, "time_format"),
+        }
+    }
+
+    pub fn status_label(&self, status: ComponentStatus) -> String {
+        self.t.get(&format!("status_{status}")).to_string()
+    }
+
+    fn update_label(&self, status: UpdateStatus) -> String {
+        self.t.get(&format!("update_{status}")).to_string()
+    }
+
+    /// `35 min`, `4 h 35 min`, `2 d 3 h`, in the page's language.
+    pub fn duration(&self, d: chrono::Duration) -> String {
+        let (days, hours, minutes) = time::duration_parts(d);
+        let (d, h, m) = (days.to_string(), hours.to_string(), minutes.to_string());
+        let values = [("d", d.as_str()), ("h", h.as_str()), ("m", m.as_str())];
+        let key = match (days, hours, minutes) {
+            (0, 0, _) => "duration_minutes",
+            (0, _, 0) => "duration_hours",
+            (0, _, _) => "duration_hours_minutes",
+            (_, 0, _) => "duration_days",
+            _ => "duration_days_hours",
+        };
+        self.t.fill(key, &values)
+    }
+
+    pub fn indicator_description(&self, indicator: Impact, maintenance_active: bool) -> String {
+        let key = match indicator {
+            Impact::None if maintenance_active => "indicator_maintenance",
+            other => &format!("indicator_{other}"),
+        };
+        self.t.get(key).to_string()
+    }
+
+    pub fn site(&self) -> SiteView {
+        let site = &self.model.site;
+        let w = site.uptime_weights;
+        let (major, partial, degraded) = (
+            w.major_outage.to_string(),
+            w.partial_outage.to_string(),
+            w.degraded_performance.to_string(),
+        );
+        SiteView {
+            title: site.title.clone(),
+            description: site.description.clone(),
+            base_url: site.base_url.to_string(),
+            language: site.language.clone(),
+            time_zone: site.time_zone.name().to_string(),
+            links: site.links.clone(),
+            uptime_days: site.uptime_days,
+            uptime_formula: self.t.fill(
+                "uptime_formula",
+                &[
+                    ("major", &major),
+                    ("partial", &partial),
+                    ("degraded", &degraded),
+                    ("zone", site.time_zone.name()),
+                ],
+            ),
+            logo: site.logo.as_ref().map(|l| l.output_path()),
+            accent: site.accent_color.as_ref().map(|c| Accent {
+                background: c.clone(),
+                text: readable_on(c),
+            }),
+            footer_links: site.footer_links.clone(),
+        }
+    }
+
+    pub fn component(&self, component: &Component, uptime: &Uptime) -> ComponentView {
+        let status = self.model.component_status(&component.id);
+        ComponentView {
+            id: component.id.clone(),
+            name: component.name.clone(),
+            description: component.description.clone(),
+            group: component.group.clone(),
+            status: status.as_str(),
+            status_label: self.status_label(status),
+            path: format!("components/{}/", component.id),
+            uptime: uptime.window().map(|r| r.percent()),
+            days: uptime.days.iter().map(|d| self.day(d)).collect(),
+            since: component.since.map(|d| self.t.date(d, "date_format")),
+        }
+    }
+
+    fn day(&self, day: &UptimeDay) -> DayView {
+        let date = self.t.date(day.date, "date_format");
+        let events: Vec<EventLink> = day
+            .events
+            .iter()
+            .filter_map(|slug| self.model.event(slug))
+            .map(EventLink::new)
+            .collect();
+        let (status, uptime) = match &day.data {
+            Some(d) => (d.status.as_str(), Some(d.uptime().percent())),
+            None => ("none", None),
+        };
+        let status_label = match &day.data {
+            Some(d) => self.status_label(d.status),
+            None => self.t.get("status_none").to_string(),
+        };
+        let label = match &uptime {
+            Some(u) => self.t.fill(
+                "day_label",
+                &[("date", &date), ("uptime", u), ("status", &status_label)],
+            ),
+            None => self.t.fill("day_label_no_data", &[("date", &date)]),
+        };
+        DayView {
+            date: day.date.format("%Y-%m-%d").to_string(),
+            label,
+            status,
+            status_label,
+            uptime,
+            events,
+        }
+    }
+
+    fn affected(&self, list: &[(impl AsRef<str>, ComponentStatus)]) -> Vec<AffectedView> {
+        list.iter()
+            .map(|(id, status)| {
+                let id = id.as_ref();
+                AffectedView {
+                    id: id.to_string(),
+                    name: self
+                        .model
+                        .site
+                        .component(id)
+                        .map_or_else(|| id.to_string(), |c| c.name.clone()),
+                    status: status.as_str(),
+                    status_label: self.status_label(*status),
+                }
+            })
+            .collect()
+    }
+
+    fn update(&self, update: &Update) -> UpdateView {
+        UpdateView {
+            anchor: update_anchor(update),
+            status: update.status.as_str(),
+            status_label: self.update_label(update.status),
+            at: self.time(update.at),
+            message_html: self.memo.html(&update.message).to_string(),
+            components: self.affected(&update.components),
+        }
+    }
+
+    pub fn card(&self, event: &Event) -> EventCard {
+        let now = self.model.now;
+        let end = event.end(now);
+        let phase = event.phase(now);
+        let duration = match event.kind {
+            Kind::Notice => None,
+            _ if phase == Phase::Upcoming => None,
+            _ => Some(self.duration(end.unwrap_or(now) - event.start())),
+        };
+        let impact = match event.kind {
+            Kind::Maintenance => "maintenance",
+            _ => event.impact.as_str(),
+        };
+        EventCard {
+            slug: event.slug.clone(),
+            title: event.title.clone(),
+            kind: event.kind.as_str(),
+            kind_label: self.t.get(&format!("kind_{}", event.kind)).to_string(),
+            impact,
+            impact_label: self.t.get(&format!("impact_{}", event.impact)).to_string(),
+            phase: phase_name(phase),
+            path: event_path(&event.slug),
+            summary: event.summary.clone(),
+            start: self.time(event.start()),
+            end: end
+                .filter(|_| event.kind != Kind::Notice)
+                .map(|t| self.time(t)),
+            duration,
+            scheduled_start: event.scheduled.map(|w| self.time(w.start)),
+            scheduled_end: event.scheduled.map(|w| self.time(w.end)),
+            components: self.affected(&shown_statuses(event, now)),
+            latest: event.latest_update().map(|u| self.update(u)),
+            draft: event.draft,
+        }
+    }
+
+    pub fn event_page(&self, event: &Event, card: Arc<EventCard>) -> EventPage {
+        EventPage {
+            card,
+            updates: event
+                .timeline
+                .iter()
+                .rev()
+                .map(|u| self.update(u))
+                .collect(),
+            body_html: self.memo.html(&event.body).to_string(),
+        }
+    }
+
+    pub fn month_link(&self, year: i32, month: u32, count: usize) -> MonthLink {
+        let label = NaiveDate::from_ymd_opt(year, month, 1)
+            .map(|d| self.t.date(d, "month_format"))
+            .unwrap_or_default();
+        MonthLink {
+            id: format!("{year:04}-{month:02}"),
+            label,
+            path: format!("history/{year:04}/{month:02}/"),
+            count,
         }
     }
 }
@@ -46,27 +262,38 @@ pub struct SiteView {
     pub uptime_days: u32,
     /// The uptime formula in words, so the page states what its percentages mean.
     pub uptime_formula: String,
+    /// The logo's path relative to the site root (`assets/logo.svg`), if the site has one.
+    pub logo: Option<String>,
+    /// The header's colours, if the site sets `accent_color`.
+    pub accent: Option<Accent>,
+    pub footer_links: Vec<Link>,
 }
 
-impl SiteView {
-    pub fn new(site: &Site) -> Self {
-        let w = site.uptime_weights;
-        SiteView {
-            title: site.title.clone(),
-            description: site.description.clone(),
-            base_url: site.base_url.to_string(),
-            language: site.language.clone(),
-            time_zone: site.time_zone.name().to_string(),
-            links: site.links.clone(),
-            uptime_days: site.uptime_days,
-            uptime_formula: format!(
-                "Uptime is the share of each day without downtime, where downtime counts time in major outage × {}, partial outage × {} and degraded performance × {}; maintenance is not downtime. Days run midnight to midnight, {}.",
-                w.major_outage,
-                w.partial_outage,
-                w.degraded_performance,
-                site.time_zone.name()
-            ),
+/// A background colour and the text colour that reads on it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Accent {
+    pub background: String,
+    /// `#000000` or `#ffffff`, whichever contrasts more (WCAG relative luminance).
+    pub text: &'static str,
+}
+
+/// Black or white text, whichever has the higher contrast on `#rrggbb`.
+fn readable_on(hex: &str) -> &'static str {
+    let channel = |i: usize| {
+        let c =
+            u8::from_str_radix(hex.get(i..i + 2).unwrap_or("00"), 16).unwrap_or(0) as f64 / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
         }
+    };
+    let luminance = 0.2126 * channel(1) + 0.7152 * channel(3) + 0.0722 * channel(5);
+    // Contrast with black is (L + 0.05) / 0.05, with white 1.05 / (L + 0.05).
+    if (luminance + 0.05) / 0.05 >= 1.05 / (luminance + 0.05) {
+        "#000000"
+    } else {
+        "#ffffff"
     }
 }
 
@@ -94,6 +321,9 @@ pub struct FeedLink {
     pub mime: &'static str,
 }
 
+const ATOM: &str = "application/atom+xml";
+const RSS: &str = "application/rss+xml";
+
 impl FeedLink {
     /// The site-wide feeds, and a component's own when `component` is given.
     pub fn for_page(
@@ -102,56 +332,58 @@ impl FeedLink {
         component: Option<(&str, &str)>,
     ) -> Vec<FeedLink> {
         let mut feeds = Vec::new();
+        let mut add =
+            |title: String, href: String, mime| feeds.push(FeedLink { title, href, mime });
         if let Some((id, name)) = component {
-            feeds.push(FeedLink {
-                title: format!("{name} (Atom)"),
-                href: format!("{root}components/{id}/feed.atom"),
-                mime: ATOM,
-            });
-            feeds.push(FeedLink {
-                title: format!("{name} (RSS)"),
-                href: format!("{root}components/{id}/feed.rss"),
-                mime: RSS,
-            });
+            add(
+                format!("{name} (Atom)"),
+                format!("{root}components/{id}/feed.atom"),
+                ATOM,
+            );
+            add(
+                format!("{name} (RSS)"),
+                format!("{root}components/{id}/feed.rss"),
+                RSS,
+            );
         }
-        feeds.push(FeedLink {
-            title: format!("{site_title} (Atom)"),
-            href: format!("{root}feed.atom"),
-            mime: ATOM,
-        });
-        feeds.push(FeedLink {
-            title: format!("{site_title} (RSS)"),
-            href: format!("{root}feed.rss"),
-            mime: RSS,
-        });
-        feeds.push(FeedLink {
-            title: format!("{site_title}: every update (Atom)"),
-            href: format!("{root}updates.atom"),
-            mime: ATOM,
-        });
+        add(
+            format!("{site_title} (Atom)"),
+            format!("{root}feed.atom"),
+            ATOM,
+        );
+        add(
+            format!("{site_title} (RSS)"),
+            format!("{root}feed.rss"),
+            RSS,
+        );
+        add(
+            format!("{site_title}: updates (Atom)"),
+            format!("{root}updates.atom"),
+            ATOM,
+        );
         feeds
     }
 }
-
-const ATOM: &str = "application/atom+xml";
-const RSS: &str = "application/rss+xml";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct StatusView {
     /// `none`, `minor`, `major` or `critical`.
     pub indicator: &'static str,
-    pub description: &'static str,
+    /// In the page's language: "All Systems Operational", …
+    pub description: String,
     /// The worst component status now, for colouring the banner.
     pub worst_status: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DayView {
+    /// `YYYY-MM-DD`.
     pub date: String,
+    /// The whole day in words, for tooltips and screen readers.
     pub label: String,
     /// A component status, or `none` for no data.
     pub status: &'static str,
-    pub status_label: &'static str,
+    pub status_label: String,
     /// `NN.NN`, absent for days without data.
     pub uptime: Option<String>,
     pub events: Vec<EventLink>,
@@ -163,70 +395,6 @@ pub struct EventLink {
     pub title: String,
     /// Relative to the site root: `incidents/SLUG/`.
     pub path: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ComponentView {
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub group: Option<String>,
-    pub status: &'static str,
-    pub status_label: &'static str,
-    /// Relative to the site root: `components/ID/`.
-    pub path: String,
-    /// The window's uptime `NN.NN`, absent when no day has data.
-    pub uptime: Option<String>,
-    pub days: Vec<DayView>,
-    pub since: Option<String>,
-}
-
-impl ComponentView {
-    pub fn new(model: &Model, component: &Component, uptime: &Uptime) -> Self {
-        let status = model.component_status(&component.id);
-        ComponentView {
-            id: component.id.clone(),
-            name: component.name.clone(),
-            description: component.description.clone(),
-            group: component.group.clone(),
-            status: status.as_str(),
-            status_label: status.label(),
-            path: format!("components/{}/", component.id),
-            uptime: uptime.window().map(|r| r.percent()),
-            days: uptime.days.iter().map(|d| day_view(model, d)).collect(),
-            since: component.since.map(|d| d.format("%Y-%m-%d").to_string()),
-        }
-    }
-}
-
-fn day_view(model: &Model, day: &UptimeDay) -> DayView {
-    let date = day.date.format("%b %-d, %Y").to_string();
-    let (status, status_label, uptime) = match &day.data {
-        Some(d) => (
-            d.status.as_str(),
-            d.status.label(),
-            Some(d.uptime().percent()),
-        ),
-        None => ("none", "No data", None),
-    };
-    let label = match &uptime {
-        Some(u) => format!("{date}: {u}% uptime, {}", status_label.to_lowercase()),
-        None => format!("{date}: no data"),
-    };
-    let events = day
-        .events
-        .iter()
-        .filter_map(|slug| model.event(slug))
-        .map(EventLink::new)
-        .collect();
-    DayView {
-        date: day.date.format("%Y-%m-%d").to_string(),
-        label,
-        status,
-        status_label,
-        uptime,
-        events,
-    }
 }
 
 impl EventLink {
@@ -244,9 +412,27 @@ pub fn event_path(slug: &str) -> String {
 }
 
 #[derive(Debug, Clone, Serialize)]
+pub struct ComponentView {
+    pub id: String,
+    pub name: String,
+    pub description: Option<String>,
+    pub group: Option<String>,
+    pub status: &'static str,
+    pub status_label: String,
+    /// Relative to the site root: `components/ID/`.
+    pub path: String,
+    /// The window's uptime `NN.NN`, absent when no day has data.
+    pub uptime: Option<String>,
+    /// Oldest first.
+    pub days: Vec<DayView>,
+    /// The first day with data, formatted.
+    pub since: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
 pub struct GroupView {
     pub name: Option<String>,
-    /// The worst status among its members, for a collapsed group's summary.
+    /// The worst status among its members.
     pub status: &'static str,
     pub components: Vec<ComponentView>,
 }
@@ -256,23 +442,7 @@ pub struct AffectedView {
     pub id: String,
     pub name: String,
     pub status: &'static str,
-    pub status_label: &'static str,
-}
-
-fn affected(site: &Site, list: &[(impl AsRef<str>, ComponentStatus)]) -> Vec<AffectedView> {
-    list.iter()
-        .map(|(id, status)| {
-            let id = id.as_ref();
-            AffectedView {
-                id: id.to_string(),
-                name: site
-                    .component(id)
-                    .map_or_else(|| id.to_string(), |c| c.name.clone()),
-                status: status.as_str(),
-                status_label: status.label(),
-            }
-        })
-        .collect()
+    pub status_label: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -280,7 +450,7 @@ pub struct UpdateView {
     /// The fragment naming this update on the event page, e.g. `update-20140417T213000Z`.
     pub anchor: String,
     pub status: &'static str,
-    pub status_label: &'static str,
+    pub status_label: String,
     pub at: TimeView,
     /// The message, rendered from Markdown and sanitised.
     pub message_html: String,
@@ -293,28 +463,16 @@ pub fn update_anchor(update: &Update) -> String {
     format!("update-{}", update.at.format("%Y%m%dT%H%M%SZ"))
 }
 
-impl UpdateView {
-    fn new(site: &Site, update: &Update, memo: &Memo) -> Self {
-        UpdateView {
-            anchor: update_anchor(update),
-            status: update.status.as_str(),
-            status_label: update.status.label(),
-            at: TimeView::new(update.at, site.time_zone),
-            message_html: memo.html(&update.message).to_string(),
-            components: affected(site, &update.components),
-        }
-    }
-}
-
 /// An event as lists show it: no body, only its latest update.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventCard {
     pub slug: String,
     pub title: String,
     pub kind: &'static str,
-    pub kind_label: &'static str,
+    pub kind_label: String,
     /// `none`, `minor`, `major`, `critical`; `maintenance` for maintenance, `none` for notices.
     pub impact: &'static str,
+    pub impact_label: String,
     /// `ongoing`, `active`, `upcoming` or `past`.
     pub phase: &'static str,
     pub path: String,
@@ -329,69 +487,15 @@ pub struct EventCard {
     pub draft: bool,
 }
 
-impl EventCard {
-    pub fn new(model: &Model, event: &Event, memo: &Memo) -> Self {
-        let site = &model.site;
-        let zone = site.time_zone;
-        let now = model.now;
-        let end = event.end(now);
-        let duration = match event.kind {
-            Kind::Notice => None,
-            _ if event.phase(now) == Phase::Upcoming => None,
-            _ => Some(time::human_duration(end.unwrap_or(now) - event.start())),
-        };
-        EventCard {
-            slug: event.slug.clone(),
-            title: event.title.clone(),
-            kind: event.kind.as_str(),
-            kind_label: kind_label(event.kind),
-            impact: match event.kind {
-                Kind::Maintenance => "maintenance",
-                _ => event.impact.as_str(),
-            },
-            phase: phase_name(event.phase(now)),
-            path: event_path(&event.slug),
-            summary: event.summary.clone(),
-            start: TimeView::new(event.start(), zone),
-            end: end
-                .filter(|_| event.kind != Kind::Notice)
-                .map(|t| TimeView::new(t, zone)),
-            duration,
-            scheduled_start: event.scheduled.map(|w| TimeView::new(w.start, zone)),
-            scheduled_end: event.scheduled.map(|w| TimeView::new(w.end, zone)),
-            components: affected(site, &shown_statuses(event, now)),
-            latest: event
-                .latest_update()
-                .map(|u| UpdateView::new(site, u, memo)),
-            draft: event.draft,
-        }
-    }
-}
-
 /// An event with everything its own page shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct EventPage {
     #[serde(flatten)]
-    pub card: std::sync::Arc<EventCard>,
+    pub card: Arc<EventCard>,
     /// Newest first.
     pub updates: Vec<UpdateView>,
     /// The post-mortem, rendered from Markdown and sanitised.
     pub body_html: String,
-}
-
-impl EventPage {
-    pub fn new(model: &Model, event: &Event, card: std::sync::Arc<EventCard>, memo: &Memo) -> Self {
-        EventPage {
-            card,
-            updates: event
-                .timeline
-                .iter()
-                .rev()
-                .map(|u| UpdateView::new(&model.site, u, memo))
-                .collect(),
-            body_html: memo.html(&event.body).to_string(),
-        }
-    }
 }
 
 /// What an event did to each component: while it is current, the status it sets now; once it
@@ -406,14 +510,6 @@ fn shown_statuses(event: &Event, now: DateTime<Utc>) -> Vec<(&str, ComponentStat
         .collect()
 }
 
-pub fn kind_label(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Incident => "Incident",
-        Kind::Maintenance => "Maintenance",
-        Kind::Notice => "Notice",
-    }
-}
-
 fn phase_name(phase: Phase) -> &'static str {
     match phase {
         Phase::Ongoing => "ongoing",
@@ -423,11 +519,23 @@ fn phase_name(phase: Phase) -> &'static str {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accent_text_is_whichever_reads_better() {
+        assert_eq!(readable_on("#ffffff"), "#000000");
+        assert_eq!(readable_on("#0b5cad"), "#ffffff");
+        assert_eq!(readable_on("#f0c000"), "#000000");
+    }
+}
+
 /// One calendar day of the front page's recent history.
 #[derive(Debug, Clone, Serialize)]
 pub struct DayOfEvents {
     pub date: TimeView,
-    pub events: Vec<std::sync::Arc<EventCard>>,
+    pub events: Vec<Arc<EventCard>>,
 }
 
 /// A month of the history index.
@@ -435,7 +543,7 @@ pub struct DayOfEvents {
 pub struct MonthLink {
     /// `2014-04`.
     pub id: String,
-    /// `April 2014`.
+    /// `April 2014`, in the page's language.
     pub label: String,
     pub path: String,
     pub count: usize,

@@ -6,5 +6,6 @@ mod errors;
 mod feeds;
 mod incremental;
 mod output;
+mod presentation;
 mod serve;
 mod support;

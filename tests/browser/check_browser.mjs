@@ -1,0 +1,548 @@
+// The browser half of tests/browser/run.sh: drives Debian's chromium with playwright-core.
+//
+// usage: node check_browser.mjs NODE_PREFIX CONFIG_JSON
+//   NODE_PREFIX  the folder `npm install --prefix` put playwright-core & co. in
+//   CONFIG_JSON  written by run.sh: {chromium, screenshots, report_dir, failures_file,
+//                sites: [{name, dir, src, origin, base, weight}], widget: {url, summary}}
+//                `base` is the site's root URL as served (its base_url's path on 127.0.0.1).
+//
+// Per site, for every page type (index, incident, maintenance, notice, component, history,
+// month, 404) at 375×800 and 1280×900, light and dark: axe-core (WCAG 2.0/2.1 A and AA)
+// finds nothing, no horizontal scrolling at 375 px, no console/page error or failed request,
+// no request to another host, and a full-page screenshot. Then: every HTML page once at
+// 375×800 (errors, other hosts, scrolling); the index with JavaScript off; uptime-bar day
+// cells showing date and uptime on hover, keyboard focus and tap; the example's front-page
+// weight; Atlassian's status widget reading the example's summary.json.
+//
+// Prints check groups like tests/conformance/run.sh (VERBOSE=1 lists passes too), appends
+// one line per failure to failures_file, and ends with `RESULT passed failed`.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const [prefix, configPath] = process.argv.slice(2);
+const require = createRequire(path.resolve(prefix, 'package.json'));
+const { chromium } = require('playwright-core');
+const { AxeBuilder } = require('@axe-core/playwright');
+const cfg = JSON.parse(fs.readFileSync(configPath, 'utf8'));
+const VERBOSE = !!process.env.VERBOSE;
+
+const SIZES = [{ width: 375, height: 800 }, { width: 1280, height: 900 }];
+const SCHEMES = ['light', 'dark'];
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+const WEIGHT_LIMIT = 60_000; // bytes, uncompressed: index.html + the CSS and JS it loads
+const LAUNCH = {
+  executablePath: cfg.chromium,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+};
+
+// ---- checks and groups -----------------------------------------------------------------
+let passed = 0, failed = 0, grp = null;
+function group(name) { endGroup(); grp = { name, pass: 0, fail: 0 }; }
+function endGroup() {
+  if (!grp) return;
+  if (grp.fail) console.log(`  FAIL ${grp.name}: ${grp.fail} of ${grp.pass + grp.fail} checks failed`);
+  else console.log(`  ok   ${grp.name}: ${grp.pass} checks`);
+  grp = null;
+}
+function check(ok, what, details = []) {
+  if (ok) {
+    passed++; grp.pass++;
+    if (VERBOSE) console.log(`       PASS ${what}`);
+  } else {
+    failed++; grp.fail++;
+    console.log(`       FAIL ${what}`);
+    for (const d of details) console.log(`         | ${d}`);
+    fs.appendFileSync(cfg.failures_file, `[browser] ${grp.name}: ${what}\n`);
+  }
+  return ok;
+}
+const clip = (s, n = 220) => { s = String(s).replace(/\s+/g, ' ').trim(); return s.length > n ? s.slice(0, n - 1) + '…' : s; };
+const list = xs => (xs.length ? xs.join(', ') : '(none)');
+
+// ---- which pages to load ----------------------------------------------------------------
+// One page of each type, found in the built site; of several candidates the largest file
+// (the most content). Event kinds come from data-kind="…" (or class kind-…) on the page.
+function findPages(site) {
+  const rel = p => path.relative(site.dir, p).split(path.sep).join('/');
+  const walk = d => fs.readdirSync(d, { withFileTypes: true }).flatMap(e =>
+    e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.html') ? [path.join(d, e.name)] : []);
+  const all = walk(site.dir).map(rel).sort();
+  const size = f => fs.statSync(path.join(site.dir, f)).size;
+  const largest = fs_ => fs_.sort((a, b) => size(b) - size(a) || a.localeCompare(b))[0];
+  const pages = [], missing = [];
+  const add = (name, file) => (file ? pages.push({ name, file }) : missing.push(name));
+  add('index', all.includes('index.html') ? 'index.html' : null);
+  const events = all.filter(f => /^incidents\/[^/]+\/index\.html$/.test(f));
+  const kindOf = f => {
+    const html = fs.readFileSync(path.join(site.dir, f), 'utf8');
+    return (html.match(/data-kind="([a-z]+)"/) || html.match(/\bkind-([a-z]+)\b/) || [])[1];
+  };
+  for (const kind of ['incident', 'maintenance', 'notice']) {
+    const file = largest(events.filter(f => kindOf(f) === kind));
+    if (file) pages.push({ name: kind, file });
+    else if (site.kinds.includes(kind)) missing.push(`${kind} (the site has one, no page has data-kind="${kind}")`);
+  }
+  add('component', largest(all.filter(f => /^components\/[^/]+\/index\.html$/.test(f))));
+  add('history', all.includes('history/index.html') ? 'history/index.html' : null);
+  add('month', largest(all.filter(f => /^history\/\d{4}\/\d{2}\/index\.html$/.test(f))));
+  add('404', all.includes('404.html') ? '404.html' : null);
+  return { pages, missing, all };
+}
+// The URL a reader uses: directories end in `/`, as links on the site do.
+const urlOf = (site, file) => site.base + file.replace(/(^|\/)index\.html$/, '$1');
+
+// ---- watching a page: errors, failed requests, other hosts ----------------------------------
+// context.route sees every request of every page of the context (axe opens a blank page);
+// requests to any origin but the site's are recorded and aborted, never sent.
+async function guard(context, origin) {
+  const w = { errors: [], external: [] };
+  await context.route('**/*', route => {
+    const url = route.request().url();
+    if (new URL(url).origin === origin) return route.continue();
+    w.external.push(url);
+    return route.abort('blockedbyclient');
+  });
+  w.watch = page => {
+    page.on('console', m => {
+      if (m.type() === 'error') {
+        const loc = m.location();
+        w.errors.push(`console error: ${clip(m.text())}${loc && loc.url ? ` (${loc.url}:${loc.lineNumber})` : ''}`);
+      }
+    });
+    page.on('pageerror', e => w.errors.push(`page error: ${clip(e.message)}`));
+    page.on('requestfailed', r => {
+      if (new URL(r.url()).origin === origin) w.errors.push(`request failed: ${r.url()} (${r.failure()?.errorText})`);
+    });
+    page.on('response', r => { if (r.status() >= 400) w.errors.push(`HTTP ${r.status()} for ${r.url()}`); });
+  };
+  w.reset = () => { w.errors = []; w.external = []; };
+  return w;
+}
+
+// What makes the page wider than the viewport: the outermost elements reaching past it.
+async function overflow(page) {
+  return page.evaluate(() => {
+    const vw = window.innerWidth, out = [];
+    const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') +
+      [...e.classList].slice(0, 3).map(c => '.' + c).join('');
+    for (const e of document.body.querySelectorAll('*')) {
+      const r = e.getBoundingClientRect();
+      if (r.right > vw + 1 && r.width > 0 && !(e.parentElement && e.parentElement.getBoundingClientRect().right > vw + 1)) {
+        const chain = []; for (let a = e; a && a !== document.body; a = a.parentElement) chain.unshift(name(a));
+        out.push(`${chain.slice(-4).join(' > ')} reaches x=${Math.round(r.right)} (width ${Math.round(r.width)})`);
+      }
+    }
+    return { scrollWidth: document.documentElement.scrollWidth, innerWidth: vw, culprits: out.slice(0, 6) };
+  });
+}
+
+// ---- axe ----------------------------------------------------------------------------------
+const axeSeen = new Map(); // site/page → Map(violation key → first variant), to shorten repeats
+function axeDetails(site, pageName, variant, violations) {
+  const seen = axeSeen.get(`${site}/${pageName}`) || new Map();
+  axeSeen.set(`${site}/${pageName}`, seen);
+  const out = [];
+  for (const v of violations) {
+    const key = v.id + ' ' + v.nodes.map(n => n.target.join(' ')).join('|');
+    if (seen.has(key)) {
+      out.push(`${v.id} (${v.impact}): same ${v.nodes.length} node(s) as at ${seen.get(key)}`);
+      continue;
+    }
+    seen.set(key, variant);
+    out.push(`${v.id} (${v.impact}): ${v.help} — ${v.nodes.length} node(s)  [${v.helpUrl}]`);
+    for (const n of v.nodes.slice(0, 6)) {
+      out.push(`    at ${n.target.join(' ')}`);
+      out.push(`       ${clip(n.html, 200)}`);
+      const why = (n.any[0] || n.all[0] || n.none[0] || {}).message;
+      if (why) out.push(`       why: ${clip(why, 200)}`);
+    }
+    if (v.nodes.length > 6) out.push(`    … and ${v.nodes.length - 6} more node(s) (all in axe.json)`);
+  }
+  return out;
+}
+
+// ---- visible text (for the uptime-bar tooltips) ---------------------------------------------
+// In the page: the text a sighted reader can see. A text node counts when its element is
+// rendered (display, visibility, opacity ≥ 0.1 all the way up), is not clipped to a speck
+// (the usual visually-hidden pattern: 1×1 px with overflow hidden or clip), and has a box
+// of at least 2×4 px inside the viewport. ::before/::after content counts the same way.
+// mode 'mark' remembers what is visible now; mode 'diff' returns what became visible since,
+// plus the visible text inside `cell` and inside its aria-describedby targets.
+function visibleTextInPage({ mode, cell }) {
+  const vw = innerWidth, vh = innerHeight;
+  const hiddenBox = e => {
+    for (let a = e; a && a.nodeType === 1; a = a.parentElement) {
+      const s = getComputedStyle(a);
+      if (s.display === 'none' || parseFloat(s.opacity) < 0.1 || s.contentVisibility === 'hidden') return true;
+      const r = a.getBoundingClientRect();
+      const clips = s.overflowX !== 'visible' || s.overflowY !== 'visible' || (s.clip && s.clip !== 'auto') || s.clipPath !== 'none';
+      if (clips && (r.width < 4 || r.height < 4)) return true;
+    }
+    return false;
+  };
+  const inView = r => r.width >= 2 && r.height >= 4 && r.right > 0 && r.left < vw && r.bottom > 0 && r.top < vh;
+  const textShown = t => {
+    const el = t.parentElement;
+    if (!el || !t.data.trim() || getComputedStyle(el).visibility !== 'visible' || hiddenBox(el)) return null;
+    const range = document.createRange(); range.selectNodeContents(t);
+    const rects = [...range.getClientRects()].filter(inView);
+    return rects.length ? rects : null;
+  };
+  const pseudoText = el => {
+    const out = [];
+    for (const p of ['::before', '::after']) {
+      const s = getComputedStyle(el, p);
+      if (!s.content || s.content === 'none' || s.content === 'normal' || s.display === 'none' ||
+          s.visibility !== 'visible' || parseFloat(s.opacity) < 0.1) continue;
+      let text = '';
+      for (const m of s.content.matchAll(/"((?:[^"\\]|\\.)*)"|attr\(\s*([\w-]+)\s*\)/g))
+        text += m[1] !== undefined ? m[1] : (el.getAttribute(m[2]) || '');
+      if (text.trim() && !hiddenBox(el)) out.push(text);
+    }
+    return out;
+  };
+  const all = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let t = walker.nextNode(); t; t = walker.nextNode()) all.push(t);
+  if (mode === 'mark') {
+    window.__shownBefore = new Set(all.filter(t => textShown(t)));
+    window.__pseudoBefore = new Set([...document.body.querySelectorAll('*')].filter(e => pseudoText(e).length));
+    return null;
+  }
+  const before = window.__shownBefore || new Set(), pBefore = window.__pseudoBefore || new Set();
+  const related = [cell, ...(cell.getAttribute('aria-describedby') || '').split(/\s+/)
+    .filter(Boolean).map(id => document.getElementById(id)).filter(Boolean)];
+  const texts = [], rects = [];
+  for (const t of all) {
+    const r = textShown(t);
+    if (r && (!before.has(t) || related.some(x => x.contains(t)))) { texts.push(t.data); rects.push(...r); }
+  }
+  for (const e of document.body.querySelectorAll('*')) {
+    if (!pBefore.has(e) || related.some(x => x.contains(e))) texts.push(...pseudoText(e));
+  }
+  return {
+    text: texts.join(' ').replace(/\s+/g, ' ').trim(),
+    left: rects.length ? Math.min(...rects.map(r => r.left)) : null,
+    right: rects.length ? Math.max(...rects.map(r => r.right)) : null,
+    scrollWidth: document.documentElement.scrollWidth, innerWidth: vw,
+    lang: document.documentElement.lang || 'en',
+  };
+}
+
+function mentionsDate(text, iso, lang) {
+  const t = text.toLowerCase();
+  if (t.includes(iso)) return true;
+  const [y, m, d] = iso.split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  const months = new Set();
+  for (const l of [lang, 'en']) for (const month of ['long', 'short']) {
+    try { months.add(new Intl.DateTimeFormat(l, { month, timeZone: 'UTC' }).format(date).toLowerCase().replace(/\.$/, '')); } catch {}
+  }
+  const day = new RegExp(`(^|\\D)0?${d}(\\D|$)`);
+  const numeric = new RegExp(`(^|\\D)(0?${d}[./]0?${m}|0?${m}/0?${d})(\\D|$)`);
+  return ([...months].some(n => t.includes(n)) && day.test(t)) || numeric.test(t);
+}
+function mentionsUptime(text, uptime) {
+  if (uptime == null) return /%/.test(text) || /no data/i.test(text);
+  const n = Number(uptime);
+  const forms = new Set([uptime, String(n), n.toFixed(1), n.toFixed(2), n.toFixed(3)]);
+  for (const f of [...forms]) forms.add(f.replace('.', ','));
+  const esc = [...forms].map(f => f.replace(/[.]/g, '\\.')).join('|');
+  return new RegExp(`(^|[^\\d.,])(${esc})\\s*%`).test(text);
+}
+
+// Describes what a day cell offers now, for the failure message.
+async function describeCell(cell) {
+  return cell.evaluate(el => {
+    const f = el.matches('a[href],button,[tabindex]:not([tabindex="-1"])') ? el
+      : el.querySelector('a[href],button,[tabindex]:not([tabindex="-1"])');
+    const parts = [];
+    parts.push(el.title ? `title="${el.title}" (the browser's native tooltip: delayed, mouse only, never on focus or tap)` : 'no title attribute');
+    parts.push(f ? `focusable (${f.tagName.toLowerCase()})` : 'not focusable (no link, button or tabindex)');
+    const hidden = [...el.querySelectorAll('*')].filter(e => {
+      const r = e.getBoundingClientRect(); return e.textContent.trim() && (r.width <= 2 || r.height <= 2);
+    });
+    if (hidden.length) parts.push(`visually hidden text "${hidden[0].textContent.trim().slice(0, 80)}" (class ${hidden[0].className || '-'})`);
+    if (el.getAttribute('aria-describedby')) parts.push(`aria-describedby="${el.getAttribute('aria-describedby')}"`);
+    return parts.join('; ');
+  });
+}
+
+// Hover, keyboard focus or tap one day cell; the visible text must name its date and uptime.
+async function tooltipCheck(page, label, baseUrl, cell, mode, phone) {
+  const info = await cell.evaluate(el => ({ date: el.dataset.date, uptime: el.dataset.uptime ?? null }));
+  const what = `${label}: ${mode} on the day cell ${info.date}${info.uptime != null ? ` (${info.uptime} %)` : ''} shows its date and uptime`;
+  try {
+    await page.mouse.move(0, 0);
+    await page.evaluate(() => document.activeElement && document.activeElement.blur && document.activeElement.blur());
+    await cell.scrollIntoViewIfNeeded();
+    const cellHandle = await cell.elementHandle();
+    await page.evaluate(visibleTextInPage, { mode: 'mark', cell: cellHandle });
+    let note = '';
+    if (mode === 'hover') await cell.hover({ timeout: 5000 });
+    else if (mode === 'tap') await cell.tap({ timeout: 5000 });
+    else {
+      const target = await cellHandle.evaluateHandle(el =>
+        el.matches('a[href],button,[tabindex]:not([tabindex="-1"])') ? el
+          : el.querySelector('a[href],button,[tabindex]:not([tabindex="-1"])'));
+      if (!(await target.evaluate(t => !!t))) {
+        return check(false, what, [`the cell cannot take keyboard focus: ${await describeCell(cell)}`,
+          `html: ${clip(await cell.evaluate(el => el.outerHTML), 300)}`]);
+      }
+      // Keyboard modality (for :focus-visible): focus it, step back with Shift+Tab, Tab forward.
+      await target.evaluate(t => t.focus());
+      await page.keyboard.press('Shift+Tab');
+      await page.keyboard.press('Tab');
+      if (!(await cellHandle.evaluate(el => el.contains(document.activeElement)))) {
+        note = 'Tab from the previous element does not land on this cell; focused it with .focus()';
+        await target.evaluate(t => t.focus());
+      }
+    }
+    let res;
+    for (let i = 0; i < 15; i++) { // up to 1.5 s for a fade-in
+      res = await page.evaluate(visibleTextInPage, { mode: 'diff', cell: cellHandle });
+      if (mentionsDate(res.text, info.date, res.lang) && mentionsUptime(res.text, info.uptime)) break;
+      await page.waitForTimeout(100);
+    }
+    if (mode === 'tap' && page.url() !== baseUrl) note = `the tap navigated to ${page.url()}`;
+    const okDate = mentionsDate(res.text, info.date, res.lang), okUp = mentionsUptime(res.text, info.uptime);
+    const details = [];
+    if (!okDate || !okUp) {
+      details.push(`missing: ${[!okDate && 'the date', !okUp && 'the uptime'].filter(Boolean).join(' and ')}; ` +
+        `text that became visible: ${res.text ? `"${clip(res.text, 160)}"` : '(none)'}`);
+      details.push(`the cell now: ${await describeCell(cell)}`);
+    }
+    if (phone && res.left != null && (res.left < 0 || res.right > res.innerWidth))
+      details.push(`the tooltip sticks out of the ${res.innerWidth} px viewport: x from ${Math.round(res.left)} to ${Math.round(res.right)}`);
+    if (phone && res.scrollWidth > res.innerWidth) details.push(`the page scrolls sideways while it shows (scrollWidth ${res.scrollWidth})`);
+    if (note) details.push(note);
+    return check(okDate && okUp && !details.some(d => /sticks out|sideways/.test(d)), what, details);
+  } catch (e) {
+    return check(false, what, [clip(e.message, 300)]);
+  }
+}
+
+// ---- main ---------------------------------------------------------------------------------
+const browser = await chromium.launch(LAUNCH);
+console.log(`chromium ${browser.version()} (${cfg.chromium}), playwright-core ${require('playwright-core/package.json').version}, ` +
+  `axe-core ${require('axe-core/package.json').version}`);
+const axeReport = [];
+fs.mkdirSync(cfg.screenshots, { recursive: true });
+
+try {
+  for (const site of cfg.sites) {
+    const { pages, missing, all } = findPages(site);
+    console.log(`\n== ${site.name}: browser (served at ${site.base}; pages: ${pages.map(p => `${p.name}=${p.file}`).join(' ')})`);
+    const summary = JSON.parse(fs.readFileSync(path.join(site.dir, 'api/v2/summary.json'), 'utf8'));
+
+    group(`${site.name}: page types found`);
+    check(missing.length === 0, `one page of each type (index, incident, maintenance, notice, component, history, month, 404)`,
+      missing.map(m => `no ${m}`));
+    endGroup();
+
+    // Every page type × size × scheme.
+    const results = [];
+    for (const size of SIZES) for (const scheme of SCHEMES) {
+      const context = await browser.newContext({ viewport: size, colorScheme: scheme });
+      const w = await guard(context, site.origin);
+      const page = await context.newPage();
+      w.watch(page);
+      for (const p of pages) {
+        const variant = `${size.width} ${scheme}`;
+        const r = { page: p.name, file: p.file, variant, width: size.width };
+        w.reset();
+        try {
+          const resp = await page.goto(urlOf(site, p.file), { waitUntil: 'load' });
+          r.status = resp ? resp.status() : 0;
+          await page.evaluate(() => document.fonts.ready);
+          const axe = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
+          r.violations = axe.violations;
+          axeReport.push({ site: site.name, page: p.name, file: p.file, width: size.width, scheme, violations: axe.violations });
+          r.overflow = await overflow(page);
+          const shot = path.join(cfg.screenshots, `${site.name}-${p.name}-${size.width}-${scheme}.png`);
+          await page.screenshot({ path: shot, fullPage: true });
+        } catch (e) {
+          r.crash = clip(e.message, 300);
+        }
+        r.errors = [...w.errors];
+        r.external = [...w.external];
+        results.push(r);
+      }
+      await context.close();
+    }
+    const label = r => `${r.page} (${r.file}) at ${r.variant}`;
+    group(`${site.name}: axe-core ${AXE_TAGS.join(' ')}`);
+    for (const r of results) {
+      if (r.crash) { check(false, `${label(r)}: loads and is analysed`, [r.crash]); continue; }
+      check(r.status === 200 && r.violations.length === 0,
+        `${label(r)}: HTTP ${r.status}, ${r.violations.length} violation(s)${r.violations.length ? ': ' + r.violations.map(v => v.id).join(', ') : ''}`,
+        axeDetails(site.name, r.page, r.variant, r.violations));
+    }
+    endGroup();
+    group(`${site.name}: no horizontal scrolling at 375 px`);
+    for (const r of results.filter(r => r.width === 375 && r.overflow)) {
+      check(r.overflow.scrollWidth <= r.overflow.innerWidth,
+        `${label(r)}: scrollWidth ${r.overflow.scrollWidth} <= innerWidth ${r.overflow.innerWidth}`, r.overflow.culprits);
+    }
+    endGroup();
+    group(`${site.name}: no console error, page error or failed request`);
+    for (const r of results) check(r.errors.length === 0, `${label(r)}: ${r.errors.length} error(s)`, r.errors.slice(0, 10));
+    endGroup();
+    group(`${site.name}: no request to another host`);
+    for (const r of results) check(r.external.length === 0, `${label(r)}: ${r.external.length} request(s) elsewhere`, r.external.slice(0, 10));
+    endGroup();
+
+    // Every HTML page once, at the phone size: the cheap checks.
+    group(`${site.name}: every page (${all.length}) at 375 light: loads, no errors, no other host, no sideways scroll`);
+    {
+      const context = await browser.newContext({ viewport: SIZES[0], colorScheme: 'light' });
+      const w = await guard(context, site.origin);
+      const page = await context.newPage();
+      w.watch(page);
+      for (const file of all) {
+        w.reset();
+        try {
+          const resp = await page.goto(urlOf(site, file), { waitUntil: 'load' });
+          const o = await overflow(page);
+          const details = [...w.errors, ...w.external.map(u => `request to another host: ${u}`)];
+          if (resp.status() !== 200) details.unshift(`HTTP ${resp.status()}`);
+          if (o.scrollWidth > o.innerWidth) details.push(`scrollWidth ${o.scrollWidth} > ${o.innerWidth}`, ...o.culprits.slice(0, 3));
+          check(details.length === 0, `${file}`, details.slice(0, 10));
+        } catch (e) { check(false, `${file} loads`, [clip(e.message, 300)]); }
+      }
+      await context.close();
+    }
+    endGroup();
+
+    // The index with JavaScript off: the status banner and every component are there.
+    group(`${site.name}: index with JavaScript off`);
+    {
+      const context = await browser.newContext({ viewport: SIZES[0], javaScriptEnabled: false });
+      const w = await guard(context, site.origin);
+      const page = await context.newPage();
+      w.watch(page);
+      try {
+        const resp = await page.goto(site.base, { waitUntil: 'load' });
+        check(resp.status() === 200, `index loads (HTTP ${resp.status()})`);
+        const desc = summary.status.description;
+        const banner = page.getByText(desc).filter({ visible: true });
+        check(await banner.count() > 0, `the status banner shows "${desc}" (api/v2/summary.json status.description)`);
+        for (const c of summary.components.filter(c => !c.group)) {
+          const n = await page.getByText(c.name, { exact: true }).filter({ visible: true }).count();
+          check(n > 0, `component "${c.name}" is shown`);
+        }
+        await page.screenshot({ path: path.join(cfg.screenshots, `${site.name}-index-375-light-nojs.png`), fullPage: true });
+        check(w.errors.length === 0 && w.external.length === 0, `no errors, no other host`, [...w.errors, ...w.external]);
+      } catch (e) { check(false, 'index with JavaScript off loads', [clip(e.message, 300)]); }
+      await context.close();
+    }
+    endGroup();
+
+    // Uptime-bar day cells: date and uptime on hover and keyboard focus (and tap on a phone).
+    group(`${site.name}: uptime-bar day cells show date and uptime (hover, focus, tap)`);
+    for (const size of SIZES) {
+      const phone = size.width < 600;
+      const context = await browser.newContext({ viewport: size, colorScheme: 'light', hasTouch: phone });
+      const w = await guard(context, site.origin);
+      const page = await context.newPage();
+      w.watch(page);
+      const where = `index at ${size.width}`, baseUrl = new URL(site.base).href;
+      try {
+        await page.goto(site.base, { waitUntil: 'load' });
+        const cells = page.locator('[data-date]');
+        const n = await cells.count();
+        if (!check(n > 0, `${where}: the uptime bars have day cells ([data-date])`)) { await context.close(); continue; }
+        const idx = await cells.evaluateAll(els => {
+          const withUp = els.map((e, i) => [e, i]).filter(([e]) => e.dataset.uptime !== undefined);
+          const ev = withUp.find(([e]) => e.querySelector('a[href]'));
+          const plain = withUp.filter(([e]) => !e.querySelector('a[href]'));
+          const bar = els[0].parentElement;
+          const inBar = withUp.filter(([e]) => e.parentElement === bar);
+          return {
+            event: ev ? ev[1] : null, plain: plain.length ? plain[plain.length - 1][1] : null,
+            first: inBar.length ? inBar[0][1] : null, last: inBar.length ? inBar[inBar.length - 1][1] : null,
+          };
+        });
+        const picks = phone
+          ? [['focus', idx.first], ['focus', idx.last], ['tap', idx.plain]]
+          : [['hover', idx.event], ['focus', idx.event], ['hover', idx.plain], ['focus', idx.plain]];
+        for (const [mode, i] of picks) {
+          if (i == null) continue;
+          await tooltipCheck(page, where, baseUrl, cells.nth(i), mode, phone);
+          if (page.url() !== baseUrl) await page.goto(site.base, { waitUntil: 'load' });
+        }
+        if (idx.event == null && !phone) console.log(`       (no day cell with an event link on ${site.name}'s index)`);
+      } catch (e) { check(false, `${where}: day cells`, [clip(e.message, 300)]); }
+      await context.close();
+    }
+    endGroup();
+
+    // The front page's weight: index.html and every CSS and JS file it loads.
+    if (site.weight) {
+      group(`${site.name}: front page weight < ${WEIGHT_LIMIT / 1000} KB, no web fonts, nothing from other hosts`);
+      const context = await browser.newContext({ viewport: SIZES[1] });
+      const w = await guard(context, site.origin);
+      const page = await context.newPage();
+      const got = [];
+      page.on('response', r => got.push(r.body().then(b => ({ url: r.url(), type: r.request().resourceType(), bytes: b.length }), () => ({ url: r.url(), type: r.request().resourceType(), bytes: 0 }))));
+      await page.goto(site.base, { waitUntil: 'networkidle' });
+      const files = await Promise.all(got);
+      const counted = files.filter(f => ['document', 'stylesheet', 'script'].includes(f.type));
+      const total = counted.reduce((s, f) => s + f.bytes, 0);
+      const fonts = files.filter(f => f.type === 'font');
+      const lines = files.map(f => `${String(f.bytes).padStart(8)} B  ${f.type.padEnd(10)} ${f.url.replace(site.origin, '')}`);
+      console.log(`       weight: ${total} B (${(total / 1024).toFixed(1)} KiB) in ${counted.length} file(s); everything the page loaded:`);
+      for (const l of lines) console.log(`         ${l}`);
+      check(total < WEIGHT_LIMIT, `index.html + CSS + JS = ${total} B < ${WEIGHT_LIMIT} B`,
+        counted.map(f => `${f.bytes} B ${f.url.replace(site.origin, '')}`));
+      check(fonts.length === 0, `no web fonts (${fonts.length})`, fonts.map(f => f.url));
+      check(w.external.length === 0, `no file from another host (${w.external.length})`, w.external);
+      fs.writeFileSync(path.join(cfg.report_dir, `weight-${site.name}.json`), JSON.stringify({ total, files }, null, 1));
+      await context.close();
+      endGroup();
+    }
+  }
+
+  // Atlassian's status widget, embedded in a page of our own, reading the example's summary.json.
+  if (cfg.widget) {
+    console.log(`\n== @statuspage/status-widget (${cfg.widget.url})`);
+    group('status widget renders the example site\'s status');
+    const summary = JSON.parse(fs.readFileSync(cfg.widget.summary, 'utf8'));
+    const origin = new URL(cfg.widget.url).origin;
+    const context = await browser.newContext({ viewport: SIZES[1] });
+    const w = await guard(context, origin);
+    const page = await context.newPage();
+    w.watch(page);
+    const fetched = [];
+    page.on('request', r => fetched.push(r.url().replace(origin, '')));
+    try {
+      await page.goto(cfg.widget.url, { waitUntil: 'load' });
+      for (const [appearance, sel] of [['basic', '#basic'], ['badge', '#badge']]) {
+        const text = page.locator(`${sel} .status-text`);
+        let got = null;
+        try { await text.waitFor({ timeout: 10_000 }); got = (await text.innerText()).trim(); } catch {}
+        check(got === summary.status.description,
+          `appearance="${appearance}" shows "${summary.status.description}"`,
+          [`it shows: ${got === null ? '(nothing rendered)' : `"${got}"`}`]);
+        const ind = await page.locator(`${sel} .status-indicator`).getAttribute('class', { timeout: 2000 }).catch(() => null);
+        check(ind !== null && ind.split(/\s+/).includes(summary.status.indicator),
+          `appearance="${appearance}" indicator is "${summary.status.indicator}"`, [`class="${ind}"`]);
+      }
+      await page.screenshot({ path: path.join(cfg.screenshots, 'widget-1280-light.png'), fullPage: true });
+      check(fetched.includes('/api/v2/summary.json'), 'the widget fetched /api/v2/summary.json', [`requests: ${list(fetched)}`]);
+      check(w.errors.length === 0 && w.external.length === 0, 'no errors, no other host', [...w.errors, ...w.external]);
+    } catch (e) { check(false, 'widget page loads', [clip(e.message, 300)]); }
+    await context.close();
+    endGroup();
+  }
+} finally {
+  endGroup();
+  fs.writeFileSync(path.join(cfg.report_dir, 'axe.json'), JSON.stringify(axeReport, null, 1));
+  await browser.close();
+}
+console.log(`\nscreenshots: ${cfg.screenshots}`);
+console.log(`axe report: ${path.join(cfg.report_dir, 'axe.json')}`);
+console.log(`RESULT ${passed} ${failed}`);
+process.exit(failed ? 1 : 0);
