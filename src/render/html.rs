@@ -512,6 +512,7 @@ fn recent_days(views: &Views<'_>, prepared: &Prepared) -> Vec<DayOfEvents> {
     (0..RECENT_DAYS)
         .filter_map(|back| today.checked_sub_days(Days::new(back)))
         .map(|date| DayOfEvents {
+            day: date.format("%Y-%m-%d").to_string(),
             date: views.time(time::start_of_day(date, zone)),
             events: recent
                 .iter()

@@ -534,6 +534,8 @@ mod tests {
 /// One calendar day of the front page's recent history.
 #[derive(Debug, Clone, Serialize)]
 pub struct DayOfEvents {
+    /// `YYYY-MM-DD`, for `<time datetime>`: a day, not an instant.
+    pub day: String,
     pub date: TimeView,
     pub events: Vec<Arc<EventCard>>,
 }
