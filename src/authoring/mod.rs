@@ -37,6 +37,16 @@ impl From<Vec<Diagnostic>> for AuthoringError {
     }
 }
 
+/// A word given on the command line, or a refusal with the likely intended word.
+pub(crate) fn parse_word<W: crate::model::status::Word>(text: &str) -> Result<W, AuthoringError> {
+    W::parse(text).ok_or_else(|| {
+        AuthoringError::refused(
+            format!("unknown {} `{text}`", W::NOUN),
+            crate::suggest::help_for(text, W::names()),
+        )
+    })
+}
+
 /// A value written after `key: ` in YAML, quoted or as a block scalar when it needs to be.
 /// `indent` is the column of the key, so block lines can be indented under it.
 pub(crate) fn yaml_value(value: &str, indent: usize) -> String {

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::{AuthoringError, timestamp_text, write_atomically, yaml_value};
+use super::{AuthoringError, parse_word, timestamp_text, write_atomically, yaml_value};
 use crate::config::{self, Site};
 use crate::content::{self, EVENTS_DIR};
 use crate::model::{ComponentStatus, Impact, Kind};
@@ -66,15 +66,7 @@ pub fn run(root: &Path, request: &NewEvent, now: DateTime<Utc>) -> Result<PathBu
 }
 
 fn parse_kind(kind: Option<&str>) -> Result<Kind, AuthoringError> {
-    match kind {
-        None => Ok(Kind::Incident),
-        Some(k) => Kind::parse(k).ok_or_else(|| {
-            AuthoringError::refused(
-                format!("unknown kind `{k}`"),
-                suggest::help_for(k, Kind::names()),
-            )
-        }),
-    }
+    kind.map_or(Ok(Kind::Incident), parse_word)
 }
 
 fn event_text(
@@ -83,15 +75,11 @@ fn event_text(
     request: &NewEvent,
     now: DateTime<Utc>,
 ) -> Result<String, AuthoringError> {
-    let impact = match request.impact.as_deref() {
-        None => None,
-        Some(i) => Some(Impact::parse(i).ok_or_else(|| {
-            AuthoringError::refused(
-                format!("unknown impact `{i}`"),
-                suggest::help_for(i, Impact::names()),
-            )
-        })?),
-    };
+    let impact = request
+        .impact
+        .as_deref()
+        .map(parse_word::<Impact>)
+        .transpose()?;
     let components = components(site, kind, impact, &request.components)?;
     let mut text = String::from("---\n");
     text.push_str(&format!("title: {}\n", yaml_value(request.title.trim(), 0)));
@@ -182,12 +170,7 @@ fn components(
             }
             let status = match status {
                 None => default,
-                Some(s) => ComponentStatus::parse(s).ok_or_else(|| {
-                    AuthoringError::refused(
-                        format!("unknown component status `{s}`"),
-                        suggest::help_for(s, ComponentStatus::names()),
-                    )
-                })?,
+                Some(s) => parse_word::<ComponentStatus>(s)?,
             };
             Ok((id.to_string(), status))
         })

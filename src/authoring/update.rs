@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 
-use super::{AuthoringError, timestamp_text, write_atomically, yaml_value};
+use super::{AuthoringError, parse_word, timestamp_text, write_atomically, yaml_value};
 use crate::config::{self, Site};
 use crate::content::{self, front_matter};
 use crate::model::{ComponentStatus, Event, UpdateStatus};
@@ -172,12 +172,7 @@ fn check_components(
                     suggest::help_for(id, site.component_ids()),
                 ));
             }
-            let status = ComponentStatus::parse(status).ok_or_else(|| {
-                AuthoringError::refused(
-                    format!("unknown component status `{status}`"),
-                    suggest::help_for(status, ComponentStatus::names()),
-                )
-            })?;
+            let status = parse_word::<ComponentStatus>(status)?;
             Ok((id.to_string(), status))
         })
         .collect()

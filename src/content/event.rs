@@ -13,6 +13,7 @@ use super::front_matter;
 use crate::config::{self, Site};
 use crate::error::Diagnostic;
 use crate::markdown;
+use crate::model::status::Word;
 use crate::model::{ComponentStatus, Event, Impact, Kind, Update, UpdateStatus, Window};
 use crate::suggest;
 use crate::time;
@@ -132,12 +133,13 @@ impl Checker<'_> {
         None
     }
 
-    fn component_status(&mut self, raw: &Spanned<String>) -> Option<ComponentStatus> {
-        ComponentStatus::parse(&raw.value).or_else(|| {
+    /// A word of a closed vocabulary, or an error with the likely intended word.
+    fn word<W: Word>(&mut self, raw: &Spanned<String>) -> Option<W> {
+        W::parse(&raw.value).or_else(|| {
             let d = self
                 .source
-                .error_on(raw, format!("unknown component status `{}`", raw.value))
-                .with_optional_help(suggest::help_for(&raw.value, ComponentStatus::names()));
+                .error_on(raw, format!("unknown {} `{}`", W::NOUN, raw.value))
+                .with_optional_help(suggest::help_for(&raw.value, W::names()));
             self.push(d);
             None
         })
@@ -158,7 +160,7 @@ impl Checker<'_> {
                 continue;
             }
             let id = self.component_id(id);
-            let status = self.component_status(status);
+            let status = self.word::<ComponentStatus>(status);
             if let (Some(id), Some(status)) = (id, status) {
                 out.push((id, status));
             }
@@ -232,14 +234,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
     }
     let kind = match &kind {
         None => Some(Kind::Incident),
-        Some(k) => Kind::parse(&k.value).or_else(|| {
-            let d = c
-                .source
-                .error_on(k, format!("unknown kind `{}`", k.value))
-                .with_optional_help(suggest::help_for(&k.value, Kind::names()));
-            c.push(d);
-            None
-        }),
+        Some(k) => c.word::<Kind>(k),
     };
     let slug = validate_slug(c, slug.as_ref(), path);
     let kind = kind?;
@@ -348,14 +343,7 @@ fn validate_impact(c: &mut Checker<'_>, raw: &Spanned<String>, kind: Kind) -> Op
         );
         return None;
     }
-    Impact::parse(&raw.value).or_else(|| {
-        let d = c
-            .source
-            .error_on(raw, format!("unknown impact `{}`", raw.value))
-            .with_optional_help(suggest::help_for(&raw.value, Impact::names()));
-        c.push(d);
-        None
-    })
+    c.word::<Impact>(raw)
 }
 
 fn initial_components(

@@ -2,9 +2,27 @@
 
 use serde::Serialize;
 
+/// A word of one of content.md's closed vocabularies, for parsing with a suggestion.
+pub trait Word: Sized + Copy + 'static {
+    /// What the word names, for messages: "component status", "impact".
+    const NOUN: &'static str;
+    fn parse(text: &str) -> Option<Self>;
+    fn names() -> impl Iterator<Item = &'static str> + Clone;
+}
+
 /// Generates `ALL`, `as_str` and `parse` for an enum whose variants are written in snake_case.
 macro_rules! vocabulary {
-    ($name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
+    ($name:ident, $noun:literal { $($variant:ident => $text:literal),+ $(,)? }) => {
+        impl Word for $name {
+            const NOUN: &'static str = $noun;
+            fn parse(text: &str) -> Option<Self> {
+                $name::parse(text)
+            }
+            fn names() -> impl Iterator<Item = &'static str> + Clone {
+                $name::names()
+            }
+        }
+
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
@@ -37,7 +55,7 @@ pub enum Kind {
     Notice,
 }
 
-vocabulary!(Kind { Incident => "incident", Maintenance => "maintenance", Notice => "notice" });
+vocabulary!(Kind, "kind" { Incident => "incident", Maintenance => "maintenance", Notice => "notice" });
 
 impl Kind {
     /// `an incident`, `a maintenance`, `a notice`: for messages.
@@ -61,7 +79,7 @@ pub enum ComponentStatus {
     MajorOutage,
 }
 
-vocabulary!(ComponentStatus {
+vocabulary!(ComponentStatus, "component status" {
     Operational => "operational",
     UnderMaintenance => "under_maintenance",
     DegradedPerformance => "degraded_performance",
@@ -101,7 +119,7 @@ pub enum Impact {
     Critical,
 }
 
-vocabulary!(Impact { None => "none", Minor => "minor", Major => "major", Critical => "critical" });
+vocabulary!(Impact, "impact" { None => "none", Minor => "minor", Major => "major", Critical => "critical" });
 
 impl Impact {
     /// The status the list form of `components` gives each listed component.
@@ -142,7 +160,7 @@ pub enum UpdateStatus {
     Updated,
 }
 
-vocabulary!(UpdateStatus {
+vocabulary!(UpdateStatus, "status" {
     Investigating => "investigating",
     Identified => "identified",
     Monitoring => "monitoring",

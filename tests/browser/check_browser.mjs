@@ -112,8 +112,11 @@ async function guard(context, origin) {
       }
     });
     page.on('pageerror', e => w.errors.push(`page error: ${clip(e.message)}`));
+    // net::ERR_ABORTED is the browser dropping a request when the page moves on (the
+    // favicon, when the next page is loaded at once); a missing file shows as an HTTP 404.
     page.on('requestfailed', r => {
-      if (new URL(r.url()).origin === origin) w.errors.push(`request failed: ${r.url()} (${r.failure()?.errorText})`);
+      const why = r.failure()?.errorText || '';
+      if (new URL(r.url()).origin === origin && why !== 'net::ERR_ABORTED') w.errors.push(`request failed: ${r.url()} (${why})`);
     });
     page.on('response', r => { if (r.status() >= 400) w.errors.push(`HTTP ${r.status()} for ${r.url()}`); });
   };
@@ -183,11 +186,12 @@ function visibleTextInPage({ mode, cell }) {
     return false;
   };
   const inView = r => r.width >= 2 && r.height >= 4 && r.right > 0 && r.left < vw && r.bottom > 0 && r.top < vh;
-  const textShown = t => {
+  const big = r => r.width >= 2 && r.height >= 4;
+  const textShown = (t, anywhere = false) => {
     const el = t.parentElement;
     if (!el || !t.data.trim() || getComputedStyle(el).visibility !== 'visible' || hiddenBox(el)) return null;
     const range = document.createRange(); range.selectNodeContents(t);
-    const rects = [...range.getClientRects()].filter(inView);
+    const rects = [...range.getClientRects()].filter(anywhere ? big : inView);
     return rects.length ? rects : null;
   };
   const pseudoText = el => {
@@ -208,22 +212,28 @@ function visibleTextInPage({ mode, cell }) {
   for (let t = walker.nextNode(); t; t = walker.nextNode()) all.push(t);
   if (mode === 'mark') {
     window.__shownBefore = new Set(all.filter(t => textShown(t)));
+    window.__renderedBefore = new Set(all.filter(t => textShown(t, true)));
     window.__pseudoBefore = new Set([...document.body.querySelectorAll('*')].filter(e => pseudoText(e).length));
     return null;
   }
   const before = window.__shownBefore || new Set(), pBefore = window.__pseudoBefore || new Set();
   const related = [cell, ...(cell.getAttribute('aria-describedby') || '').split(/\s+/)
     .filter(Boolean).map(id => document.getElementById(id)).filter(Boolean)];
-  const texts = [], rects = [];
+  const texts = [], rects = [], outside = [];
   for (const t of all) {
     const r = textShown(t);
     if (r && (!before.has(t) || related.some(x => x.contains(t)))) { texts.push(t.data); rects.push(...r); }
+    else if (!r && !(window.__renderedBefore || new Set()).has(t)) {
+      const r2 = textShown(t, true); // rendered, but outside the viewport
+      if (r2) outside.push(`"${t.data.trim().slice(0, 60)}" at x ${Math.round(r2[0].left)}..${Math.round(r2[0].right)}, ` +
+        `y ${Math.round(r2[0].top)}..${Math.round(r2[0].bottom)} (viewport ${vw}×${vh})`);
+    }
   }
   for (const e of document.body.querySelectorAll('*')) {
     if (!pBefore.has(e) || related.some(x => x.contains(e))) texts.push(...pseudoText(e));
   }
   return {
-    text: texts.join(' ').replace(/\s+/g, ' ').trim(),
+    text: texts.join(' ').replace(/\s+/g, ' ').trim(), outside: outside.slice(0, 3),
     left: rects.length ? Math.min(...rects.map(r => r.left)) : null,
     right: rects.length ? Math.max(...rects.map(r => r.right)) : null,
     scrollWidth: document.documentElement.scrollWidth, innerWidth: vw,
@@ -272,12 +282,15 @@ async function describeCell(cell) {
 
 // Hover, keyboard focus or tap one day cell; the visible text must name its date and uptime.
 async function tooltipCheck(page, label, baseUrl, cell, mode, phone) {
-  const info = await cell.evaluate(el => ({ date: el.dataset.date, uptime: el.dataset.uptime ?? null }));
+  const info = await cell.evaluate(el => ({
+    date: el.dataset.date, uptime: el.dataset.uptime ?? null,
+    width: Math.round(el.getBoundingClientRect().width * 10) / 10, link: el.querySelector('a[href]')?.href || null,
+  }));
   const what = `${label}: ${mode} on the day cell ${info.date}${info.uptime != null ? ` (${info.uptime} %)` : ''} shows its date and uptime`;
   try {
     await page.mouse.move(0, 0);
     await page.evaluate(() => document.activeElement && document.activeElement.blur && document.activeElement.blur());
-    await cell.scrollIntoViewIfNeeded();
+    await cell.evaluate(el => el.scrollIntoView({ block: 'center', inline: 'center' })); // room above and below
     const cellHandle = await cell.elementHandle();
     await page.evaluate(visibleTextInPage, { mode: 'mark', cell: cellHandle });
     let note = '';
@@ -302,16 +315,22 @@ async function tooltipCheck(page, label, baseUrl, cell, mode, phone) {
     }
     let res;
     for (let i = 0; i < 15; i++) { // up to 1.5 s for a fade-in
+      await page.waitForTimeout(100);
+      if (page.url() !== baseUrl) {
+        await page.waitForLoadState('load');
+        return check(false, what, [`the ${mode} left the page for ${page.url()} instead of showing the day`,
+          `the cell is ${info.width} px wide and ${info.link ? `links to ${info.link}` : 'has no link: the tap went to a ' +
+          'neighbouring day\'s link (Chromium snaps a tap to a nearby link when the target is this small)'}`]);
+      }
       res = await page.evaluate(visibleTextInPage, { mode: 'diff', cell: cellHandle });
       if (mentionsDate(res.text, info.date, res.lang) && mentionsUptime(res.text, info.uptime)) break;
-      await page.waitForTimeout(100);
     }
-    if (mode === 'tap' && page.url() !== baseUrl) note = `the tap navigated to ${page.url()}`;
     const okDate = mentionsDate(res.text, info.date, res.lang), okUp = mentionsUptime(res.text, info.uptime);
     const details = [];
     if (!okDate || !okUp) {
       details.push(`missing: ${[!okDate && 'the date', !okUp && 'the uptime'].filter(Boolean).join(' and ')}; ` +
         `text that became visible: ${res.text ? `"${clip(res.text, 160)}"` : '(none)'}`);
+      if (res.outside.length) details.push(`text shown outside the viewport: ${res.outside.join('; ')}`);
       details.push(`the cell now: ${await describeCell(cell)}`);
     }
     if (phone && res.left != null && (res.left < 0 || res.right > res.innerWidth))
@@ -519,10 +538,12 @@ try {
     page.on('request', r => fetched.push(r.url().replace(origin, '')));
     try {
       await page.goto(cfg.widget.url, { waitUntil: 'load' });
-      for (const [appearance, sel] of [['basic', '#basic'], ['badge', '#badge']]) {
-        const text = page.locator(`${sel} .status-text`);
+      // basic: the description in .status-text; badge: the `title` in .status-text and the
+      // description in .status-indicator (shown lowercased by CSS, hence textContent).
+      for (const [appearance, sel, where] of [['basic', '#basic', '.status-text'], ['badge', '#badge', '.status-indicator']]) {
+        const text = page.locator(`${sel} ${where}`);
         let got = null;
-        try { await text.waitFor({ timeout: 10_000 }); got = (await text.innerText()).trim(); } catch {}
+        try { await text.waitFor({ timeout: 10_000 }); got = (await text.textContent()).trim(); } catch {}
         check(got === summary.status.description,
           `appearance="${appearance}" shows "${summary.status.description}"`,
           [`it shows: ${got === null ? '(nothing rendered)' : `"${got}"`}`]);

@@ -227,6 +227,11 @@ if [[ -f $SITES/example/api/v2/summary.json ]]; then
     ko "http.server answers (see $RUN/http-widget.log)"
   fi
   end_group
+else
+  site=widget
+  group "status widget"
+  ko "cannot run: the example site (its api/v2/summary.json) was not built"
+  end_group
 fi
 
 # The browser checks.
