@@ -17,7 +17,9 @@ fn options() -> Options {
 /// Renders Markdown to sanitised HTML. Headings without an explicit `{#id}` get one from their
 /// text, unique within the document.
 pub fn to_html(markdown: &str) -> String {
-    let events = with_heading_ids(Parser::new_ext(markdown, options()).collect());
+    let events = with_labelled_tasks(with_heading_ids(
+        Parser::new_ext(markdown, options()).collect(),
+    ));
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     SANITIZER.clean(&html).to_string()
@@ -120,6 +122,36 @@ fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     events
 }
 
+/// Task-list checkboxes named by their item's text: a bare checkbox has no accessible name, and
+/// screen readers would announce only "checkbox, checked".
+fn with_labelled_tasks(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    for (i, event) in events.iter().enumerate() {
+        match event {
+            Event::TaskListMarker(checked) => {
+                let label: String = events[i + 1..]
+                    .iter()
+                    .take_while(|e| {
+                        !matches!(e, Event::End(TagEnd::Item) | Event::Start(Tag::List(_)))
+                    })
+                    .filter_map(|e| match e {
+                        Event::Text(t) | Event::Code(t) => Some(t.as_ref()),
+                        Event::SoftBreak | Event::HardBreak => Some(" "),
+                        _ => None,
+                    })
+                    .collect();
+                let label = quick_xml::escape::escape(label.trim());
+                let checked = if *checked { " checked" } else { "" };
+                out.push(Event::InlineHtml(CowStr::from(format!(
+                    r#"<input type="checkbox" disabled{checked} aria-label="{label}"> "#
+                ))));
+            }
+            other => out.push(other.clone()),
+        }
+    }
+    out
+}
+
 fn unique_id(text: &str, used: &mut HashSet<String>) -> String {
     let base = match slug::slugify(text) {
         s if s.is_empty() => "section".to_string(),
@@ -138,8 +170,11 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
     let mut b = ammonia::Builder::default();
     // Task-list checkboxes, as pulldown-cmark writes them.
     b.add_tags(["input"])
-        .add_tag_attributes("input", ["type", "checked", "disabled"])
+        .add_tag_attributes("input", ["type", "checked", "disabled", "aria-label"])
         .set_tag_attribute_value("input", "disabled", "");
+    // No rel on links: a link whose `javascript:` href was removed must stay a valid `<a>`
+    // (rel without href is invalid HTML), and we never open links in new windows.
+    b.link_rel(None);
     // Heading ids and footnote anchors, so in-page links keep working.
     b.add_tag_attributes("h1", ["id"])
         .add_tag_attributes("h2", ["id"])
@@ -174,10 +209,19 @@ mod tests {
         assert!(html.contains("<table>"), "{html}");
         assert!(html.contains("<del>old</del>"), "{html}");
         assert!(
-            html.contains(r#"<input disabled="" type="checkbox" checked="">"#),
+            html.contains(
+                r#"<input type="checkbox" disabled="" checked="" aria-label="done"> done</li>"#
+            ),
             "{html}"
         );
-        assert!(html.contains(r##"<sup class="footnote-reference"><a href="#1" rel="noopener noreferrer">1</a></sup>"##), "{html}");
+        assert!(
+            html.contains(r#"<input type="checkbox" disabled="" aria-label="todo"> todo</li>"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r##"<sup class="footnote-reference"><a href="#1">1</a></sup>"##),
+            "{html}"
+        );
         assert!(
             html.contains(r#"<div class="footnote-definition" id="1">"#),
             "{html}"

@@ -264,24 +264,24 @@ function mentionsUptime(text, uptime) {
 }
 
 // Describes what a day cell offers now, for the failure message.
+const TABBABLE = 'a[href],button,input,select,textarea,[tabindex]';
 async function describeCell(cell) {
-  return cell.evaluate(el => {
-    const f = el.matches('a[href],button,[tabindex]:not([tabindex="-1"])') ? el
-      : el.querySelector('a[href],button,[tabindex]:not([tabindex="-1"])');
+  return cell.evaluate((el, sel) => {
     const parts = [];
-    parts.push(el.title ? `title="${el.title}" (the browser's native tooltip: delayed, mouse only, never on focus or tap)` : 'no title attribute');
-    parts.push(f ? `focusable (${f.tagName.toLowerCase()})` : 'not focusable (no link, button or tabindex)');
-    const hidden = [...el.querySelectorAll('*')].filter(e => {
+    const stop = (el.matches(sel) && el.tabIndex >= 0) ? el : [...el.querySelectorAll(sel)].find(x => x.tabIndex >= 0);
+    parts.push(stop ? `a Tab stop (${stop.tagName.toLowerCase()})` : `no Tab stop (tabindex ${el.getAttribute('tabindex') ?? 'unset'})`);
+    if (el.title) parts.push(`title="${el.title}" (the browser's native tooltip: delayed, mouse only, never on focus or tap)`);
+    for (const a of ['data-tip', 'aria-describedby', 'aria-label']) if (el.hasAttribute(a)) parts.push(`${a}="${el.getAttribute(a)}"`);
+    const hidden = [...el.querySelectorAll('*')].find(e => {
       const r = e.getBoundingClientRect(); return e.textContent.trim() && (r.width <= 2 || r.height <= 2);
     });
-    if (hidden.length) parts.push(`visually hidden text "${hidden[0].textContent.trim().slice(0, 80)}" (class ${hidden[0].className || '-'})`);
-    if (el.getAttribute('aria-describedby')) parts.push(`aria-describedby="${el.getAttribute('aria-describedby')}"`);
+    if (hidden) parts.push(`hidden text "${hidden.textContent.trim().slice(0, 80)}" (${hidden.tagName.toLowerCase()}.${hidden.className || '-'})`);
     return parts.join('; ');
-  });
+  }, TABBABLE);
 }
 
 // Hover, keyboard focus or tap one day cell; the visible text must name its date and uptime.
-async function tooltipCheck(page, label, baseUrl, cell, mode, phone) {
+async function tooltipCheck(page, label, baseUrl, cell, mode, phone, shot) {
   const info = await cell.evaluate(el => ({
     date: el.dataset.date, uptime: el.dataset.uptime ?? null,
     width: Math.round(el.getBoundingClientRect().width * 10) / 10, link: el.querySelector('a[href]')?.href || null,
@@ -297,21 +297,38 @@ async function tooltipCheck(page, label, baseUrl, cell, mode, phone) {
     if (mode === 'hover') await cell.hover({ timeout: 5000 });
     else if (mode === 'tap') await cell.tap({ timeout: 5000 });
     else {
-      const target = await cellHandle.evaluateHandle(el =>
-        el.matches('a[href],button,[tabindex]:not([tabindex="-1"])') ? el
-          : el.querySelector('a[href],button,[tabindex]:not([tabindex="-1"])'));
-      if (!(await target.evaluate(t => !!t))) {
-        return check(false, what, [`the cell cannot take keyboard focus: ${await describeCell(cell)}`,
+      // A Tab stop in the cell (a link, a button, tabindex ≥ 0), or else the composite-widget
+      // pattern: Tab to a day of the same bar that is a Tab stop, then arrow keys to this one.
+      const plan = await cellHandle.evaluate((el, sel) => {
+        const stop = c => (c.matches(sel) && c.tabIndex >= 0 ? c : [...c.querySelectorAll(sel)].find(x => x.tabIndex >= 0)) || null;
+        const cells = [...el.parentElement.children], i = cells.indexOf(el);
+        let best = null;
+        cells.forEach((c, j) => { if (stop(c) && (best === null || Math.abs(j - i) < Math.abs(best - i))) best = j; });
+        if (best === null) return null;
+        window.__tabStop = stop(cells[best]);
+        return { steps: i - best, from: cells[best].dataset.date || `#${best + 1}` };
+      }, TABBABLE);
+      if (!plan) {
+        return check(false, what, [`keyboard users cannot reach this day: it is no Tab stop, and no day of its bar is one ` +
+          `(arrow keys need a focused day to start from)`, `the cell: ${await describeCell(cell)}`,
           `html: ${clip(await cell.evaluate(el => el.outerHTML), 300)}`]);
       }
-      // Keyboard modality (for :focus-visible): focus it, step back with Shift+Tab, Tab forward.
-      await target.evaluate(t => t.focus());
+      // Keyboard modality (for :focus-visible): focus the Tab stop, step back with Shift+Tab,
+      // Tab forward onto it, then arrow keys.
+      await page.evaluate(() => window.__tabStop.focus());
       await page.keyboard.press('Shift+Tab');
       await page.keyboard.press('Tab');
-      if (!(await cellHandle.evaluate(el => el.contains(document.activeElement)))) {
-        note = 'Tab from the previous element does not land on this cell; focused it with .focus()';
-        await target.evaluate(t => t.focus());
+      if (!(await page.evaluate(() => document.activeElement === window.__tabStop))) {
+        note = `Tab from the previous element does not land on the day ${plan.from}; focused it with .focus()`;
+        await page.evaluate(() => window.__tabStop.focus());
       }
+      for (let k = 0; k < Math.abs(plan.steps); k++) await page.keyboard.press(plan.steps > 0 ? 'ArrowRight' : 'ArrowLeft');
+      if (!(await cellHandle.evaluate(el => el.contains(document.activeElement)))) {
+        const at = await page.evaluate(() => { const a = document.activeElement; return a ? a.outerHTML.slice(0, 120) : '(nothing)'; });
+        return check(false, what, [`Tab to the day ${plan.from}, then ${Math.abs(plan.steps)} × ${plan.steps > 0 ? 'ArrowRight' : 'ArrowLeft'} ` +
+          `does not reach this day; focus is on ${at}`, `the cell: ${await describeCell(cell)}`]);
+      }
+      if (plan.steps) note = `reached by Tab to the day ${plan.from} and ${Math.abs(plan.steps)} arrow key press(es)`;
     }
     let res;
     for (let i = 0; i < 15; i++) { // up to 1.5 s for a fade-in
@@ -337,6 +354,7 @@ async function tooltipCheck(page, label, baseUrl, cell, mode, phone) {
       details.push(`the tooltip sticks out of the ${res.innerWidth} px viewport: x from ${Math.round(res.left)} to ${Math.round(res.right)}`);
     if (phone && res.scrollWidth > res.innerWidth) details.push(`the page scrolls sideways while it shows (scrollWidth ${res.scrollWidth})`);
     if (note) details.push(note);
+    if (shot) await page.screenshot({ path: shot }); // the viewport, with the tooltip (if any)
     return check(okDate && okUp && !details.some(d => /sticks out|sideways/.test(d)), what, details);
   } catch (e) {
     return check(false, what, [clip(e.message, 300)]);
@@ -489,7 +507,9 @@ try {
           : [['hover', idx.event], ['focus', idx.event], ['hover', idx.plain], ['focus', idx.plain]];
         for (const [mode, i] of picks) {
           if (i == null) continue;
-          await tooltipCheck(page, where, baseUrl, cells.nth(i), mode, phone);
+          const date = await cells.nth(i).getAttribute('data-date');
+          await tooltipCheck(page, where, baseUrl, cells.nth(i), mode, phone,
+            path.join(cfg.screenshots, `${site.name}-tooltip-${size.width}-${mode}-${date}.png`));
           if (page.url() !== baseUrl) await page.goto(site.base, { waitUntil: 'load' });
         }
         if (idx.event == null && !phone) console.log(`       (no day cell with an event link on ${site.name}'s index)`);

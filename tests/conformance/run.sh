@@ -88,7 +88,7 @@ indent() { sed 's/^/         | /'; }
 # One check: the command must exit 0; its output is shown when it does not.
 check_cmd() {
   local what=$1 out; shift
-  if out=$("$@" 2>&1); then ok "$what"; else ko "$what"; indent <<<"$out" | head -30; fi
+  if out=$("$@" 2>&1); then ok "$what"; else ko "$what"; head -n 30 <<<"$out" | indent; fi
 }
 
 # A checker script printing `PASS …`/`FAIL …` lines: each line is one check.
@@ -102,7 +102,7 @@ check_lines() {
     esac
   done <<<"$out"
   if ((rc != 0 && nfail == 0)) || ((n == 0)); then   # crashed, or checked nothing
-    ko "$what exited $rc after $n checks"; indent <<<"$out" | tail -30
+    ko "$what exited $rc after $n checks"; tail -n 30 <<<"$out" | indent
   fi
 }
 

@@ -1,13 +1,13 @@
-// Optional: shows times in the reader's own zone and as relative times, and lets a tap or the
-// keyboard show an uptime day's details. The page is complete without it.
+// Optional: times in the reader's own zone and as relative times, and uptime bars that a tap,
+// the mouse or the keyboard (Tab, then arrow keys) can explore. The page is complete without it.
 (() => {
   const lang = document.documentElement.lang || "en";
   const full = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeStyle: "short" });
   const day = new Intl.DateTimeFormat(lang, { dateStyle: "medium", timeZone: "UTC" });
   const relative = new Intl.RelativeTimeFormat(lang, { numeric: "auto" });
   const ago = (ms) => {
-    const units = [["day", 864e5], ["hour", 36e5], ["minute", 6e4]];
-    for (const [unit, size] of units) if (Math.abs(ms) >= size || unit === "minute") return relative.format(-Math.round(ms / size), unit);
+    for (const [unit, size] of [["day", 864e5], ["hour", 36e5], ["minute", 6e4]])
+      if (Math.abs(ms) >= size || unit === "minute") return relative.format(-Math.round(ms / size), unit);
   };
   for (const t of document.querySelectorAll("time[datetime*='T']")) {
     const when = new Date(t.getAttribute("datetime"));
@@ -16,17 +16,30 @@
     const age = Date.now() - when;
     if (t.hasAttribute("data-relative") || (age >= 0 && age < 7 * 864e5)) t.append(" (" + ago(age) + ")");
   }
-  for (const cell of document.querySelectorAll(".bar li")) {
-    cell.tabIndex = -1; // focusable by tap, so the tooltip shows on phones too
-    if (cell.querySelector(".tip")) continue;
-    const date = new Date(cell.dataset.date + "T00:00:00Z");
-    const uptime = cell.dataset.uptime ? " · " + cell.dataset.uptime + " %" : "";
-    cell.dataset.tip = day.format(date) + uptime;
+  // Each bar becomes one stop in the tab order (today); arrows move along it.
+  const target = (cell) => cell.querySelector("a") || cell;
+  for (const bar of document.querySelectorAll(".bar")) {
+    const name = bar.closest("[data-component]")?.querySelector("h1,h3")?.textContent || "";
+    bar.setAttribute("role", "group");
+    bar.setAttribute("aria-label", name);
+    for (const cell of bar.children) {
+      if (!cell.querySelector("a")) {
+        const uptime = cell.dataset.uptime ? " · " + cell.dataset.uptime + " %" : "";
+        cell.dataset.tip = day.format(new Date(cell.dataset.date + "T00:00:00Z")) + uptime;
+        cell.setAttribute("role", "img");
+        cell.setAttribute("aria-label", cell.dataset.tip);
+      }
+      target(cell).tabIndex = cell === bar.lastElementChild ? 0 : -1;
+    }
   }
   document.addEventListener("keydown", (e) => {
-    const cell = document.activeElement.closest && document.activeElement.closest(".bar li");
-    if (!cell || (e.key !== "ArrowLeft" && e.key !== "ArrowRight")) return;
-    const next = e.key === "ArrowLeft" ? cell.previousElementSibling : cell.nextElementSibling;
-    if (next) { (next.querySelector("a") || next).focus(); e.preventDefault(); }
+    const cell = document.activeElement?.closest?.(".bar > li");
+    const step = { ArrowLeft: "previousElementSibling", ArrowRight: "nextElementSibling" }[e.key];
+    const next = cell && step && cell[step];
+    if (!next) return;
+    target(cell).tabIndex = -1;
+    target(next).tabIndex = 0;
+    target(next).focus();
+    e.preventDefault();
   });
 })();
