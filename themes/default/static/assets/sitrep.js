@@ -23,6 +23,8 @@
     bar.setAttribute("role", "group");
     bar.setAttribute("aria-label", name);
     for (const cell of bar.children) {
+      // In a group, a day is an image named by its date and uptime, or (with events) its link.
+      cell.setAttribute("role", "none");
       if (!cell.querySelector("a")) {
         const uptime = cell.dataset.uptime ? " · " + cell.dataset.uptime + " %" : "";
         cell.dataset.tip = day.format(new Date(cell.dataset.date + "T00:00:00Z")) + uptime;
