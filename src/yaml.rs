@@ -62,7 +62,10 @@ impl<'a> YamlSource<'a> {
         let len = source_line
             .as_deref()
             .map(|l| {
-                let rest = l.chars().count().saturating_sub(column as usize - 1);
+                let rest = l
+                    .chars()
+                    .count()
+                    .saturating_sub((column as usize).saturating_sub(1));
                 len.min(rest as u32)
             })
             .unwrap_or(len);

@@ -133,6 +133,27 @@ impl Checker<'_> {
         None
     }
 
+    /// Text that feeds and pages can carry: no control characters (XML cannot hold them).
+    fn printable(&mut self, raw: &Spanned<String>, what: &str) {
+        if let Some(c) = raw
+            .value
+            .chars()
+            .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        {
+            let d = self
+                .source
+                .error_on(
+                    raw,
+                    format!(
+                        "the {what} contains the control character U+{:04X}",
+                        c as u32
+                    ),
+                )
+                .with_help("remove it; feeds and pages cannot carry it");
+            self.push(d);
+        }
+    }
+
     /// A word of a closed vocabulary, or an error with the likely intended word.
     fn word<W: Word>(&mut self, raw: &Spanned<String>) -> Option<W> {
         W::parse(&raw.value).or_else(|| {
@@ -225,6 +246,10 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
         draft,
     } = raw;
 
+    c.printable(&title, "title");
+    if let Some(s) = &summary {
+        c.printable(s, "summary");
+    }
     let title_len = title.value.trim().chars().count();
     if title_len == 0 || title_len > MAX_TITLE {
         c.push(c.source.error_on(
@@ -502,6 +527,7 @@ fn validate_timeline(
 
 fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<Update> {
     let at = c.timestamp(&raw.at);
+    c.printable(&raw.message, "message");
     let allowed = UpdateStatus::allowed_for(kind);
     let status = match UpdateStatus::parse(&raw.status.value) {
         Some(s) if allowed.contains(&s) => Some(s),

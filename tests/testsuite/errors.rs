@@ -317,3 +317,61 @@ fn a_broken_theme_template_names_the_file_and_line() {
     assert!(err.contains("themes/default/templates/404.html"), "{err}");
     assert!(err.contains(":3:"), "{err}");
 }
+
+/// Hostile or mangled input is an error with a location, never a panic or a hang.
+#[test]
+fn no_input_makes_it_panic() {
+    let deep = format!(
+        "---\ntitle: x\ntimeline: {}{}\n---\n",
+        "[".repeat(200),
+        "]".repeat(200)
+    );
+    let mut laughs = String::from("---\na0: &a0 [x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        laughs.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{}", i - 1); 8].join(", ")
+        ));
+    }
+    laughs.push_str("title: boom\n---\n");
+    let cases: Vec<String> = vec![
+        deep,
+        laughs,
+        "---\n\0\u{1}\u{2}: \u{feff}\n---\n".into(),
+        "---\ntitle: x\ntimeline:\n  - at: 99999-01-01 10:00\n    status: investigating\n    message: x\n---\n".into(),
+        "---\ntitle: x\ntimeline:\n  - at: 2026-11-20 10:00 +99:99\n    status: investigating\n    message: x\n---\n".into(),
+        "---\ntitle: x\ntimeline:\n  - at: 2026-11-20T10:00:00.123456789123Z\n    status: investigating\n    message: x\n---\n".into(),
+        "---\ntitle: x\ntimeline:\n\t- at: tab\n---\n".into(),
+        "---\ntitle: x\ncomponents: 12\ntimeline: {}\n---\n".into(),
+        "---\ntitle: [1, 2]\nslug: ''\nkind: ~\ntimeline: ~\n---\n".into(),
+        "---\n---\n".into(),
+        "---".into(),
+        String::new(),
+        "---\ntitle: ünïcödé ☃ — \"quotes\"\ntimeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: \"\\u0000\"\n---\n".into(),
+    ];
+    for (i, text) in cases.iter().enumerate() {
+        let site = TempSite::new(SITE_YAML).with(&format!("incidents/case-{i}.md"), text);
+        let (code, err) = site.check();
+        assert!(code == 0 || code == 1, "case {i} exited {code}: {err}");
+        assert!(!err.contains("panicked"), "case {i} panicked: {err}");
+        if code == 1 {
+            assert!(
+                err.starts_with(&format!("incidents/case-{i}.md")),
+                "case {i}: {err}"
+            );
+        }
+    }
+}
+
+#[test]
+fn control_characters_are_refused_where_feeds_would_carry_them() {
+    let err = check_event(&event(
+        "timeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: \"Bell \\a here\"\n",
+    ));
+    assert!(
+        err.starts_with(
+            "incidents/2026/broken.md:6:14: the message contains the control character U+0007"
+        ),
+        "{err}"
+    );
+}

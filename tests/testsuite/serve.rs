@@ -214,3 +214,28 @@ fn serve_shows_drafts_and_never_writes_the_output_folder() {
     );
     assert!(!site.root().join("public").exists());
 }
+
+#[test]
+fn ctrl_c_stops_the_server_cleanly() {
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", EVENT);
+    let mut server = start(&site);
+    assert_eq!(get(&server, "/").0, 200);
+    let pid = server.child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server did not stop on SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "exit status {status:?}");
+}
