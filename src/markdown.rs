@@ -73,20 +73,20 @@ pub fn first_paragraph(markdown: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Cuts text to at most `max` characters at a word boundary, ending with `…` when cut.
+/// Cuts text at a word boundary to at most `max` characters (content.md: "cut at a word"), so
+/// the result is always a prefix of the text. A single word longer than `max` is cut inside.
 pub fn truncate_at_word(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }
-    let limit: String = text.chars().take(max - 1).collect();
+    let limit: String = text.chars().take(max).collect();
+    let next_is_space = text.chars().nth(max).is_some_and(char::is_whitespace);
     let cut = match limit.rfind(char::is_whitespace) {
+        _ if next_is_space => &limit,
         Some(i) if i > 0 => &limit[..i],
         _ => &limit,
     };
-    format!(
-        "{}…",
-        cut.trim_end_matches(|c: char| c.is_whitespace() || c == ',' || c == ';')
-    )
+    cut.trim_end().to_string()
 }
 
 fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
@@ -265,9 +265,12 @@ mod tests {
             first_paragraph("# Title\n\nFirst *para*\ngoes on.\n\nSecond."),
             Some("First para goes on.".into())
         );
-        let long = "word ".repeat(100);
+        let long = "abcd ".repeat(60);
         let cut = truncate_at_word(long.trim(), 280);
-        assert!(cut.chars().count() <= 280);
-        assert!(cut.ends_with("word…"), "{cut}");
+        assert_eq!(cut.chars().count(), 279, "56 whole words fit");
+        assert!(long.starts_with(&cut) && cut.ends_with("abcd"), "{cut}");
+        let exact = "abc ".repeat(70);
+        assert_eq!(truncate_at_word(exact.trim(), 280).chars().count(), 279);
+        assert_eq!(truncate_at_word(&"x".repeat(300), 280).chars().count(), 280);
     }
 }

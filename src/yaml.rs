@@ -175,6 +175,17 @@ fn explain(message: &str) -> (String, Option<String>) {
             Some("remove one of them".into()),
         );
     }
+    let expected = match message {
+        "invalid i64" | "invalid u64" | "invalid i32" | "invalid u32" => {
+            Some("expected a whole number")
+        }
+        "invalid f64" | "invalid f32" => Some("expected a number"),
+        "invalid boolean" => Some("expected `true` or `false`"),
+        _ => None,
+    };
+    if let Some(expected) = expected {
+        return (expected.to_string(), None);
+    }
     if message == "expected string scalar" {
         return (
             "expected a text value here".into(),

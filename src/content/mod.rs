@@ -54,36 +54,37 @@ pub fn read_text(root: &Path, relative: &Path) -> Result<String, Diagnostic> {
 /// and folders and anything a link would take outside the site folder.
 pub fn find_event_files(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
     let dir = root.join(EVENTS_DIR);
-    if !dir.is_dir() {
+    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    // content.md: symbolic links are not followed out of the site folder (a link to a folder
+    // elsewhere, or an `incidents/` that is itself such a link, brings in nothing).
+    let inside = |path: &Path| {
+        path.canonicalize()
+            .is_ok_and(|p| p.starts_with(&canonical_root))
+    };
+    if !dir.is_dir() || !inside(&dir) {
         return Ok(Vec::new());
     }
-    let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut files = Vec::new();
     let mut errors = Vec::new();
     let walker = walkdir::WalkDir::new(&dir)
         .follow_links(true)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            let hidden = e.depth() > 0 && e.file_name().to_string_lossy().starts_with('.');
+            !hidden && (!e.path_is_symlink() || inside(e.path()))
+        });
     for entry in walker {
         match entry {
             Ok(entry) => {
                 let is_markdown = entry.path().extension().is_some_and(|x| x == "md");
-                if !entry.file_type().is_file() || !is_markdown {
-                    continue;
+                if entry.file_type().is_file() && is_markdown {
+                    let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
+                    files.push(relative.to_path_buf());
                 }
-                if entry.path_is_symlink() {
-                    let inside = entry
-                        .path()
-                        .canonicalize()
-                        .is_ok_and(|p| p.starts_with(&canonical_root));
-                    if !inside {
-                        continue;
-                    }
-                }
-                let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
-                files.push(relative.to_path_buf());
             }
+            // A link that loops back over the site, or points nowhere, is not a source.
+            Err(e) if e.loop_ancestor().is_some() || e.path().is_some_and(is_dangling_link) => {}
             Err(e) => {
                 let path = e
                     .path()
@@ -97,6 +98,41 @@ pub fn find_event_files(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
         Ok(files)
     } else {
         Err(errors)
+    }
+}
+
+fn is_dangling_link(path: &Path) -> bool {
+    path.symlink_metadata()
+        .is_ok_and(|m| m.file_type().is_symlink())
+        && !path.exists()
+}
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_out_of_the_site_dangling_links_and_loops_bring_in_nothing() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let (site, outside) = (dir.path().join("site"), dir.path().join("outside"));
+        std::fs::create_dir_all(site.join("incidents/real")).expect("mkdir");
+        std::fs::create_dir_all(&outside).expect("mkdir");
+        std::fs::write(site.join("incidents/real/a.md"), "").expect("write");
+        std::fs::write(outside.join("b.md"), "").expect("write");
+        symlink(&outside, site.join("incidents/elsewhere")).expect("link");
+        symlink(outside.join("b.md"), site.join("incidents/b.md")).expect("link");
+        symlink(site.join("nothing.md"), site.join("incidents/dangling.md")).expect("link");
+        symlink(&site, site.join("incidents/loop")).expect("link");
+        symlink(site.join("incidents/real"), site.join("incidents/alias")).expect("link");
+        let files = find_event_files(&site).expect("no errors");
+        assert_eq!(
+            files,
+            [
+                PathBuf::from("incidents/alias/a.md"),
+                PathBuf::from("incidents/real/a.md")
+            ]
+        );
     }
 }
 

@@ -105,16 +105,19 @@ impl Event {
     pub fn end(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self.kind {
             Kind::Incident => {
-                // The run of resolved/postmortem updates that closes the timeline; its first
-                // update is the resolution. A reopened incident ends at its last resolution.
+                // content.md: the earliest `resolved` update, once the latest update is
+                // `resolved` or `postmortem`. Read within the run of such updates that closes
+                // the timeline, so a reopened incident ends at its last resolution and the
+                // reopened stretch counts (docs/format.md).
                 let closes = |u: &&Update| {
                     matches!(u.status, UpdateStatus::Resolved | UpdateStatus::Postmortem)
                 };
-                let open_updates = self.timeline.iter().rev().take_while(closes).count();
-                if open_updates == 0 {
-                    return None;
-                }
-                Some(self.timeline[self.timeline.len() - open_updates].at)
+                let closing = self.timeline.iter().rev().take_while(closes).count();
+                let run = &self.timeline[self.timeline.len() - closing..];
+                run.iter()
+                    .find(|u| u.status == UpdateStatus::Resolved)
+                    .or(run.first())
+                    .map(|u| u.at)
             }
             Kind::Maintenance => {
                 if let Some(done) = self.updates_with(UpdateStatus::Completed).next() {

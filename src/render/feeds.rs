@@ -394,7 +394,8 @@ fn rss_file(model: &Model, feed: &Feed<'_>) -> Vec<u8> {
                     value: e.id.clone(),
                     permalink: false,
                 }),
-                pub_date: Some(fixed(e.updated, zone).to_rfc2822()),
+                // output.md: published = first update; RSS has one date, and it is that one.
+                pub_date: Some(fixed(e.published, zone).to_rfc2822()),
                 categories: e
                     .categories
                     .iter()
