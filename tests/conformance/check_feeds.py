@@ -177,10 +177,15 @@ def check_event_feeds(stem, candidates):
           == [sorted(t.get("term") for t in e.get("tags", [])) for e in atom.entries],
           f"{stem}.rss categories equal {stem}.atom's")
     check(all(e.get("published_parsed") for e in rss.entries), f"{stem}.rss items have a parsed pubDate")
-    if rss.entries and all(e.get("published_parsed") for e in rss.entries):
-        own = rss.feed.get("updated_parsed")  # lastBuildDate: the newest item's, never the build time
-        check(own is None or parsed(own) == max(parsed(e.published_parsed) for e in rss.entries),
-              f"{stem}.rss lastBuildDate, if any, is its newest item's", rss.feed.get("updated"))
+    # pubDate is an event's first update (output.md: published); lastBuildDate is the newest
+    # entry's last update, as the Atom feed's own updated, never the build time.
+    check([e.get("published_parsed") for e in rss.entries] == [e.get("published_parsed") for e in atom.entries],
+          f"{stem}.rss pubDates are the events' first updates (Atom published)")
+    if rss.entries and atom.feed.get("updated_parsed"):
+        own = rss.feed.get("updated_parsed")
+        check(own is None or parsed(own) == parsed(atom.feed.updated_parsed),
+              f"{stem}.rss lastBuildDate, if any, is its newest entry's update (Atom's own updated)",
+              rss.feed.get("updated"))
     for e in rss.entries:
         if e.get("id"):
             check(e.get("guidislink") is False, f"{stem}.rss guid {e.id} has isPermaLink=\"false\"")
