@@ -187,8 +187,16 @@ struct RawLink {
 /// Parses and validates site.yaml's text. `path` is how messages name the file.
 pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
     let source = YamlSource::whole_file(path, text);
-    let raw: RawSite = yaml::parse(&source, text, yaml::site_budget()).map_err(|d| vec![d])?;
-    validate(&source, raw)
+    let (raw, unknown_keys): (RawSite, _) = yaml::parse_all(&source, text, yaml::site_budget())?;
+    match validate(&source, raw) {
+        Ok(site) if unknown_keys.is_empty() => Ok(site),
+        Ok(_) => Err(unknown_keys),
+        Err(mut errors) => {
+            let mut all = unknown_keys;
+            all.append(&mut errors);
+            Err(all)
+        }
+    }
 }
 
 /// Reads site.yaml from the site folder.

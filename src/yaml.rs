@@ -124,6 +124,84 @@ pub fn parse<T: DeserializeOwned>(
     serde_saphyr::from_str_with_options(yaml, options).map_err(|e| to_diagnostic(source, &e))
 }
 
+/// Like [`parse`], but an unknown key does not hide the rest of the file: each one is
+/// reported, blanked out (keeping line numbers) and the document parsed again, so the caller
+/// can go on to check everything else. Returns the value and the unknown-key errors.
+pub fn parse_all<T: DeserializeOwned>(
+    source: &YamlSource<'_>,
+    yaml: &str,
+    budget: Budget,
+) -> Result<(T, Vec<Diagnostic>), Vec<Diagnostic>> {
+    const MAX_UNKNOWN_KEYS: usize = 50;
+    let mut text = yaml.to_string();
+    let mut unknown: Vec<Diagnostic> = Vec::new();
+    loop {
+        let options = serde_saphyr::options! {
+            budget: Some(budget.clone()),
+            with_snippet: false,
+        };
+        let error = match serde_saphyr::from_str_with_options(&text, options) {
+            Ok(value) => return Ok((value, unknown)),
+            Err(e) => e,
+        };
+        let diagnostic = to_diagnostic(source, &error);
+        let location = error.location().filter(|l| l.line() > 0);
+        match location {
+            Some(at)
+                if diagnostic.message.starts_with("unknown key")
+                    && unknown.len() < MAX_UNKNOWN_KEYS =>
+            {
+                text = blank_key(&text, at.line() as usize, at.column() as usize);
+                unknown.push(diagnostic);
+                if text
+                    .lines()
+                    .all(|l| l.trim().is_empty() || l.trim_start().starts_with('#'))
+                {
+                    // Nothing left to read: the unknown keys were the whole document.
+                    return Err(unknown);
+                }
+            }
+            _ => {
+                // "missing `message`" after "unknown key `mesage`, did you mean `message`?"
+                // says the same thing twice.
+                let echo = unknown.iter().any(|u| {
+                    u.help.as_deref().is_some_and(|h| {
+                        diagnostic
+                            .message
+                            .strip_prefix("missing required key ")
+                            .is_some_and(|k| h.contains(k))
+                    })
+                });
+                if !echo {
+                    unknown.push(diagnostic);
+                }
+                return Err(unknown);
+            }
+        }
+    }
+}
+
+/// Blanks a key (from `column` on its 1-based `line`) and its indented value, keeping every
+/// line, so positions elsewhere in the document stay true.
+fn blank_key(text: &str, line: usize, column: usize) -> String {
+    let mut lines: Vec<String> = text.split('\n').map(str::to_string).collect();
+    let Some(key_line) = lines.get_mut(line - 1) else {
+        return text.to_string();
+    };
+    let keep: String = key_line.chars().take(column.saturating_sub(1)).collect();
+    *key_line = keep;
+    let indent = column.saturating_sub(1);
+    for next in lines.iter_mut().skip(line) {
+        let content = next.trim_start();
+        let nested = content.is_empty() || next.len() - content.len() > indent;
+        if !nested {
+            break;
+        }
+        next.clear();
+    }
+    lines.join("\n")
+}
+
 fn to_diagnostic(source: &YamlSource<'_>, error: &serde_saphyr::Error) -> Diagnostic {
     let full = error.to_string();
     let message = strip_location_suffix(&full);
@@ -234,6 +312,35 @@ mod tests {
         let d = parse_doc("title: a\ntitle: b\n", 1).unwrap_err();
         assert_eq!(d.message, "the key `title` appears twice");
         assert_eq!(d.location(), "x.md:2:1");
+    }
+
+    #[test]
+    fn every_unknown_key_is_reported_and_the_rest_still_parses() {
+        let path = Path::new("x.md");
+        let text = "title: a\ncompnents:\n  - web\nextra: 1\n";
+        let source = YamlSource::whole_file(path, text);
+        let (doc, unknown): (Doc, _) =
+            parse_all(&source, text, front_matter_budget()).expect("parses");
+        assert_eq!(doc.title, "a");
+        let got: Vec<String> = unknown
+            .iter()
+            .map(|d| format!("{} {}", d.location(), d.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "x.md:2:1 unknown key `compnents`",
+                "x.md:4:1 unknown key `extra`"
+            ]
+        );
+        let text = "titel: a\n";
+        let source = YamlSource::whole_file(path, text);
+        let errors = parse_all::<Doc>(&source, text, front_matter_budget()).expect_err("no title");
+        assert_eq!(
+            errors.len(),
+            1,
+            "the missing `title` is the typo already reported: {errors:?}"
+        );
     }
 
     #[test]

@@ -55,8 +55,12 @@ struct RawWindow {
 #[serde(deny_unknown_fields)]
 struct RawUpdate {
     at: Spanned<String>,
-    status: Spanned<String>,
-    message: Spanned<String>,
+    // Optional here so that a misspelt key (`stauts`, `mesage`) is reported once, as a typo,
+    // and the rest of the file is still checked; their absence is reported in validation.
+    #[serde(default)]
+    status: Option<Spanned<String>>,
+    #[serde(default)]
+    message: Option<Spanned<String>>,
     #[serde(default)]
     components: Option<Spanned<RawComponents>>,
 }
@@ -154,6 +158,30 @@ impl Checker<'_> {
         }
     }
 
+    /// A key an update must have; its absence is reported at the update's `at`, unless a
+    /// misspelling of it was already reported.
+    fn required<'v>(
+        &mut self,
+        value: Option<&'v Spanned<String>>,
+        key: &str,
+        at: &Spanned<String>,
+    ) -> Option<&'v Spanned<String>> {
+        if value.is_none() {
+            let typo_reported = self
+                .errors
+                .iter()
+                .any(|d| d.help.as_deref() == Some(&format!("did you mean `{key}`?")));
+            if !typo_reported {
+                let d = self
+                    .source
+                    .error_on(at, format!("this update has no `{key}`"))
+                    .with_help(format!("add `{key}:` under `at:`"));
+                self.push(d);
+            }
+        }
+        value
+    }
+
     /// A word of a closed vocabulary, or an error with the likely intended word.
     fn word<W: Word>(&mut self, raw: &Spanned<String>) -> Option<W> {
         W::parse(&raw.value).or_else(|| {
@@ -213,12 +241,12 @@ pub fn parse(path: &Path, text: &str, site: &Site) -> Result<Event, Vec<Diagnost
                 .with_help("an event needs at least `title` and `timeline`"),
         ]);
     }
-    let raw: RawEvent =
-        yaml::parse(&source, split.yaml, yaml::front_matter_budget()).map_err(|d| vec![d])?;
+    let (raw, unknown_keys): (RawEvent, _) =
+        yaml::parse_all(&source, split.yaml, yaml::front_matter_budget())?;
     let mut checker = Checker {
         source,
         site,
-        errors: Vec::new(),
+        errors: unknown_keys,
     };
     let event = validate(&mut checker, raw, path, split.body);
     match event {
@@ -527,41 +555,56 @@ fn validate_timeline(
 
 fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<Update> {
     let at = c.timestamp(&raw.at);
-    c.printable(&raw.message, "message");
+    let raw_status = c.required(raw.status.as_ref(), "status", &raw.at);
+    let raw_message = c.required(raw.message.as_ref(), "message", &raw.at);
+    let status = raw_status.and_then(|s| update_status(c, s, kind));
+    if let Some(m) = raw_message {
+        c.printable(m, "message");
+        if m.value.trim().is_empty() {
+            c.push(
+                c.source
+                    .error_on(m, "the update's `message` is empty")
+                    .with_help("say what is known and what happens next"),
+            );
+        }
+    }
+    let components = update_components(c, raw, kind);
+    Some(Update {
+        at: at?,
+        status: status?,
+        message: raw_message?.value.clone(),
+        components,
+    })
+}
+
+/// An update's status, which must be one of its kind's.
+fn update_status(c: &mut Checker<'_>, raw: &Spanned<String>, kind: Kind) -> Option<UpdateStatus> {
     let allowed = UpdateStatus::allowed_for(kind);
-    let status = match UpdateStatus::parse(&raw.status.value) {
+    match UpdateStatus::parse(&raw.value) {
         Some(s) if allowed.contains(&s) => Some(s),
         other => {
             let names = allowed.iter().map(|s| s.as_str());
             let message = match other {
                 Some(s) => format!("`{s}` is not a status for {}", kind.with_article()),
-                None => format!("unknown status `{}`", raw.status.value),
+                None => format!("unknown status `{}`", raw.value),
             };
-            let help = suggest::help_for(&raw.status.value, names.clone()).or_else(|| {
-                Some(format!(
-                    "a {kind} update is one of {}",
-                    names
-                        .map(|n| format!("`{n}`"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ))
+            let help = suggest::help_for(&raw.value, names.clone()).or_else(|| {
+                let list: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+                Some(format!("a {kind} update is one of {}", list.join(", ")))
             });
-            let d = c
-                .source
-                .error_on(&raw.status, message)
-                .with_optional_help(help);
+            let d = c.source.error_on(raw, message).with_optional_help(help);
             c.push(d);
             None
         }
-    };
-    if raw.message.value.trim().is_empty() {
-        c.push(
-            c.source
-                .error_on(&raw.message, "the update's `message` is empty")
-                .with_help("say what is known and what happens next"),
-        );
     }
-    let components = match &raw.components {
+}
+
+fn update_components(
+    c: &mut Checker<'_>,
+    raw: &RawUpdate,
+    kind: Kind,
+) -> Vec<(String, ComponentStatus)> {
+    match &raw.components {
         None => Vec::new(),
         Some(comps) if kind == Kind::Notice => {
             c.push(c.source.error_on(
@@ -581,13 +624,7 @@ fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<U
                 Vec::new()
             }
         },
-    };
-    Some(Update {
-        at: at?,
-        status: status?,
-        message: raw.message.value.clone(),
-        components,
-    })
+    }
 }
 
 /// content.md: the latest update's message as plain text, else the body's first paragraph,

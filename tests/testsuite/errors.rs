@@ -375,3 +375,42 @@ fn control_characters_are_refused_where_feeds_would_carry_them() {
         "{err}"
     );
 }
+
+#[test]
+fn an_unknown_key_does_not_hide_the_other_errors_of_its_file() {
+    let err = check_event(&event(
+        "components:\n  wbe: major_outge\ntimeline:\n  - at: 2026-11-20 10:00\n    status: investigatng\n    mesage: Looking.\n",
+    ));
+    let locations: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("incidents/"))
+        .collect();
+    assert_eq!(
+        locations,
+        [
+            "incidents/2026/broken.md:8:5: unknown key `mesage`",
+            "incidents/2026/broken.md:4:3: unknown component `wbe`",
+            "incidents/2026/broken.md:4:8: unknown component status `major_outge`",
+            "incidents/2026/broken.md:7:13: unknown status `investigatng`",
+        ],
+        "{err}"
+    );
+    assert!(
+        !err.contains("missing required key `message`"),
+        "the typo is reported once: {err}"
+    );
+
+    let site = TempSite::new(&format!("{SITE_YAML}uptime_days: 0\nfoo: 1\nbar: 2\n"));
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    let locations: Vec<&str> = err.lines().filter(|l| l.starts_with("site.yaml")).collect();
+    assert_eq!(
+        locations,
+        [
+            "site.yaml:10:1: unknown key `foo`",
+            "site.yaml:11:1: unknown key `bar`",
+            "site.yaml:9:14: `uptime_days` must be from 1 to 365, not 0",
+        ],
+        "{err}"
+    );
+}
