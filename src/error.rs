@@ -106,6 +106,9 @@ pub enum Error {
     #[error("refusing to use `{}` as the output folder: {reason}", display_path(.path))]
     UnsafeOutput { path: PathBuf, reason: String },
 
+    #[error("cannot watch `{}` for changes: {message}", display_path(.path))]
+    Watch { path: PathBuf, message: String },
+
     #[error("invalid --now `{value}`: {reason}")]
     InvalidNow { value: String, reason: String },
 

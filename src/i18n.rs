@@ -80,14 +80,19 @@ impl Translations {
         ))
     }
 
-    /// The built-in English strings: for machine-facing outputs and tests.
-    pub fn english() -> Translations {
-        Translations::load(&Theme::builtin(), REFERENCE)
-            .map(|(t, _)| t)
-            .unwrap_or(Translations {
-                strings: BTreeMap::new(),
-                locale: Locale::en_US,
-            })
+    /// The built-in English strings, for machine-facing outputs (feeds): read once per run,
+    /// not on every build.
+    pub fn english() -> &'static Translations {
+        static ENGLISH: std::sync::LazyLock<Translations> = std::sync::LazyLock::new(|| {
+            Translations::load(&Theme::builtin(), REFERENCE).map_or_else(
+                |_| Translations {
+                    strings: BTreeMap::new(),
+                    locale: Locale::en_US,
+                },
+                |(t, _)| t,
+            )
+        });
+        &ENGLISH
     }
 
     /// The text for `key` (the key itself if even English lacks it, so a gap is visible).

@@ -42,6 +42,12 @@ pub struct Rebuilt {
     pub elapsed: Duration,
 }
 
+struct Settings {
+    fingerprint: u64,
+    site: Site,
+    theme: Theme,
+}
+
 struct Source {
     fingerprint: u64,
     parsed: Result<Arc<Event>, Vec<Diagnostic>>,
@@ -50,8 +56,8 @@ struct Source {
 pub struct Session {
     root: PathBuf,
     drafts: bool,
-    site: Option<(u64, Site)>,
-    theme: Option<Theme>,
+    /// site.yaml (with its text's fingerprint) and the theme, once read.
+    settings: Option<Settings>,
     sources: BTreeMap<PathBuf, Source>,
     cache: RenderCache,
     files: Files,
@@ -62,8 +68,7 @@ impl Session {
         Session {
             root: root.into(),
             drafts,
-            site: None,
-            theme: None,
+            settings: None,
             sources: BTreeMap::new(),
             cache: RenderCache::default(),
             files: Files::default(),
@@ -81,35 +86,40 @@ impl Session {
 
     /// The site's settings, once they have been read.
     pub fn site(&self) -> Option<&Site> {
-        self.site.as_ref().map(|(_, site)| site)
+        self.settings.as_ref().map(|s| &s.site)
     }
 
     /// Brings the site up to date with the disk and `now` (read in the site's time zone once
     /// the settings are known). On error the last good files stay.
     pub fn rebuild(&mut self, change: &Change, now: &Now) -> Result<Rebuilt, Error> {
         let started = Instant::now();
-        let everything = *change == Change::Everything || self.site.is_none();
-        if everything {
-            self.reload_settings()?;
-        }
-        let (_, site) = self
-            .site
-            .as_ref()
-            .ok_or_else(|| Error::Theme("site.yaml has not been read".into()))?;
-        let site = site.clone();
+        let everything = *change == Change::Everything || self.settings.is_none();
+        let settings = match self.settings.take() {
+            Some(settings) if !everything => settings,
+            old => self.load_settings(old)?,
+        };
+        let result = self.rebuild_with(&settings, change, everything, now, started);
+        self.settings = Some(settings);
+        result
+    }
+
+    fn rebuild_with(
+        &mut self,
+        settings: &Settings,
+        change: &Change,
+        everything: bool,
+        now: &Now,
+        started: Instant,
+    ) -> Result<Rebuilt, Error> {
+        let site = &settings.site;
         match change {
-            Change::Events(paths) if !everything => self.reread(paths, &site),
+            Change::Events(paths) if !everything => self.reread(paths, site),
             Change::Time if !everything => {}
-            _ => self.rescan(&site).map_err(Error::Content)?,
+            _ => self.rescan(site).map_err(Error::Content)?,
         }
         let now = now.resolve(site.time_zone)?;
-        let events = self.events()?;
-        let model = Model::new(site, events, now);
-        let theme = self
-            .theme
-            .as_ref()
-            .ok_or_else(|| Error::Theme("the theme has not been read".into()))?;
-        let output = render::site_cached(&model, theme, &mut self.cache)?;
+        let model = Model::new(site.clone(), self.events()?, now);
+        let output = render::site_cached(&model, &settings.theme, &mut self.cache)?;
         let files: BTreeMap<String, Bytes> = output
             .files
             .into_iter()
@@ -127,17 +137,19 @@ impl Session {
 
     /// Reads site.yaml and the theme; if the settings changed, every event is parsed again
     /// (component ids and the time zone decide what an event file means).
-    fn reload_settings(&mut self) -> Result<(), Error> {
+    fn load_settings(&mut self, old: Option<Settings>) -> Result<Settings, Error> {
         let text = std::fs::read_to_string(self.root.join(SITE_FILE)).unwrap_or_default();
         let fingerprint = crate::fingerprint::of_bytes(&[text.as_bytes()]);
         let site = config::load(&self.root)?;
         let theme = Theme::load(&self.root, &site.theme)?;
-        if self.site.as_ref().is_none_or(|(f, _)| *f != fingerprint) {
+        if old.is_none_or(|o| o.fingerprint != fingerprint) {
             self.sources.clear();
         }
-        self.site = Some((fingerprint, site));
-        self.theme = Some(theme);
-        Ok(())
+        Ok(Settings {
+            fingerprint,
+            site,
+            theme,
+        })
     }
 
     /// Walks `incidents/` again; files whose text is unchanged keep their parsed event.

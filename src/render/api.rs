@@ -264,7 +264,8 @@ fn component(
     stamp: &dyn Fn(DateTime<Utc>) -> String,
 ) -> ApiComponent {
     let zone = model.site.time_zone;
-    let first_event = model.events.iter().map(|e| e.start()).min();
+    // Events are sorted newest start first: the last one started first.
+    let first_event = model.events.last().map(|e| e.start());
     let created = c
         .since
         .map(|d| time::start_of_day(d, zone))

@@ -44,7 +44,7 @@ struct Feeds<'a> {
     model: &'a Model,
     memo: &'a Memo,
     reuse: &'a Reuse<'a>,
-    english: Translations,
+    english: &'static Translations,
 }
 
 /// Every feed of the site: the global ones, the per-update one, and one pair per component.
@@ -168,7 +168,7 @@ fn last_touched(event: &Event) -> DateTime<Utc> {
 
 impl Feeds<'_> {
     fn event_entry(&self, event: &Event) -> Entry {
-        let (model, memo, english) = (self.model, self.memo, &self.english);
+        let (model, memo, english) = (self.model, self.memo, self.english);
         let zone = model.site.time_zone;
         let url = absolute(model, &event_path(&event.slug));
         let mut content = String::new();

@@ -39,11 +39,18 @@ pub(super) fn start(
             let _ = changes.send(change);
         }
     })
-    .map_err(|e| Error::Theme(format!("cannot watch {}: {e}", root.display())))?;
+    .map_err(|e| watch_error(root, e))?;
     debouncer
         .watch(root, RecursiveMode::Recursive)
-        .map_err(|e| Error::Theme(format!("cannot watch {}: {e}", root.display())))?;
+        .map_err(|e| watch_error(root, e))?;
     Ok(debouncer)
+}
+
+fn watch_error(root: &Path, error: notify::Error) -> Error {
+    Error::Watch {
+        path: root.to_path_buf(),
+        message: error.to_string(),
+    }
 }
 
 /// The change a burst of paths amounts to, or `None` if nothing the site is built from moved.

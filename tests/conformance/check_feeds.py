@@ -27,18 +27,12 @@ from zoneinfo import ZoneInfo
 
 import feedparser
 
+from checks import check, finish
+
 site, base, host = Path(sys.argv[1]), sys.argv[2], sys.argv[3]
 feed_entries = int(sys.argv[4]) if len(sys.argv) > 4 else 50
 if not base.endswith("/"):
     base += "/"  # links are BASE_URL + "incidents/SLUG/" whether or not site.yaml has the slash
-failures = 0
-
-
-def check(ok, what, detail=""):
-    global failures
-    print(f"PASS {what}" if ok else f"FAIL {what}{': ' + detail if detail else ''}")
-    failures += not ok
-    return ok
 
 
 def instant(text):
@@ -249,4 +243,4 @@ if times:
     check(own is not None and parsed(own) == max(times),
           "updates.atom's own updated is its newest entry's", d.feed.get("updated"))
 
-sys.exit(1 if failures else 0)
+finish()

@@ -17,15 +17,9 @@ from urllib.parse import urlsplit
 
 from icalendar import Calendar
 
+from checks import check, finish
+
 site = Path(sys.argv[1])
-failures = 0
-
-
-def check(ok, what, detail=""):
-    global failures
-    print(f"PASS {what}" if ok else f"FAIL {what}{': ' + detail if detail else ''}")
-    failures += not ok
-    return ok
 
 
 doc = json.loads((site / "api/v2/scheduled-maintenances.json").read_text())
@@ -76,4 +70,4 @@ for m in maintenances:
     check(bool(str(ev.get("DESCRIPTION") or "")), f"{uid} has a DESCRIPTION")
     check(utc(ev.get("DTSTAMP")) is not None, f"{uid} has a UTC DTSTAMP (required by RFC 5545)")
 
-sys.exit(1 if failures else 0)
+finish()

@@ -22,16 +22,10 @@ import sys
 
 from prometheus_client.parser import text_string_to_metric_families
 
+from checks import check, finish
+
 path, expect_path, service = sys.argv[1:4]
 expect = json.load(open(expect_path, encoding="utf-8"))
-failures = 0
-
-
-def check(ok, what, detail=""):
-    global failures
-    print(f"PASS {what}" if ok else f"FAIL {what}{': ' + detail if detail else ''}")
-    failures += not ok
-    return ok
 
 
 samples = {}  # metric name -> [(labels, value)] for our service
@@ -74,4 +68,4 @@ maint = {lab["maintenance_id"] for lab, v in samples.get("statuspage_maintenance
 want = set(expect["active"]) | set(expect["upcoming"])
 check(maint == want, f"maintenances reported (active and upcoming): {sorted(want)}", f"got {sorted(maint)}")
 
-sys.exit(1 if failures else 0)
+finish()

@@ -146,3 +146,13 @@ fn the_front_page_with_its_css_and_js_stays_under_60_kb() {
         assert!(!src.starts_with("http"), "no file from another host: {src}");
     }
 }
+
+#[test]
+fn the_date_filter_formats_times_in_the_site_zone() {
+    let site = TempSite::new(SITE_YAML).with("incidents/a.md", EVENT).with(
+        "themes/default/templates/history.html",
+        "{% for event in latest %}[{{ event.start.datetime | date(format=\"%d/%m/%Y %H:%M %Z\") }}]{% endfor %}",
+    );
+    let built = build(site.root(), "2026-11-25 12:00", &[]);
+    assert_eq!(built.read("history/index.html"), "[20/11/2026 10:00 EST]");
+}

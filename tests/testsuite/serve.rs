@@ -239,3 +239,21 @@ fn ctrl_c_stops_the_server_cleanly() {
     };
     assert!(status.success(), "exit status {status:?}");
 }
+
+#[test]
+fn a_site_that_never_built_shows_its_errors_instead_of_pages() {
+    let broken = EVENT.replace("status: investigating", "status: investigatin");
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", &broken);
+    let server = start(&site);
+    let (status, kind, body) = get(&server, "/");
+    assert_eq!(status, 500);
+    assert_eq!(kind, "text/html; charset=utf-8");
+    assert!(
+        body.contains("incidents/panel.md:7:13: unknown status `investigatin`"),
+        "{body}"
+    );
+    std::fs::write(site.root().join("incidents/panel.md"), EVENT).expect("fix");
+    wait_for(&server, "/", |b| {
+        b.contains("Panel slow") && !b.contains("sitrep-error")
+    });
+}
