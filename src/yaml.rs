@@ -188,8 +188,12 @@ fn blank_key(text: &str, line: usize, column: usize) -> String {
     let Some(key_line) = lines.get_mut(line - 1) else {
         return text.to_string();
     };
-    let keep: String = key_line.chars().take(column.saturating_sub(1)).collect();
-    *key_line = keep;
+    let before: String = key_line.chars().take(column.saturating_sub(1)).collect();
+    if let Some(blanked) = blank_flow_entry(key_line, &before) {
+        *key_line = blanked;
+        return lines.join("\n");
+    }
+    *key_line = before;
     let indent = column.saturating_sub(1);
     for next in lines.iter_mut().skip(line) {
         let content = next.trim_start();
@@ -200,6 +204,48 @@ fn blank_key(text: &str, line: usize, column: usize) -> String {
         next.clear();
     }
     lines.join("\n")
+}
+
+/// Inside a flow mapping (`- s3: { buckt: x, region: y }`), blanks only the entry `key: value`
+/// and its comma, so the braces around it still match.
+fn blank_flow_entry(line: &str, before: &str) -> Option<String> {
+    let depth = |text: &str| {
+        text.chars().fold(0i32, |d, c| match c {
+            '{' | '[' => d + 1,
+            '}' | ']' => d - 1,
+            _ => d,
+        })
+    };
+    if depth(before) <= 0 {
+        return None;
+    }
+    let start = before.chars().count();
+    let chars: Vec<char> = line.chars().collect();
+    let (mut end, mut nested, mut quote) = (start, 0i32, None);
+    while end < chars.len() {
+        let c = chars[end];
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '{' | '[') => nested += 1,
+            (None, '}' | ']') if nested == 0 => break,
+            (None, '}' | ']') => nested -= 1,
+            (None, ',') if nested == 0 => {
+                end += 1;
+                break;
+            }
+            _ => {}
+        }
+        end += 1;
+    }
+    Some(
+        chars
+            .iter()
+            .enumerate()
+            .map(|(i, c)| if (start..end).contains(&i) { ' ' } else { *c })
+            .collect(),
+    )
 }
 
 fn to_diagnostic(source: &YamlSource<'_>, error: &serde_saphyr::Error) -> Diagnostic {
@@ -235,6 +281,21 @@ fn explain(message: &str) -> (String, Option<String>) {
             .collect();
         return (
             format!("unknown key `{name}`"),
+            suggest::help_for(name, known.iter().copied()),
+        );
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `")
+        && let Some((name, expected)) = rest.split_once('`')
+    {
+        let known: Vec<&str> = expected
+            .trim_start_matches(", expected one of ")
+            .trim_start_matches(", expected ")
+            .split(", ")
+            .map(|k| k.trim_matches('`'))
+            .filter(|k| !k.is_empty())
+            .collect();
+        return (
+            format!("unknown kind `{name}`"),
             suggest::help_for(name, known.iter().copied()),
         );
     }
