@@ -170,33 +170,37 @@ impl Run<'_, '_> {
 
     /// The manifest and its ETag, or `None` before the first publish.
     async fn read_manifest(&mut self) -> Result<Option<Manifest>, PublishError> {
-        let meta = match self.operator.stat(MANIFEST_PATH).await {
-            Ok(meta) => meta,
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                self.etag = None;
-                return Ok(None);
+        for _ in 0..5 {
+            let meta = match self.operator.stat(MANIFEST_PATH).await {
+                Ok(meta) => meta,
+                Err(e) if e.kind() == ErrorKind::NotFound => {
+                    self.etag = None;
+                    return Ok(None);
+                }
+                Err(e) => return Err(storage(self.name, "read the manifest", e)),
+            };
+            let etag = meta.etag().map(str::to_string);
+            let mut read = self.operator.read_with(MANIFEST_PATH);
+            if let Some(etag) = &etag {
+                read = read.if_match(etag);
             }
-            Err(e) => return Err(storage(self.name, "read the manifest", e)),
-        };
-        let etag = meta.etag().map(str::to_string);
-        let mut read = self.operator.read_with(MANIFEST_PATH);
-        if let Some(etag) = &etag {
-            read = read.if_match(etag);
+            let bytes = match read.await {
+                Ok(bytes) => bytes.to_vec(),
+                // Changed between the two requests: a publish just wrote it; read it again.
+                Err(e) if e.kind() == ErrorKind::ConditionNotMatch => continue,
+                Err(e) => return Err(storage(self.name, "read the manifest", e)),
+            };
+            let manifest = serde_json::from_slice(&bytes).map_err(|e| PublishError::Manifest {
+                target: self.name.to_string(),
+                message: e.to_string(),
+            })?;
+            self.etag = etag;
+            return Ok(Some(manifest));
         }
-        let bytes = match read.await {
-            Ok(bytes) => bytes.to_vec(),
-            // Changed between the two requests: a publish just finished; read it again.
-            Err(e) if e.kind() == ErrorKind::ConditionNotMatch => {
-                return Box::pin(self.read_manifest()).await;
-            }
-            Err(e) => return Err(storage(self.name, "read the manifest", e)),
-        };
-        let manifest = serde_json::from_slice(&bytes).map_err(|e| PublishError::Manifest {
+        Err(PublishError::Manifest {
             target: self.name.to_string(),
-            message: e.to_string(),
-        })?;
-        self.etag = etag;
-        Ok(Some(manifest))
+            message: "it kept changing while being read; run publish again".into(),
+        })
     }
 
     /// Writes the manifest if it is still the one we last saw; a loser learns who won.

@@ -7,5 +7,6 @@ mod feeds;
 mod incremental;
 mod output;
 mod presentation;
+mod publish;
 mod serve;
 mod support;
