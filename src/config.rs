@@ -9,10 +9,10 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use url::Url;
 
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, ErrorCode};
 use crate::suggest;
 use crate::time;
-use crate::yaml::{self, YamlSource};
+use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
 pub const SITE_FILE: &str = "site.yaml";
 
@@ -159,7 +159,6 @@ impl Site {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawSite {
     title: Spanned<String>,
     base_url: Spanned<String>,
@@ -202,7 +201,6 @@ enum RawTarget {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawS3 {
     bucket: Spanned<String>,
     #[serde(default)]
@@ -214,7 +212,6 @@ struct RawS3 {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawGit {
     remote: Spanned<String>,
     #[serde(default)]
@@ -222,13 +219,11 @@ struct RawGit {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawFolder {
     path: Spanned<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawWeights {
     #[serde(default)]
     major_outage: Option<Spanned<f64>>,
@@ -239,7 +234,6 @@ struct RawWeights {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawComponent {
     id: Spanned<String>,
     name: Spanned<String>,
@@ -252,16 +246,39 @@ struct RawComponent {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawLink {
     name: String,
     url: Spanned<String>,
 }
 
+impl Schema for RawSite {
+    fn keys_at(path: &[Step]) -> Option<&'static [&'static str]> {
+        match path {
+            [] => Some(fields_of::<RawSite>()),
+            [Step::Key(k)] if k == "uptime_weights" => Some(fields_of::<RawWeights>()),
+            [Step::Key(k), Step::Index(_)] if k == "components" => {
+                Some(fields_of::<RawComponent>())
+            }
+            [Step::Key(k), Step::Index(_)] if k == "links" || k == "footer_links" => {
+                Some(fields_of::<RawLink>())
+            }
+            [Step::Key(k), Step::Index(_), Step::Key(kind)] if k == "publish" => {
+                match kind.as_str() {
+                    "s3" => Some(fields_of::<RawS3>()),
+                    "git" => Some(fields_of::<RawGit>()),
+                    "folder" => Some(fields_of::<RawFolder>()),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Parses and validates site.yaml's text. `path` is how messages name the file.
 pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
     let source = YamlSource::whole_file(path, text);
-    let (raw, unknown_keys): (RawSite, _) = yaml::parse_all(&source, text, yaml::site_budget())?;
+    let (raw, unknown_keys): (RawSite, _) = yaml::parse(&source, text, yaml::site_budget())?;
     match validate(&source, raw) {
         Ok(site) if unknown_keys.is_empty() => Ok(site),
         Ok(_) => Err(unknown_keys),
@@ -279,7 +296,12 @@ pub fn load(root: &Path) -> Result<Site, crate::Error> {
     let text = std::fs::read_to_string(&path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             crate::Error::Content(vec![
-                Diagnostic::new(SITE_FILE, "no site.yaml in the site folder").with_help(format!(
+                Diagnostic::new(
+                    SITE_FILE,
+                    ErrorCode::Unreadable,
+                    "no site.yaml in the site folder",
+                )
+                .with_help(format!(
                     "run sitrep in a site folder, or pass --root DIR (looked in `{}`)",
                     root.display()
                 )),
@@ -312,6 +334,7 @@ fn read_logo(root: &Path, source: &Path, site_text: &str) -> Result<Vec<u8>, cra
                 line,
                 column,
                 1,
+                ErrorCode::Unreadable,
                 format!("cannot read the logo `{}`: {e}", source.display()),
             )
             .with_help("give a path relative to the site folder, e.g. `logo: assets/logo.svg`"),
@@ -349,7 +372,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     let mut errors = Vec::new();
 
     if title.value.trim().is_empty() {
-        errors.push(source.error_on(&title, "`title` is empty"));
+        errors.push(source.error_on(&title, ErrorCode::InvalidValue, "`title` is empty"));
     }
     let base_url = validate_base_url(source, &base_url)
         .map_err(|d| errors.push(d))
@@ -358,7 +381,11 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         Some(l) if !is_bcp47(&l.value) => {
             errors.push(
                 source
-                    .error_on(&l, format!("`{}` is not a BCP 47 language tag", l.value))
+                    .error_on(
+                        &l,
+                        ErrorCode::InvalidValue,
+                        format!("`{}` is not a BCP 47 language tag", l.value),
+                    )
                     .with_help("write e.g. `en`, `fr`, `de`, `es` or `en-GB`"),
             );
             String::new()
@@ -374,7 +401,11 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
                 let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
                 errors.push(
                     source
-                        .error_on(&z, format!("`{}` is not an IANA time zone", z.value))
+                        .error_on(
+                            &z,
+                            ErrorCode::InvalidValue,
+                            format!("`{}` is not an IANA time zone", z.value),
+                        )
                         .with_help(
                             suggest::closest(&z.value, names)
                                 .map(|n| format!("did you mean `{n}`?"))
@@ -391,7 +422,11 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         Some(t)
             if t.value.is_empty() || t.value.contains(['/', '\\']) || t.value.starts_with('.') =>
         {
-            errors.push(source.error_on(&t, "`theme` must be a folder name under `themes/`"));
+            errors.push(source.error_on(
+                &t,
+                ErrorCode::InvalidValue,
+                "`theme` must be a folder name under `themes/`",
+            ));
             String::new()
         }
         Some(t) => t.value,
@@ -399,7 +434,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     };
     let output = match output {
         Some(o) if o.value.trim().is_empty() => {
-            errors.push(source.error_on(&o, "`output` is empty"));
+            errors.push(source.error_on(&o, ErrorCode::InvalidValue, "`output` is empty"));
             PathBuf::new()
         }
         Some(o) => PathBuf::from(o.value),
@@ -436,6 +471,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
                 source
                     .error_on(
                         &c,
+                        ErrorCode::InvalidValue,
                         format!(
                             "`accent_color` `{}` is not a colour like `#1a7f37`",
                             c.value
@@ -476,7 +512,7 @@ fn validate_target(source: &YamlSource<'_>, raw: RawTarget) -> Result<PublishTar
         let text = value.value.trim().to_string();
         if text.is_empty() {
             Err(source
-                .error_on(&value, format!("`{key}` is empty"))
+                .error_on(&value, ErrorCode::InvalidValue, format!("`{key}` is empty"))
                 .with_help(format!("e.g. `{key}: {example}`")))
         } else {
             Ok(text)
@@ -534,6 +570,7 @@ fn validate_endpoint(source: &YamlSource<'_>, raw: Spanned<String>) -> Result<St
         _ => Err(source
             .error_on(
                 &raw,
+                ErrorCode::InvalidValue,
                 format!("`endpoint` `{}` is not an http(s) address", raw.value),
             )
             .with_help(
@@ -556,7 +593,11 @@ fn validate_links(
             Err(_) => {
                 errors.push(
                     source
-                        .error_on(&l.url, format!("`{}` is not an absolute URL", l.url.value))
+                        .error_on(
+                            &l.url,
+                            ErrorCode::InvalidValue,
+                            format!("`{}` is not an absolute URL", l.url.value),
+                        )
                         .with_help("write the full address, e.g. `https://example.com/support/`"),
                 );
                 None
@@ -576,6 +617,7 @@ fn validate_logo(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Logo,
         return Err(source
             .error_on(
                 raw,
+                ErrorCode::InvalidValue,
                 format!(
                     "the logo `{}` must be a path inside the site folder",
                     raw.value
@@ -591,6 +633,7 @@ fn validate_logo(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Logo,
         return Err(source
             .error_on(
                 raw,
+                ErrorCode::InvalidValue,
                 format!(
                     "the logo `{}` is not an image sitrep can publish",
                     raw.value
@@ -613,6 +656,7 @@ fn validate_base_url(
         source
             .error_on(
                 raw,
+                ErrorCode::InvalidValue,
                 format!("`base_url` `{}` is not an absolute URL ({e})", raw.value),
             )
             .with_help(help)
@@ -621,6 +665,7 @@ fn validate_base_url(
         return Err(source
             .error_on(
                 raw,
+                ErrorCode::InvalidValue,
                 format!("`base_url` must be http or https, not `{}`", url.scheme()),
             )
             .with_help(help));
@@ -630,13 +675,17 @@ fn validate_base_url(
         .filter(|h| !h.is_empty())
         .ok_or_else(|| {
             source
-                .error_on(raw, "`base_url` has no host")
+                .error_on(raw, ErrorCode::InvalidValue, "`base_url` has no host")
                 .with_help(help)
         })?
         .to_string();
     if url.query().is_some() || url.fragment().is_some() {
         return Err(source
-            .error_on(raw, "`base_url` may not have a query or fragment")
+            .error_on(
+                raw,
+                ErrorCode::InvalidValue,
+                "`base_url` may not have a query or fragment",
+            )
             .with_help(help));
     }
     if !url.path().ends_with('/') {
@@ -659,6 +708,7 @@ fn bounded(
         Some(v) if v.value < min || v.value > max => {
             errors.push(source.error_on(
                 &v,
+                ErrorCode::InvalidValue,
                 format!("`{key}` must be from {min} to {max}, not {}", v.value),
             ));
             default
@@ -686,6 +736,7 @@ fn validate_weights(
         Some(v) if !(0.0..=1.0).contains(&v.value) => {
             errors.push(source.error_on(
                 &v,
+                ErrorCode::InvalidValue,
                 format!("the weight of `{key}` must be from 0 to 1, not {}", v.value),
             ));
             default
@@ -711,9 +762,11 @@ fn validate_components(
 ) -> Vec<Component> {
     if raw.value.is_empty() {
         errors.push(
-            source.error_on(&raw, "`components` is empty").with_help(
-                "list at least one server or service, e.g. `- { id: web, name: Website }`",
-            ),
+            source
+                .error_on(&raw, ErrorCode::InvalidValue, "`components` is empty")
+                .with_help(
+                    "list at least one server or service, e.g. `- { id: web, name: Website }`",
+                ),
         );
     }
     let mut seen = HashSet::new();
@@ -729,20 +782,32 @@ fn validate_components(
         if !is_valid_id(&id.value) {
             errors.push(
                 source
-                    .error_on(&id, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
+                    .error_on(&id, ErrorCode::InvalidValue, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
                     .with_help(format!("try `{}`", slug::slugify(&id.value))),
             );
         } else if !seen.insert(id.value.clone()) {
-            errors.push(source.error_on(&id, format!("component id `{}` is used twice", id.value)));
+            errors.push(source.error_on(
+                &id,
+                ErrorCode::DuplicateKey,
+                format!("component id `{}` is used twice", id.value),
+            ));
         }
         if name.value.trim().is_empty() {
-            errors.push(source.error_on(&name, "component `name` is empty"));
+            errors.push(source.error_on(
+                &name,
+                ErrorCode::InvalidValue,
+                "component `name` is empty",
+            ));
         }
         let since = since.and_then(|s| {
             time::parse_date(&s.value).or_else(|| {
                 errors.push(
                     source
-                        .error_on(&s, format!("`since` `{}` is not a date", s.value))
+                        .error_on(
+                            &s,
+                            ErrorCode::InvalidTimestamp,
+                            format!("`since` `{}` is not a date", s.value),
+                        )
                         .with_help("write it as YYYY-MM-DD, e.g. `2024-01-31`"),
                 );
                 None
@@ -777,6 +842,26 @@ mod tests {
 
     fn parse_str(text: &str) -> Result<Site, Vec<Diagnostic>> {
         parse(Path::new("site.yaml"), text)
+    }
+
+    #[test]
+    fn an_unknown_key_is_found_in_every_kind_of_mapping() {
+        let text = "title: T\nbase_url: https://s.test/\ntitel: x\nuptime_weights: { major: 1 }\ncomponents:\n  - { id: web, name: W, gruop: G }\nlinks:\n  - { name: A, url: https://a.test/, rel: x }\nfooter_links:\n  - { name: B, url: https://b.test/, target: x }\n";
+        let errors = parse_str(text).expect_err("unknown keys");
+        let found: Vec<(String, &str)> = errors
+            .iter()
+            .map(|d| (d.location(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("site.yaml:3:1".to_string(), "unknown key `titel`"),
+                ("site.yaml:4:19".to_string(), "unknown key `major`"),
+                ("site.yaml:6:25".to_string(), "unknown key `gruop`"),
+                ("site.yaml:8:38".to_string(), "unknown key `rel`"),
+                ("site.yaml:10:38".to_string(), "unknown key `target`"),
+            ]
+        );
     }
 
     #[test]
@@ -873,7 +958,7 @@ mod tests {
         };
         assert_eq!(
             errors("  - s4: { bucket: status }\n"),
-            ["site.yaml:7:5 unknown kind `s4` / did you mean `s3`?"]
+            ["site.yaml:7:5 unknown value `s4` / did you mean `s3`?"]
         );
         assert_eq!(
             errors("  - s3: { buckt: status }\n"),

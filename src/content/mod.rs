@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 use crate::config::Site;
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, ErrorCode};
 use crate::model::Event;
 
 pub const EVENTS_DIR: &str = "incidents";
@@ -46,8 +46,13 @@ pub fn read_event(root: &Path, relative: &Path, site: &Site) -> Result<Event, Ve
 
 /// The text of an event file, or an error naming it.
 pub fn read_text(root: &Path, relative: &Path) -> Result<String, Diagnostic> {
-    std::fs::read_to_string(root.join(relative))
-        .map_err(|e| Diagnostic::new(relative, format!("cannot read the file: {e}")))
+    std::fs::read_to_string(root.join(relative)).map_err(|e| {
+        Diagnostic::new(
+            relative,
+            ErrorCode::Unreadable,
+            format!("cannot read the file: {e}"),
+        )
+    })
 }
 
 /// Every `.md` file under `incidents/`, relative to the root and sorted, skipping hidden files
@@ -90,7 +95,11 @@ pub fn find_event_files(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
                     .path()
                     .map(|p| p.strip_prefix(root).unwrap_or(p).to_path_buf())
                     .unwrap_or_else(|| PathBuf::from(EVENTS_DIR));
-                errors.push(Diagnostic::new(path, format!("cannot read: {e}")));
+                errors.push(Diagnostic::new(
+                    path,
+                    ErrorCode::Unreadable,
+                    format!("cannot read: {e}"),
+                ));
             }
         }
     }
@@ -143,7 +152,7 @@ pub fn duplicate_slugs<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<D
     for e in events {
         if let Some(first) = first_by_slug.insert(&e.slug, &e.source) {
             errors.push(
-                Diagnostic::new(&e.source, format!("the slug `{}` is also used by {}", e.slug, first.to_string_lossy().replace('\\', "/")))
+                Diagnostic::new(&e.source, ErrorCode::DuplicateSlug, format!("the slug `{}` is also used by {}", e.slug, first.to_string_lossy().replace('\\', "/")))
                     .with_help("every event needs its own slug: rename one file or set `slug:` in its front matter"),
             );
             first_by_slug.insert(&e.slug, first);

@@ -17,20 +17,103 @@ fn event(timeline_and_more: &str) -> String {
 const GOOD_TIMELINE: &str =
     "timeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: Looking.\n";
 
+// The complete text of the main classes of error, as `sitrep check` prints it.
+
 #[test]
 fn unknown_key_names_line_column_and_the_likely_key() {
     let err = check_event(&event(&format!(
         "compnents:\n  panel: major_outage\n{GOOD_TIMELINE}"
     )));
-    assert!(
-        err.starts_with("incidents/2026/broken.md:3:1: unknown key `compnents`\n"),
-        "{err}"
+    insta::assert_snapshot!(err, @r"
+    incidents/2026/broken.md:3:1: unknown key `compnents`
+      |
+    3 | compnents:
+      | ^^^^^^^^^
+      help: did you mean `components`?
+
+    1 error found; nothing was written
+    ");
+}
+
+#[test]
+fn every_unknown_key_is_reported_in_flow_and_block_style() {
+    let site = TempSite::new(
+        "title: T\nbase_url: https://status.test/\ncomponents:\n  - { id: web, nmae: Website }\n  - id: db\n    name: DB\n    gruop: Data\n",
     );
-    assert!(
-        err.contains("\n 3 | compnents:\n   | ^^^^^^^^^\n"),
-        "snippet: {err}"
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    insta::assert_snapshot!(err, @r"
+    site.yaml:4:16: unknown key `nmae`
+      |
+    4 |   - { id: web, nmae: Website }
+      |                ^^^^
+      help: did you mean `name`?
+
+    site.yaml:7:5: unknown key `gruop`
+      |
+    7 |     gruop: Data
+      |     ^^^^^
+      help: did you mean `group`?
+
+    2 errors found; nothing was written
+    ");
+}
+
+#[test]
+fn snapshot_of_a_duplicate_key_a_bad_time_and_a_wrong_status() {
+    let err = check_event(
+        "---\ntitle: Panel trouble\ntitle: again\ntimeline:\n  - at: 2026-13-20 10:00\n    status: investigatin\n    message: Looking.\n---\n",
     );
-    assert!(err.contains("help: did you mean `components`?"), "{err}");
+    insta::assert_snapshot!(err, @r"
+    incidents/2026/broken.md:3:1: the key `title` appears twice
+      |
+    3 | title: again
+      | ^^^^^
+      help: remove one of them
+
+    1 error found; nothing was written
+    ");
+    let err = check_event(&event(
+        "timeline:\n  - at: 2026-13-20 10:00\n    status: investigatin\n    message: Looking.\n",
+    ));
+    insta::assert_snapshot!(err, @r"
+    incidents/2026/broken.md:4:9: `2026-13-20 10:00` is not a timestamp
+      |
+    4 |   - at: 2026-13-20 10:00
+      |         ^^^^^^^^^^^^^^^^
+      help: write `2014-04-17 17:30`, `2014-04-17 17:30 -04:00` or `2014-04-17T17:30:00-04:00`
+
+    incidents/2026/broken.md:5:13: unknown status `investigatin`
+      |
+    5 |     status: investigatin
+      |             ^^^^^^^^^^^^
+      help: did you mean `investigating`?
+
+    2 errors found; nothing was written
+    ");
+}
+
+#[test]
+fn snapshot_of_a_yaml_syntax_error_and_a_missing_front_matter() {
+    let err = check_event(&event("timeline: [\n  - at: 2026-11-20 10:00\n"));
+    insta::assert_snapshot!(err, @r#"
+    incidents/2026/broken.md:4:3: "-" is only valid inside a block
+      |
+    4 |   - at: 2026-11-20 10:00
+      |   ^
+
+    1 error found; nothing was written
+    "#);
+    let err = check_event("# No front matter\n");
+    insta::assert_snapshot!(err, @r"
+    incidents/2026/broken.md:1:1: the file does not start with front matter
+      |
+    1 | # No front matter
+      | ^^^
+      help: start the file with a line `---`, the YAML keys (title, timeline, …), and another line `---`
+
+    1 error found; nothing was written
+    ");
 }
 
 #[test]

@@ -266,7 +266,7 @@ fn a_misspelt_target_is_located_in_site_yaml() {
         .expect("line")
         + 1;
     assert!(
-        err.starts_with(&format!("site.yaml:{line}:5: unknown kind `s4`")),
+        err.starts_with(&format!("site.yaml:{line}:5: unknown value `s4`")),
         "{err}"
     );
     assert!(err.contains("help: did you mean `s3`?"), "{err}");
