@@ -63,7 +63,7 @@ fn manifest_of(folder: &Path) -> Result<Manifest, PublishError> {
         manifest.files.insert(
             relative,
             FileEntry {
-                sha256: plan::sha256_hex(&bytes),
+                sha256: crate::fingerprint::content_hash(&bytes),
                 size: bytes.len() as u64,
             },
         );

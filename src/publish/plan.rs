@@ -11,7 +11,6 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 use crate::render::OutputFile;
 
@@ -156,7 +155,7 @@ pub fn plan(manifest: Option<&Manifest>, files: &[OutputFile]) -> Plan {
     let entries: Vec<FileEntry> = files
         .par_iter()
         .map(|f| FileEntry {
-            sha256: sha256_hex(&f.bytes),
+            sha256: crate::fingerprint::content_hash(&f.bytes),
             size: f.bytes.len() as u64,
         })
         .collect();
@@ -244,15 +243,6 @@ fn wave(path: &str) -> Wave {
 /// Waves in order; inside a wave, new files (which nothing live links to yet) first.
 fn put_order(put: &Put) -> (Wave, bool, &str) {
     (wave(&put.path), !put.is_new, put.path.as_str())
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
-    for byte in digest {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
 }
 
 /// The `Content-Type` a host should serve the file with; text always says its charset.

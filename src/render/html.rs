@@ -86,7 +86,10 @@ impl Prepared {
             event_keys,
             uptimes,
             components,
-            site: views.site(),
+            site: SiteView {
+                assets: theme.fingerprinted_assets(),
+                ..views.site()
+            },
             base_key,
         }
     }
