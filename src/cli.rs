@@ -376,6 +376,9 @@ fn publish_after_authoring(publish_too: bool, time: TimeArgs) -> anyhow::Result<
 fn publish(options: PublishOptions) -> anyhow::Result<()> {
     let mut printer = PublishPrinter::default();
     let report = sitrep::publish::run(&options, |event| printer.print(event))?;
+    if let Some(e) = &report.local_copy {
+        eprintln!("error: the local copy of the site was not written: {e}");
+    }
     let failed = report.failures.len();
     if failed > 0 {
         let total = failed + report.targets.len();
@@ -388,6 +391,9 @@ fn publish(options: PublishOptions) -> anyhow::Result<()> {
                 "; the others are up to date"
             }
         );
+    }
+    if report.local_copy.is_some() {
+        anyhow::bail!("every target is up to date, but the local copy is not");
     }
     Ok(())
 }

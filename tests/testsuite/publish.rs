@@ -416,3 +416,16 @@ fn s3_publish_waits_for_a_publish_under_way_elsewhere() {
     );
     assert_eq!(server.objects(), before, "nothing sent");
 }
+
+#[test]
+fn a_folder_target_may_not_be_the_sites_own_output() {
+    let site = Site::new("  - folder: { path: public }\n");
+    let out = site.run(&["publish", "--now", NOW]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("it is the site's own output folder"), "{err}");
+    assert!(
+        site.root().join("public/index.html").exists(),
+        "the local copy is still written"
+    );
+}
