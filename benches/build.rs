@@ -92,7 +92,7 @@ fn benches(c: &mut Criterion) {
         .rebuild(&Change::Everything, &now)
         .expect("first build");
     let file = sitrep::content::find_event_files(dir.path())
-        .expect("files")
+        .0
         .remove(EVENTS / 2);
     let original = std::fs::read_to_string(dir.path().join(&file)).expect("read");
     let mut toggle = false;

@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use sitrep::authoring::new::{self, NewEvent};
 use sitrep::authoring::update::{self, NewUpdate};
-use sitrep::authoring::{AuthoringError, init};
+use sitrep::authoring::{Authored, AuthoringError, init};
 use sitrep::serve::ServeEvent;
 use sitrep::{BuildOptions, Error, Now};
 
@@ -156,10 +156,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 end,
                 message,
             };
-            authoring(
-                |now| new::run(&time.root, &request, now).map(|p| vec![p]),
-                &time,
-            )
+            authoring(|now| new::run(&time.root, &request, now), &time)
         }
         Command::Update {
             slug,
@@ -175,10 +172,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     message,
                     components,
                 };
-                authoring(
-                    |now| update::run(&time.root, &request, now).map(|p| vec![p]),
-                    &time,
-                )
+                authoring(|now| update::run(&time.root, &request, now), &time)
             }
             Err(e) => {
                 Err(anyhow::Error::new(e).context("cannot read the message from standard input"))
@@ -231,16 +225,16 @@ fn error_text(e: &anyhow::Error) -> String {
     }
 }
 
-/// Runs an authoring command at now (in the site's zone) and prints the files it wrote.
+/// Runs an authoring command at now (in the site's zone) and prints the file it wrote.
 fn authoring(
-    command: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<Vec<PathBuf>, AuthoringError>,
+    command: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<Authored, AuthoringError>,
     time: &TimeArgs,
 ) -> anyhow::Result<()> {
     let zone = sitrep::config::load(&time.root)?.time_zone;
     let now = now_from(time.now.clone()).resolve(zone)?;
-    for path in command(now)? {
-        println!("{}", path.display());
-    }
+    let authored = command(now)?;
+    print_warnings(&authored.warnings);
+    println!("{}", authored.path.display());
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use serde_saphyr::Spanned;
 use url::Url;
 
 use crate::error::{Diagnostic, ErrorCode};
+use crate::files;
 use crate::suggest;
 use crate::time;
 use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
@@ -49,6 +50,8 @@ pub struct Logo {
     /// Relative to the site folder.
     pub source: PathBuf,
     pub bytes: std::sync::Arc<[u8]>,
+    /// Where site.yaml names it, for an error about the file.
+    pub declared_at: Option<crate::error::Position>,
 }
 
 impl Logo {
@@ -211,12 +214,11 @@ pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
     }
 }
 
-/// Reads site.yaml from the site folder.
+/// Reads site.yaml from the site folder, and the logo it names.
 pub fn load(root: &Path) -> Result<Site, crate::Error> {
-    let path = root.join(SITE_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            crate::Error::Content(vec![
+    let text =
+        files::read_text(&root.join(SITE_FILE), files::SETTINGS_FILE_LIMIT).map_err(|e| {
+            let diagnostic = if e.is_not_found() {
                 Diagnostic::new(
                     SITE_FILE,
                     ErrorCode::Unreadable,
@@ -225,41 +227,32 @@ pub fn load(root: &Path) -> Result<Site, crate::Error> {
                 .with_help(format!(
                     "run sitrep in a site folder, or pass --root DIR (looked in `{}`)",
                     root.display()
-                )),
-            ])
-        } else {
-            crate::Error::io("read", &path, e)
-        }
-    })?;
+                ))
+            } else {
+                Diagnostic::new(SITE_FILE, e.code(), format!("cannot read site.yaml: {e}"))
+            };
+            crate::Error::Content(vec![diagnostic])
+        })?;
     let mut site = parse(Path::new(SITE_FILE), &text).map_err(crate::Error::Content)?;
     if let Some(logo) = &mut site.logo {
-        logo.bytes = read_logo(root, &logo.source, &text)?.into();
+        logo.bytes = read_logo(root, logo, &text)?.into();
     }
     Ok(site)
 }
 
-/// The logo's bytes; a missing file is reported on site.yaml's `logo:` line.
-fn read_logo(root: &Path, source: &Path, site_text: &str) -> Result<Vec<u8>, crate::Error> {
-    std::fs::read(root.join(source)).map_err(|e| {
-        let line = site_text
-            .lines()
-            .position(|l| l.starts_with("logo:"))
-            .map_or(1, |i| i + 1) as u32;
+/// The logo's bytes: a regular file inside the site folder, within its size limit. An error
+/// points at site.yaml's `logo:` value.
+fn read_logo(root: &Path, logo: &Logo, site_text: &str) -> Result<Vec<u8>, crate::Error> {
+    files::read_inside(root, &logo.source, files::LOGO_LIMIT).map_err(|e| {
         let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
-        let column = site_text
-            .lines()
-            .nth(line as usize - 1)
-            .map_or(1, |l| l.find(':').map_or(1, |c| c + 3)) as u32;
-        crate::Error::Content(vec![
-            yaml.error_at_position(
-                line,
-                column,
-                1,
-                ErrorCode::Unreadable,
-                format!("cannot read the logo `{}`: {e}", source.display()),
-            )
-            .with_help("give a path relative to the site folder, e.g. `logo: assets/logo.svg`"),
-        ])
+        let message = format!("cannot read the logo `{}`: {e}", logo.source.display());
+        let diagnostic = match logo.declared_at {
+            Some(p) => yaml.error_at_position(p.line, p.column, p.len, e.code(), message),
+            None => yaml.error(e.code(), message),
+        };
+        crate::Error::Content(vec![diagnostic.with_help(
+            "give a path relative to the site folder, e.g. `logo: assets/logo.svg`",
+        )])
     })
 }
 
@@ -487,6 +480,7 @@ fn validate_logo(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Logo,
     Ok(Logo {
         source: path,
         bytes: std::sync::Arc::from(Vec::new()),
+        declared_at: source.error_on(raw, ErrorCode::Unreadable, "").position,
     })
 }
 

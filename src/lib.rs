@@ -7,6 +7,7 @@ pub mod authoring;
 pub mod config;
 pub mod content;
 pub mod error;
+pub mod files;
 pub mod fingerprint;
 pub mod i18n;
 pub mod markdown;
@@ -95,9 +96,10 @@ pub struct Built {
 pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
     let site = config::load(root)?;
     let now = now.resolve(site.time_zone)?;
-    let events = content::load(root, &site).map_err(Error::Content)?;
+    let events = content::scan(root, &site)
+        .events_to_build(drafts)
+        .map_err(Error::Content)?;
     let theme = theme::Theme::load(root, &site.theme)?;
-    let events: Vec<model::Event> = events.into_iter().filter(|e| drafts || !e.draft).collect();
     let model = Model::new(site, events, now);
     let files = render::site(&model, &theme)?;
     Ok(Built {

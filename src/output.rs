@@ -50,7 +50,7 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<(), Error> {
             }
         }
         // A build has `incidents/` too, but only with pages in it, never Markdown sources.
-        if content::find_event_files(&target).is_ok_and(|files| !files.is_empty()) {
+        if !content::find_event_files(&target).0.is_empty() {
             return refuse(&format!(
                 "it holds `{EVENTS_DIR}/` with Markdown files, so it looks like a site folder, not a build"
             ));
