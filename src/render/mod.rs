@@ -58,12 +58,13 @@ pub fn site_cached(
     cache: &mut RenderCache,
 ) -> Result<RenderedSite, Error> {
     let (t, warnings) = Translations::load(theme, &model.site.language)?;
-    let tera = html::templates(theme, model, &t, cache)?;
+    let templates = html::templates(theme, model, &t, cache)?;
     let prepared = html::Prepared::new(model, theme, &t, cache);
     let previous = std::mem::take(&mut cache.files);
     let reuse = cache::Reuse::new(&previous, prepared.base_key);
-    let mut rendered =
-        html::Renderer::new(tera, theme, &cache.markdown, &t, &reuse).pages(model, &prepared)?;
+    let renderer = html::Renderer::new(templates, theme, cache, &t, &reuse);
+    let mut rendered = renderer.pages(model, &prepared)?;
+    cache.event_pages = renderer.into_event_pages();
     rendered.extend(feeds::render(model, &cache.markdown, &reuse));
     cache.files = rendered
         .iter()
