@@ -205,9 +205,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", error_text(&e));
-            ExitCode::from(1)
+            ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// 2 for a mistake on the command line (an option's value), as clap exits for its own; 1 for
+/// problems in the site.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    let usage = matches!(e.downcast_ref::<Error>(), Some(Error::InvalidNow { .. }))
+        || matches!(
+            e.downcast_ref::<AuthoringError>(),
+            Some(AuthoringError::BadOption { .. } | AuthoringError::Site(Error::InvalidNow { .. }))
+        );
+    if usage { 2 } else { 1 }
 }
 
 /// Content errors are already formatted as `PATH:LINE:COL: message` blocks; anything else

@@ -20,6 +20,13 @@ pub enum AuthoringError {
         message: String,
         help: Option<String>,
     },
+    /// A command-line option with a value sitrep does not accept (`--kind`, `--status`,
+    /// `--component`, `--impact`, `--start`): a usage error, exit 2, like clap's own.
+    #[error("{message}{}", help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default())]
+    BadOption {
+        message: String,
+        help: Option<String>,
+    },
     #[error(transparent)]
     Site(#[from] Error),
 }
@@ -27,6 +34,13 @@ pub enum AuthoringError {
 impl AuthoringError {
     pub fn refused(message: impl Into<String>, help: Option<String>) -> Self {
         AuthoringError::Refused {
+            message: message.into(),
+            help,
+        }
+    }
+
+    pub fn bad_option(message: impl Into<String>, help: Option<String>) -> Self {
+        AuthoringError::BadOption {
             message: message.into(),
             help,
         }
@@ -42,7 +56,7 @@ impl From<Vec<Diagnostic>> for AuthoringError {
 /// A word given on the command line, or a refusal with the likely intended word.
 pub(crate) fn parse_word<W: crate::model::status::Word>(text: &str) -> Result<W, AuthoringError> {
     W::parse(text).ok_or_else(|| {
-        AuthoringError::refused(
+        AuthoringError::bad_option(
             format!("unknown {} `{text}`", W::NOUN),
             crate::suggest::help_for(text, W::names()),
         )

@@ -130,7 +130,7 @@ fn event_text(
         let (start, end) = match (&request.start, &request.end) {
             (Some(s), Some(e)) => (s, e),
             _ => {
-                return Err(AuthoringError::refused(
+                return Err(AuthoringError::bad_option(
                     "a maintenance needs --start and --end",
                     Some("e.g. --start \"2026-12-09 06:00\" --end \"2026-12-09 07:30\"".into()),
                 ));
@@ -177,7 +177,7 @@ fn components(
     requested: &[String],
 ) -> Result<Vec<(String, ComponentStatus)>, AuthoringError> {
     if kind == Kind::Notice && !requested.is_empty() {
-        return Err(AuthoringError::refused(
+        return Err(AuthoringError::bad_option(
             "a notice has no component impact, so it takes no --component",
             None,
         ));
@@ -194,7 +194,7 @@ fn components(
                 None => (spec.trim(), None),
             };
             if site.component(id).is_none() {
-                return Err(AuthoringError::refused(
+                return Err(AuthoringError::bad_option(
                     format!("unknown component `{id}`"),
                     suggest::help_for(id, site.component_ids()),
                 ));

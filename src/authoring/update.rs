@@ -133,7 +133,7 @@ fn check_status(event: &Event, status: &str) -> Result<UpdateStatus, AuthoringEr
                 .map(|n| format!("`{n}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            Err(AuthoringError::refused(
+            Err(AuthoringError::bad_option(
                 format!(
                     "`{status}` is not a status for {} ({})",
                     event.slug,
@@ -155,7 +155,7 @@ fn check_components(
         .iter()
         .map(|spec| {
             let (id, status) = spec.split_once('=').ok_or_else(|| {
-                AuthoringError::refused(
+                AuthoringError::bad_option(
                     format!("--component `{spec}` needs a status"),
                     Some(format!(
                         "write `{spec}=operational`, `{spec}=partial_outage`, …"
@@ -164,7 +164,7 @@ fn check_components(
             })?;
             let (id, status) = (id.trim(), status.trim());
             if site.component(id).is_none() {
-                return Err(AuthoringError::refused(
+                return Err(AuthoringError::bad_option(
                     format!("unknown component `{id}`"),
                     suggest::help_for(id, site.component_ids()),
                 ));

@@ -78,3 +78,45 @@ fn usage_errors_exit_with_2() {
     assert_eq!(sitrep(&["build", "--frobnicate"]).status.code(), Some(2));
     assert_eq!(sitrep(&["launch"]).status.code(), Some(2));
 }
+
+/// A bad value for an option is a usage error too: exit 2, with the likely intended value.
+#[test]
+fn bad_option_values_exit_with_2() {
+    let site = crate::support::TempSite::new(crate::support::SITE_YAML).with(
+        "incidents/a.md",
+        "---\ntitle: A\ntimeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: x\n---\n",
+    );
+    let root = site.root().to_str().expect("utf-8");
+    let cases: [&[&str]; 6] = [
+        &["new", "X", "--kind", "incidnet", "--root", root],
+        &["new", "X", "--component", "pnael", "--root", root],
+        &[
+            "update", "a", "--status", "resolvd", "-m", "x", "--root", root,
+        ],
+        &[
+            "update",
+            "a",
+            "--status",
+            "resolved",
+            "-m",
+            "x",
+            "--now",
+            "yesterday",
+            "--root",
+            root,
+        ],
+        &["build", "--now", "2026-13-01 10:00", "--root", root],
+        &["check", "--now", "soon", "--root", root],
+    ];
+    for args in cases {
+        let out = sitrep(args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            crate::support::stderr(&out)
+        );
+    }
+    let out = sitrep(cases[0]);
+    assert!(crate::support::stderr(&out).contains("did you mean `incident`?"));
+}
