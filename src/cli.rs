@@ -236,14 +236,12 @@ fn error_text(e: &anyhow::Error) -> String {
     }
 }
 
-/// Runs an authoring command at now (in the site's zone) and prints the file it wrote.
+/// Runs an authoring command at now and prints the file it wrote.
 fn authoring(
-    command: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<Authored, AuthoringError>,
+    command: impl FnOnce(&Now) -> Result<Authored, AuthoringError>,
     time: &TimeArgs,
 ) -> anyhow::Result<()> {
-    let zone = sitrep::config::load(&time.root)?.time_zone;
-    let now = now_from(time.now.clone()).resolve(zone)?;
-    let authored = command(now)?;
+    let authored = command(&now_from(time.now.clone()))?;
     print_warnings(&authored.warnings);
     println!("{}", authored.path.display());
     Ok(())
@@ -312,14 +310,10 @@ fn check(root: &std::path::Path, now: &Now) -> anyhow::Result<()> {
     print_warnings(&built.warnings);
     println!(
         "No errors: {} event{} and {} component{} checked",
-        built.model.events.len(),
-        if built.model.events.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-        built.model.site.components.len(),
-        if built.model.site.components.len() == 1 {
+        built.event_count(),
+        if built.event_count() == 1 { "" } else { "s" },
+        built.component_count(),
+        if built.component_count() == 1 {
             ""
         } else {
             "s"

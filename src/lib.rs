@@ -4,22 +4,22 @@
 //! [`output`]. The library never prints; the binary does.
 
 pub mod authoring;
-pub mod config;
-pub mod content;
+pub(crate) mod config;
+pub(crate) mod content;
 pub mod error;
-pub mod files;
-pub mod fingerprint;
-pub mod i18n;
-pub mod markdown;
-pub mod model;
-pub mod output;
-pub mod render;
+pub(crate) mod files;
+pub(crate) mod fingerprint;
+pub(crate) mod i18n;
+pub(crate) mod markdown;
+pub(crate) mod model;
+pub(crate) mod output;
+pub(crate) mod render;
 pub mod serve;
 pub mod session;
-pub mod suggest;
-pub mod theme;
-pub mod time;
-pub mod yaml;
+pub(crate) mod suggest;
+pub(crate) mod theme;
+pub(crate) mod time;
+pub(crate) mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -27,9 +27,10 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-pub use error::{Diagnostic, Error, Result};
+pub use error::{Diagnostic, Error, ErrorCode, Position, Result};
+pub use render::OutputFile;
+
 use model::Model;
-use render::OutputFile;
 
 /// What the build's "now" is (content.md, "Now"), as the caller found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,9 +87,23 @@ pub struct BuildReport {
 
 /// A site read, validated and rendered, but not written.
 pub struct Built {
-    pub model: Model,
+    pub(crate) model: Model,
+    /// Every file of the site, sorted by path.
     pub files: Vec<OutputFile>,
+    /// Problems that did not stop the build.
     pub warnings: Vec<String>,
+}
+
+impl Built {
+    /// How many events the site shows.
+    pub fn event_count(&self) -> usize {
+        self.model.events.len()
+    }
+
+    /// How many components site.yaml declares.
+    pub fn component_count(&self) -> usize {
+        self.model.site.components.len()
+    }
 }
 
 /// Reads, validates and renders a site without writing anything: what `check` runs, and the

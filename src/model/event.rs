@@ -179,14 +179,6 @@ impl Event {
         affected
     }
 
-    pub fn affects(&self, component: &str) -> bool {
-        self.components.iter().any(|(id, _)| id == component)
-            || self
-                .timeline
-                .iter()
-                .any(|u| u.components.iter().any(|(id, _)| id == component))
-    }
-
     /// The status this event gives `component` now, if it is ongoing or active and touches
     /// the component by now.
     pub fn status_now(&self, component: &str, now: DateTime<Utc>) -> Option<ComponentStatus> {
