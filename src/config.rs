@@ -96,7 +96,7 @@ pub struct Link {
     pub url: String,
 }
 
-/// How much of the time in each status counts as downtime (content.md, "Uptime").
+/// How much of the time in each status counts as downtime (docs/format.md, "Uptime").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UptimeWeights {
     pub major_outage: f64,

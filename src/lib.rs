@@ -32,7 +32,7 @@ pub use render::OutputFile;
 
 use model::Model;
 
-/// What the build's "now" is (content.md, "Now"), as the caller found it.
+/// What the build's "now" is (docs/format.md, "Now"), as the caller found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Now {
     /// `--now TIMESTAMP`, read in the site's time zone when it has no offset.

@@ -30,7 +30,7 @@ pub struct Model {
     by_slug: HashMap<String, usize>,
 }
 
-/// The overall indicator (content.md, "Overall indicator").
+/// The overall indicator (docs/format.md, "The overall indicator").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overall {
     pub indicator: Impact,

@@ -1,4 +1,4 @@
-//! The HTML pages of output.md's "Pages" table, rendered with Tera from view structs. Pages
+//! The HTML pages a site has (docs/templates.md, "What templates see"), rendered with Tera from view structs. Pages
 //! whose inputs did not change since the last build (same key) are taken from the cache.
 
 use std::collections::HashMap;
