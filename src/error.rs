@@ -46,6 +46,10 @@ pub enum ErrorCode {
     TooLarge,
     /// A file that cannot be read (missing, not a regular file, not UTF-8).
     Unreadable,
+    /// A theme template that does not compile or fails to render.
+    Template,
+    /// A theme translation file that cannot be used.
+    Translation,
 }
 
 impl ErrorCode {
@@ -66,11 +70,13 @@ impl ErrorCode {
             ErrorCode::DuplicateSlug => "duplicate-slug",
             ErrorCode::TooLarge => "too-large",
             ErrorCode::Unreadable => "unreadable",
+            ErrorCode::Template => "template",
+            ErrorCode::Translation => "translation",
         }
     }
 
     /// Every code, for docs and tests.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 16] = [
         ErrorCode::Syntax,
         ErrorCode::UnknownKey,
         ErrorCode::MissingKey,
@@ -85,6 +91,8 @@ impl ErrorCode {
         ErrorCode::DuplicateSlug,
         ErrorCode::TooLarge,
         ErrorCode::Unreadable,
+        ErrorCode::Template,
+        ErrorCode::Translation,
     ];
 }
 
@@ -191,10 +199,6 @@ pub enum Error {
 
     #[error("{0}")]
     Theme(String),
-
-    /// A template that does not parse or fails to render; `origin` names the file.
-    #[error("template {origin}: {message}")]
-    Template { origin: String, message: String },
 
     #[error("refusing to use `{}` as the output folder: {reason}", display_path(.path))]
     UnsafeOutput { path: PathBuf, reason: String },

@@ -109,12 +109,8 @@ impl Built {
 /// Reads, validates and renders a site without writing anything: what `check` runs, and the
 /// first half of `build`.
 pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
-    let site = config::load(root)?;
+    let (site, events, theme) = load_checked(root, drafts)?;
     let now = now.resolve(site.time_zone)?;
-    let events = content::scan(root, &site)
-        .events_to_build(drafts)
-        .map_err(Error::Content)?;
-    let theme = theme::Theme::load(root, &site.theme)?;
     let model = Model::new(site, events, now);
     let files = render::site(&model, &theme)?;
     Ok(Built {
@@ -122,6 +118,45 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
         files: files.files,
         warnings: files.warnings,
     })
+}
+
+/// Reads the site and checks every layer that can be checked on its own — site.yaml, each
+/// event file, each template, each translation — reporting all their errors in one run: a
+/// broken event does not hide a broken template, nor site.yaml a broken translation.
+fn load_checked(
+    root: &Path,
+    drafts: bool,
+) -> Result<(config::Site, Vec<std::sync::Arc<model::Event>>, theme::Theme)> {
+    let mut errors = Vec::new();
+    let site = match config::load(root) {
+        Ok(site) => Some(site),
+        Err(Error::Content(mut found)) => {
+            errors.append(&mut found);
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    let (theme_name, language) = match &site {
+        Some(site) => (site.theme.clone(), site.language.clone()),
+        None => config::declared_theme_and_language(root),
+    };
+    let theme = theme::Theme::load(root, &theme_name);
+    if let Ok(theme) = &theme {
+        errors.extend(render::check_theme(theme, &language));
+    }
+    let events = site.as_ref().map(|site| {
+        content::scan(root, site)
+            .events_to_build(drafts)
+            .unwrap_or_else(|mut found| {
+                errors.append(&mut found);
+                Vec::new()
+            })
+    });
+    match (site, events, theme) {
+        (_, _, Err(theme_error)) if errors.is_empty() => Err(theme_error),
+        (Some(site), Some(events), Ok(theme)) if errors.is_empty() => Ok((site, events, theme)),
+        _ => Err(Error::Content(errors)),
+    }
 }
 
 /// Builds the site into its output folder.

@@ -45,6 +45,22 @@ pub struct RenderedSite {
     pub warnings: Vec<String>,
 }
 
+/// Every problem of the theme for a site in `language`: its translations and each template.
+pub fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Diagnostic> {
+    let mut errors = match Translations::load(theme, language) {
+        Ok(_) => Vec::new(),
+        Err(Error::Content(found)) => found,
+        Err(other) => vec![crate::error::Diagnostic::new(
+            crate::theme::THEMES_DIR,
+            crate::error::ErrorCode::Translation,
+            other.to_string(),
+        )],
+    };
+    // The zone changes no template's validity, only what `date` prints.
+    errors.extend(html::check_templates(theme, chrono_tz::Tz::UTC));
+    errors
+}
+
 /// Renders the whole site, sorted by path so the output never depends on thread timing.
 pub fn site(model: &Model, theme: &Theme) -> Result<RenderedSite, Error> {
     site_cached(model, theme, &mut RenderCache::default())
