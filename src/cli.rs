@@ -204,7 +204,7 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", error_text(&e));
+            eprintln!("{}", terminal(&error_text(&e)));
             ExitCode::from(exit_code(&e))
         }
     }
@@ -264,8 +264,9 @@ fn print_serve_event(event: ServeEvent) {
             )
         }
         ServeEvent::Failed(errors) => eprintln!(
-            "{errors}
-Still serving the last good version."
+            "{}
+Still serving the last good version.",
+            terminal(&errors.to_string())
         ),
         ServeEvent::Stopped => println!("Stopped."),
     }
@@ -275,8 +276,17 @@ Still serving the last good version."
 
 fn print_warnings(warnings: &[String]) {
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", terminal(warning));
     }
+}
+
+/// Text that may hold a user's file names or values, safe for a terminal: control characters
+/// other than line breaks and tabs are shown escaped (see `sitrep::error::printable`).
+fn terminal(text: &str) -> String {
+    text.split('\n')
+        .map(sitrep::error::printable)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The update's message from standard input, as `git commit` does without `-m`.

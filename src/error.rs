@@ -149,17 +149,18 @@ impl Diagnostic {
         }
     }
 
-    /// The offending text's byte range within `line`, from the 1-based character column and
-    /// length in characters.
-    fn byte_span(line: &str, position: Position) -> std::ops::Range<usize> {
-        let byte_at = |chars: usize| {
-            line.char_indices()
-                .nth(chars)
-                .map_or(line.len(), |(i, _)| i)
-        };
-        let start = byte_at(position.column.saturating_sub(1) as usize);
-        let end = byte_at((position.column.saturating_sub(1) + position.len.max(1)) as usize);
-        start..end.max(start)
+    /// The offending text's byte range within `line` as shown (control characters
+    /// escaped), from the 1-based character column and length in characters.
+    fn shown_span(line: &str, position: Position) -> std::ops::Range<usize> {
+        let skip = position.column.saturating_sub(1) as usize;
+        let before: String = line.chars().take(skip).collect();
+        let marked: String = line
+            .chars()
+            .skip(skip)
+            .take(position.len.max(1) as usize)
+            .collect();
+        let start = printable(&before).len();
+        start..start + printable(&marked).len().max(1)
     }
 }
 
@@ -168,23 +169,47 @@ fn display_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// User text made safe for a terminal: every control character (escape sequences, carriage
+/// returns, line breaks inside a value) shown escaped, so a file cannot move the cursor,
+/// recolour the terminal or forge a line of sitrep's output.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl fmt::Display for Diagnostic {
     /// `PATH:LINE:COL: message` (the form editors and `grep` know), then the line with the
     /// offending text underlined by annotate-snippets, which lines carets up under wide
     /// characters and tabs, then the help.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-        write!(f, "{}: {}", self.location(), self.message)?;
+        write!(
+            f,
+            "{}: {}",
+            printable(&self.location()),
+            printable(&self.message)
+        )?;
         if let (Some(p), Some(line)) = (self.position, &self.source_line) {
-            let snippet = Snippet::source(line.as_str())
+            let shown = printable(line);
+            let snippet = Snippet::source(shown.as_ref())
                 .line_start(p.line as usize)
-                .annotation(AnnotationKind::Primary.span(Diagnostic::byte_span(line, p)));
+                .annotation(AnnotationKind::Primary.span(Diagnostic::shown_span(line, p)));
             let report = [Group::with_level(Level::ERROR).element(snippet)];
             let rendered = Renderer::plain().render(&report);
             write!(f, "\n{}", rendered.trim_end())?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", printable(help))?;
         }
         Ok(())
     }
@@ -280,6 +305,19 @@ mod tests {
           |
         7 |   pnael: major_outage
           |   ^^^^^
+          help: did you mean `panel`?
+        ");
+    }
+
+    #[test]
+    fn control_characters_in_user_text_are_shown_escaped() {
+        let mut d = diagnostic("  \u{1b}[2Jpnael: x", 7, 5);
+        d.message = "unknown component `\u{1b}[2Jpnael`".into();
+        insta::assert_snapshot!(d.to_string(), @r"
+        incidents/a.md:7:7: unknown component `\u{1b}[2Jpnael`
+          |
+        7 |   \u{1b}[2Jpnael: x
+          |            ^^^^^
           help: did you mean `panel`?
         ");
     }

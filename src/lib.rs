@@ -126,7 +126,11 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
 fn load_checked(
     root: &Path,
     drafts: bool,
-) -> Result<(config::Site, Vec<std::sync::Arc<model::Event>>, theme::Theme)> {
+) -> Result<(
+    config::Site,
+    Vec<std::sync::Arc<model::Event>>,
+    theme::Theme,
+)> {
     let mut errors = Vec::new();
     let site = match config::load(root) {
         Ok(site) => Some(site),

@@ -20,9 +20,9 @@ use crate::fingerprint::{self, Fingerprinted};
 use crate::i18n::Translations;
 use crate::model::{ComponentStatus, Event, Model, Month, Phase, Uptime};
 use crate::theme::{THEMES_DIR, Theme};
+use crate::time;
 use crate::yaml::YamlSource;
 use std::path::Path;
-use crate::time;
 
 /// How many days of recent history the front page lists.
 const RECENT_DAYS: u64 = 7;

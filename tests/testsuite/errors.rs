@@ -602,7 +602,8 @@ fn an_event_file_over_the_size_limit_is_refused() {
 /// beside the theme's errors.
 #[test]
 fn every_layer_is_checked_in_the_same_run() {
-    let broken_event = event("timeline:\n  - at: 2026-11-20 10:00\n    status: investigatin\n    message: x\n");
+    let broken_event =
+        event("timeline:\n  - at: 2026-11-20 10:00\n    status: investigatin\n    message: x\n");
     let site = TempSite::new(&format!("{SITE_YAML}language: fr\nbogus: 1\n"))
         .with("incidents/a.md", &broken_event)
         .with("themes/default/i18n/fr.yaml", "history: [unclosed\n")
@@ -616,7 +617,11 @@ fn every_layer_is_checked_in_the_same_run() {
         );
     let locations = |err: &str| -> Vec<String> {
         err.lines()
-            .filter(|l| l.starts_with("site.yaml") || l.starts_with("themes/") || l.starts_with("incidents/"))
+            .filter(|l| {
+                l.starts_with("site.yaml")
+                    || l.starts_with("themes/")
+                    || l.starts_with("incidents/")
+            })
             .map(|l| l.split(": ").next().unwrap_or("").to_string())
             .collect()
     };
@@ -649,4 +654,24 @@ fn every_layer_is_checked_in_the_same_run() {
         ],
         "{err}"
     );
+}
+
+/// Terminal control sequences in a file never reach the terminal through `check`: they are
+/// shown escaped, in the message and in the quoted line.
+#[test]
+fn control_sequences_in_a_file_are_shown_escaped() {
+    let err = check_event(&event(&format!(
+        "components:\n  \"\\e[2J\\e]0;pwned\\apnael\": major_outage\n{GOOD_TIMELINE}"
+    )));
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        err.contains("unknown component `\\u{1b}[2J\\u{1b}]0;pwned\\u{7}pnael`"),
+        "{err}"
+    );
+    // A file name is user text too.
+    let site = TempSite::new(SITE_YAML).with("incidents/\u{1b}[31mred.md", "no front matter\n");
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(err.contains("incidents/\\u{1b}[31mred.md:1:1"), "{err}");
 }
