@@ -52,7 +52,7 @@ pub fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Diagnosti
         Err(Error::Content(found)) => found,
         Err(other) => vec![crate::error::Diagnostic::new(
             crate::theme::THEMES_DIR,
-            crate::error::ErrorCode::Translation,
+            crate::error::ErrorCode::Unreadable,
             other.to_string(),
         )],
     };
