@@ -8,5 +8,6 @@ mod feeds;
 mod incremental;
 mod output;
 mod presentation;
+mod scale;
 mod serve;
 mod support;
