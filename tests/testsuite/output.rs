@@ -21,12 +21,7 @@ fn a_failed_build_leaves_the_previous_site_byte_for_byte() {
     let failed = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
     assert_eq!(failed.status.code(), Some(1));
     assert_eq!(snapshot(&site.root().join("public")), before);
-    let leftovers: Vec<String> = std::fs::read_dir(site.root())
-        .expect("list")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
-    assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
+    assert_no_staging_folder(site.root());
 }
 
 #[test]
@@ -158,7 +153,12 @@ fn a_write_that_fails_half_way_leaves_the_previous_site_byte_for_byte() {
         stderr(&failed)
     );
     assert_eq!(snapshot(&site.root().join("public")), before);
-    let leftovers: Vec<String> = std::fs::read_dir(site.root())
+    assert_no_staging_folder(site.root());
+}
+
+/// Nothing of a failed build is left beside the output folder.
+fn assert_no_staging_folder(root: &std::path::Path) {
+    let leftovers: Vec<String> = std::fs::read_dir(root)
         .expect("list")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with('.'))
