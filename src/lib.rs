@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage: [`config`] → [`content`] → [`model`] → [`render`] →
 //! [`output`]. The library never prints; the binary does.
 
+pub mod atomic;
 pub mod authoring;
 pub mod config;
 pub mod content;
@@ -116,9 +117,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .clone()
         .unwrap_or_else(|| options.root.join(&built.model.site.output));
     output::check_output_dir(&options.root, &output)?;
-    output::write_site(&output, &built.files)?;
+    let mut warnings = built.warnings.clone();
+    warnings.extend(output::write_site(&output, &built.files)?);
     Ok(BuildReport {
-        warnings: built.warnings.clone(),
+        warnings,
         events: built.model.events.len(),
         pages: built
             .files
