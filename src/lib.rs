@@ -57,6 +57,12 @@ impl Now {
                 .ok_or_else(|| Error::InvalidNow {
                     value: text.clone(),
                     reason: "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970".into(),
+                })
+                .and_then(|t| {
+                    time::in_range(t, text.trim()).map_err(|e| Error::InvalidNow {
+                        value: text.clone(),
+                        reason: format!("{}; {}", e.message, e.help),
+                    })
                 }),
             Now::At(t) => Ok(*t),
         }

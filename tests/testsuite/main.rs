@@ -7,5 +7,6 @@ mod feeds;
 mod incremental;
 mod output;
 mod presentation;
+mod robustness;
 mod serve;
 mod support;
