@@ -17,6 +17,7 @@ pub mod render;
 pub mod serve;
 pub mod session;
 pub mod suggest;
+pub mod svg;
 pub mod theme;
 pub mod time;
 pub mod yaml;

@@ -149,3 +149,84 @@ fn an_event_whose_every_update_is_after_now_is_left_out_whole() {
     assert!(built.exists("incidents/now/index.html"));
     assert!(!built.read("feed.atom").contains("incidents/soon/"));
 }
+
+/// The calendar's properties, lines unfolded (RFC 5545 3.1).
+fn ics_properties(ics: &str) -> Vec<String> {
+    ics.replace("\r\n ", "")
+        .split("\r\n")
+        .filter(|l| !l.is_empty())
+        .map(|l| l.split([':', ';']).next().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn line_breaks_in_titles_cannot_inject_calendar_properties() {
+    let site_yaml = SITE_YAML.replace("title: Test Status", "title: \"Test\\nX-SITE-INJECTED:1\"");
+    let maintenance = "---\ntitle: \"Move\\rX-EVENT-INJECTED:1\\r\\nDESCRIPTION:fake\"\nkind: maintenance\ncomponents: [web]\nscheduled:\n  start: 2026-11-26 10:00\n  end: 2026-11-26 11:00\ntimeline:\n  - at: 2026-11-20 10:00\n    status: scheduled\n    message: \"Line one\\r\\nX-MESSAGE-INJECTED:1; a, b \\\\ c\"\n---\n";
+    let site = TempSite::new(&site_yaml).with("incidents/m.md", maintenance);
+    let built = build(site.root(), NOW, &[]);
+    let ics = built.read("maintenance.ics");
+    let properties = ics_properties(&ics);
+    for injected in ["X-SITE-INJECTED", "X-EVENT-INJECTED", "X-MESSAGE-INJECTED"] {
+        assert!(
+            !properties.iter().any(|p| p == injected),
+            "{injected}: {ics}"
+        );
+    }
+    assert_eq!(properties.iter().filter(|p| *p == "DESCRIPTION").count(), 1);
+    assert!(
+        ics.replace("\r\n ", "")
+            .contains("SUMMARY:Move\\nX-EVENT-INJECTED:1\\nDESCRIPTION:fake\r\n"),
+        "{ics}"
+    );
+    assert!(
+        !ics.replace("\r\n", "").contains(['\r', '\n']),
+        "only CRLF line ends"
+    );
+    assert!(ics.split("\r\n").all(|l| l.len() <= 75));
+}
+
+#[test]
+fn script_links_in_site_yaml_are_refused_with_their_line() {
+    let site_yaml = format!(
+        "{SITE_YAML}links:\n  - name: Help\n    url: javascript:alert(document.cookie)\nfooter_links:\n  - name: Terms\n    url: \"data:text/html,<script>alert(1)</script>\"\n"
+    );
+    let site = TempSite::new(&site_yaml).with("incidents/a.md", &event_at("2026-11-20 10:00"));
+    let result = build_site(&site);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(
+        err.contains(
+            "site.yaml:11:10: `javascript:alert(document.cookie)` is a `javascript:` link"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("site.yaml:14:10: `data:text/html"), "{err}");
+    assert!(!site.root().join("public").exists());
+}
+
+#[test]
+fn an_svg_logo_with_a_script_is_refused() {
+    let svg = r#"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 1 1"><script>alert(document.domain)</script></svg>"#;
+    let site = TempSite::new(&format!("{SITE_YAML}logo: branding/logo.svg\n"))
+        .with("branding/logo.svg", svg)
+        .with("incidents/a.md", &event_at("2026-11-20 10:00"));
+    let result = build_site(&site);
+    assert_eq!(result.status.code(), Some(1));
+    let err = stderr(&result);
+    assert!(
+        err.contains("site.yaml:9:7: the logo `branding/logo.svg` cannot be published: it contains a `<script>` element"),
+        "{err}"
+    );
+    let clean = TempSite::new(&format!("{SITE_YAML}logo: branding/logo.svg\n"))
+        .with(
+            "branding/logo.svg",
+            &svg.replace(
+                "<script>alert(document.domain)</script>",
+                "<rect width=\"1\" height=\"1\"/>",
+            ),
+        )
+        .with("incidents/a.md", &event_at("2026-11-20 10:00"));
+    let built = build(clean.root(), NOW, &[]);
+    assert!(built.read("assets/logo.svg").contains("<rect"));
+}
