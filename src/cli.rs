@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 
 use sitrep::authoring::new::{self, NewEvent};
 use sitrep::authoring::update::{self, NewUpdate};
-use sitrep::authoring::{AuthoringError, init};
+use sitrep::authoring::{Authored, AuthoringError, init};
 use sitrep::serve::ServeEvent;
 use sitrep::{BuildOptions, Error, Now};
 
@@ -156,10 +156,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 end,
                 message,
             };
-            authoring(
-                |now| new::run(&time.root, &request, now).map(|p| vec![p]),
-                &time,
-            )
+            authoring(|now| new::run(&time.root, &request, now), &time)
         }
         Command::Update {
             slug,
@@ -175,10 +172,7 @@ pub fn run(cli: Cli) -> ExitCode {
                     message,
                     components,
                 };
-                authoring(
-                    |now| update::run(&time.root, &request, now).map(|p| vec![p]),
-                    &time,
-                )
+                authoring(|now| update::run(&time.root, &request, now), &time)
             }
             Err(e) => {
                 Err(anyhow::Error::new(e).context("cannot read the message from standard input"))
@@ -210,10 +204,21 @@ pub fn run(cli: Cli) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("{}", error_text(&e));
-            ExitCode::from(1)
+            eprintln!("{}", terminal(&error_text(&e)));
+            ExitCode::from(exit_code(&e))
         }
     }
+}
+
+/// 2 for a mistake on the command line (an option's value), as clap exits for its own; 1 for
+/// problems in the site.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    let usage = matches!(e.downcast_ref::<Error>(), Some(Error::InvalidNow { .. }))
+        || matches!(
+            e.downcast_ref::<AuthoringError>(),
+            Some(AuthoringError::BadOption { .. } | AuthoringError::Site(Error::InvalidNow { .. }))
+        );
+    if usage { 2 } else { 1 }
 }
 
 /// Content errors are already formatted as `PATH:LINE:COL: message` blocks; anything else
@@ -231,16 +236,14 @@ fn error_text(e: &anyhow::Error) -> String {
     }
 }
 
-/// Runs an authoring command at now (in the site's zone) and prints the files it wrote.
+/// Runs an authoring command at now and prints the file it wrote.
 fn authoring(
-    command: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<Vec<PathBuf>, AuthoringError>,
+    command: impl FnOnce(&Now) -> Result<Authored, AuthoringError>,
     time: &TimeArgs,
 ) -> anyhow::Result<()> {
-    let zone = sitrep::config::load(&time.root)?.time_zone;
-    let now = now_from(time.now.clone()).resolve(zone)?;
-    for path in command(now)? {
-        println!("{}", path.display());
-    }
+    let authored = command(&now_from(time.now.clone()))?;
+    print_warnings(&authored.warnings);
+    println!("{}", authored.path.display());
     Ok(())
 }
 
@@ -261,8 +264,9 @@ fn print_serve_event(event: ServeEvent) {
             )
         }
         ServeEvent::Failed(errors) => eprintln!(
-            "{errors}
-Still serving the last good version."
+            "{}
+Still serving the last good version.",
+            terminal(&errors.to_string())
         ),
         ServeEvent::Stopped => println!("Stopped."),
     }
@@ -272,8 +276,17 @@ Still serving the last good version."
 
 fn print_warnings(warnings: &[String]) {
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", terminal(warning));
     }
+}
+
+/// Text that may hold a user's file names or values, safe for a terminal: control characters
+/// other than line breaks and tabs are shown escaped (see `sitrep::error::printable`).
+fn terminal(text: &str) -> String {
+    text.split('\n')
+        .map(sitrep::error::printable)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The update's message from standard input, as `git commit` does without `-m`.
@@ -307,14 +320,10 @@ fn check(root: &std::path::Path, now: &Now) -> anyhow::Result<()> {
     print_warnings(&built.warnings);
     println!(
         "No errors: {} event{} and {} component{} checked",
-        built.model.events.len(),
-        if built.model.events.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-        built.model.site.components.len(),
-        if built.model.site.components.len() == 1 {
+        built.event_count(),
+        if built.event_count() == 1 { "" } else { "s" },
+        built.component_count(),
+        if built.component_count() == 1 {
             ""
         } else {
             "s"

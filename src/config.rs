@@ -9,10 +9,11 @@ use serde::Deserialize;
 use serde_saphyr::Spanned;
 use url::Url;
 
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, ErrorCode};
+use crate::files;
 use crate::suggest;
 use crate::time;
-use crate::yaml::{self, YamlSource};
+use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
 pub const SITE_FILE: &str = "site.yaml";
 
@@ -49,6 +50,8 @@ pub struct Logo {
     /// Relative to the site folder.
     pub source: PathBuf,
     pub bytes: std::sync::Arc<[u8]>,
+    /// Where site.yaml names it, for an error about the file.
+    pub declared_at: Option<crate::error::Position>,
 }
 
 impl Logo {
@@ -93,7 +96,7 @@ pub struct Link {
     pub url: String,
 }
 
-/// How much of the time in each status counts as downtime (content.md, "Uptime").
+/// How much of the time in each status counts as downtime (docs/format.md, "Uptime").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UptimeWeights {
     pub major_outage: f64,
@@ -122,7 +125,6 @@ impl Site {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawSite {
     title: Spanned<String>,
     base_url: Spanned<String>,
@@ -154,7 +156,6 @@ struct RawSite {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawWeights {
     #[serde(default)]
     major_outage: Option<Spanned<f64>>,
@@ -165,7 +166,6 @@ struct RawWeights {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawComponent {
     id: Spanned<String>,
     name: Spanned<String>,
@@ -178,16 +178,31 @@ struct RawComponent {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawLink {
     name: String,
     url: Spanned<String>,
 }
 
+impl Schema for RawSite {
+    fn keys_at(path: &[Step]) -> Option<&'static [&'static str]> {
+        match path {
+            [] => Some(fields_of::<RawSite>()),
+            [Step::Key(k)] if k == "uptime_weights" => Some(fields_of::<RawWeights>()),
+            [Step::Key(k), Step::Index(_)] if k == "components" => {
+                Some(fields_of::<RawComponent>())
+            }
+            [Step::Key(k), Step::Index(_)] if k == "links" || k == "footer_links" => {
+                Some(fields_of::<RawLink>())
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Parses and validates site.yaml's text. `path` is how messages name the file.
 pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
     let source = YamlSource::whole_file(path, text);
-    let (raw, unknown_keys): (RawSite, _) = yaml::parse_all(&source, text, yaml::site_budget())?;
+    let (raw, unknown_keys): (RawSite, _) = yaml::parse(&source, text, yaml::site_budget())?;
     match validate(&source, raw) {
         Ok(site) if unknown_keys.is_empty() => Ok(site),
         Ok(_) => Err(unknown_keys),
@@ -199,35 +214,72 @@ pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
     }
 }
 
-/// Reads site.yaml from the site folder.
+/// The theme and language site.yaml asks for, read leniently: when the file has errors, its
+/// theme can still be checked in the same run. Defaults where the file says nothing usable.
+pub fn declared_theme_and_language(root: &Path) -> (String, String) {
+    #[derive(Deserialize)]
+    struct Declared {
+        #[serde(default)]
+        theme: Option<String>,
+        #[serde(default)]
+        language: Option<String>,
+    }
+    let declared = files::read_text(&root.join(SITE_FILE), files::SETTINGS_FILE_LIMIT)
+        .ok()
+        .and_then(|text| {
+            serde_saphyr::from_str_with_options::<Declared>(
+                &text,
+                serde_saphyr::options! { budget: Some(yaml::site_budget()) },
+            )
+            .ok()
+        });
+    let theme = declared
+        .as_ref()
+        .and_then(|d| d.theme.clone())
+        .filter(|t| !t.is_empty() && !t.contains(['/', '\\']) && !t.starts_with('.'))
+        .unwrap_or_else(|| "default".into());
+    let language = declared
+        .and_then(|d| d.language)
+        .unwrap_or_else(|| "en".into());
+    (theme, language)
+}
+
+/// Reads site.yaml from the site folder, and the logo it names.
 pub fn load(root: &Path) -> Result<Site, crate::Error> {
-    let path = root.join(SITE_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            crate::Error::Content(vec![
-                Diagnostic::new(SITE_FILE, "no site.yaml in the site folder").with_help(format!(
+    let text =
+        files::read_text(&root.join(SITE_FILE), files::SETTINGS_FILE_LIMIT).map_err(|e| {
+            let diagnostic = if e.is_not_found() {
+                Diagnostic::new(
+                    SITE_FILE,
+                    ErrorCode::Unreadable,
+                    "no site.yaml in the site folder",
+                )
+                .with_help(format!(
                     "run sitrep in a site folder, or pass --root DIR (looked in `{}`)",
                     root.display()
-                )),
-            ])
-        } else {
-            crate::Error::io("read", &path, e)
-        }
-    })?;
+                ))
+            } else {
+                Diagnostic::new(SITE_FILE, e.code(), format!("cannot read site.yaml: {e}"))
+            };
+            crate::Error::Content(vec![diagnostic])
+        })?;
     let mut site = parse(Path::new(SITE_FILE), &text).map_err(crate::Error::Content)?;
     if let Some(logo) = &mut site.logo {
-        logo.bytes = read_logo(root, &logo.source, &text)?.into();
+        logo.bytes = read_logo(root, logo, &text)?.into();
         check_svg_logo(logo, &text)?;
     }
     Ok(site)
 }
 
-/// The logo's bytes; a missing file is reported on site.yaml's `logo:` line.
-fn read_logo(root: &Path, source: &Path, site_text: &str) -> Result<Vec<u8>, crate::Error> {
-    std::fs::read(root.join(source)).map_err(|e| {
+/// The logo's bytes: a regular file inside the site folder, within its size limit. An error
+/// points at site.yaml's `logo:` value.
+fn read_logo(root: &Path, logo: &Logo, site_text: &str) -> Result<Vec<u8>, crate::Error> {
+    files::read_inside(root, &logo.source, files::LOGO_LIMIT).map_err(|e| {
         logo_error(
+            logo,
             site_text,
-            format!("cannot read the logo `{}`: {e}", source.display()),
+            e.code(),
+            format!("cannot read the logo `{}`: {e}", logo.source.display()),
             "give a path relative to the site folder, e.g. `logo: assets/logo.svg`",
         )
     })
@@ -239,7 +291,9 @@ fn check_svg_logo(logo: &Logo, site_text: &str) -> Result<(), crate::Error> {
         && let Err(crate::svg::Unsafe(why)) = crate::svg::check(&logo.bytes)
     {
         return Err(logo_error(
+            logo,
             site_text,
+            ErrorCode::InvalidValue,
             format!(
                 "the logo `{}` cannot be published: {why}",
                 logo.source.display()
@@ -250,21 +304,20 @@ fn check_svg_logo(logo: &Logo, site_text: &str) -> Result<(), crate::Error> {
     Ok(())
 }
 
-/// A problem with the logo file, reported on site.yaml's `logo:` line.
-fn logo_error(site_text: &str, message: String, help: &str) -> crate::Error {
-    let line = site_text
-        .lines()
-        .position(|l| l.starts_with("logo:"))
-        .map_or(1, |i| i + 1) as u32;
+/// A problem with the logo file, reported on site.yaml's `logo:` value.
+fn logo_error(
+    logo: &Logo,
+    site_text: &str,
+    code: ErrorCode,
+    message: String,
+    help: &str,
+) -> crate::Error {
     let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
-    let column = site_text
-        .lines()
-        .nth(line as usize - 1)
-        .map_or(1, |l| l.find(':').map_or(1, |c| c + 3)) as u32;
-    crate::Error::Content(vec![
-        yaml.error_at_position(line, column, 1, message)
-            .with_help(help),
-    ])
+    let diagnostic = match logo.declared_at {
+        Some(p) => yaml.error_at_position(p.line, p.column, p.len, code, message),
+        None => yaml.error(code, message),
+    };
+    crate::Error::Content(vec![diagnostic.with_help(help)])
 }
 
 /// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
@@ -296,7 +349,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     let mut errors = Vec::new();
 
     if title.value.trim().is_empty() {
-        errors.push(source.error_on(&title, "`title` is empty"));
+        errors.push(source.error_on(&title, ErrorCode::InvalidValue, "`title` is empty"));
     }
     let base_url = validate_base_url(source, &base_url)
         .map_err(|d| errors.push(d))
@@ -305,7 +358,11 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         Some(l) if !is_bcp47(&l.value) => {
             errors.push(
                 source
-                    .error_on(&l, format!("`{}` is not a BCP 47 language tag", l.value))
+                    .error_on(
+                        &l,
+                        ErrorCode::InvalidValue,
+                        format!("`{}` is not a BCP 47 language tag", l.value),
+                    )
                     .with_help("write e.g. `en`, `fr`, `de`, `es` or `en-GB`"),
             );
             String::new()
@@ -321,7 +378,11 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
                 let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
                 errors.push(
                     source
-                        .error_on(&z, format!("`{}` is not an IANA time zone", z.value))
+                        .error_on(
+                            &z,
+                            ErrorCode::InvalidValue,
+                            format!("`{}` is not an IANA time zone", z.value),
+                        )
                         .with_help(
                             suggest::closest(&z.value, names)
                                 .map(|n| format!("did you mean `{n}`?"))
@@ -338,7 +399,11 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         Some(t)
             if t.value.is_empty() || t.value.contains(['/', '\\']) || t.value.starts_with('.') =>
         {
-            errors.push(source.error_on(&t, "`theme` must be a folder name under `themes/`"));
+            errors.push(source.error_on(
+                &t,
+                ErrorCode::InvalidValue,
+                "`theme` must be a folder name under `themes/`",
+            ));
             String::new()
         }
         Some(t) => t.value,
@@ -346,7 +411,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     };
     let output = match output {
         Some(o) if o.value.trim().is_empty() => {
-            errors.push(source.error_on(&o, "`output` is empty"));
+            errors.push(source.error_on(&o, ErrorCode::InvalidValue, "`output` is empty"));
             PathBuf::new()
         }
         Some(o) => PathBuf::from(o.value),
@@ -379,6 +444,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
                 source
                     .error_on(
                         &c,
+                        ErrorCode::InvalidValue,
                         format!(
                             "`accent_color` `{}` is not a colour like `#1a7f37`",
                             c.value
@@ -422,7 +488,7 @@ fn validate_links(
         .filter_map(|l| match check_link_url(&l.url.value) {
             Ok(url) => Some(Link { name: l.name, url }),
             Err(message) => {
-                errors.push(source.error_on(&l.url, message).with_help(
+                errors.push(source.error_on(&l.url, ErrorCode::InvalidValue, message).with_help(
                     "write the full address, e.g. `https://example.com/support/` or `mailto:help@example.com`",
                 ));
                 None
@@ -462,6 +528,7 @@ fn validate_logo(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Logo,
         return Err(source
             .error_on(
                 raw,
+                ErrorCode::InvalidValue,
                 format!(
                     "the logo `{}` must be a path inside the site folder",
                     raw.value
@@ -477,6 +544,7 @@ fn validate_logo(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Logo,
         return Err(source
             .error_on(
                 raw,
+                ErrorCode::InvalidValue,
                 format!(
                     "the logo `{}` is not an image sitrep can publish",
                     raw.value
@@ -487,6 +555,7 @@ fn validate_logo(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Logo,
     Ok(Logo {
         source: path,
         bytes: std::sync::Arc::from(Vec::new()),
+        declared_at: source.error_on(raw, ErrorCode::Unreadable, "").position,
     })
 }
 
@@ -499,6 +568,7 @@ fn validate_base_url(
         source
             .error_on(
                 raw,
+                ErrorCode::InvalidValue,
                 format!("`base_url` `{}` is not an absolute URL ({e})", raw.value),
             )
             .with_help(help)
@@ -507,6 +577,7 @@ fn validate_base_url(
         return Err(source
             .error_on(
                 raw,
+                ErrorCode::InvalidValue,
                 format!("`base_url` must be http or https, not `{}`", url.scheme()),
             )
             .with_help(help));
@@ -516,13 +587,17 @@ fn validate_base_url(
         .filter(|h| !h.is_empty())
         .ok_or_else(|| {
             source
-                .error_on(raw, "`base_url` has no host")
+                .error_on(raw, ErrorCode::InvalidValue, "`base_url` has no host")
                 .with_help(help)
         })?
         .to_string();
     if url.query().is_some() || url.fragment().is_some() {
         return Err(source
-            .error_on(raw, "`base_url` may not have a query or fragment")
+            .error_on(
+                raw,
+                ErrorCode::InvalidValue,
+                "`base_url` may not have a query or fragment",
+            )
             .with_help(help));
     }
     if !url.path().ends_with('/') {
@@ -545,6 +620,7 @@ fn bounded(
         Some(v) if v.value < min || v.value > max => {
             errors.push(source.error_on(
                 &v,
+                ErrorCode::InvalidValue,
                 format!("`{key}` must be from {min} to {max}, not {}", v.value),
             ));
             default
@@ -572,6 +648,7 @@ fn validate_weights(
         Some(v) if !(0.0..=1.0).contains(&v.value) => {
             errors.push(source.error_on(
                 &v,
+                ErrorCode::InvalidValue,
                 format!("the weight of `{key}` must be from 0 to 1, not {}", v.value),
             ));
             default
@@ -597,9 +674,11 @@ fn validate_components(
 ) -> Vec<Component> {
     if raw.value.is_empty() {
         errors.push(
-            source.error_on(&raw, "`components` is empty").with_help(
-                "list at least one server or service, e.g. `- { id: web, name: Website }`",
-            ),
+            source
+                .error_on(&raw, ErrorCode::InvalidValue, "`components` is empty")
+                .with_help(
+                    "list at least one server or service, e.g. `- { id: web, name: Website }`",
+                ),
         );
     }
     let mut seen = HashSet::new();
@@ -615,20 +694,32 @@ fn validate_components(
         if !is_valid_id(&id.value) {
             errors.push(
                 source
-                    .error_on(&id, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
+                    .error_on(&id, ErrorCode::InvalidValue, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
                     .with_help(format!("try `{}`", slug::slugify(&id.value))),
             );
         } else if !seen.insert(id.value.clone()) {
-            errors.push(source.error_on(&id, format!("component id `{}` is used twice", id.value)));
+            errors.push(source.error_on(
+                &id,
+                ErrorCode::DuplicateKey,
+                format!("component id `{}` is used twice", id.value),
+            ));
         }
         if name.value.trim().is_empty() {
-            errors.push(source.error_on(&name, "component `name` is empty"));
+            errors.push(source.error_on(
+                &name,
+                ErrorCode::InvalidValue,
+                "component `name` is empty",
+            ));
         }
         let since = since.and_then(|s| {
             time::parse_date(&s.value).or_else(|| {
                 errors.push(
                     source
-                        .error_on(&s, format!("`since` `{}` is not a date", s.value))
+                        .error_on(
+                            &s,
+                            ErrorCode::InvalidTimestamp,
+                            format!("`since` `{}` is not a date", s.value),
+                        )
                         .with_help("write it as YYYY-MM-DD, e.g. `2024-01-31`"),
                 );
                 None
@@ -663,6 +754,26 @@ mod tests {
 
     fn parse_str(text: &str) -> Result<Site, Vec<Diagnostic>> {
         parse(Path::new("site.yaml"), text)
+    }
+
+    #[test]
+    fn an_unknown_key_is_found_in_every_kind_of_mapping() {
+        let text = "title: T\nbase_url: https://s.test/\ntitel: x\nuptime_weights: { major: 1 }\ncomponents:\n  - { id: web, name: W, gruop: G }\nlinks:\n  - { name: A, url: https://a.test/, rel: x }\nfooter_links:\n  - { name: B, url: https://b.test/, target: x }\n";
+        let errors = parse_str(text).expect_err("unknown keys");
+        let found: Vec<(String, &str)> = errors
+            .iter()
+            .map(|d| (d.location(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("site.yaml:3:1".to_string(), "unknown key `titel`"),
+                ("site.yaml:4:19".to_string(), "unknown key `major`"),
+                ("site.yaml:6:25".to_string(), "unknown key `gruop`"),
+                ("site.yaml:8:38".to_string(), "unknown key `rel`"),
+                ("site.yaml:10:38".to_string(), "unknown key `target`"),
+            ]
+        );
     }
 
     #[test]

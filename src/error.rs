@@ -14,11 +14,100 @@ pub struct Position {
     pub len: u32,
 }
 
+/// What kind of problem a diagnostic is: a stable name that tools and docs can rely on
+/// (listed in docs/format.md), whatever the message's wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorCode {
+    /// The YAML cannot be read (syntax).
+    Syntax,
+    /// A key the file's format does not have.
+    UnknownKey,
+    /// A key the file's format requires is absent.
+    MissingKey,
+    /// The same key twice in one mapping.
+    DuplicateKey,
+    /// A value of the wrong type (text where a number is expected, …).
+    WrongType,
+    /// A word outside its vocabulary (a status, a kind, an impact).
+    UnknownValue,
+    /// A component id that site.yaml does not declare.
+    UnknownComponent,
+    /// A timestamp that cannot be read or is out of range.
+    InvalidTimestamp,
+    /// A value that is read but not allowed (an empty title, a bad URL, a colour, …).
+    InvalidValue,
+    /// An event file without usable front matter.
+    FrontMatter,
+    /// A timeline that is empty, out of order or inconsistent with the event's kind.
+    Timeline,
+    /// Two events with one slug.
+    DuplicateSlug,
+    /// A file over a size limit, or YAML over its budget (depth, aliases, …).
+    TooLarge,
+    /// A file that cannot be read (missing, not a regular file, not UTF-8).
+    Unreadable,
+    /// A theme template that does not compile or fails to render.
+    Template,
+    /// A theme translation file that cannot be used.
+    Translation,
+}
+
+impl ErrorCode {
+    /// The stable name, e.g. `unknown-component`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::Syntax => "yaml-syntax",
+            ErrorCode::UnknownKey => "unknown-key",
+            ErrorCode::MissingKey => "missing-key",
+            ErrorCode::DuplicateKey => "duplicate-key",
+            ErrorCode::WrongType => "wrong-type",
+            ErrorCode::UnknownValue => "unknown-value",
+            ErrorCode::UnknownComponent => "unknown-component",
+            ErrorCode::InvalidTimestamp => "invalid-timestamp",
+            ErrorCode::InvalidValue => "invalid-value",
+            ErrorCode::FrontMatter => "front-matter",
+            ErrorCode::Timeline => "timeline",
+            ErrorCode::DuplicateSlug => "duplicate-slug",
+            ErrorCode::TooLarge => "too-large",
+            ErrorCode::Unreadable => "unreadable",
+            ErrorCode::Template => "template",
+            ErrorCode::Translation => "translation",
+        }
+    }
+
+    /// Every code, for docs and tests.
+    pub const ALL: [ErrorCode; 16] = [
+        ErrorCode::Syntax,
+        ErrorCode::UnknownKey,
+        ErrorCode::MissingKey,
+        ErrorCode::DuplicateKey,
+        ErrorCode::WrongType,
+        ErrorCode::UnknownValue,
+        ErrorCode::UnknownComponent,
+        ErrorCode::InvalidTimestamp,
+        ErrorCode::InvalidValue,
+        ErrorCode::FrontMatter,
+        ErrorCode::Timeline,
+        ErrorCode::DuplicateSlug,
+        ErrorCode::TooLarge,
+        ErrorCode::Unreadable,
+        ErrorCode::Template,
+        ErrorCode::Translation,
+    ];
+}
+
+impl fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One problem in the user's input.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// Relative to the site folder, so messages read the same on every machine.
     pub path: PathBuf,
+    pub code: ErrorCode,
     pub position: Option<Position>,
     pub message: String,
     /// A suggestion ("did you mean `panel`?") or what to do about it.
@@ -28,9 +117,10 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    pub fn new(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+    pub fn new(path: impl Into<PathBuf>, code: ErrorCode, message: impl Into<String>) -> Self {
         Diagnostic {
             path: path.into(),
+            code,
             position: None,
             message: message.into(),
             help: None,
@@ -58,6 +148,20 @@ impl Diagnostic {
             None => display_path(&self.path),
         }
     }
+
+    /// The offending text's byte range within `line` as shown (control characters
+    /// escaped), from the 1-based character column and length in characters.
+    fn shown_span(line: &str, position: Position) -> std::ops::Range<usize> {
+        let skip = position.column.saturating_sub(1) as usize;
+        let before: String = line.chars().take(skip).collect();
+        let marked: String = line
+            .chars()
+            .skip(skip)
+            .take(position.len.max(1) as usize)
+            .collect();
+        let start = printable(&before).len();
+        start..start + printable(&marked).len().max(1)
+    }
 }
 
 /// Forward slashes everywhere, so messages (and the tests that read them) are the same on Windows.
@@ -65,25 +169,47 @@ fn display_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// User text made safe for a terminal: every control character (escape sequences, carriage
+/// returns, line breaks inside a value) shown escaped, so a file cannot move the cursor,
+/// recolour the terminal or forge a line of sitrep's output.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl fmt::Display for Diagnostic {
+    /// `PATH:LINE:COL: message` (the form editors and `grep` know), then the line with the
+    /// offending text underlined by annotate-snippets, which lines carets up under wide
+    /// characters and tabs, then the help.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.location(), self.message)?;
+        use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+        write!(
+            f,
+            "{}: {}",
+            printable(&self.location()),
+            printable(&self.message)
+        )?;
         if let (Some(p), Some(line)) = (self.position, &self.source_line) {
-            let number = p.line.to_string();
-            let gutter = " ".repeat(number.len());
-            let indent: String = line
-                .chars()
-                .take(p.column.saturating_sub(1) as usize)
-                .map(|c| if c == '\t' { '\t' } else { ' ' })
-                .collect();
-            let carets = "^".repeat(p.len.max(1) as usize);
-            write!(
-                f,
-                "\n {gutter} |\n {number} | {line}\n {gutter} | {indent}{carets}"
-            )?;
+            let shown = printable(line);
+            let snippet = Snippet::source(shown.as_ref())
+                .line_start(p.line as usize)
+                .annotation(AnnotationKind::Primary.span(Diagnostic::shown_span(line, p)));
+            let report = [Group::with_level(Level::ERROR).element(snippet)];
+            let rendered = Renderer::plain().render(&report);
+            write!(f, "\n{}", rendered.trim_end())?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", printable(help))?;
         }
         Ok(())
     }
@@ -98,10 +224,6 @@ pub enum Error {
 
     #[error("{0}")]
     Theme(String),
-
-    /// A template that does not parse or fails to render; `origin` names the file.
-    #[error("template {origin}: {message}")]
-    Template { origin: String, message: String },
 
     #[error("refusing to use `{}` as the output folder: {reason}", display_path(.path))]
     UnsafeOutput { path: PathBuf, reason: String },
@@ -161,22 +283,54 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 mod tests {
     use super::*;
 
-    #[test]
-    fn diagnostic_shows_location_snippet_and_help() {
-        let d = Diagnostic {
+    fn diagnostic(line: &str, column: u32, len: u32) -> Diagnostic {
+        Diagnostic {
             path: PathBuf::from("incidents/a.md"),
+            code: ErrorCode::UnknownComponent,
             position: Some(Position {
                 line: 7,
-                column: 3,
-                len: 5,
+                column,
+                len,
             }),
             message: "unknown component `pnael`".into(),
             help: Some("did you mean `panel`?".into()),
-            source_line: Some("  pnael: major_outage".into()),
-        };
-        assert_eq!(
-            d.to_string(),
-            "incidents/a.md:7:3: unknown component `pnael`\n   |\n 7 |   pnael: major_outage\n   |   ^^^^^\n  help: did you mean `panel`?"
-        );
+            source_line: Some(line.into()),
+        }
+    }
+
+    #[test]
+    fn diagnostic_shows_location_snippet_and_help() {
+        insta::assert_snapshot!(diagnostic("  pnael: major_outage", 3, 5).to_string(), @r"
+        incidents/a.md:7:3: unknown component `pnael`
+          |
+        7 |   pnael: major_outage
+          |   ^^^^^
+          help: did you mean `panel`?
+        ");
+    }
+
+    #[test]
+    fn control_characters_in_user_text_are_shown_escaped() {
+        let mut d = diagnostic("  \u{1b}[2Jpnael: x", 7, 5);
+        d.message = "unknown component `\u{1b}[2Jpnael`".into();
+        insta::assert_snapshot!(d.to_string(), @r"
+        incidents/a.md:7:7: unknown component `\u{1b}[2Jpnael`
+          |
+        7 |   \u{1b}[2Jpnael: x
+          |            ^^^^^
+          help: did you mean `panel`?
+        ");
+    }
+
+    #[test]
+    fn carets_line_up_under_wide_characters() {
+        // Two CJK characters and an emoji take two columns each in a terminal.
+        insta::assert_snapshot!(diagnostic("  title: 停电 🔥 pnael", 15, 5).to_string(), @r"
+        incidents/a.md:7:15: unknown component `pnael`
+          |
+        7 |   title: 停电 🔥 pnael
+          |                  ^^^^^
+          help: did you mean `panel`?
+        ");
     }
 }

@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Locale, NaiveDate};
 use chrono_tz::Tz;
 
-use crate::error::{Diagnostic, Error};
+use crate::error::Error;
 use crate::suggest;
 use crate::theme::Theme;
 use crate::yaml::{self, YamlSource};
@@ -169,8 +169,8 @@ fn parse(theme: &Theme, language: &str) -> Result<Option<BTreeMap<String, String
     let text = String::from_utf8_lossy(&file.bytes);
     let path = Path::new(&file.origin);
     let source = YamlSource::whole_file(path, &text);
-    let strings: BTreeMap<String, String> = yaml::parse(&source, &text, yaml::site_budget())
-        .map_err(|d: Diagnostic| Error::Content(vec![d]))?;
+    let (strings, _): (BTreeMap<String, String>, _) =
+        yaml::parse(&source, &text, yaml::site_budget()).map_err(Error::Content)?;
     Ok(Some(strings))
 }
 

@@ -1,4 +1,4 @@
-//! One event file: front matter validated against content.md and the site's components.
+//! One event file: front matter validated against docs/format.md and the site's components.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -11,18 +11,17 @@ use serde_saphyr::Spanned;
 
 use super::front_matter;
 use crate::config::{self, Site};
-use crate::error::Diagnostic;
+use crate::error::{Diagnostic, ErrorCode};
 use crate::model::status::Word;
 use crate::model::{ComponentStatus, Event, Impact, Kind, Update, UpdateStatus, Window};
 use crate::suggest;
 use crate::time;
-use crate::yaml::{self, YamlSource};
+use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
 const MAX_TITLE: usize = 200;
 const MAX_SUMMARY: usize = 280;
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawEvent {
     title: Spanned<String>,
     #[serde(default)]
@@ -44,14 +43,12 @@ struct RawEvent {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawWindow {
     start: Spanned<String>,
     end: Spanned<String>,
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct RawUpdate {
     at: Spanned<String>,
     // Optional here so that a misspelt key (`stauts`, `mesage`) is reported once, as a typo,
@@ -62,6 +59,18 @@ struct RawUpdate {
     message: Option<Spanned<String>>,
     #[serde(default)]
     components: Option<Spanned<RawComponents>>,
+}
+
+impl Schema for RawEvent {
+    fn keys_at(path: &[Step]) -> Option<&'static [&'static str]> {
+        match path {
+            [] => Some(fields_of::<RawEvent>()),
+            [Step::Key(k)] if k == "scheduled" => Some(fields_of::<RawWindow>()),
+            [Step::Key(k), Step::Index(_)] if k == "timeline" => Some(fields_of::<RawUpdate>()),
+            // `components` maps take any component id; they are checked against site.yaml.
+            _ => None,
+        }
+    }
 }
 
 /// `components` as written: a map id → status, or a list of ids. A hand-written visitor rather
@@ -114,7 +123,11 @@ impl Checker<'_> {
         match time::parse_timestamp(&raw.value, self.site.time_zone) {
             Ok(t) => Some(t),
             Err(e) => {
-                self.push(self.source.error_on(raw, e.message).with_help(e.help));
+                self.push(
+                    self.source
+                        .error_on(raw, ErrorCode::InvalidTimestamp, e.message)
+                        .with_help(e.help),
+                );
                 None
             }
         }
@@ -126,7 +139,11 @@ impl Checker<'_> {
         }
         let d = self
             .source
-            .error_on(raw, format!("unknown component `{}`", raw.value))
+            .error_on(
+                raw,
+                ErrorCode::UnknownComponent,
+                format!("unknown component `{}`", raw.value),
+            )
             .with_optional_help(
                 suggest::help_for(&raw.value, self.site.component_ids()).or_else(|| {
                     Some("components are declared in site.yaml under `components`".into())
@@ -147,6 +164,7 @@ impl Checker<'_> {
                 .source
                 .error_on(
                     raw,
+                    ErrorCode::InvalidValue,
                     format!(
                         "the {what} contains the control character U+{:04X}",
                         c as u32
@@ -173,7 +191,11 @@ impl Checker<'_> {
             if !typo_reported {
                 let d = self
                     .source
-                    .error_on(at, format!("this update has no `{key}`"))
+                    .error_on(
+                        at,
+                        ErrorCode::MissingKey,
+                        format!("this update has no `{key}`"),
+                    )
                     .with_help(format!("add `{key}:` under `at:`"));
                 self.push(d);
             }
@@ -186,7 +208,11 @@ impl Checker<'_> {
         W::parse(&raw.value).or_else(|| {
             let d = self
                 .source
-                .error_on(raw, format!("unknown {} `{}`", W::NOUN, raw.value))
+                .error_on(
+                    raw,
+                    ErrorCode::UnknownValue,
+                    format!("unknown {} `{}`", W::NOUN, raw.value),
+                )
                 .with_optional_help(suggest::help_for(&raw.value, W::names()));
             self.push(d);
             None
@@ -201,10 +227,11 @@ impl Checker<'_> {
         let mut out = Vec::with_capacity(entries.len());
         for (id, status) in entries {
             if seen.insert(&id.value, ()).is_some() {
-                self.push(
-                    self.source
-                        .error_on(id, format!("component `{}` is listed twice", id.value)),
-                );
+                self.push(self.source.error_on(
+                    id,
+                    ErrorCode::DuplicateKey,
+                    format!("component `{}` is listed twice", id.value),
+                ));
                 continue;
             }
             let id = self.component_id(id);
@@ -224,7 +251,7 @@ pub fn parse(path: &Path, text: &str, site: &Site) -> Result<Event, Vec<Diagnost
     let split = front_matter::split(text).map_err(|e| {
         vec![
             whole
-                .error_at_position(e.line, 1, 3, e.message)
+                .error_at_position(e.line, 1, 3, ErrorCode::FrontMatter, e.message)
                 .with_help(e.help),
         ]
     })?;
@@ -236,12 +263,12 @@ pub fn parse(path: &Path, text: &str, site: &Site) -> Result<Event, Vec<Diagnost
     if split.yaml.trim().is_empty() {
         return Err(vec![
             source
-                .error_at_position(1, 1, 3, "the front matter is empty")
+                .error_at_position(1, 1, 3, ErrorCode::FrontMatter, "the front matter is empty")
                 .with_help("an event needs at least `title` and `timeline`"),
         ]);
     }
     let (raw, unknown_keys): (RawEvent, _) =
-        yaml::parse_all(&source, split.yaml, yaml::front_matter_budget())?;
+        yaml::parse(&source, split.yaml, yaml::front_matter_budget())?;
     let mut checker = Checker {
         source,
         site,
@@ -281,6 +308,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
     if title_len == 0 || title_len > MAX_TITLE {
         c.push(c.source.error_on(
             &title,
+            ErrorCode::InvalidValue,
             format!("`title` must be 1 to {MAX_TITLE} characters, not {title_len}"),
         ));
     }
@@ -313,7 +341,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
     let summary = match summary {
         Some(s) if s.value.chars().count() > MAX_SUMMARY => {
             let n = s.value.chars().count();
-            c.push(c.source.error_on(&s, format!("`summary` is {n} characters; the limit is {MAX_SUMMARY}")).with_help(
+            c.push(c.source.error_on(&s, ErrorCode::InvalidValue, format!("`summary` is {n} characters; the limit is {MAX_SUMMARY}")).with_help(
                 "bots repost it: keep it to one or two sentences, or leave it out to use the latest update",
             ));
             String::new()
@@ -353,6 +381,7 @@ fn validate_slug(
             c.source
                 .error_on(
                     s,
+                    ErrorCode::InvalidValue,
                     format!(
                         "slug `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit",
                         s.value
@@ -371,9 +400,10 @@ fn validate_slug(
     }
     c.push(
         c.source
-            .error(format!(
-                "the file name `{stem}` does not make a valid slug (a-z, 0-9 and `-`)"
-            ))
+            .error(
+                ErrorCode::InvalidValue,
+                format!("the file name `{stem}` does not make a valid slug (a-z, 0-9 and `-`)"),
+            )
             .with_help(format!(
                 "rename the file to `{}.md`, or set `slug: {}`",
                 slug::slugify(&stem),
@@ -389,6 +419,7 @@ fn validate_impact(c: &mut Checker<'_>, raw: &Spanned<String>, kind: Kind) -> Op
             c.source
                 .error_on(
                     raw,
+                    ErrorCode::InvalidValue,
                     format!(
                         "`impact` is for incidents only, and this is {}",
                         kind.with_article()
@@ -413,6 +444,7 @@ fn initial_components(
             c.source
                 .error_on(
                     raw,
+                    ErrorCode::InvalidValue,
                     "a notice has no component impact, so it takes no `components`",
                 )
                 .with_help(
@@ -431,7 +463,7 @@ fn initial_components(
                     if !impact_written {
                         c.push(
                             c.source
-                                .error_on(raw, "the list form of `components` needs `impact` to know their status")
+                                .error_on(raw, ErrorCode::InvalidValue, "the list form of `components` needs `impact` to know their status")
                                 .with_help("add `impact: minor`, `major` or `critical`, or write `components` as a map `id: status`"),
                         );
                     }
@@ -441,10 +473,11 @@ fn initial_components(
             let mut out: Vec<(String, ComponentStatus)> = Vec::with_capacity(ids.len());
             for id in ids {
                 if out.iter().any(|(known, _)| *known == id.value) {
-                    c.push(
-                        c.source
-                            .error_on(id, format!("component `{}` is listed twice", id.value)),
-                    );
+                    c.push(c.source.error_on(
+                        id,
+                        ErrorCode::DuplicateKey,
+                        format!("component `{}` is listed twice", id.value),
+                    ));
                 } else if let Some(id) = c.component_id(id) {
                     out.push((id, status));
                 }
@@ -463,7 +496,10 @@ fn validate_scheduled(
         (Kind::Maintenance, None) => {
             c.push(
                 c.source
-                    .error("a maintenance needs `scheduled` with its `start` and `end`")
+                    .error(
+                        ErrorCode::MissingKey,
+                        "a maintenance needs `scheduled` with its `start` and `end`",
+                    )
                     .with_help(
                         "add `scheduled: { start: 2026-12-09 06:00, end: 2026-12-09 07:30 }`",
                     ),
@@ -477,6 +513,7 @@ fn validate_scheduled(
             if end <= start {
                 c.push(c.source.error_on(
                     &w.value.end,
+                    ErrorCode::InvalidTimestamp,
                     "`scheduled.end` must be after `scheduled.start`",
                 ));
                 return None;
@@ -488,6 +525,7 @@ fn validate_scheduled(
                 c.source
                     .error_on(
                         w,
+                        ErrorCode::InvalidValue,
                         format!(
                             "`scheduled` is for maintenance only, and this is {}",
                             kind.with_article()
@@ -511,15 +549,19 @@ fn validate_timeline(
         let d = match raw {
             Some(t) => c.source.error_on(
                 t,
+                ErrorCode::Timeline,
                 format!(
                     "{} needs at least one update in `timeline`",
                     kind.with_article()
                 ),
             ),
-            None => c.source.error(format!(
-                "missing required key `timeline` ({} needs at least one update)",
-                kind.with_article()
-            )),
+            None => c.source.error(
+                ErrorCode::MissingKey,
+                format!(
+                    "missing required key `timeline` ({} needs at least one update)",
+                    kind.with_article()
+                ),
+            ),
         };
         c.push(d.with_help(format!(
             "add `timeline:` with `- at: …`, `status: {}`, `message: …`",
@@ -544,7 +586,11 @@ fn validate_timeline(
             };
             c.push(
                 c.source
-                    .error_on(b, format!("two updates have the same time `{}`", b.value))
+                    .error_on(
+                        b,
+                        ErrorCode::Timeline,
+                        format!("two updates have the same time `{}`", b.value),
+                    )
                     .with_help(format!(
                         "the other is on line {}; give each update its own time",
                         a.referenced.line() as u32 + c.source.first_line - 1
@@ -565,7 +611,11 @@ fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<U
         if m.value.trim().is_empty() {
             c.push(
                 c.source
-                    .error_on(m, "the update's `message` is empty")
+                    .error_on(
+                        m,
+                        ErrorCode::InvalidValue,
+                        "the update's `message` is empty",
+                    )
                     .with_help("say what is known and what happens next"),
             );
         }
@@ -594,7 +644,10 @@ fn update_status(c: &mut Checker<'_>, raw: &Spanned<String>, kind: Kind) -> Opti
                 let list: Vec<String> = names.map(|n| format!("`{n}`")).collect();
                 Some(format!("a {kind} update is one of {}", list.join(", ")))
             });
-            let d = c.source.error_on(raw, message).with_optional_help(help);
+            let d = c
+                .source
+                .error_on(raw, ErrorCode::UnknownValue, message)
+                .with_optional_help(help);
             c.push(d);
             None
         }
@@ -611,6 +664,7 @@ fn update_components(
         Some(comps) if kind == Kind::Notice => {
             c.push(c.source.error_on(
                 comps,
+                ErrorCode::InvalidValue,
                 "a notice has no component impact, so its updates take no `components`",
             ));
             Vec::new()
@@ -620,11 +674,44 @@ fn update_components(
             RawComponents::List(_) => {
                 c.push(
                     c.source
-                        .error_on(comps, "an update's `components` must be a map `id: status`")
+                        .error_on(
+                            comps,
+                            ErrorCode::WrongType,
+                            "an update's `components` must be a map `id: status`",
+                        )
                         .with_help("write e.g. `components: { web: operational }`"),
                 );
                 Vec::new()
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_unknown_key_is_found_in_every_kind_of_mapping() {
+        let site = config::parse(
+            Path::new("site.yaml"),
+            "title: T\nbase_url: https://s.test/\ncomponents:\n  - { id: web, name: W }\n",
+        )
+        .expect("site");
+        let text = "---\ntitle: T\nkidn: incident\nscheduled: { start: 2026-01-01 10:00, ned: 2026-01-01 11:00 }\ntimeline:\n  - { at: 2026-01-01 10:00, status: investigating, mesage: x, message: y }\n---\n";
+        let errors = parse(Path::new("incidents/a.md"), text, &site).expect_err("unknown keys");
+        let found: Vec<(String, &str)> = errors
+            .iter()
+            .filter(|d| d.code == ErrorCode::UnknownKey)
+            .map(|d| (d.location(), d.message.as_str()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("incidents/a.md:3:1".to_string(), "unknown key `kidn`"),
+                ("incidents/a.md:4:39".to_string(), "unknown key `ned`"),
+                ("incidents/a.md:6:52".to_string(), "unknown key `mesage`"),
+            ]
+        );
     }
 }

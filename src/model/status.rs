@@ -1,8 +1,8 @@
-//! The closed vocabularies of content.md: kinds, component statuses, impacts, update statuses.
+//! The closed vocabularies of docs/format.md: kinds, component statuses, impacts, update statuses.
 
 use serde::Serialize;
 
-/// A word of one of content.md's closed vocabularies, for parsing with a suggestion.
+/// A word of one of docs/format.md's closed vocabularies, for parsing with a suggestion.
 pub trait Word: Sized + Copy + 'static {
     /// What the word names, for messages: "component status", "impact".
     const NOUN: &'static str;
@@ -132,7 +132,7 @@ impl Impact {
         }
     }
 
-    /// Statuspage's wording for the overall indicator (output.md, "status").
+    /// Statuspage's wording for the overall indicator (docs/feeds-and-api.md, "Statuspage-compatible JSON API").
     pub fn indicator_description(self, maintenance_active: bool) -> &'static str {
         match self {
             Impact::Critical => "Major System Outage",

@@ -1,4 +1,4 @@
-//! Atom and RSS feeds (output.md, "Feeds"): one entry per event, and one per update for bots.
+//! Atom and RSS feeds (docs/feeds-and-api.md, "Feeds"): one entry per event, and one per update for bots.
 //! Ids are fixed by the contract so they never change when an event gains updates.
 
 use atom_syndication as atom;
@@ -394,7 +394,7 @@ fn rss_file(model: &Model, feed: &Feed<'_>) -> Vec<u8> {
                     value: e.id.clone(),
                     permalink: false,
                 }),
-                // output.md: published = first update; RSS has one date, and it is that one.
+                // docs/feeds-and-api.md: published = first update; RSS has one date, and it is that one.
                 pub_date: Some(fixed(e.published, zone).to_rfc2822()),
                 categories: e
                     .categories

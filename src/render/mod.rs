@@ -45,6 +45,22 @@ pub struct RenderedSite {
     pub warnings: Vec<String>,
 }
 
+/// Every problem of the theme for a site in `language`: its translations and each template.
+pub fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Diagnostic> {
+    let mut errors = match Translations::load(theme, language) {
+        Ok(_) => Vec::new(),
+        Err(Error::Content(found)) => found,
+        Err(other) => vec![crate::error::Diagnostic::new(
+            crate::theme::THEMES_DIR,
+            crate::error::ErrorCode::Translation,
+            other.to_string(),
+        )],
+    };
+    // The zone changes no template's validity, only what `date` prints.
+    errors.extend(html::check_templates(theme, chrono_tz::Tz::UTC));
+    errors
+}
+
 /// Renders the whole site, sorted by path so the output never depends on thread timing.
 pub fn site(model: &Model, theme: &Theme) -> Result<RenderedSite, Error> {
     site_cached(model, theme, &mut RenderCache::default())
@@ -60,12 +76,13 @@ pub fn site_cached(
     let (t, mut warnings) = Translations::load(theme, &model.site.language)?;
     let zone = model.site.time_zone;
     warnings.extend(model.withheld.iter().map(|w| w.warning(zone)));
-    let tera = html::templates(theme, model, &t, cache)?;
+    let templates = html::templates(theme, model, &t, cache)?;
     let prepared = html::Prepared::new(model, theme, &t, cache);
     let previous = std::mem::take(&mut cache.files);
     let reuse = cache::Reuse::new(&previous, prepared.base_key);
-    let mut rendered =
-        html::Renderer::new(tera, theme, &cache.markdown, &t, &reuse).pages(model, &prepared)?;
+    let renderer = html::Renderer::new(templates, theme, cache, &t, &reuse);
+    let mut rendered = renderer.pages(model, &prepared)?;
+    cache.event_pages = renderer.into_event_pages();
     rendered.extend(feeds::render(model, &cache.markdown, &reuse));
     cache.files = rendered
         .iter()

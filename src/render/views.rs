@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::cache::Memo;
 use crate::config::{Component, Link};
+use crate::fingerprint::Fingerprinted;
 use crate::i18n::Translations;
 use crate::model::{
     ComponentStatus, Event, Impact, Kind, Model, Phase, Update, UpdateStatus, Uptime, UptimeDay,
@@ -118,7 +119,7 @@ impl Views<'_> {
             name: component.name.clone(),
             description: component.description.clone(),
             group: component.group.clone(),
-            status: status.as_str(),
+            status,
             status_label: self.status_label(status),
             path: format!("components/{}/", component.id),
             uptime: uptime.window().map(|r| r.percent()),
@@ -171,7 +172,7 @@ impl Views<'_> {
                         .site
                         .component(id)
                         .map_or_else(|| id.to_string(), |c| c.name.clone()),
-                    status: status.as_str(),
+                    status: *status,
                     status_label: self.status_label(*status),
                 }
             })
@@ -225,7 +226,7 @@ impl Views<'_> {
         }
     }
 
-    pub fn event_page(&self, event: &Event, card: Arc<EventCard>) -> EventPage {
+    pub fn event_page(&self, event: &Event, card: Card) -> EventPage {
         EventPage {
             card,
             updates: event
@@ -325,39 +326,41 @@ const ATOM: &str = "application/atom+xml";
 const RSS: &str = "application/rss+xml";
 
 impl FeedLink {
-    /// The site-wide feeds, and a component's own when `component` is given.
+    /// The site-wide feeds, and a component's own when `component` (id, name) is given, with
+    /// titles in the page's language.
     pub fn for_page(
+        t: &Translations,
         root: &str,
         site_title: &str,
         component: Option<(&str, &str)>,
     ) -> Vec<FeedLink> {
         let mut feeds = Vec::new();
-        let mut add =
-            |title: String, href: String, mime| feeds.push(FeedLink { title, href, mime });
+        let mut add = |key: &str, name: &str, href: String, mime| {
+            feeds.push(FeedLink {
+                title: t.fill(key, &[("name", name)]),
+                href,
+                mime,
+            })
+        };
         if let Some((id, name)) = component {
             add(
-                format!("{name} (Atom)"),
+                "feed_atom",
+                name,
                 format!("{root}components/{id}/feed.atom"),
                 ATOM,
             );
             add(
-                format!("{name} (RSS)"),
+                "feed_rss",
+                name,
                 format!("{root}components/{id}/feed.rss"),
                 RSS,
             );
         }
+        add("feed_atom", site_title, format!("{root}feed.atom"), ATOM);
+        add("feed_rss", site_title, format!("{root}feed.rss"), RSS);
         add(
-            format!("{site_title} (Atom)"),
-            format!("{root}feed.atom"),
-            ATOM,
-        );
-        add(
-            format!("{site_title} (RSS)"),
-            format!("{root}feed.rss"),
-            RSS,
-        );
-        add(
-            format!("{site_title}: updates (Atom)"),
+            "feed_updates",
+            site_title,
             format!("{root}updates.atom"),
             ATOM,
         );
@@ -372,7 +375,7 @@ pub struct StatusView {
     /// In the page's language: "All Systems Operational", …
     pub description: String,
     /// The worst component status now, for colouring the banner.
-    pub worst_status: &'static str,
+    pub worst_status: ComponentStatus,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -417,7 +420,7 @@ pub struct ComponentView {
     pub name: String,
     pub description: Option<String>,
     pub group: Option<String>,
-    pub status: &'static str,
+    pub status: ComponentStatus,
     pub status_label: String,
     /// Relative to the site root: `components/ID/`.
     pub path: String,
@@ -433,7 +436,7 @@ pub struct ComponentView {
 pub struct GroupView {
     pub name: Option<String>,
     /// The worst status among its members.
-    pub status: &'static str,
+    pub status: ComponentStatus,
     pub components: Vec<ComponentView>,
 }
 
@@ -441,7 +444,7 @@ pub struct GroupView {
 pub struct AffectedView {
     pub id: String,
     pub name: String,
-    pub status: &'static str,
+    pub status: ComponentStatus,
     pub status_label: String,
 }
 
@@ -462,6 +465,9 @@ pub struct UpdateView {
 pub fn update_anchor(update: &Update) -> String {
     format!("update-{}", update.at.format("%Y%m%dT%H%M%SZ"))
 }
+
+/// An event card as pages hold it: shared between pages, with its fingerprint for page keys.
+pub type Card = Arc<Fingerprinted<EventCard>>;
 
 /// An event as lists show it: no body, only its latest update.
 #[derive(Debug, Clone, Serialize)]
@@ -491,7 +497,7 @@ pub struct EventCard {
 #[derive(Debug, Clone, Serialize)]
 pub struct EventPage {
     #[serde(flatten)]
-    pub card: Arc<EventCard>,
+    pub card: Card,
     /// Newest first.
     pub updates: Vec<UpdateView>,
     /// The post-mortem, rendered from Markdown and sanitised.
@@ -537,7 +543,7 @@ pub struct DayOfEvents {
     /// `YYYY-MM-DD`, for `<time datetime>`: a day, not an instant.
     pub day: String,
     pub date: TimeView,
-    pub events: Vec<Arc<EventCard>>,
+    pub events: Vec<Card>,
 }
 
 /// A month of the history index.

@@ -2,7 +2,7 @@
 # Conformance suite: checks built sitrep sites with software nobody on this project
 # wrote — xmllint, check-jsonschema, feedparser, icalendar, the Prometheus exporter
 # statuspage-prometheus-exporter and the npm client statuspage.io — against
-# docs/output.md (shared spec) and Statuspage's public v2 API.
+# docs/feeds-and-api.md and Statuspage's public v2 API.
 #
 #   usage (from anywhere): tests/conformance/run.sh PATH/TO/sitrep
 #   VERBOSE=1 lists every single check, not only the failures.
@@ -212,7 +212,7 @@ check_site example "$ROOT" "2026-11-25 12:00"
 check_site basic "$ROOT/tests/fixtures/basic" "2026-04-20T12:00:00Z"
 check_site dst "$ROOT/tests/fixtures/dst" "2026-11-03 12:00"
 
-# The schema must reject what output.md forbids, or its passes above mean nothing.
+# The schema must reject what docs/feeds-and-api.md forbids, or its passes above mean nothing.
 site=schema
 echo
 echo "== schema self-test"

@@ -62,7 +62,8 @@ fn a_bad_source_date_epoch_is_refused() {
         .env("SOURCE_DATE_EPOCH", "253402300800") // 10000-01-01
         .output()
         .expect("run");
-    assert_eq!(result.status.code(), Some(1), "{}", stderr(&result));
+    // Like a bad --now, a usage error (docs/format.md, "Errors").
+    assert_eq!(result.status.code(), Some(2), "{}", stderr(&result));
     assert!(
         stderr(&result).contains("outside the years"),
         "{}",
