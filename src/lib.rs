@@ -25,6 +25,8 @@ pub(crate) mod yaml;
 
 #[doc(hidden)]
 pub mod fuzzing;
+#[cfg(test)]
+mod proptests;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
