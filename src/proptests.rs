@@ -211,7 +211,9 @@ proptest! {
                 file.text = reversed_timeline(&file.text);
             }
         }
-        let got = rendered(parse(&shuffled, &site));
+        // On disk, read by the real loader: other file names (so another directory order),
+        // other folders, the updates in another order.
+        let got = built_from_disk(&shuffled);
         prop_assert_eq!(got.len(), expected.len());
         for (g, e) in got.iter().zip(&expected) {
             prop_assert_eq!(&g.path, &e.path);
@@ -233,6 +235,23 @@ proptest! {
             }
         }
     }
+}
+
+/// The files written into a site folder, named unlike their slugs and spread over folders,
+/// then loaded and rendered as `sitrep build` does.
+fn built_from_disk(files: &[EventFile]) -> Vec<OutputFile> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    std::fs::write(dir.path().join("site.yaml"), SITE_YAML).expect("site.yaml");
+    for (i, file) in files.iter().enumerate() {
+        let path = dir
+            .path()
+            .join(format!("incidents/{}/{}-{}.md", i % 2, 9 - i, file.slug));
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(path, &file.text).expect("write");
+    }
+    crate::render_site(dir.path(), &crate::Now::At(now()), false)
+        .expect("builds")
+        .files
 }
 
 fn da_date(uptime: &crate::model::Uptime, day: crate::model::uptime::DayData) -> String {
