@@ -245,46 +245,23 @@ fn with_short_runs(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut run = 0usize;
     for event in events {
         match event {
-            Event::Start(Tag::Link {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                dropped_link = dest_url.len() > MAX_URL;
-                if !dropped_link {
-                    out.push(Event::Start(Tag::Link {
-                        link_type,
-                        dest_url,
-                        title: shortened(title),
-                        id,
-                    }));
-                }
+            Event::Start(tag @ Tag::Link { .. }) => {
+                let kept = bounded_link(tag);
+                dropped_link = kept.is_none();
+                out.extend(kept.map(Event::Start));
             }
             Event::End(TagEnd::Link) => {
                 if !std::mem::take(&mut dropped_link) {
                     out.push(event);
                 }
             }
-            Event::Start(Tag::Image {
-                link_type,
-                dest_url,
-                title,
-                id,
-            }) => {
-                let dropped = dest_url.len() > MAX_URL;
+            Event::Start(tag @ Tag::Image { .. }) => {
                 if images.is_empty() {
                     description = 0;
                 }
-                images.push(dropped);
-                if !dropped {
-                    out.push(Event::Start(Tag::Image {
-                        link_type,
-                        dest_url,
-                        title: shortened(title),
-                        id,
-                    }));
-                }
+                let kept = bounded_link(tag);
+                images.push(kept.is_none());
+                out.extend(kept.map(Event::Start));
             }
             Event::End(TagEnd::Image) => {
                 if images.pop() == Some(false) {
@@ -354,6 +331,39 @@ fn with_short_runs(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
         }
     }
     out
+}
+
+/// A link or image whose target fits in an attribute, its title shortened; `None` when the
+/// target is too long to be of use.
+fn bounded_link(tag: Tag<'_>) -> Option<Tag<'_>> {
+    match tag {
+        Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } if dest_url.len() > MAX_URL => {
+            None
+        }
+        Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } => Some(Tag::Link {
+            link_type,
+            dest_url,
+            title: shortened(title),
+            id,
+        }),
+        Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } => Some(Tag::Image {
+            link_type,
+            dest_url,
+            title: shortened(title),
+            id,
+        }),
+        other => Some(other),
+    }
 }
 
 /// Text as runs of at most [`TEXT_RUN`] bytes, cut at character boundaries.

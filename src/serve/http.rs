@@ -24,7 +24,7 @@ use super::State;
 
 /// How long a client may take to send a request's headers (and, on a kept-alive connection,
 /// to start the next request) before the connection is closed.
-pub(super) const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long requests in flight may go on after Ctrl-C. Live-reload streams never end by
 /// themselves, so they are cut at this deadline.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
