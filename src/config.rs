@@ -266,6 +266,7 @@ pub fn load(root: &Path) -> Result<Site, crate::Error> {
     let mut site = parse(Path::new(SITE_FILE), &text).map_err(crate::Error::Content)?;
     if let Some(logo) = &mut site.logo {
         logo.bytes = read_logo(root, logo, &text)?.into();
+        check_svg_logo(logo, &text)?;
     }
     Ok(site)
 }
@@ -274,16 +275,49 @@ pub fn load(root: &Path) -> Result<Site, crate::Error> {
 /// points at site.yaml's `logo:` value.
 fn read_logo(root: &Path, logo: &Logo, site_text: &str) -> Result<Vec<u8>, crate::Error> {
     files::read_inside(root, &logo.source, files::LOGO_LIMIT).map_err(|e| {
-        let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
-        let message = format!("cannot read the logo `{}`: {e}", logo.source.display());
-        let diagnostic = match logo.declared_at {
-            Some(p) => yaml.error_at_position(p.line, p.column, p.len, e.code(), message),
-            None => yaml.error(e.code(), message),
-        };
-        crate::Error::Content(vec![diagnostic.with_help(
+        logo_error(
+            logo,
+            site_text,
+            e.code(),
+            format!("cannot read the logo `{}`: {e}", logo.source.display()),
             "give a path relative to the site folder, e.g. `logo: assets/logo.svg`",
-        )])
+        )
     })
+}
+
+/// An SVG logo is published on the site's origin: one that could run script is refused.
+fn check_svg_logo(logo: &Logo, site_text: &str) -> Result<(), crate::Error> {
+    if logo.output_path().ends_with(".svg")
+        && let Err(crate::svg::Unsafe(why)) = crate::svg::check(&logo.bytes)
+    {
+        return Err(logo_error(
+            logo,
+            site_text,
+            ErrorCode::InvalidValue,
+            format!(
+                "the logo `{}` cannot be published: {why}",
+                logo.source.display()
+            ),
+            "export it again as plain SVG without scripts, event handlers or links (e.g. Inkscape's \"Plain SVG\", or svgo), or use a PNG",
+        ));
+    }
+    Ok(())
+}
+
+/// A problem with the logo file, reported on site.yaml's `logo:` value.
+fn logo_error(
+    logo: &Logo,
+    site_text: &str,
+    code: ErrorCode,
+    message: String,
+    help: &str,
+) -> crate::Error {
+    let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
+    let diagnostic = match logo.declared_at {
+        Some(p) => yaml.error_at_position(p.line, p.column, p.len, code, message),
+        None => yaml.error(code, message),
+    };
+    crate::Error::Content(vec![diagnostic.with_help(help)])
 }
 
 /// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
@@ -451,25 +485,36 @@ fn validate_links(
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<Link> {
     raw.into_iter()
-        .filter_map(|l| match Url::parse(&l.url.value) {
-            Ok(_) => Some(Link {
-                name: l.name,
-                url: l.url.value,
-            }),
-            Err(_) => {
-                errors.push(
-                    source
-                        .error_on(
-                            &l.url,
-                            ErrorCode::InvalidValue,
-                            format!("`{}` is not an absolute URL", l.url.value),
-                        )
-                        .with_help("write the full address, e.g. `https://example.com/support/`"),
-                );
+        .filter_map(|l| match check_link_url(&l.url.value) {
+            Ok(url) => Some(Link { name: l.name, url }),
+            Err(message) => {
+                errors.push(source.error_on(&l.url, ErrorCode::InvalidValue, message).with_help(
+                    "write the full address, e.g. `https://example.com/support/` or `mailto:help@example.com`",
+                ));
                 None
             }
         })
         .collect()
+}
+
+/// Links are rendered live on every page, so only schemes that navigate are allowed:
+/// `javascript:`, `data:` or `vbscript:` would run in the reader's browser.
+fn check_link_url(raw: &str) -> Result<String, String> {
+    let text = raw.trim();
+    // URL parsers drop tabs and line breaks inside a URL (`java\tscript:`); refuse them
+    // rather than publish something other than what was checked.
+    if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!("`{raw}` contains spaces or control characters"));
+    }
+    let url = Url::parse(text).map_err(|_| format!("`{raw}` is not an absolute URL"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(text.to_string()),
+        "mailto" => Ok(text.to_string()),
+        "http" | "https" => Err(format!("`{raw}` has no host")),
+        scheme => Err(format!(
+            "`{raw}` is a `{scheme}:` link; links may only be http, https or mailto"
+        )),
+    }
 }
 
 /// A logo path inside the site folder, of an image type browsers show.
@@ -777,6 +822,31 @@ mod tests {
             errors[0].help.as_deref(),
             Some("did you mean `components`?")
         );
+    }
+
+    #[test]
+    fn links_may_only_navigate() {
+        let text = format!(
+            "{MINIMAL}links:\n  - name: Help\n    url: https://example.com/help/\n  - name: Mail\n    url: mailto:help@example.com\n  - name: X\n    url: javascript:alert(1)\nfooter_links:\n  - name: D\n    url: \"data:text/html,<script>alert(1)</script>\"\n  - name: V\n    url: VBScript:msgbox(1)\n  - name: T\n    url: \"java\\tscript:alert(1)\"\n"
+        );
+        let errors = parse_str(&text).unwrap_err();
+        let got: Vec<String> = errors
+            .iter()
+            .map(|d| format!("{} {}", d.location(), d.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "site.yaml:12:10 `javascript:alert(1)` is a `javascript:` link; links may only be http, https or mailto",
+                "site.yaml:15:10 `data:text/html,<script>alert(1)</script>` is a `data:` link; links may only be http, https or mailto",
+                "site.yaml:17:10 `VBScript:msgbox(1)` is a `vbscript:` link; links may only be http, https or mailto",
+                "site.yaml:19:10 `java\tscript:alert(1)` contains spaces or control characters",
+            ],
+        );
+        let ok = format!(
+            "{MINIMAL}links:\n  - name: Help\n    url: https://example.com/help/\n  - name: Mail\n    url: mailto:help@example.com\n"
+        );
+        assert_eq!(parse_str(&ok).expect("valid").links.len(), 2);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage: [`config`] → [`content`] → [`model`] → [`render`] →
 //! [`output`]. The library never prints; the binary does.
 
+pub(crate) mod atomic;
 pub mod authoring;
 pub(crate) mod config;
 pub(crate) mod content;
@@ -17,9 +18,15 @@ pub(crate) mod render;
 pub mod serve;
 pub mod session;
 pub(crate) mod suggest;
+pub(crate) mod svg;
 pub(crate) mod theme;
 pub(crate) mod time;
 pub(crate) mod yaml;
+
+#[doc(hidden)]
+pub mod fuzzing;
+#[cfg(test)]
+mod proptests;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -58,6 +65,12 @@ impl Now {
                 .ok_or_else(|| Error::InvalidNow {
                     value: text.clone(),
                     reason: "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970".into(),
+                })
+                .and_then(|t| {
+                    time::in_range(t, text.trim()).map_err(|e| Error::InvalidNow {
+                        value: text.clone(),
+                        reason: format!("{}; {}", e.message, e.help),
+                    })
                 }),
             Now::At(t) => Ok(*t),
         }
@@ -172,9 +185,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .clone()
         .unwrap_or_else(|| options.root.join(&built.model.site.output));
     output::check_output_dir(&options.root, &output)?;
-    output::write_site(&output, &built.files)?;
+    let mut warnings = built.warnings.clone();
+    warnings.extend(output::write_site(&output, &built.files)?);
     Ok(BuildReport {
-        warnings: built.warnings.clone(),
+        warnings,
         events: built.model.events.len(),
         pages: built
             .files

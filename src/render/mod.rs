@@ -73,7 +73,9 @@ pub fn site_cached(
     theme: &Theme,
     cache: &mut RenderCache,
 ) -> Result<RenderedSite, Error> {
-    let (t, warnings) = Translations::load(theme, &model.site.language)?;
+    let (t, mut warnings) = Translations::load(theme, &model.site.language)?;
+    let zone = model.site.time_zone;
+    warnings.extend(model.withheld.iter().map(|w| w.warning(zone)));
     let templates = html::templates(theme, model, &t, cache)?;
     let prepared = html::Prepared::new(model, theme, &t, cache);
     let previous = std::mem::take(&mut cache.files);
