@@ -34,7 +34,9 @@ pub(crate) fn publish(
     announce_plan(name, &plan, context, on_event);
     let mut report = context.report(name, started);
     if !context.dry_run && !plan.is_empty() {
-        crate::output::write_site(&folder, files)?;
+        for warning in crate::output::write_site(&folder, files)? {
+            on_event(PublishEvent::Warning(warning));
+        }
         report.uploaded = plan.puts.len();
         report.deleted = plan.deletes.len();
         report.bytes = plan.bytes();
@@ -66,7 +68,8 @@ fn manifest_of(folder: &Path) -> Result<Manifest, PublishError> {
             let path = e.path().unwrap_or(folder).to_path_buf();
             crate::Error::io("read", path, e.into())
         })?;
-        if !entry.file_type().is_file() {
+        // The writer's own marker is not part of the site.
+        if !entry.file_type().is_file() || entry.file_name() == crate::output::MARKER {
             continue;
         }
         let bytes =

@@ -74,6 +74,8 @@ pub enum PublishEvent {
         target: String,
         error: String,
     },
+    /// Something that did not stop the publish (a wait for another build's lock, …).
+    Warning(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -234,10 +236,13 @@ pub fn run(
             }
         }
         if let Some(local) = local {
-            report.local_copy = match local.join() {
-                Ok(result) => result.err(),
+            match local.join() {
+                Ok(Ok(warnings)) => warnings
+                    .into_iter()
+                    .for_each(|w| on_event(PublishEvent::Warning(w))),
+                Ok(Err(e)) => report.local_copy = Some(e),
                 Err(panic) => std::panic::resume_unwind(panic),
-            };
+            }
         }
         Ok(report)
     })
@@ -258,7 +263,7 @@ fn publish_one(
 }
 
 /// How messages name a target: `s3://bucket/prefix/`, the Git remote and branch, the folder.
-pub fn describe(target: &PublishTarget) -> String {
+pub(crate) fn describe(target: &PublishTarget) -> String {
     match target {
         PublishTarget::S3(t) => format!("s3://{}/{}", t.bucket, t.prefix),
         PublishTarget::Git(t) => format!("{} ({})", t.remote, t.branch),
