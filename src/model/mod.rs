@@ -232,23 +232,26 @@ impl Model {
 
     /// Every month with events, newest first.
     pub fn months(&self) -> Vec<Month> {
+        self.months_of(0..self.events.len())
+    }
+
+    /// The months (of the site's time zone) in which the given events started, newest first,
+    /// each with its events. `indices` are into `events`, newest first, as every list of the
+    /// model is: events of one month are then next to each other.
+    pub fn months_of(&self, indices: impl IntoIterator<Item = usize>) -> Vec<Month> {
         let mut months: Vec<Month> = Vec::new();
-        for (i, event) in self.events.iter().enumerate() {
-            let date = time::local_date(event.start(), self.site.time_zone);
+        for i in indices {
+            let date = time::local_date(self.events[i].start(), self.site.time_zone);
             let (year, month) = (date.year(), date.month());
-            match months
-                .iter_mut()
-                .find(|m| m.year == year && m.month == month)
-            {
-                Some(m) => m.events.push(i),
-                None => months.push(Month {
+            match months.last_mut() {
+                Some(m) if m.year == year && m.month == month => m.events.push(i),
+                _ => months.push(Month {
                     year,
                     month,
                     events: vec![i],
                 }),
             }
         }
-        months.sort_by_key(|m| std::cmp::Reverse((m.year, m.month)));
         months
     }
 }

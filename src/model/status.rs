@@ -88,16 +88,6 @@ vocabulary!(ComponentStatus, "component status" {
 });
 
 impl ComponentStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            ComponentStatus::Operational => "Operational",
-            ComponentStatus::UnderMaintenance => "Under maintenance",
-            ComponentStatus::DegradedPerformance => "Degraded performance",
-            ComponentStatus::PartialOutage => "Partial outage",
-            ComponentStatus::MajorOutage => "Major outage",
-        }
-    }
-
     /// The impact an incident has when this is the worst status it ever set.
     pub fn implied_impact(self) -> Impact {
         match self {
@@ -175,7 +165,10 @@ vocabulary!(UpdateStatus, "status" {
 });
 
 impl UpdateStatus {
-    pub fn label(self) -> &'static str {
+    /// Statuspage's English word for the status, in the feed markup that existing consumers
+    /// parse (docs/feeds-and-api.md, "Feeds"): a protocol word, not a reader's, so it stays
+    /// English in every language. Readers' words come from the theme's translations.
+    pub fn statuspage_word(self) -> &'static str {
         match self {
             UpdateStatus::Investigating => "Investigating",
             UpdateStatus::Identified => "Identified",

@@ -176,7 +176,7 @@ impl Feeds<'_> {
             content.push_str(&format!(
                 "<p><small>{}</small><br><strong>{}</strong> - {}</p>",
                 escape(&english.datetime(update.at.with_timezone(&zone), "datetime_format")),
-                escape(update.status.label()),
+                escape(update.status.statuspage_word()),
                 inline_html(&update.message, memo)
             ));
         }
@@ -229,7 +229,7 @@ fn update_entries(model: &Model, updates: &[(&Event, &Update)], memo: &Memo) -> 
             let text = markdown::to_plain_text(&update.message);
             Entry {
                 id: update_id(model, event, update),
-                title: format!("{}: {}", update.status.label(), event.title),
+                title: format!("{}: {}", update.status.statuspage_word(), event.title),
                 url: format!(
                     "{}#{}",
                     absolute(model, &event_path(&event.slug)),

@@ -10,10 +10,12 @@ use chrono::{DateTime, Utc};
 
 use super::OutputFile;
 use super::views::event_path;
+use crate::i18n::Translations;
 use crate::markdown;
 use crate::model::{Event, Kind, Model};
 
-pub fn render(model: &Model) -> OutputFile {
+/// The maintenance calendar, its words in the site's language.
+pub fn render(model: &Model, t: &Translations) -> OutputFile {
     let site = &model.site;
     let mut ics = Calendar::default();
     ics.line("BEGIN", "VCALENDAR");
@@ -24,7 +26,7 @@ pub fn render(model: &Model) -> OutputFile {
     );
     ics.line("CALSCALE", "GREGORIAN");
     ics.line("METHOD", "PUBLISH");
-    let name = format!("{}: maintenance", site.title);
+    let name = format!("{} — {}", site.title, t.get("maintenance_calendar"));
     ics.text("NAME", &name);
     ics.text("X-WR-CALNAME", &name);
     // Oldest first: calendars read naturally in time order.
@@ -34,13 +36,13 @@ pub fn render(model: &Model) -> OutputFile {
         .rev()
         .filter(|e| e.kind == Kind::Maintenance)
     {
-        vevent(&mut ics, model, event);
+        vevent(&mut ics, model, t, event);
     }
     ics.line("END", "VCALENDAR");
     OutputFile::new("maintenance.ics", ics.out)
 }
 
-fn vevent(ics: &mut Calendar, model: &Model, event: &Event) {
+fn vevent(ics: &mut Calendar, model: &Model, t: &Translations, event: &Event) {
     let site = &model.site;
     let Some(window) = event.scheduled else {
         return;
@@ -51,7 +53,7 @@ fn vevent(ics: &mut Calendar, model: &Model, event: &Event) {
         .map(|u| {
             format!(
                 "{} - {}\n\n{url}",
-                u.status.label(),
+                t.get(&format!("update_{}", u.status)),
                 markdown::to_plain_text(&u.message)
             )
         })

@@ -52,7 +52,7 @@ pub fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Diagnosti
         Err(Error::Content(found)) => found,
         Err(other) => vec![crate::error::Diagnostic::new(
             crate::theme::THEMES_DIR,
-            crate::error::ErrorCode::Translation,
+            crate::error::ErrorCode::Unreadable,
             other.to_string(),
         )],
     };
@@ -92,8 +92,8 @@ pub fn site_cached(
     let mut files: Vec<OutputFile> = rendered.into_iter().map(|r| r.file).collect();
     files.push(uptime_json::render(model, &prepared.uptimes));
     files.extend(api::render(model));
-    files.push(ics::render(model));
-    files.extend(badge::render(model));
+    files.push(ics::render(model, &t));
+    files.extend(badge::render(model, &t));
     let mut page_paths: Vec<&str> = files
         .iter()
         .map(|f| f.path.as_str())

@@ -2,11 +2,13 @@
 
 mod authoring;
 mod build;
+mod cli;
 mod errors;
 mod feeds;
 mod incremental;
 mod output;
 mod presentation;
 mod robustness;
+mod scale;
 mod serve;
 mod support;

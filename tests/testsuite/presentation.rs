@@ -218,3 +218,23 @@ fn every_page_of_a_french_build_is_free_of_the_themes_english() {
     }
     assert!(pages >= 8, "{pages}");
 }
+
+/// Badges and the maintenance calendar speak the site's language too; only the feed markup
+/// keeps Statuspage's English words, which bots parse.
+#[test]
+fn badges_and_the_calendar_are_in_the_site_language() {
+    let site = build(&fixture("french"), "2026-04-20 12:00", &[]);
+    let badge = site.read("badge.svg");
+    assert!(
+        badge.contains(">état<") && badge.contains("panne mineure"),
+        "{badge}"
+    );
+    let web = site.read("components/web/badge.svg");
+    assert!(web.contains("Opérationnel"), "{web}");
+    let calendar = site.read("maintenance.ics");
+    assert!(
+        calendar.contains("Calendrier des maintenances"),
+        "{calendar}"
+    );
+    assert!(!calendar.contains(": maintenance"), "{calendar}");
+}
