@@ -14,6 +14,7 @@ pub(crate) mod i18n;
 pub(crate) mod markdown;
 pub(crate) mod model;
 pub(crate) mod output;
+pub mod publish;
 pub(crate) mod render;
 pub mod serve;
 pub mod session;

@@ -86,7 +86,10 @@ impl Prepared {
             .zip(&uptimes)
             .map(|(c, u)| views.component(c, u))
             .collect();
-        let site = views.site();
+        let site = SiteView {
+            assets: theme.fingerprinted_assets(),
+            ..views.site()
+        };
         Prepared {
             cards,
             event_keys,

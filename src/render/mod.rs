@@ -114,6 +114,17 @@ pub fn site_cached(
             .iter()
             .map(|(path, file)| OutputFile::new(path.clone(), file.bytes.clone())),
     );
+    // Fingerprinted copies, which the default templates link to; the plain names stay for
+    // themes that link to them directly.
+    files.extend(
+        theme
+            .fingerprinted_assets()
+            .into_iter()
+            .filter_map(|(path, named)| {
+                let file = theme.statics.get(&path)?;
+                Some(OutputFile::new(named, file.bytes.clone()))
+            }),
+    );
     files.par_sort_by(|a, b| a.path.cmp(&b.path));
     cache.markdown.end_build();
     Ok(RenderedSite { files, warnings })

@@ -109,6 +109,7 @@ impl Views<'_> {
                 text: readable_on(c),
             }),
             footer_links: site.footer_links.clone(),
+            assets: Default::default(),
         }
     }
 
@@ -280,6 +281,10 @@ pub struct SiteView {
     /// The header's colours, if the site sets `accent_color`.
     pub accent: Option<Accent>,
     pub footer_links: Vec<Link>,
+    /// Stylesheets and scripts: path under `static/` → the fingerprinted path the build also
+    /// writes (`assets/style.css` → `assets/style.0123456789abcdef.css`), for links that
+    /// browsers may cache for a year.
+    pub assets: std::collections::BTreeMap<String, String>,
 }
 
 /// A background colour and the text colour that reads on it.

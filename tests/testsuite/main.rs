@@ -8,6 +8,7 @@ mod feeds;
 mod incremental;
 mod output;
 mod presentation;
+mod publish;
 mod robustness;
 mod scale;
 mod serve;

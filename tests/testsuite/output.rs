@@ -7,6 +7,15 @@ use crate::support::{SITE_YAML, TempSite, sitrep, snapshot, stderr};
 
 const EVENT: &str = "---\ntitle: Panel slow\ncomponents:\n  panel: degraded_performance\ntimeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: Slow.\n---\n";
 
+/// The names in `dir` that start with a dot: what a build leaves beside its output.
+fn hidden_entries(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect()
+}
+
 #[test]
 fn a_failed_build_leaves_the_previous_site_byte_for_byte() {
     let site = TempSite::new(SITE_YAML).with("incidents/a.md", EVENT);
@@ -24,7 +33,8 @@ fn a_failed_build_leaves_the_previous_site_byte_for_byte() {
     let failed = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
     assert_eq!(failed.status.code(), Some(1));
     assert_eq!(snapshot(&site.root().join("public")), before);
-    assert_no_staging_folder(site.root());
+    let leftovers = hidden_entries(site.root());
+    assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
 }
 
 #[test]
@@ -176,7 +186,11 @@ fn two_builds_at_once_both_succeed_one_after_the_other() {
         assert!(a.success() && b.success(), "round {round}: {err}");
         assert!(out.join("index.html").is_file() && out.join(".sitrep-output").is_file());
     }
-    assert_no_staging_folder(site.root());
+    let leftovers = hidden_entries(site.root());
+    assert!(
+        leftovers.is_empty(),
+        "no lock or staging folder: {leftovers:?}"
+    );
 }
 
 #[test]
@@ -387,15 +401,6 @@ fn a_write_that_fails_half_way_leaves_the_previous_site_byte_for_byte() {
         stderr(&failed)
     );
     assert_eq!(snapshot(&site.root().join("public")), before);
-    assert_no_staging_folder(site.root());
-}
-
-/// Nothing of a failed build is left beside the output folder.
-fn assert_no_staging_folder(root: &std::path::Path) {
-    let leftovers: Vec<String> = std::fs::read_dir(root)
-        .expect("list")
-        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
-        .filter(|n| n.starts_with('.'))
-        .collect();
+    let leftovers = hidden_entries(site.root());
     assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
 }
