@@ -304,6 +304,16 @@ fn build(options: BuildOptions) -> anyhow::Result<()> {
         report.files,
         report.elapsed.as_millis()
     );
+    if let Some(search) = &report.search {
+        println!(
+            "Search index: {} page{} in {} files ({} KB) in {} ms",
+            search.pages,
+            if search.pages == 1 { "" } else { "s" },
+            search.files,
+            search.bytes.div_ceil(1000),
+            search.elapsed.as_millis()
+        );
+    }
     Ok(())
 }
 

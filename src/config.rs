@@ -42,6 +42,8 @@ pub struct Site {
     pub accent_color: Option<String>,
     /// Branding: links in the footer (terms, privacy, the main website).
     pub footer_links: Vec<Link>,
+    /// Whether the site has a search page and its index (docs/search.md); on by default.
+    pub search: bool,
 }
 
 /// The site's logo: where it is in the site folder, and its bytes once read.
@@ -153,6 +155,8 @@ struct RawSite {
     accent_color: Option<Spanned<String>>,
     #[serde(default)]
     footer_links: Vec<RawLink>,
+    #[serde(default)]
+    search: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -281,6 +285,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         logo,
         accent_color,
         footer_links,
+        search,
     } = raw;
     let mut errors = Vec::new();
 
@@ -410,6 +415,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
             logo,
             accent_color,
             footer_links,
+            search: search.unwrap_or(true),
         }),
         _ => Err(errors),
     }

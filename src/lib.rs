@@ -14,6 +14,7 @@ pub mod markdown;
 pub mod model;
 pub mod output;
 pub mod render;
+pub mod search;
 pub mod serve;
 pub mod session;
 pub mod suggest;
@@ -82,6 +83,18 @@ pub struct BuildReport {
     pub files: usize,
     pub output: PathBuf,
     pub elapsed: Duration,
+    /// The search index, unless `search: false` (docs/search.md).
+    pub search: Option<SearchReport>,
+}
+
+/// What indexing the site for search did, for the build's summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchReport {
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: usize,
+    /// Part of the build's `elapsed`.
+    pub elapsed: Duration,
 }
 
 /// A site read, validated and rendered, but not written.
@@ -112,7 +125,8 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
 /// Builds the site into its output folder.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
-    let built = render_site(&options.root, &options.now, options.drafts)?;
+    let mut built = render_site(&options.root, &options.now, options.drafts)?;
+    let search = add_search_index(&mut built)?;
     let output = options
         .output
         .clone()
@@ -130,5 +144,24 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         files: built.files.len(),
         output,
         elapsed: started.elapsed(),
+        search,
     })
+}
+
+/// Indexes the rendered pages and adds the index to the site's files, unless the site turned
+/// search off.
+fn add_search_index(built: &mut Built) -> Result<Option<SearchReport>> {
+    if !built.model.site.search {
+        return Ok(None);
+    }
+    let index = search::index(&built.files)?;
+    let report = SearchReport {
+        pages: index.pages,
+        files: index.files.len(),
+        bytes: index.bytes(),
+        elapsed: index.elapsed,
+    };
+    built.files.extend(index.files);
+    built.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Some(report))
 }

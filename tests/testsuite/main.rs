@@ -7,5 +7,6 @@ mod feeds;
 mod incremental;
 mod output;
 mod presentation;
+mod search;
 mod serve;
 mod support;
