@@ -265,6 +265,11 @@ fn print_serve_event(event: ServeEvent) {
                 if r.changed.len() == 1 { "" } else { "s" },
             )
         }
+        ServeEvent::Indexed { pages, elapsed } => println!(
+            "Search index of {pages} page{} ready in {} ms",
+            if pages == 1 { "" } else { "s" },
+            elapsed.as_millis()
+        ),
         ServeEvent::Failed(errors) => eprintln!(
             "{errors}
 Still serving the last good version."
