@@ -103,8 +103,18 @@ if (form) {
     status.textContent = "";
   };
 
+  // Busy while a search runs, so that assistive technology (and tests) wait for its outcome.
   const run = async () => {
     const search = ++latest;
+    section.setAttribute("aria-busy", "true");
+    try {
+      await searchFor(search);
+    } finally {
+      if (search === latest) section.setAttribute("aria-busy", "false");
+    }
+  };
+
+  const searchFor = async (search) => {
     const term = input.value.trim();
     const filters = chosenFilters();
     remember(term, filters);
