@@ -98,7 +98,7 @@ pub struct Link {
     pub url: String,
 }
 
-/// How much of the time in each status counts as downtime (content.md, "Uptime").
+/// How much of the time in each status counts as downtime (docs/format.md, "Uptime").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UptimeWeights {
     pub major_outage: f64,
@@ -216,6 +216,36 @@ pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
             Err(all)
         }
     }
+}
+
+/// The theme and language site.yaml asks for, read leniently: when the file has errors, its
+/// theme can still be checked in the same run. Defaults where the file says nothing usable.
+pub fn declared_theme_and_language(root: &Path) -> (String, String) {
+    #[derive(Deserialize)]
+    struct Declared {
+        #[serde(default)]
+        theme: Option<String>,
+        #[serde(default)]
+        language: Option<String>,
+    }
+    let declared = files::read_text(&root.join(SITE_FILE), files::SETTINGS_FILE_LIMIT)
+        .ok()
+        .and_then(|text| {
+            serde_saphyr::from_str_with_options::<Declared>(
+                &text,
+                serde_saphyr::options! { budget: Some(yaml::site_budget()) },
+            )
+            .ok()
+        });
+    let theme = declared
+        .as_ref()
+        .and_then(|d| d.theme.clone())
+        .filter(|t| !t.is_empty() && !t.contains(['/', '\\']) && !t.starts_with('.'))
+        .unwrap_or_else(|| "default".into());
+    let language = declared
+        .and_then(|d| d.language)
+        .unwrap_or_else(|| "en".into());
+    (theme, language)
 }
 
 /// Reads site.yaml from the site folder, and the logo it names.

@@ -4,23 +4,23 @@
 //! [`output`]. The library never prints; the binary does.
 
 pub mod authoring;
-pub mod config;
-pub mod content;
+pub(crate) mod config;
+pub(crate) mod content;
 pub mod error;
-pub mod files;
-pub mod fingerprint;
-pub mod i18n;
-pub mod markdown;
-pub mod model;
-pub mod output;
-pub mod render;
-pub mod search;
+pub(crate) mod files;
+pub(crate) mod fingerprint;
+pub(crate) mod i18n;
+pub(crate) mod markdown;
+pub(crate) mod model;
+pub(crate) mod output;
+pub(crate) mod render;
+pub(crate) mod search;
 pub mod serve;
 pub mod session;
-pub mod suggest;
-pub mod theme;
-pub mod time;
-pub mod yaml;
+pub(crate) mod suggest;
+pub(crate) mod theme;
+pub(crate) mod time;
+pub(crate) mod yaml;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -28,11 +28,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-pub use error::{Diagnostic, Error, Result};
-use model::Model;
-use render::OutputFile;
+pub use error::{Diagnostic, Error, ErrorCode, Position, Result};
+pub use render::OutputFile;
 
-/// What the build's "now" is (content.md, "Now"), as the caller found it.
+use model::Model;
+
+/// What the build's "now" is (docs/format.md, "Now"), as the caller found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Now {
     /// `--now TIMESTAMP`, read in the site's time zone when it has no offset.
@@ -99,20 +100,30 @@ pub struct SearchReport {
 
 /// A site read, validated and rendered, but not written.
 pub struct Built {
-    pub model: Model,
+    pub(crate) model: Model,
+    /// Every file of the site, sorted by path.
     pub files: Vec<OutputFile>,
+    /// Problems that did not stop the build.
     pub warnings: Vec<String>,
+}
+
+impl Built {
+    /// How many events the site shows.
+    pub fn event_count(&self) -> usize {
+        self.model.events.len()
+    }
+
+    /// How many components site.yaml declares.
+    pub fn component_count(&self) -> usize {
+        self.model.site.components.len()
+    }
 }
 
 /// Reads, validates and renders a site without writing anything: what `check` runs, and the
 /// first half of `build`.
 pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
-    let site = config::load(root)?;
+    let (site, events, theme) = load_checked(root, drafts)?;
     let now = now.resolve(site.time_zone)?;
-    let events = content::scan(root, &site)
-        .events_to_build(drafts)
-        .map_err(Error::Content)?;
-    let theme = theme::Theme::load(root, &site.theme)?;
     let model = Model::new(site, events, now);
     let files = render::site(&model, &theme)?;
     Ok(Built {
@@ -120,6 +131,49 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
         files: files.files,
         warnings: files.warnings,
     })
+}
+
+/// Reads the site and checks every layer that can be checked on its own — site.yaml, each
+/// event file, each template, each translation — reporting all their errors in one run: a
+/// broken event does not hide a broken template, nor site.yaml a broken translation.
+fn load_checked(
+    root: &Path,
+    drafts: bool,
+) -> Result<(
+    config::Site,
+    Vec<std::sync::Arc<model::Event>>,
+    theme::Theme,
+)> {
+    let mut errors = Vec::new();
+    let site = match config::load(root) {
+        Ok(site) => Some(site),
+        Err(Error::Content(mut found)) => {
+            errors.append(&mut found);
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    let (theme_name, language) = match &site {
+        Some(site) => (site.theme.clone(), site.language.clone()),
+        None => config::declared_theme_and_language(root),
+    };
+    let theme = theme::Theme::load(root, &theme_name);
+    if let Ok(theme) = &theme {
+        errors.extend(render::check_theme(theme, &language));
+    }
+    let events = site.as_ref().map(|site| {
+        content::scan(root, site)
+            .events_to_build(drafts)
+            .unwrap_or_else(|mut found| {
+                errors.append(&mut found);
+                Vec::new()
+            })
+    });
+    match (site, events, theme) {
+        (_, _, Err(theme_error)) if errors.is_empty() => Err(theme_error),
+        (Some(site), Some(events), Ok(theme)) if errors.is_empty() => Ok((site, events, theme)),
+        _ => Err(Error::Content(errors)),
+    }
 }
 
 /// Builds the site into its output folder.

@@ -1,4 +1,4 @@
-//! Markdown as content.md fixes it: CommonMark with tables, footnotes, strikethrough, task lists
+//! Markdown as docs/format.md fixes it: CommonMark with tables, footnotes, strikethrough, task lists
 //! and heading ids; raw HTML allowed but sanitised with an allow-list.
 
 use std::collections::HashSet;
@@ -73,7 +73,7 @@ pub fn first_paragraph(markdown: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Cuts text at a word boundary to at most `max` characters (content.md: "cut at a word"), so
+/// Cuts text at a word boundary to at most `max` characters (docs/format.md: "cut at a word"), so
 /// the result is always a prefix of the text. A single word longer than `max` is cut inside.
 pub fn truncate_at_word(text: &str, max: usize) -> String {
     if text.chars().count() <= max {

@@ -1,4 +1,4 @@
-//! Timestamps as content.md accepts them, and the calendar arithmetic of the site's time zone.
+//! Timestamps as docs/format.md accepts them, and the calendar arithmetic of the site's time zone.
 //! Everything is stored in UTC; the site's zone is applied only when reading local times and
 //! when showing times.
 

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use super::{Authored, AuthoringError, lock, parse_word, timestamp_text, write, yaml_value};
+use crate::Now;
 use crate::config::{self, Site};
 use crate::content::{self, EVENTS_DIR};
 use crate::files::Existing;
@@ -27,12 +28,9 @@ pub struct NewEvent {
 /// Writes `incidents/YYYY-MM-DD-SLUG.md` and returns its path relative to the root, with a
 /// warning for each other event file that has errors: in the middle of an outage, last
 /// month's typo must not stop the author from opening the incident they need.
-pub fn run(
-    root: &Path,
-    request: &NewEvent,
-    now: DateTime<Utc>,
-) -> Result<Authored, AuthoringError> {
+pub fn run(root: &Path, request: &NewEvent, now: &Now) -> Result<Authored, AuthoringError> {
     let site = config::load(root)?;
+    let now = now.resolve(site.time_zone)?;
     let kind = parse_kind(request.kind.as_deref())?;
     let text = event_text(&site, kind, request, now)?;
     let title_slug = slug::slugify(&request.title);

@@ -5,6 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{Authored, AuthoringError, lock, parse_word, timestamp_text, write, yaml_value};
+use crate::Now;
 use crate::config::{self, Site};
 use crate::content::{self, Source, front_matter};
 use crate::files::Existing;
@@ -24,12 +25,9 @@ pub struct NewUpdate {
 /// Appends the update and returns the edited file's path, relative to the root. Holds the
 /// site's authoring lock from reading the file to writing it, so two updates at once both
 /// land, one after the other.
-pub fn run(
-    root: &Path,
-    request: &NewUpdate,
-    now: DateTime<Utc>,
-) -> Result<Authored, AuthoringError> {
+pub fn run(root: &Path, request: &NewUpdate, now: &Now) -> Result<Authored, AuthoringError> {
     let site = config::load(root)?;
+    let now = now.resolve(site.time_zone)?;
     let components = check_components(&site, &request.components)?;
     let message = request.message.trim();
     if message.is_empty() {

@@ -1,4 +1,4 @@
-//! One event file: front matter validated against content.md and the site's components.
+//! One event file: front matter validated against docs/format.md and the site's components.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -685,7 +685,7 @@ fn update_components(
     }
 }
 
-/// content.md: the latest update's message as plain text, else the body's first paragraph,
+/// docs/format.md: the latest update's message as plain text, else the body's first paragraph,
 /// else the title; cut at a word to 280 characters.
 fn derived_summary(timeline: &[Update], body: &str, title: &str) -> String {
     let text = timeline

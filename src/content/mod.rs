@@ -138,7 +138,7 @@ pub fn read_text(root: &Path, relative: &Path) -> Result<String, Diagnostic> {
 pub fn find_event_files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let dir = root.join(EVENTS_DIR);
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    // content.md: symbolic links are not followed out of the site folder (a link to a folder
+    // docs/format.md: symbolic links are not followed out of the site folder (a link to a folder
     // elsewhere, or an `incidents/` that is itself such a link, brings in nothing).
     let inside = |path: &Path| {
         path.canonicalize()

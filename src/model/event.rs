@@ -85,7 +85,7 @@ impl Event {
         self.timeline.last()
     }
 
-    /// When the event began (content.md, "Start and end"). For a maintenance, its scheduled start
+    /// When the event began (docs/format.md, "Start, end and phase"). For a maintenance, its scheduled start
     /// or an earlier `in_progress` update; otherwise its first update.
     pub fn start(&self) -> DateTime<Utc> {
         let first_update = self.first_update().map(|u| u.at);
@@ -105,7 +105,7 @@ impl Event {
     pub fn end(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self.kind {
             Kind::Incident => {
-                // content.md: the earliest `resolved` update, once the latest update is
+                // docs/format.md: the earliest `resolved` update, once the latest update is
                 // `resolved` or `postmortem`. Read within the run of such updates that closes
                 // the timeline, so a reopened incident ends at its last resolution and the
                 // reopened stretch counts (docs/format.md).
@@ -177,14 +177,6 @@ impl Event {
             }
         }
         affected
-    }
-
-    pub fn affects(&self, component: &str) -> bool {
-        self.components.iter().any(|(id, _)| id == component)
-            || self
-                .timeline
-                .iter()
-                .any(|u| u.components.iter().any(|(id, _)| id == component))
     }
 
     /// The status this event gives `component` now, if it is ongoing or active and touches

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 
-pub use event::{Affected, Event, Phase, Segment, Update, Window};
+pub use event::{Event, Phase, Update, Window};
 pub use status::{ComponentStatus, Impact, Kind, UpdateStatus};
-pub use uptime::{Ratio, Uptime, UptimeDay};
+pub use uptime::{Uptime, UptimeDay};
 
 use crate::config::{Component, Site};
 use crate::time;
@@ -30,7 +30,7 @@ pub struct Model {
     by_slug: HashMap<String, usize>,
 }
 
-/// The overall indicator (content.md, "Overall indicator").
+/// The overall indicator (docs/format.md, "The overall indicator").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overall {
     pub indicator: Impact,

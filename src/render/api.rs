@@ -1,4 +1,4 @@
-//! The Statuspage v2 public API shapes (output.md, "Statuspage-compatible JSON API"), so that
+//! The Statuspage v2 public API shapes (docs/feeds-and-api.md, "Statuspage-compatible JSON API"), so that
 //! clients, widgets and exporters written for Statuspage read a sitrep site unchanged.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! The HTML pages of output.md's "Pages" table, rendered with Tera from view structs. Pages
+//! The HTML pages a site has (docs/templates.md, "What templates see"), rendered with Tera from view structs. Pages
 //! whose inputs did not change since the last build (same key) are taken from the cache.
 
 use std::collections::HashMap;
@@ -15,12 +15,14 @@ use super::views::{
     Card, ComponentView, DayOfEvents, EventPage, FeedLink, GroupView, MonthLink, PageView,
     SearchFilters, SiteView, StatusView, TimeView, Views,
 };
-use crate::error::Error;
+use crate::error::{Diagnostic, Error, ErrorCode};
 use crate::fingerprint::{self, Fingerprinted};
 use crate::i18n::Translations;
 use crate::model::{ComponentStatus, Event, Model, Month, Phase, Uptime};
-use crate::theme::Theme;
+use crate::theme::{THEMES_DIR, Theme};
 use crate::time;
+use crate::yaml::YamlSource;
+use std::path::Path;
 
 /// How many days of recent history the front page lists.
 const RECENT_DAYS: u64 = 7;
@@ -146,6 +148,15 @@ pub fn templates(
     {
         return Ok((tera.clone(), key));
     }
+    let mut tera = compile(theme, model.site.time_zone).map_err(|e| template_error(theme, &e))?;
+    tera.global_context().insert("t", t.strings());
+    let tera = Arc::new(tera);
+    cache.templates = Some((key, tera.clone()));
+    Ok((tera, key))
+}
+
+/// The theme's templates compiled, with sitrep's filters.
+fn compile(theme: &Theme, zone: chrono_tz::Tz) -> Result<Tera, tera::Error> {
     let mut tera = Tera::new();
     let sources: Vec<(&str, String)> = theme
         .templates
@@ -158,13 +169,36 @@ pub fn templates(
         })
         .collect();
     // Filters first: templates are checked against them as they are added.
-    register_filters(&mut tera, model.site.time_zone);
-    tera.add_raw_templates(sources)
-        .map_err(|e| template_error(theme, e))?;
-    tera.global_context().insert("t", t.strings());
-    let tera = Arc::new(tera);
-    cache.templates = Some((key, tera.clone()));
-    Ok((tera, key))
+    register_filters(&mut tera, zone);
+    tera.add_raw_templates(sources)?;
+    Ok(tera)
+}
+
+/// Every template of the theme that does not compile. Tera stops at the first; each of the
+/// site's own templates is then compiled with the built-in ones, so one broken template does
+/// not hide the next.
+pub fn check_templates(theme: &Theme, zone: chrono_tz::Tz) -> Vec<Diagnostic> {
+    let Err(first) = compile(theme, zone) else {
+        return Vec::new();
+    };
+    let builtin = Theme::builtin();
+    let mut found: Vec<Diagnostic> = theme
+        .templates
+        .iter()
+        .filter(|(name, file)| builtin.templates.get(*name) != Some(file))
+        .filter_map(|(name, file)| {
+            let mut trial = builtin.clone();
+            trial.templates.insert(name.clone(), file.clone());
+            compile(&trial, zone)
+                .err()
+                .map(|e| template_diagnostic(&trial, &e))
+        })
+        .collect();
+    if found.is_empty() {
+        // Broken only together (a block its parent does not have, say).
+        found.push(template_diagnostic(theme, &first));
+    }
+    found
 }
 
 impl<'a> Renderer<'a> {
@@ -248,12 +282,12 @@ impl<'a> Renderer<'a> {
         let html = self
             .tera
             .render(template, &context)
-            .map_err(|e| template_error(self.theme, e))?;
+            .map_err(|e| template_error(self.theme, &e))?;
         Ok(Bytes::from(html))
     }
 
     fn context(&self, data: &impl Serialize) -> Result<Context, Error> {
-        Context::from_serialize(data).map_err(|e| template_error(self.theme, e))
+        Context::from_serialize(data).map_err(|e| template_error(self.theme, &e))
     }
 
     /// Every HTML page of the site.
@@ -618,20 +652,46 @@ fn register_filters(tera: &mut Tera, zone: chrono_tz::Tz) {
     );
 }
 
-fn template_error(theme: &Theme, error: tera::Error) -> Error {
-    let origin = match error.kind() {
+fn template_error(theme: &Theme, error: &tera::Error) -> Error {
+    Error::Content(vec![template_diagnostic(theme, error)])
+}
+
+/// A Tera error as a diagnostic in the template's file: its line, column and text.
+fn template_diagnostic(theme: &Theme, error: &tera::Error) -> Diagnostic {
+    let mut message = match error.kind() {
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
-            theme.origin_of(report.filename())
+            report.message().to_string()
         }
-        _ => "of the theme".to_string(),
+        _ => error.to_string(),
     };
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(&error);
+    let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         message.push_str(&format!(": {cause}"));
         source = cause.source();
     }
-    Error::Template { origin, message }
+    let (tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report)) =
+        error.kind()
+    else {
+        return Diagnostic::new(THEMES_DIR, ErrorCode::Template, message);
+    };
+    let origin = theme.origin_of(report.filename());
+    let Some(file) = theme.templates.get(report.filename()) else {
+        return Diagnostic::new(origin, ErrorCode::Template, message);
+    };
+    let text = String::from_utf8_lossy(&file.bytes);
+    let span = report.span();
+    let len = if span.end_line == span.start_line {
+        span.end_col.saturating_sub(span.start_col).max(1)
+    } else {
+        1
+    };
+    YamlSource::whole_file(Path::new(&origin), &text).error_at_position(
+        span.start_line as u32,
+        span.start_col as u32 + 1,
+        len as u32,
+        ErrorCode::Template,
+        message,
+    )
 }
 
 /// A poisoned lock only means another render thread panicked; the map itself is still whole.

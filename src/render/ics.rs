@@ -5,10 +5,12 @@ use icalendar::{Calendar, Component, EventLike, Property};
 
 use super::OutputFile;
 use super::views::event_path;
+use crate::i18n::Translations;
 use crate::markdown;
 use crate::model::{Kind, Model};
 
-pub fn render(model: &Model) -> OutputFile {
+/// The maintenance calendar, its words in the site's language.
+pub fn render(model: &Model, t: &Translations) -> OutputFile {
     let site = &model.site;
     let mut calendar = Calendar::empty();
     calendar
@@ -19,7 +21,11 @@ pub fn render(model: &Model) -> OutputFile {
         ))
         .append_property(Property::new("CALSCALE", "GREGORIAN"))
         .append_property(Property::new("METHOD", "PUBLISH"))
-        .name(&format!("{}: maintenance", site.title));
+        .name(&format!(
+            "{} — {}",
+            site.title,
+            t.get("maintenance_calendar")
+        ));
     // Oldest first: calendars read naturally in time order.
     for event in model
         .events
@@ -36,7 +42,7 @@ pub fn render(model: &Model) -> OutputFile {
             .map(|u| {
                 format!(
                     "{} - {}\n\n{url}",
-                    u.status.label(),
+                    t.get(&format!("update_{}", u.status)),
                     markdown::to_plain_text(&u.message)
                 )
             })

@@ -45,6 +45,22 @@ pub struct RenderedSite {
     pub warnings: Vec<String>,
 }
 
+/// Every problem of the theme for a site in `language`: its translations and each template.
+pub fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Diagnostic> {
+    let mut errors = match Translations::load(theme, language) {
+        Ok(_) => Vec::new(),
+        Err(Error::Content(found)) => found,
+        Err(other) => vec![crate::error::Diagnostic::new(
+            crate::theme::THEMES_DIR,
+            crate::error::ErrorCode::Unreadable,
+            other.to_string(),
+        )],
+    };
+    // The zone changes no template's validity, only what `date` prints.
+    errors.extend(html::check_templates(theme, chrono_tz::Tz::UTC));
+    errors
+}
+
 /// Renders the whole site, sorted by path so the output never depends on thread timing.
 pub fn site(model: &Model, theme: &Theme) -> Result<RenderedSite, Error> {
     site_cached(model, theme, &mut RenderCache::default())
@@ -74,8 +90,8 @@ pub fn site_cached(
     let mut files: Vec<OutputFile> = rendered.into_iter().map(|r| r.file).collect();
     files.push(uptime_json::render(model, &prepared.uptimes));
     files.extend(api::render(model));
-    files.push(ics::render(model));
-    files.extend(badge::render(model));
+    files.push(ics::render(model, &t));
+    files.extend(badge::render(model, &t));
     let mut page_paths: Vec<&str> = files
         .iter()
         .map(|f| f.path.as_str())

@@ -596,3 +596,82 @@ fn an_event_file_over_the_size_limit_is_refused() {
         "{err}"
     );
 }
+
+/// Each layer that can be checked on its own is checked in the same run: site.yaml, a
+/// translation and two templates together; then, once site.yaml is right, the event files
+/// beside the theme's errors.
+#[test]
+fn every_layer_is_checked_in_the_same_run() {
+    let broken_event =
+        event("timeline:\n  - at: 2026-11-20 10:00\n    status: investigatin\n    message: x\n");
+    let site = TempSite::new(&format!("{SITE_YAML}language: fr\nbogus: 1\n"))
+        .with("incidents/a.md", &broken_event)
+        .with("themes/default/i18n/fr.yaml", "history: [unclosed\n")
+        .with(
+            "themes/default/templates/404.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n{{ nope( }}\n{% endblock content %}\n",
+        )
+        .with(
+            "themes/default/templates/month.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock content %}\n",
+        );
+    let locations = |err: &str| -> Vec<String> {
+        err.lines()
+            .filter(|l| {
+                l.starts_with("site.yaml")
+                    || l.starts_with("themes/")
+                    || l.starts_with("incidents/")
+            })
+            .map(|l| l.split(": ").next().unwrap_or("").to_string())
+            .collect()
+    };
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert_eq!(
+        locations(&err),
+        [
+            "site.yaml:10:1",
+            "themes/default/i18n/fr.yaml:1:10",
+            "themes/default/templates/404.html:3:10",
+            "themes/default/templates/month.html:3:7",
+        ],
+        "{err}"
+    );
+    std::fs::write(
+        site.root().join("site.yaml"),
+        format!("{SITE_YAML}language: fr\n"),
+    )
+    .expect("write");
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert_eq!(
+        locations(&err),
+        [
+            "themes/default/i18n/fr.yaml:1:10",
+            "themes/default/templates/404.html:3:10",
+            "themes/default/templates/month.html:3:7",
+            "incidents/a.md:5:13",
+        ],
+        "{err}"
+    );
+}
+
+/// Terminal control sequences in a file never reach the terminal through `check`: they are
+/// shown escaped, in the message and in the quoted line.
+#[test]
+fn control_sequences_in_a_file_are_shown_escaped() {
+    let err = check_event(&event(&format!(
+        "components:\n  \"\\e[2J\\e]0;pwned\\apnael\": major_outage\n{GOOD_TIMELINE}"
+    )));
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        err.contains("unknown component `\\u{1b}[2J\\u{1b}]0;pwned\\u{7}pnael`"),
+        "{err}"
+    );
+    // A file name is user text too.
+    let site = TempSite::new(SITE_YAML).with("incidents/\u{1b}[31mred.md", "no front matter\n");
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(err.contains("incidents/\\u{1b}[31mred.md:1:1"), "{err}");
+}

@@ -2,6 +2,7 @@
 
 mod authoring;
 mod build;
+mod cli;
 mod errors;
 mod feeds;
 mod incremental;

@@ -120,3 +120,48 @@ fn bad_option_values_exit_with_2() {
     let out = sitrep(cases[0]);
     assert!(crate::support::stderr(&out).contains("did you mean `incident`?"));
 }
+
+/// The write itself fails half-way (a file-size limit, which holds even for root, makes a
+/// large page's write fail with EFBIG): the staging folder is rolled back and the previous
+/// site stays byte for byte.
+#[cfg(unix)]
+#[test]
+fn a_write_that_fails_half_way_leaves_the_previous_site_byte_for_byte() {
+    let site = TempSite::new(SITE_YAML).with("incidents/a.md", EVENT);
+    let root = site.root().to_str().expect("utf-8").to_string();
+    let ok = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let before = snapshot(&site.root().join("public"));
+
+    // A post-mortem far larger than the limit below; every other file fits.
+    let big = format!("{EVENT}{}\n", "Long post-mortem text. ".repeat(20_000));
+    std::fs::write(site.root().join("incidents/b.md"), big).expect("write");
+    // `trap '' XFSZ`: the write fails with EFBIG instead of the signal killing the process.
+    let failed = std::process::Command::new("sh")
+        .args([
+            "-c",
+            "trap '' XFSZ; ulimit -f 400; exec \"$0\" \"$@\"",
+            env!("CARGO_BIN_EXE_sitrep"),
+            "build",
+            "--root",
+            &root,
+            "--now",
+            "2026-11-25 12:00",
+        ])
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("run");
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("File too large"),
+        "{}",
+        stderr(&failed)
+    );
+    assert_eq!(snapshot(&site.root().join("public")), before);
+    let leftovers: Vec<String> = std::fs::read_dir(site.root())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
+}

@@ -162,9 +162,10 @@ fn the_date_filter_formats_times_in_the_site_zone() {
 /// French one says differently.
 #[test]
 fn every_page_of_a_french_build_is_free_of_the_themes_english() {
-    let theme = sitrep::theme::Theme::builtin();
+    let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/i18n");
     let strings = |language: &str| -> std::collections::BTreeMap<String, String> {
-        serde_saphyr::from_slice(&theme.translations[language].bytes).expect("yaml")
+        let text = std::fs::read_to_string(theme.join(format!("{language}.yaml"))).expect("read");
+        serde_saphyr::from_str(&text).expect("yaml")
     };
     let (english, french) = (strings("en"), strings("fr"));
     // The literal parts of each English string (between `{placeholders}`) that are words.
@@ -216,4 +217,24 @@ fn every_page_of_a_french_build_is_free_of_the_themes_english() {
         }
     }
     assert!(pages >= 8, "{pages}");
+}
+
+/// Badges and the maintenance calendar speak the site's language too; only the feed markup
+/// keeps Statuspage's English words, which bots parse.
+#[test]
+fn badges_and_the_calendar_are_in_the_site_language() {
+    let site = build(&fixture("french"), "2026-04-20 12:00", &[]);
+    let badge = site.read("badge.svg");
+    assert!(
+        badge.contains(">état<") && badge.contains("panne mineure"),
+        "{badge}"
+    );
+    let web = site.read("components/web/badge.svg");
+    assert!(web.contains("Opérationnel"), "{web}");
+    let calendar = site.read("maintenance.ics");
+    assert!(
+        calendar.contains("Calendrier des maintenances"),
+        "{calendar}"
+    );
+    assert!(!calendar.contains(": maintenance"), "{calendar}");
 }
