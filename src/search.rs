@@ -93,11 +93,7 @@ fn needs_generic_wasm(files: &[OutputFile]) -> bool {
 }
 
 fn is_searchable(file: &OutputFile) -> bool {
-    file.path.ends_with(".html")
-        && file
-            .bytes
-            .windows(BODY_MARKER.len())
-            .any(|w| w == BODY_MARKER)
+    file.path.ends_with(".html") && memchr::memmem::find(&file.bytes, BODY_MARKER).is_some()
 }
 
 async fn build_bundle(pages: &[&OutputFile]) -> Result<Vec<pagefind::api::SyntheticFile>, Error> {
