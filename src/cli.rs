@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand};
 use sitrep::authoring::new::{self, NewEvent};
 use sitrep::authoring::update::{self, NewUpdate};
 use sitrep::authoring::{Authored, AuthoringError, init};
+use sitrep::publish::{PublishError, PublishEvent, PublishOptions};
 use sitrep::serve::ServeEvent;
 use sitrep::{BuildOptions, Error, Now};
 
@@ -109,6 +110,9 @@ enum Command {
         message: Option<String>,
         #[command(flatten)]
         time: TimeArgs,
+        /// Then build and publish the site (as `sitrep publish`)
+        #[arg(long)]
+        publish: bool,
     },
     /// Append an update to an event's timeline
     Update {
@@ -125,6 +129,20 @@ enum Command {
         components: Vec<String>,
         #[command(flatten)]
         time: TimeArgs,
+        /// Then build and publish the site (as `sitrep publish`)
+        #[arg(long)]
+        publish: bool,
+    },
+    /// Build the site, then send it to every target in site.yaml's `publish:`
+    Publish {
+        #[command(flatten)]
+        time: TimeArgs,
+        /// Include events marked `draft: true`
+        #[arg(long)]
+        drafts: bool,
+        /// List what would be sent and deleted, sending nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Preview the site: build it in memory, serve it, rebuild on save and reload the browser
     Serve {
@@ -207,6 +225,7 @@ pub fn run(cli: Cli) -> ExitCode {
             end,
             message,
             time,
+            publish,
         } => {
             let request = NewEvent {
                 title,
@@ -218,6 +237,7 @@ pub fn run(cli: Cli) -> ExitCode {
                 message,
             };
             authoring(|now| new::run(&time.root, &request, now), &time)
+                .and_then(|()| publish_after_authoring(publish, time))
         }
         Command::Update {
             slug,
@@ -225,6 +245,7 @@ pub fn run(cli: Cli) -> ExitCode {
             message,
             components,
             time,
+            publish,
         } => match message.map_or_else(read_message, Ok) {
             Ok(message) => {
                 let request = NewUpdate {
@@ -234,11 +255,22 @@ pub fn run(cli: Cli) -> ExitCode {
                     components,
                 };
                 authoring(|now| update::run(&time.root, &request, now), &time)
+                    .and_then(|()| publish_after_authoring(publish, time))
             }
             Err(e) => {
                 Err(anyhow::Error::new(e).context("cannot read the message from standard input"))
             }
         },
+        Command::Publish {
+            time,
+            drafts,
+            dry_run,
+        } => publish(PublishOptions {
+            root: time.root,
+            now: now_from(time.now),
+            drafts,
+            dry_run,
+        }),
         Command::Serve {
             root,
             bind,
@@ -321,10 +353,11 @@ fn error_text(e: &anyhow::Error) -> String {
     let diagnostics = match (
         e.downcast_ref::<Error>(),
         e.downcast_ref::<AuthoringError>(),
+        e.downcast_ref::<PublishError>(),
     ) {
-        (Some(Error::Content(list)), _) | (_, Some(AuthoringError::Site(Error::Content(list)))) => {
-            list
-        }
+        (Some(Error::Content(list)), _, _)
+        | (_, Some(AuthoringError::Site(Error::Content(list))), _)
+        | (_, _, Some(PublishError::Site(Error::Content(list)))) => list,
         _ => return format!("error: {}", terminal(&format!("{e:#}"))),
     };
     let color = use_color();
@@ -510,5 +543,150 @@ fn check(root: &std::path::Path, now: &Now, format: Format) -> ExitCode {
         Ok(_) => ExitCode::SUCCESS,
         Err(Error::InvalidNow { .. }) => ExitCode::from(2),
         Err(_) => ExitCode::from(1),
+    }
+}
+
+/// `new … --publish` and `update … --publish`: the event file is written; now the site goes
+/// out, as `sitrep publish` would send it.
+fn publish_after_authoring(publish_too: bool, time: TimeArgs) -> anyhow::Result<()> {
+    if !publish_too {
+        return Ok(());
+    }
+    publish(PublishOptions {
+        root: time.root,
+        now: now_from(time.now),
+        drafts: false,
+        dry_run: false,
+    })
+}
+
+fn publish(options: PublishOptions) -> anyhow::Result<()> {
+    let mut printer = PublishPrinter::default();
+    let report = sitrep::publish::run(&options, |event| printer.print(event))?;
+    if let Some(e) = &report.local_copy {
+        eprintln!("error: the local copy of the site was not written: {e}");
+    }
+    let failed = report.failures.len();
+    if failed > 0 {
+        let total = failed + report.targets.len();
+        anyhow::bail!(
+            "{failed} of {total} publish target{} failed{}",
+            if total == 1 { "" } else { "s" },
+            if report.targets.is_empty() {
+                ""
+            } else {
+                "; the others are up to date"
+            }
+        );
+    }
+    if report.local_copy.is_some() {
+        anyhow::bail!("every target is up to date, but the local copy is not");
+    }
+    Ok(())
+}
+
+/// Prints publish events: a progress bar for long transfers on a terminal, then a summary
+/// per target.
+#[derive(Default)]
+struct PublishPrinter {
+    bar: Option<indicatif::ProgressBar>,
+    retries: usize,
+}
+
+impl PublishPrinter {
+    /// Below this many files the bar would only flicker.
+    const BAR_FROM: usize = 20;
+
+    fn print(&mut self, event: PublishEvent) {
+        match event {
+            PublishEvent::Built {
+                events,
+                files,
+                warnings,
+            } => {
+                print_warnings(&warnings);
+                say!(
+                    "Built {events} event{} ({files} files)",
+                    if events == 1 { "" } else { "s" }
+                );
+            }
+            PublishEvent::Started { target } => {
+                self.retries = 0;
+                say!("Publishing to {target}");
+            }
+            PublishEvent::Planned {
+                uploads,
+                deletes,
+                bytes,
+                unchanged,
+                ..
+            } => {
+                say!(
+                    "  {uploads} to send ({}), {deletes} to delete, {unchanged} unchanged",
+                    human_bytes(bytes)
+                );
+                let total = uploads + deletes;
+                if total >= Self::BAR_FROM && std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+                    let bar = indicatif::ProgressBar::new(total as u64);
+                    bar.set_style(
+                        indicatif::ProgressStyle::with_template(
+                            "  [{bar:30}] {pos}/{len} files, {elapsed}",
+                        )
+                        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                        .progress_chars("=> "),
+                    );
+                    self.bar = Some(bar);
+                }
+            }
+            PublishEvent::WouldSend { path, new } => {
+                say!("  {} {path}", if new { "+" } else { "~" });
+            }
+            PublishEvent::WouldDelete { path } => say!("  - {path}"),
+            PublishEvent::Progress { done, .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.set_position(done as u64);
+                }
+            }
+            PublishEvent::Retrying { .. } => self.retries += 1,
+            PublishEvent::Finished(report) => {
+                self.finish_bar();
+                let retried = if self.retries > 0 {
+                    format!(", {} requests retried", self.retries)
+                } else {
+                    String::new()
+                };
+                if report.dry_run {
+                    say!("  dry run: nothing was sent");
+                } else {
+                    say!(
+                        "  {} uploaded, {} deleted, {} in {:.1} s{retried}",
+                        report.uploaded,
+                        report.deleted,
+                        human_bytes(report.bytes),
+                        report.elapsed.as_secs_f64()
+                    );
+                    say!("  live at {}", report.url);
+                }
+            }
+            PublishEvent::Warning(warning) => print_warnings(&[warning]),
+            PublishEvent::Failed { error, .. } => {
+                self.finish_bar();
+                eprintln!("error: {error}");
+            }
+        }
+    }
+
+    fn finish_bar(&mut self) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn human_bytes(bytes: u64) -> String {
+    match bytes {
+        b if b < 1_000 => format!("{b} B"),
+        b if b < 1_000_000 => format!("{:.1} kB", b as f64 / 1e3),
+        b => format!("{:.1} MB", b as f64 / 1e6),
     }
 }

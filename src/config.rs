@@ -44,6 +44,43 @@ pub struct Site {
     pub footer_links: Vec<Link>,
     /// Whether the site has a search page and its index (docs/search.md); on by default.
     pub search: bool,
+    /// Where `sitrep publish` sends the built site, in turn (docs/publishing.md).
+    pub publish: Vec<PublishTarget>,
+}
+
+/// One host `sitrep publish` sends the site to. Secrets never live here: each target reads its
+/// credentials from the standard places of its kind (docs/publishing.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishTarget {
+    S3(S3Target),
+    Git(GitTarget),
+    Folder(FolderTarget),
+}
+
+/// S3-compatible object storage: AWS S3, Cloudflare R2, Backblaze B2, MinIO, Ceph, …
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Target {
+    pub bucket: String,
+    /// Empty, or a folder inside the bucket ending in `/`.
+    pub prefix: String,
+    /// `None`: AWS S3 (or `AWS_ENDPOINT_URL`).
+    pub endpoint: Option<String>,
+    /// `None`: `AWS_REGION`, else `us-east-1`.
+    pub region: Option<String>,
+}
+
+/// A branch of a Git remote, for GitHub, GitLab or Codeberg Pages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitTarget {
+    pub remote: String,
+    pub branch: String,
+}
+
+/// A folder: a mounted share or a web server's document root.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderTarget {
+    /// As written in site.yaml; relative paths are taken from the site folder.
+    pub path: PathBuf,
 }
 
 /// The site's logo: where it is in the site folder, and its bytes once read.
@@ -131,7 +168,7 @@ struct RawSite {
     title: Spanned<String>,
     base_url: Spanned<String>,
     #[serde(default)]
-    description: Option<String>,
+    description: Option<Spanned<String>>,
     #[serde(default)]
     language: Option<Spanned<String>>,
     #[serde(default)]
@@ -157,6 +194,40 @@ struct RawSite {
     footer_links: Vec<RawLink>,
     #[serde(default)]
     search: Option<bool>,
+    #[serde(default)]
+    publish: Vec<RawTarget>,
+}
+
+/// `- s3: {…}`, `- git: {…}` or `- folder: {…}`: one key naming the kind of target.
+#[derive(Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum RawTarget {
+    S3(RawS3),
+    Git(RawGit),
+    Folder(RawFolder),
+}
+
+#[derive(Deserialize)]
+struct RawS3 {
+    bucket: Spanned<String>,
+    #[serde(default)]
+    prefix: Option<Spanned<String>>,
+    #[serde(default)]
+    endpoint: Option<Spanned<String>>,
+    #[serde(default)]
+    region: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawGit {
+    remote: Spanned<String>,
+    #[serde(default)]
+    branch: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+struct RawFolder {
+    path: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -174,16 +245,16 @@ struct RawComponent {
     id: Spanned<String>,
     name: Spanned<String>,
     #[serde(default)]
-    description: Option<String>,
+    description: Option<Spanned<String>>,
     #[serde(default)]
-    group: Option<String>,
+    group: Option<Spanned<String>>,
     #[serde(default)]
     since: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
 struct RawLink {
-    name: String,
+    name: Spanned<String>,
     url: Spanned<String>,
 }
 
@@ -197,6 +268,14 @@ impl Schema for RawSite {
             }
             [Step::Key(k), Step::Index(_)] if k == "links" || k == "footer_links" => {
                 Some(fields_of::<RawLink>())
+            }
+            [Step::Key(k), Step::Index(_), Step::Key(kind)] if k == "publish" => {
+                match kind.as_str() {
+                    "s3" => Some(fields_of::<RawS3>()),
+                    "git" => Some(fields_of::<RawGit>()),
+                    "folder" => Some(fields_of::<RawFolder>()),
+                    _ => None,
+                }
             }
             _ => None,
         }
@@ -270,6 +349,7 @@ pub fn load(root: &Path) -> Result<Site, crate::Error> {
     let mut site = parse(Path::new(SITE_FILE), &text).map_err(crate::Error::Content)?;
     if let Some(logo) = &mut site.logo {
         logo.bytes = read_logo(root, logo, &text)?.into();
+        check_svg_logo(logo, &text)?;
     }
     Ok(site)
 }
@@ -278,16 +358,74 @@ pub fn load(root: &Path) -> Result<Site, crate::Error> {
 /// points at site.yaml's `logo:` value.
 fn read_logo(root: &Path, logo: &Logo, site_text: &str) -> Result<Vec<u8>, crate::Error> {
     files::read_inside(root, &logo.source, files::LOGO_LIMIT).map_err(|e| {
-        let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
-        let message = format!("cannot read the logo `{}`: {e}", logo.source.display());
-        let diagnostic = match logo.declared_at {
-            Some(p) => yaml.error_at_position(p.line, p.column, p.len, e.code(), message),
-            None => yaml.error(e.code(), message),
-        };
-        crate::Error::Content(vec![diagnostic.with_help(
+        logo_error(
+            logo,
+            site_text,
+            e.code(),
+            format!("cannot read the logo `{}`: {e}", logo.source.display()),
             "give a path relative to the site folder, e.g. `logo: assets/logo.svg`",
-        )])
+        )
     })
+}
+
+/// An SVG logo is published on the site's origin: one that could run script is refused.
+fn check_svg_logo(logo: &Logo, site_text: &str) -> Result<(), crate::Error> {
+    if logo.output_path().ends_with(".svg")
+        && let Err(crate::svg::Unsafe(why)) = crate::svg::check(&logo.bytes)
+    {
+        return Err(logo_error(
+            logo,
+            site_text,
+            ErrorCode::InvalidValue,
+            format!(
+                "the logo `{}` cannot be published: {why}",
+                logo.source.display()
+            ),
+            "export it again as plain SVG without scripts, event handlers or links (e.g. Inkscape's \"Plain SVG\", or svgo), or use a PNG",
+        ));
+    }
+    Ok(())
+}
+
+/// A problem with the logo file, reported on site.yaml's `logo:` value.
+fn logo_error(
+    logo: &Logo,
+    site_text: &str,
+    code: ErrorCode,
+    message: String,
+    help: &str,
+) -> crate::Error {
+    let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
+    let diagnostic = match logo.declared_at {
+        Some(p) => yaml.error_at_position(p.line, p.column, p.len, code, message),
+        None => yaml.error(code, message),
+    };
+    crate::Error::Content(vec![diagnostic.with_help(help)])
+}
+
+/// At most this many components: every page shows each one, with its uptime bar.
+const MAX_COMPONENTS: usize = 1_000;
+/// Names (the site's title, components, groups, links): one line on a phone.
+const MAX_NAME: usize = 200;
+/// Descriptions: a sentence or two.
+const MAX_DESCRIPTION: usize = 2_000;
+
+/// A string within `max` characters, or an error on it.
+fn check_length(
+    source: &YamlSource<'_>,
+    value: &Spanned<String>,
+    what: &str,
+    max: usize,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let length = value.value.chars().count();
+    if length > max {
+        errors.push(source.error_on(
+            value,
+            ErrorCode::TooLarge,
+            format!("{what} is {length} characters; the limit is {max}"),
+        ));
+    }
 }
 
 /// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
@@ -316,12 +454,18 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         accent_color,
         footer_links,
         search,
+        publish,
     } = raw;
     let mut errors = Vec::new();
 
     if title.value.trim().is_empty() {
         errors.push(source.error_on(&title, ErrorCode::InvalidValue, "`title` is empty"));
     }
+    check_length(source, &title, "`title`", MAX_NAME, &mut errors);
+    if let Some(d) = &description {
+        check_length(source, d, "`description`", MAX_DESCRIPTION, &mut errors);
+    }
+    let description = description.map(|d| d.value);
     let base_url = validate_base_url(source, &base_url)
         .map_err(|d| errors.push(d))
         .ok();
@@ -402,6 +546,10 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     let components = validate_components(source, components, &mut errors);
     let links = validate_links(source, links, &mut errors);
     let footer_links = validate_links(source, footer_links, &mut errors);
+    let publish = publish
+        .into_iter()
+        .filter_map(|t| validate_target(source, t).map_err(|d| errors.push(d)).ok())
+        .collect();
     let logo = logo.and_then(|l| validate_logo(source, &l).map_err(|d| errors.push(d)).ok());
     let accent_color = accent_color.and_then(|c| {
         let hex = c.value.trim();
@@ -446,8 +594,81 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
             accent_color,
             footer_links,
             search: search.unwrap_or(true),
+            publish,
         }),
         _ => Err(errors),
+    }
+}
+
+fn validate_target(source: &YamlSource<'_>, raw: RawTarget) -> Result<PublishTarget, Diagnostic> {
+    let non_empty = |value: Spanned<String>, key: &str, example: &str| {
+        let text = value.value.trim().to_string();
+        if text.is_empty() {
+            Err(source
+                .error_on(&value, ErrorCode::InvalidValue, format!("`{key}` is empty"))
+                .with_help(format!("e.g. `{key}: {example}`")))
+        } else {
+            Ok(text)
+        }
+    };
+    match raw {
+        RawTarget::S3(RawS3 {
+            bucket,
+            prefix,
+            endpoint,
+            region,
+        }) => {
+            let bucket = non_empty(bucket, "bucket", "status")?;
+            let endpoint = match endpoint {
+                Some(e) => Some(validate_endpoint(source, e)?),
+                None => None,
+            };
+            let region = match region {
+                Some(r) => Some(non_empty(r, "region", "auto")?),
+                None => None,
+            };
+            let prefix = prefix.map_or_else(String::new, |p| {
+                let trimmed = p.value.trim().trim_matches('/');
+                if trimmed.is_empty() {
+                    String::new()
+                } else {
+                    format!("{trimmed}/")
+                }
+            });
+            Ok(PublishTarget::S3(S3Target {
+                bucket,
+                prefix,
+                endpoint,
+                region,
+            }))
+        }
+        RawTarget::Git(RawGit { remote, branch }) => Ok(PublishTarget::Git(GitTarget {
+            remote: non_empty(remote, "remote", "git@github.com:example/status.git")?,
+            branch: match branch {
+                Some(b) => non_empty(b, "branch", "gh-pages")?,
+                None => "gh-pages".into(),
+            },
+        })),
+        RawTarget::Folder(RawFolder { path }) => Ok(PublishTarget::Folder(FolderTarget {
+            path: PathBuf::from(non_empty(path, "path", "/srv/www/status")?),
+        })),
+    }
+}
+
+fn validate_endpoint(source: &YamlSource<'_>, raw: Spanned<String>) -> Result<String, Diagnostic> {
+    match Url::parse(raw.value.trim()) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
+            Ok(raw.value.trim().trim_end_matches('/').to_string())
+        }
+        _ => Err(source
+            .error_on(
+                &raw,
+                ErrorCode::InvalidValue,
+                format!("`endpoint` `{}` is not an http(s) address", raw.value),
+            )
+            .with_help(
+                "write the storage's S3 address, e.g. `https://ACCOUNT.r2.cloudflarestorage.com`",
+            )),
     }
 }
 
@@ -456,26 +677,43 @@ fn validate_links(
     raw: Vec<RawLink>,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<Link> {
+    for l in &raw {
+        check_length(source, &l.name, "a link's `name`", MAX_NAME, errors);
+    }
     raw.into_iter()
-        .filter_map(|l| match Url::parse(&l.url.value) {
-            Ok(_) => Some(Link {
-                name: l.name,
-                url: l.url.value,
+        .filter_map(|l| match check_link_url(&l.url.value) {
+            Ok(url) => Some(Link {
+                name: l.name.value,
+                url,
             }),
-            Err(_) => {
-                errors.push(
-                    source
-                        .error_on(
-                            &l.url,
-                            ErrorCode::InvalidValue,
-                            format!("`{}` is not an absolute URL", l.url.value),
-                        )
-                        .with_help("write the full address, e.g. `https://example.com/support/`"),
-                );
+            Err(message) => {
+                errors.push(source.error_on(&l.url, ErrorCode::InvalidValue, message).with_help(
+                    "write the full address, e.g. `https://example.com/support/` or `mailto:help@example.com`",
+                ));
                 None
             }
         })
         .collect()
+}
+
+/// Links are rendered live on every page, so only schemes that navigate are allowed:
+/// `javascript:`, `data:` or `vbscript:` would run in the reader's browser.
+fn check_link_url(raw: &str) -> Result<String, String> {
+    let text = raw.trim();
+    // URL parsers drop tabs and line breaks inside a URL (`java\tscript:`); refuse them
+    // rather than publish something other than what was checked.
+    if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!("`{raw}` contains spaces or control characters"));
+    }
+    let url = Url::parse(text).map_err(|_| format!("`{raw}` is not an absolute URL"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(text.to_string()),
+        "mailto" => Ok(text.to_string()),
+        "http" | "https" => Err(format!("`{raw}` has no host")),
+        scheme => Err(format!(
+            "`{raw}` is a `{scheme}:` link; links may only be http, https or mailto"
+        )),
+    }
 }
 
 /// A logo path inside the site folder, of an image type browsers show.
@@ -642,6 +880,20 @@ fn validate_components(
                 ),
         );
     }
+    if raw.value.len() > MAX_COMPONENTS {
+        errors.push(
+            source
+                .error_on(
+                    &raw,
+                    ErrorCode::TooLarge,
+                    format!(
+                        "{} components; sitrep publishes at most {MAX_COMPONENTS}",
+                        raw.value.len()
+                    ),
+                )
+                .with_help("group servers into services, and list the services"),
+        );
+    }
     let mut seen = HashSet::new();
     let mut components = Vec::with_capacity(raw.value.len());
     for c in raw.value {
@@ -672,6 +924,20 @@ fn validate_components(
                 "component `name` is empty",
             ));
         }
+        check_length(source, &name, "a component's `name`", MAX_NAME, errors);
+        if let Some(group) = &group {
+            check_length(source, group, "a component's `group`", MAX_NAME, errors);
+        }
+        if let Some(description) = &description {
+            check_length(
+                source,
+                description,
+                "a component's `description`",
+                MAX_DESCRIPTION,
+                errors,
+            );
+        }
+        let (description, group) = (description.map(|d| d.value), group.map(|g| g.value));
         let since = since.and_then(|s| {
             time::parse_date(&s.value).or_else(|| {
                 errors.push(
@@ -783,6 +1049,98 @@ mod tests {
             errors[0].help.as_deref(),
             Some("did you mean `components`?")
         );
+    }
+
+    #[test]
+    fn publish_targets_take_the_documented_shape() {
+        let text = format!(
+            "{MINIMAL}publish:\n  - s3: {{ bucket: status, prefix: /site/, endpoint: \"https://x.r2.cloudflarestorage.com/\", region: auto }}\n  - git: {{ remote: \"git@github.com:example/status.git\" }}\n  - folder: {{ path: /srv/www/status }}\n"
+        );
+        let site = parse_str(&text).expect("valid");
+        assert_eq!(
+            site.publish,
+            [
+                PublishTarget::S3(S3Target {
+                    bucket: "status".into(),
+                    prefix: "site/".into(),
+                    endpoint: Some("https://x.r2.cloudflarestorage.com".into()),
+                    region: Some("auto".into()),
+                }),
+                PublishTarget::Git(GitTarget {
+                    remote: "git@github.com:example/status.git".into(),
+                    branch: "gh-pages".into(),
+                }),
+                PublishTarget::Folder(FolderTarget {
+                    path: PathBuf::from("/srv/www/status"),
+                }),
+            ]
+        );
+        assert!(parse_str(MINIMAL).expect("valid").publish.is_empty());
+    }
+
+    #[test]
+    fn publish_mistakes_are_located_with_a_suggestion() {
+        let errors = |publish: &str| {
+            let text = format!("{MINIMAL}publish:\n{publish}");
+            parse_str(&text)
+                .expect_err("invalid")
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} {} / {}",
+                        d.location(),
+                        d.message,
+                        d.help.as_deref().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            errors("  - s4: { bucket: status }\n"),
+            ["site.yaml:7:5 unknown value `s4` / did you mean `s3`?"]
+        );
+        assert_eq!(
+            errors("  - s3: { buckt: status }\n"),
+            ["site.yaml:7:11 unknown key `buckt` / did you mean `bucket`?"]
+        );
+        let missing = errors("  - s3: { region: auto }\n");
+        assert_eq!(missing.len(), 1, "{missing:?}");
+        assert!(
+            missing[0].starts_with("site.yaml:7:")
+                && missing[0].contains("missing required key `bucket`"),
+            "{missing:?}"
+        );
+        assert_eq!(
+            errors("  - s3: { bucket: status, endpoint: \"r2.example\" }\n"),
+            [
+                "site.yaml:7:37 `endpoint` `r2.example` is not an http(s) address / write the storage's S3 address, e.g. `https://ACCOUNT.r2.cloudflarestorage.com`"
+            ]
+        );
+    }
+
+    #[test]
+    fn links_may_only_navigate() {
+        let text = format!(
+            "{MINIMAL}links:\n  - name: Help\n    url: https://example.com/help/\n  - name: Mail\n    url: mailto:help@example.com\n  - name: X\n    url: javascript:alert(1)\nfooter_links:\n  - name: D\n    url: \"data:text/html,<script>alert(1)</script>\"\n  - name: V\n    url: VBScript:msgbox(1)\n  - name: T\n    url: \"java\\tscript:alert(1)\"\n"
+        );
+        let errors = parse_str(&text).unwrap_err();
+        let got: Vec<String> = errors
+            .iter()
+            .map(|d| format!("{} {}", d.location(), d.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "site.yaml:12:10 `javascript:alert(1)` is a `javascript:` link; links may only be http, https or mailto",
+                "site.yaml:15:10 `data:text/html,<script>alert(1)</script>` is a `data:` link; links may only be http, https or mailto",
+                "site.yaml:17:10 `VBScript:msgbox(1)` is a `vbscript:` link; links may only be http, https or mailto",
+                "site.yaml:19:10 `java\tscript:alert(1)` contains spaces or control characters",
+            ],
+        );
+        let ok = format!(
+            "{MINIMAL}links:\n  - name: Help\n    url: https://example.com/help/\n  - name: Mail\n    url: mailto:help@example.com\n"
+        );
+        assert_eq!(parse_str(&ok).expect("valid").links.len(), 2);
     }
 
     #[test]

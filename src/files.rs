@@ -1,8 +1,8 @@
 //! The user's files, read and written safely. Reading: only regular files (a FIFO or a device
 //! where a file is expected never blocks or floods a build), each kind with a size limit, and
-//! only files that resolve inside the site folder. Writing (authoring): under a lock on the
-//! incidents folder, through a temporary file and a rename, and never over an existing file
-//! when creating one. docs/reliability.md lists the limits.
+//! only files that resolve inside the site folder. Writing one file (authoring): through a
+//! temporary file and a rename, and never over an existing file when creating one (the lock
+//! around it is `atomic::Lock`). docs/reliability.md lists the limits.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
@@ -128,36 +128,6 @@ fn kind_of(file_type: &std::fs::FileType) -> &'static str {
         "a folder"
     } else {
         "a special file"
-    }
-}
-
-/// An exclusive lock on a site's incidents folder, held while an authoring command reads,
-/// edits and writes an event file, so that two `update`s or `new`s at once never lose one
-/// another's work: the second waits for the first. Released when dropped.
-pub struct AuthoringLock {
-    _file: File,
-}
-
-/// Where the lock is taken on systems that cannot lock a folder itself: hidden, so no scan
-/// reads it, and kept (removing it would race with a waiter).
-pub const LOCK_FILE: &str = ".sitrep.lock";
-
-impl AuthoringLock {
-    /// Waits for the lock. On Unix the folder itself is locked (`flock` on its descriptor), so
-    /// no lock file is left in the user's folder.
-    pub fn acquire(folder: &Path) -> io::Result<AuthoringLock> {
-        std::fs::create_dir_all(folder)?;
-        let file = if cfg!(unix) {
-            File::open(folder)?
-        } else {
-            OpenOptions::new()
-                .create(true)
-                .truncate(false)
-                .write(true)
-                .open(folder.join(LOCK_FILE))?
-        };
-        file.lock()?;
-        Ok(AuthoringLock { _file: file })
     }
 }
 

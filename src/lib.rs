@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage: [`config`] → [`content`] → [`model`] → [`render`] →
 //! [`output`]. The library never prints; the binary does.
 
+pub(crate) mod atomic;
 pub mod authoring;
 pub(crate) mod config;
 pub(crate) mod content;
@@ -13,14 +14,21 @@ pub(crate) mod i18n;
 pub(crate) mod markdown;
 pub(crate) mod model;
 pub(crate) mod output;
+pub mod publish;
 pub(crate) mod render;
 pub(crate) mod search;
 pub mod serve;
 pub mod session;
 pub(crate) mod suggest;
+pub(crate) mod svg;
 pub(crate) mod theme;
 pub(crate) mod time;
 pub(crate) mod yaml;
+
+#[doc(hidden)]
+pub mod fuzzing;
+#[cfg(test)]
+mod proptests;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -59,6 +67,12 @@ impl Now {
                 .ok_or_else(|| Error::InvalidNow {
                     value: text.clone(),
                     reason: "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970".into(),
+                })
+                .and_then(|t| {
+                    time::in_range(t, text.trim()).map_err(|e| Error::InvalidNow {
+                        value: text.clone(),
+                        reason: format!("{}; {}", e.message, e.help),
+                    })
                 }),
             Now::At(t) => Ok(*t),
         }
@@ -186,9 +200,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .clone()
         .unwrap_or_else(|| options.root.join(&built.model.site.output));
     output::check_output_dir(&options.root, &output)?;
-    output::write_site(&output, &built.files)?;
+    let mut warnings = built.warnings.clone();
+    warnings.extend(output::write_site(&output, &built.files)?);
     Ok(BuildReport {
-        warnings: built.warnings.clone(),
+        warnings,
         events: built.model.events.len(),
         pages: built
             .files
@@ -203,8 +218,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 }
 
 /// Indexes the rendered pages and adds the index to the site's files, unless the site turned
-/// search off.
-fn add_search_index(built: &mut Built) -> Result<Option<SearchReport>> {
+/// search off: what `build` and `publish` write.
+pub(crate) fn add_search_index(built: &mut Built) -> Result<Option<SearchReport>> {
     if !built.model.site.search {
         return Ok(None);
     }

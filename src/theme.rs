@@ -119,6 +119,19 @@ impl Theme {
         crate::fingerprint::of_bytes(&parts)
     }
 
+    /// Stylesheets and scripts by their fingerprinted output path (`assets/style.css` →
+    /// `assets/style.0123456789abcdef.css`); templates link to these (`site.assets`).
+    pub fn fingerprinted_assets(&self) -> BTreeMap<String, String> {
+        self.statics
+            .iter()
+            .filter(|(path, _)| path.ends_with(".css") || path.ends_with(".js"))
+            .map(|(path, file)| {
+                let named = crate::fingerprint::fingerprinted_path(path, &file.bytes);
+                (path.clone(), named)
+            })
+            .collect()
+    }
+
     /// Where a template came from, for messages.
     pub fn origin_of(&self, template: &str) -> String {
         self.templates

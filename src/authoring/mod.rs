@@ -8,9 +8,10 @@ pub mod update;
 
 use std::path::{Path, PathBuf};
 
+use crate::atomic;
 use crate::content::EVENTS_DIR;
 use crate::error::{Diagnostic, Error};
-use crate::files::{self, AuthoringLock, Existing};
+use crate::files::{self, Existing};
 
 /// Why an authoring command refused; the user's files are untouched.
 #[derive(Debug, thiserror::Error)]
@@ -89,11 +90,19 @@ pub struct Authored {
     pub warnings: Vec<String>,
 }
 
-/// The site's authoring lock: held from reading to writing, so that concurrent commands run
-/// one after the other instead of losing each other's edits.
-pub(crate) fn lock(root: &Path) -> Result<AuthoringLock, AuthoringError> {
+/// How long an authoring command waits for another one editing the same site.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The site's authoring lock (`incidents/.sitrep-lock`, hidden, so no scan reads it, and
+/// removed when released): held from reading to writing, so that concurrent commands run one
+/// after the other instead of losing each other's edits.
+pub(crate) fn lock(root: &Path) -> Result<atomic::Lock, AuthoringError> {
     let folder = root.join(EVENTS_DIR);
-    AuthoringLock::acquire(&folder).map_err(|e| Error::io("lock", folder, e).into())
+    let path = folder.join(".sitrep-lock");
+    std::fs::create_dir_all(&folder).map_err(|e| Error::io("create", &folder, e))?;
+    atomic::Lock::acquire(&path, "sitrep new or update", LOCK_PATIENCE)
+        .map(|(lock, _)| lock)
+        .map_err(|e| Error::io("lock", path, e).into())
 }
 
 /// Writes an event file atomically (see [`files::write_atomically`]).

@@ -12,7 +12,6 @@ use serde_saphyr::Spanned;
 use super::front_matter;
 use crate::config::{self, Site};
 use crate::error::{Diagnostic, ErrorCode};
-use crate::markdown;
 use crate::model::status::Word;
 use crate::model::{ComponentStatus, Event, Impact, Kind, Update, UpdateStatus, Window};
 use crate::suggest;
@@ -21,6 +20,8 @@ use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
 const MAX_TITLE: usize = 200;
 const MAX_SUMMARY: usize = 280;
+/// An update is read on phones and reposted by bots; the post-mortem has the body.
+const MAX_MESSAGE: usize = 10_000;
 
 #[derive(Deserialize)]
 struct RawEvent {
@@ -338,6 +339,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
             .unwrap_or_else(|| worst_set.map_or(Impact::None, ComponentStatus::implied_impact)),
         _ => Impact::None,
     };
+    let (impact_written, summary_written) = (declared_impact.is_some(), summary.is_some());
     let summary = match summary {
         Some(s) if s.value.chars().count() > MAX_SUMMARY => {
             let n = s.value.chars().count();
@@ -347,7 +349,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
             String::new()
         }
         Some(s) => s.value.split_whitespace().collect::<Vec<_>>().join(" "),
-        None => derived_summary(&timeline, body, &title.value),
+        None => crate::model::event::derived_summary(&timeline, body, &title.value),
     };
 
     Some(Event {
@@ -359,6 +361,8 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
         scheduled: window,
         timeline,
         summary,
+        impact_written,
+        summary_written,
         body: body.to_string(),
         draft,
         source: path.to_path_buf(),
@@ -617,6 +621,18 @@ fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<U
                     .with_help("say what is known and what happens next"),
             );
         }
+        let length = m.value.chars().count();
+        if length > MAX_MESSAGE {
+            c.push(
+                c.source
+                    .error_on(
+                        m,
+                        ErrorCode::TooLarge,
+                        format!("the update's `message` is {length} characters; the limit is {MAX_MESSAGE}"),
+                    )
+                    .with_help("keep updates short; the full story goes in the post-mortem below the front matter"),
+            );
+        }
     }
     let components = update_components(c, raw, kind);
     Some(Update {
@@ -683,18 +699,6 @@ fn update_components(
             }
         },
     }
-}
-
-/// docs/format.md: the latest update's message as plain text, else the body's first paragraph,
-/// else the title; cut at a word to 280 characters.
-fn derived_summary(timeline: &[Update], body: &str, title: &str) -> String {
-    let text = timeline
-        .last()
-        .map(|u| markdown::to_plain_text(&u.message))
-        .filter(|t| !t.is_empty())
-        .or_else(|| markdown::first_paragraph(body))
-        .unwrap_or_else(|| title.trim().to_string());
-    markdown::truncate_at_word(&text, MAX_SUMMARY)
 }
 
 #[cfg(test)]

@@ -86,7 +86,10 @@ impl Prepared {
             .zip(&uptimes)
             .map(|(c, u)| views.component(c, u))
             .collect();
-        let site = views.site();
+        let site = SiteView {
+            assets: theme.fingerprinted_assets(),
+            ..views.site()
+        };
         Prepared {
             cards,
             event_keys,
@@ -310,11 +313,20 @@ impl<'a> Renderer<'a> {
             .map(|i| self.component(model, prepared, i))
             .collect();
         pages.extend(components?);
-        let months = model.months();
-        let month_pages: Result<Vec<Rendered>, Error> = months
+        // The site's months, then each component's: one archive page per month, so every
+        // page stays bounded however long the history (docs/templates.md).
+        let mut archives: Vec<(Option<&ComponentView>, Vec<Month>)> = vec![(None, model.months())];
+        archives.extend(prepared.components.iter().map(|c| {
+            let indices = model.event_indices_for(&c.id).iter().copied();
+            (Some(c), model.months_of(indices))
+        }));
+        let month_pages: Result<Vec<Rendered>, Error> = archives
             .par_iter()
-            .enumerate()
-            .map(|(i, m)| self.month(model, prepared, &months, i, m))
+            .flat_map(|(component, months)| {
+                (0..months.len())
+                    .into_par_iter()
+                    .map(move |i| self.month(model, prepared, *component, months, i))
+            })
             .collect();
         pages.extend(month_pages?);
         Ok(pages)
@@ -348,8 +360,10 @@ impl<'a> Renderer<'a> {
             .max()
             .unwrap_or(ComponentStatus::Operational);
         let mut upcoming = in_phase(Phase::Upcoming);
-        // Soonest first: the next maintenance is what readers plan around.
+        // Soonest first: the next maintenance is what readers plan around; the furthest ones
+        // are in the history, so the page stays bounded.
         upcoming.reverse();
+        upcoming.truncate(model.site.feed_entries);
         let views = self.views(model);
         let data = Index {
             now: views.time(model.now),
@@ -405,6 +419,8 @@ impl<'a> Renderer<'a> {
         })
     }
 
+    /// A component's page: its status, uptime, latest events, and its months (bounded: older
+    /// events are on the month pages).
     fn component(&self, model: &Model, prepared: &Prepared, i: usize) -> Result<Rendered, Error> {
         let component = &prepared.components[i];
         #[derive(Serialize)]
@@ -412,14 +428,18 @@ impl<'a> Renderer<'a> {
             now: TimeView,
             component: &'a ComponentView,
             events: Vec<&'a Card>,
+            months: Vec<MonthLink>,
         }
+        let indices = model.event_indices_for(&component.id);
+        let views = self.views(model);
         let data = Data {
-            now: self.views(model).time(model.now),
+            now: views.time(model.now),
             component,
-            events: model
-                .event_indices_for(&component.id)
+            events: latest(indices.iter().map(|&e| &prepared.cards[e]), model),
+            months: model
+                .months_of(indices.iter().copied())
                 .iter()
-                .map(|&e| &prepared.cards[e])
+                .map(|m| month_link(&views, Some(&component.id), m))
                 .collect(),
         };
         let page = page_view(
@@ -439,18 +459,12 @@ impl<'a> Renderer<'a> {
             latest: Vec<&'a Card>,
             months: Vec<MonthLink>,
         }
-        let mut latest: Vec<&Card> = prepared
-            .cards
-            .iter()
-            .filter(|c| c.phase != "upcoming")
-            .collect();
-        latest.truncate(model.site.feed_entries);
         let data = Data {
-            latest,
+            latest: latest(prepared.cards.iter(), model),
             months: model
                 .months()
                 .iter()
-                .map(|m| month_link(&self.views(model), m))
+                .map(|m| month_link(&self.views(model), None, m))
                 .collect(),
         };
         let title = self.t.get("history").to_string();
@@ -464,29 +478,42 @@ impl<'a> Renderer<'a> {
         )
     }
 
+    /// One month of the site's history, or of a component's when `component` is given.
     fn month(
         &self,
         model: &Model,
         prepared: &Prepared,
+        component: Option<&ComponentView>,
         months: &[Month],
         i: usize,
-        month: &Month,
     ) -> Result<Rendered, Error> {
         #[derive(Serialize)]
         struct Data<'a> {
             month: MonthLink,
+            /// The component whose history this month is, if it is one.
+            component: Option<&'a ComponentView>,
             events: Vec<&'a Card>,
             newer: Option<MonthLink>,
             older: Option<MonthLink>,
         }
         let views = self.views(model);
-        let link = month_link(&views, month);
+        let id = component.map(|c| c.id.as_str());
+        let link = month_link(&views, id, &months[i]);
         let path = format!("{}index.html", link.path);
-        let page = page_view(self.t, model, "month", link.label.clone(), &link.path);
+        let title = match component {
+            Some(c) => format!("{} · {}", c.name, link.label),
+            None => link.label.clone(),
+        };
+        let page = page_view(self.t, model, "month", title, &link.path);
         let data = Data {
-            events: month.events.iter().map(|&e| &prepared.cards[e]).collect(),
-            newer: i.checked_sub(1).map(|j| month_link(&views, &months[j])),
-            older: months.get(i + 1).map(|m| month_link(&views, m)),
+            events: months[i]
+                .events
+                .iter()
+                .map(|&e| &prepared.cards[e])
+                .collect(),
+            component,
+            newer: i.checked_sub(1).map(|j| month_link(&views, id, &months[j])),
+            older: months.get(i + 1).map(|m| month_link(&views, id, m)),
             month: link,
         };
         self.page(prepared, "month.html", path, page, data)
@@ -542,10 +569,12 @@ fn page_view(
     } else {
         "../".repeat(depth)
     };
+    // A component's pages (its own and its months') announce its feeds too.
     let component = path
         .strip_prefix("components/")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .map(|id| (id, title.as_str()));
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| model.site.component(id))
+        .map(|c| (c.id.as_str(), c.name.as_str()));
     let feeds = FeedLink::for_page(t, &root, &model.site.title, component);
     PageView {
         kind,
@@ -597,22 +626,41 @@ fn recent_days(views: &Views<'_>, prepared: &Prepared) -> Vec<DayOfEvents> {
         .map(|(e, c)| (time::local_date(e.start(), zone), c))
         .filter(|(date, _)| *date >= oldest && *date <= today)
         .collect();
+    // At most `feed_entries` cards in all, newest first, so the front page stays bounded
+    // however busy the week was; each day says how many more its month's page has.
+    let mut room = model.site.feed_entries;
     (0..RECENT_DAYS)
         .filter_map(|back| today.checked_sub_days(Days::new(back)))
-        .map(|date| DayOfEvents {
-            day: date.format("%Y-%m-%d").to_string(),
-            date: views.time(time::start_of_day(date, zone)),
-            events: recent
+        .map(|date| {
+            let all: Vec<&Card> = recent
                 .iter()
                 .filter(|(d, _)| *d == date)
-                .map(|(_, c)| Arc::clone(c))
-                .collect(),
+                .map(|(_, c)| *c)
+                .collect();
+            let shown = all.len().min(room);
+            room -= shown;
+            DayOfEvents {
+                day: date.format("%Y-%m-%d").to_string(),
+                date: views.time(time::start_of_day(date, zone)),
+                events: all[..shown].iter().map(|c| Arc::clone(c)).collect(),
+                more: all.len() - shown,
+                month_path: format!("history/{}/", date.format("%Y/%m")),
+            }
         })
         .collect()
 }
 
-fn month_link(views: &Views<'_>, month: &Month) -> MonthLink {
-    views.month_link(month.year, month.month, month.events.len())
+/// The latest `feed_entries` of `cards` (newest first) that have begun: what a history page
+/// lists before its months.
+fn latest<'a>(cards: impl Iterator<Item = &'a Card>, model: &Model) -> Vec<&'a Card> {
+    cards
+        .filter(|c| c.phase != "upcoming")
+        .take(model.site.feed_entries)
+        .collect()
+}
+
+fn month_link(views: &Views<'_>, component: Option<&str>, month: &Month) -> MonthLink {
+    views.month_link(component, month.year, month.month, month.events.len())
 }
 
 /// Small filters for theme authors: `date` formats an RFC 3339 time in the site's zone

@@ -73,7 +73,9 @@ pub fn site_cached(
     theme: &Theme,
     cache: &mut RenderCache,
 ) -> Result<RenderedSite, Error> {
-    let (t, warnings) = Translations::load(theme, &model.site.language)?;
+    let (t, mut warnings) = Translations::load(theme, &model.site.language)?;
+    let zone = model.site.time_zone;
+    warnings.extend(model.withheld.iter().map(|w| w.warning(zone)));
     let templates = html::templates(theme, model, &t, cache)?;
     let prepared = html::Prepared::new(model, theme, &t, cache);
     let previous = std::mem::take(&mut cache.files);
@@ -111,6 +113,17 @@ pub fn site_cached(
             .statics
             .iter()
             .map(|(path, file)| OutputFile::new(path.clone(), file.bytes.clone())),
+    );
+    // Fingerprinted copies, which the default templates link to; the plain names stay for
+    // themes that link to them directly.
+    files.extend(
+        theme
+            .fingerprinted_assets()
+            .into_iter()
+            .filter_map(|(path, named)| {
+                let file = theme.statics.get(&path)?;
+                Some(OutputFile::new(named, file.bytes.clone()))
+            }),
     );
     files.par_sort_by(|a, b| a.path.cmp(&b.path));
     cache.markdown.end_build();

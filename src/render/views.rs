@@ -110,6 +110,7 @@ impl Views<'_> {
             }),
             footer_links: site.footer_links.clone(),
             search: site.search,
+            assets: Default::default(),
         }
     }
 
@@ -241,14 +242,26 @@ impl Views<'_> {
         }
     }
 
-    pub fn month_link(&self, year: i32, month: u32, count: usize) -> MonthLink {
+    /// A month of the site's history (`history/YYYY/MM/`), or of one component's
+    /// (`components/ID/YYYY/MM/`) when `component` is given.
+    pub fn month_link(
+        &self,
+        component: Option<&str>,
+        year: i32,
+        month: u32,
+        count: usize,
+    ) -> MonthLink {
         let label = NaiveDate::from_ymd_opt(year, month, 1)
             .map(|d| self.t.date(d, "month_format"))
             .unwrap_or_default();
+        let folder = match component {
+            Some(id) => format!("components/{id}"),
+            None => "history".to_string(),
+        };
         MonthLink {
             id: format!("{year:04}-{month:02}"),
             label,
-            path: format!("history/{year:04}/{month:02}/"),
+            path: format!("{folder}/{year:04}/{month:02}/"),
             count,
         }
     }
@@ -272,6 +285,10 @@ pub struct SiteView {
     pub footer_links: Vec<Link>,
     /// Whether the site has a search page (`search:` in site.yaml, docs/search.md).
     pub search: bool,
+    /// Stylesheets and scripts: path under `static/` → the fingerprinted path the build also
+    /// writes (`assets/style.css` → `assets/style.0123456789abcdef.css`), for links that
+    /// browsers may cache for a year.
+    pub assets: std::collections::BTreeMap<String, String>,
 }
 
 /// A background colour and the text colour that reads on it.
@@ -550,6 +567,10 @@ pub struct DayOfEvents {
     pub day: String,
     pub date: TimeView,
     pub events: Vec<Card>,
+    /// How many more events began that day than the page shows (it shows at most
+    /// `feed_entries` in all); they are on the month's page, `month_path`.
+    pub more: usize,
+    pub month_path: String,
 }
 
 /// A month of the history index.

@@ -247,7 +247,17 @@ fn titles_are_escaped_and_raw_html_is_sanitised() {
     }
     // The theme's own script is the only one.
     assert_eq!(source.matches("<script").count(), 1, "{source}");
-    assert!(source.contains(r#"<script src="../../assets/sitrep.js" defer></script>"#));
+    let script = source
+        .split(r#"<script src="../../"#)
+        .nth(1)
+        .and_then(|rest| rest.split_once(r#"" defer></script>"#))
+        .map(|(src, _)| src)
+        .unwrap_or_else(|| panic!("no theme script in {source}"));
+    assert!(
+        script.starts_with("assets/sitrep.")
+            && script.len() == "assets/sitrep.0123456789abcdef.js".len(),
+        "the script's name is fingerprinted: {script}"
+    );
     assert!(source.contains("<b>bold</b>"), "harmless HTML stays");
     assert!(
         source.contains("<a>a link</a>"),
@@ -341,6 +351,7 @@ fn every_page_of_the_output_contract_is_written() {
         "incidents/maint-upcoming/index.html",
         "api/uptime.json",
         "assets/style.css",
+        "assets/sitrep.js",
     ] {
         assert!(site.exists(path), "missing {path}");
     }
@@ -363,7 +374,7 @@ fn every_page_of_the_output_contract_is_written() {
     assert_eq!(april.text("a[rel=prev]"), "Older: March 2026");
     let not_found = site.read("404.html");
     assert!(
-        not_found.contains(r#"href="/assets/style.css""#),
+        not_found.contains(r#"href="/assets/style."#),
         "404 links from the base path"
     );
 }

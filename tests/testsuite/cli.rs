@@ -218,6 +218,7 @@ fn manual_pages_render() {
             "sitrep-init.1",
             "sitrep-man.1",
             "sitrep-new.1",
+            "sitrep-publish.1",
             "sitrep-serve.1",
             "sitrep-update.1",
             "sitrep.1"

@@ -136,8 +136,30 @@ fn the_front_page_with_its_css_and_js_stays_under_60_kb() {
     );
     let index = site.read("index.html");
     let mut total = index.len();
-    for asset in ["assets/style.css", "assets/sitrep.js"] {
-        assert!(index.contains(asset), "the front page loads {asset}");
+    let page = site.html("index.html");
+    let assets = [
+        page.attr("link[rel=stylesheet]", "href"),
+        page.attr("script[src]", "src"),
+    ]
+    .map(|a| a.trim_start_matches("./").to_string());
+    for asset in &assets {
+        assert!(
+            asset.starts_with("assets/style.") || asset.starts_with("assets/sitrep."),
+            "the front page loads the theme's own {asset}"
+        );
+        assert_eq!(
+            site.read(asset),
+            site.read(&format!(
+                "assets/{}.{}",
+                asset
+                    .split('.')
+                    .next()
+                    .unwrap_or_default()
+                    .trim_start_matches("assets/"),
+                asset.rsplit('.').next().unwrap_or_default()
+            )),
+            "{asset} is the fingerprinted copy of the theme's file"
+        );
         total += site.read(asset).len();
     }
     assert!(total < 60 * 1024, "front page weighs {total} bytes");

@@ -54,6 +54,15 @@ impl Built {
 pub fn build(root: &Path, now: &str, extra: &[&str]) -> Built {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
+    build_into(root, &out, now, extra);
+    Built {
+        _dir: Some(dir),
+        out,
+    }
+}
+
+/// `sitrep build` of `root` into `out`; panics with stderr on failure.
+fn build_into(root: &Path, out: &Path, now: &str, extra: &[&str]) {
     let mut args = vec![
         "build",
         "--root",
@@ -70,10 +79,6 @@ pub fn build(root: &Path, now: &str, extra: &[&str]) -> Built {
         "build failed:\n{}",
         stderr(&output)
     );
-    Built {
-        _dir: Some(dir),
-        out,
-    }
 }
 
 /// The fixture `name` built at `now` once per test run, shared by every test that only reads

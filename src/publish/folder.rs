@@ -1,0 +1,92 @@
+//! The folder executor: a mounted share or a web server's document root, replaced in one
+//! swap by the same writer `build` uses (docs/publishing.md, "A folder"). Readers see the
+//! old site or the new one, never a mix, so the plan only counts and lists what changes.
+
+use std::path::Path;
+use std::time::Instant;
+
+use super::plan::{self, FileEntry, Manifest};
+use super::{Context, PublishError, PublishEvent, TargetReport, announce_plan};
+use crate::config::FolderTarget;
+use crate::render::OutputFile;
+
+pub(crate) fn publish(
+    target: &FolderTarget,
+    name: &str,
+    files: &[OutputFile],
+    context: &Context<'_>,
+    on_event: &mut dyn FnMut(PublishEvent),
+) -> Result<TargetReport, PublishError> {
+    let started = Instant::now();
+    let folder = context.root.join(&target.path);
+    crate::output::check_output_dir(context.root, &folder)?;
+    if same_folder(&folder, context.output) {
+        return Err(crate::Error::UnsafeOutput {
+            path: folder,
+            reason: "it is the site's own output folder, which every publish writes anyway; \
+                     publish to another folder, or set `output:` in site.yaml"
+                .into(),
+        }
+        .into());
+    }
+    let present = manifest_of(&folder)?;
+    let plan = plan::plan(Some(&present), files);
+    announce_plan(name, &plan, context, on_event);
+    let mut report = context.report(name, started);
+    if !context.dry_run && !plan.is_empty() {
+        for warning in crate::output::write_site(&folder, files)? {
+            on_event(PublishEvent::Warning(warning));
+        }
+        report.uploaded = plan.puts.len();
+        report.deleted = plan.deletes.len();
+        report.bytes = plan.bytes();
+    }
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// Whether two paths name one folder, as far as the file system can tell.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.components().eq(b.components()),
+    }
+}
+
+/// What the folder holds now, in manifest form, so the one plan function compares it.
+fn manifest_of(folder: &Path) -> Result<Manifest, PublishError> {
+    let mut manifest = Manifest {
+        version: 1,
+        headers_policy: plan::HEADERS_POLICY,
+        ..Manifest::default()
+    };
+    if !folder.is_dir() {
+        return Ok(manifest);
+    }
+    for entry in walkdir::WalkDir::new(folder) {
+        let entry = entry.map_err(|e| {
+            let path = e.path().unwrap_or(folder).to_path_buf();
+            crate::Error::io("read", path, e.into())
+        })?;
+        // The writer's own marker is not part of the site.
+        if !entry.file_type().is_file() || entry.file_name() == crate::output::MARKER {
+            continue;
+        }
+        let bytes =
+            std::fs::read(entry.path()).map_err(|e| crate::Error::io("read", entry.path(), e))?;
+        let relative = entry
+            .path()
+            .strip_prefix(folder)
+            .unwrap_or(entry.path())
+            .to_string_lossy()
+            .replace('\\', "/");
+        manifest.files.insert(
+            relative,
+            FileEntry {
+                sha256: crate::fingerprint::content_hash(&bytes),
+                size: bytes.len() as u64,
+            },
+        );
+    }
+    Ok(manifest)
+}
