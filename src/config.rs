@@ -42,6 +42,8 @@ pub struct Site {
     pub accent_color: Option<String>,
     /// Branding: links in the footer (terms, privacy, the main website).
     pub footer_links: Vec<Link>,
+    /// Whether the site has a search page and its index (docs/search.md); on by default.
+    pub search: bool,
     /// Where `sitrep publish` sends the built site, in turn (docs/publishing.md).
     pub publish: Vec<PublishTarget>,
 }
@@ -190,6 +192,8 @@ struct RawSite {
     accent_color: Option<Spanned<String>>,
     #[serde(default)]
     footer_links: Vec<RawLink>,
+    #[serde(default)]
+    search: Option<bool>,
     #[serde(default)]
     publish: Vec<RawTarget>,
 }
@@ -449,6 +453,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         logo,
         accent_color,
         footer_links,
+        search,
         publish,
     } = raw;
     let mut errors = Vec::new();
@@ -588,6 +593,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
             logo,
             accent_color,
             footer_links,
+            search: search.unwrap_or(true),
             publish,
         }),
         _ => Err(errors),

@@ -11,5 +11,6 @@ mod presentation;
 mod publish;
 mod robustness;
 mod scale;
+mod search;
 mod serve;
 mod support;
