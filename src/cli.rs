@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use sitrep::announce::{AnnounceError, AnnounceEvent, AnnounceOptions};
 use sitrep::authoring::new::{self, NewEvent};
 use sitrep::authoring::update::{self, NewUpdate};
 use sitrep::authoring::{AuthoringError, init};
@@ -111,6 +112,17 @@ enum Command {
         /// List what would be sent and deleted, sending nothing
         #[arg(long)]
         dry_run: bool,
+        /// Do not announce new updates to site.yaml's `announce:` channels afterwards
+        #[arg(long)]
+        no_announce: bool,
+    },
+    /// Tell every update not yet announced to every channel in site.yaml's `announce:`
+    Announce {
+        #[command(flatten)]
+        time: TimeArgs,
+        /// Show what would be sent, sending and recording nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Preview the site: build it in memory, serve it, rebuild on save and reload the browser
     Serve {
@@ -210,12 +222,24 @@ pub fn run(cli: Cli) -> ExitCode {
             time,
             drafts,
             dry_run,
-        } => publish(PublishOptions {
-            root: time.root,
-            now: now_from(time.now),
-            drafts,
-            dry_run,
-        }),
+            no_announce,
+        } => publish(
+            PublishOptions {
+                root: time.root,
+                now: now_from(time.now),
+                drafts,
+                dry_run,
+            },
+            !no_announce,
+        ),
+        Command::Announce { time, dry_run } => announce(
+            &AnnounceOptions {
+                root: time.root,
+                now: now_from(time.now),
+                dry_run,
+            },
+            false,
+        ),
         Command::Serve {
             root,
             bind,
@@ -259,6 +283,10 @@ fn error_text(e: &anyhow::Error) -> String {
         || matches!(
             e.downcast_ref::<sitrep::publish::PublishError>(),
             Some(sitrep::publish::PublishError::Site(Error::Content(_)))
+        )
+        || matches!(
+            e.downcast_ref::<AnnounceError>(),
+            Some(AnnounceError::Site(Error::Content(_)))
         );
     if content {
         e.to_string()
@@ -365,15 +393,19 @@ fn publish_after_authoring(publish_too: bool, time: TimeArgs) -> anyhow::Result<
     if !publish_too {
         return Ok(());
     }
-    publish(PublishOptions {
-        root: time.root,
-        now: now_from(time.now),
-        drafts: false,
-        dry_run: false,
-    })
+    publish(
+        PublishOptions {
+            root: time.root,
+            now: now_from(time.now),
+            drafts: false,
+            dry_run: false,
+        },
+        true,
+    )
 }
 
-fn publish(options: PublishOptions) -> anyhow::Result<()> {
+/// Publishes, then — once every target has the site — announces what is new.
+fn publish(options: PublishOptions, then_announce: bool) -> anyhow::Result<()> {
     let mut printer = PublishPrinter::default();
     let report = sitrep::publish::run(&options, |event| printer.print(event))?;
     let failed = report.failures.len();
@@ -389,7 +421,82 @@ fn publish(options: PublishOptions) -> anyhow::Result<()> {
             }
         );
     }
+    if !then_announce {
+        return Ok(());
+    }
+    announce(
+        &AnnounceOptions {
+            root: options.root,
+            now: options.now,
+            dry_run: options.dry_run,
+        },
+        true,
+    )
+}
+
+/// `sitrep announce`; after a publish, a site without channels simply has nothing to do.
+fn announce(options: &AnnounceOptions, after_publish: bool) -> anyhow::Result<()> {
+    let report = match sitrep::announce::run(options, print_announce_event) {
+        Err(AnnounceError::NoChannels) if after_publish => return Ok(()),
+        other => other?,
+    };
+    let failed = report.failures.len();
+    if options.dry_run {
+        println!(
+            "Dry run: {} message{} would be sent; nothing was sent or recorded",
+            report.pending,
+            if report.pending == 1 { "" } else { "s" }
+        );
+    } else {
+        println!(
+            "Announced {} message{}",
+            report.sent,
+            if report.sent == 1 { "" } else { "s" }
+        );
+    }
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} channel{} failed; {} message{} will be sent by the next announce",
+            if failed == 1 { "" } else { "s" },
+            report.pending,
+            if report.pending == 1 { "" } else { "s" },
+        );
+    }
     Ok(())
+}
+
+fn print_announce_event(event: AnnounceEvent) {
+    match event {
+        AnnounceEvent::RecordRead { at } => println!("Record of announcements: {at}"),
+        AnnounceEvent::HistoryMarked { channel, updates } => println!(
+            "{channel}: first announce; {updates} older update{} marked as already told, not posted",
+            if updates == 1 { "" } else { "s" }
+        ),
+        AnnounceEvent::WouldSend { channel, key, text } => {
+            println!("{channel}: would send {key}");
+            for line in text.lines() {
+                println!("  | {line}");
+            }
+        }
+        AnnounceEvent::Sent {
+            channel,
+            key,
+            remote,
+        } => match remote {
+            Some(id) => println!("{channel}: sent {key} (id {id})"),
+            None => println!("{channel}: sent {key}"),
+        },
+        AnnounceEvent::Retrying { channel, problem } => {
+            eprintln!("{channel}: {problem}; trying again");
+        }
+        AnnounceEvent::Failed {
+            channel,
+            key,
+            error,
+        } => eprintln!("error: {channel}: cannot send {key}: {error}"),
+    }
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
 }
 
 /// Prints publish events: a progress bar for long transfers on a terminal, then a summary

@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage: [`config`] → [`content`] → [`model`] → [`render`] →
 //! [`output`]. The library never prints; the binary does.
 
+pub mod announce;
 pub mod authoring;
 pub mod config;
 pub mod content;
