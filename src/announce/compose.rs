@@ -269,18 +269,19 @@ pub fn discord(draft: &Draft) -> Value {
         .take(25)
         .map(|c| json!({ "name": at_most(&c.name, 256), "value": at_most(&c.label, 1024), "inline": true }))
         .collect();
-    json!({
-        "embeds": [{
-            "title": at_most(&headline(draft), 256),
-            "url": draft.link,
-            "description": at_most(&draft.message, 4096),
-            "color": severity(draft).rgb(),
-            "timestamp": draft.at.to_rfc3339_opts(SecondsFormat::Secs, true),
-            "fields": fields,
-            "footer": { "text": at_most(&draft.site_title, 2048) },
-        }],
-        "allowed_mentions": { "parse": [] },
-    })
+    let mut embed = json!({
+        "title": at_most(&headline(draft), 256),
+        "url": draft.link,
+        "color": severity(draft).rgb(),
+        "timestamp": draft.at.to_rfc3339_opts(SecondsFormat::Secs, true),
+        "fields": fields,
+        "footer": { "text": at_most(&draft.site_title, 2048) },
+    });
+    // Discord refuses an empty description.
+    if !draft.message.is_empty() {
+        embed["description"] = at_most(&draft.message, 4096).into();
+    }
+    json!({ "embeds": [embed], "allowed_mentions": { "parse": [] } })
 }
 
 /// A Teams workflow webhook message: an Adaptive Card in a message's attachments

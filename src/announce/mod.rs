@@ -243,10 +243,12 @@ pub fn plan(
             let messages: Vec<Pending> = all.iter().map(|(_, m)| m.clone()).collect();
             let count = ledger.start_channel(&key, &messages, now);
             marked += count;
-            on_event(AnnounceEvent::HistoryMarked {
-                channel: describe(channel),
-                updates: count,
-            });
+            if count > 0 {
+                on_event(AnnounceEvent::HistoryMarked {
+                    channel: describe(channel),
+                    updates: count,
+                });
+            }
         }
         queues.push(
             all.into_iter()
@@ -319,15 +321,14 @@ fn send_all(
         .map(|(c, s)| send::Sender::new(c, s))
         .collect();
     let mut failed = vec![false; senders.len()];
-    // Oldest first across every channel: (update time, key), then the channel's order.
+    // Oldest first across every channel; a stable sort keeps each update's messages in the
+    // order the channel lists them, and the channels in site.yaml's order.
     let mut order: Vec<(usize, usize, Pending)> = queues
         .into_iter()
         .enumerate()
         .flat_map(|(c, q)| q.into_iter().map(move |(d, m)| (c, d, m)))
         .collect();
-    order.sort_by(|a, b| {
-        (a.2.update_at, a.1, &a.2.key, a.0).cmp(&(b.2.update_at, b.1, &b.2.key, b.0))
-    });
+    order.sort_by_key(|(_, d, m)| (m.update_at, *d));
     for (c, d, message) in order {
         let channel = &site.announce[c];
         if failed[c] {

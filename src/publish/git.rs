@@ -45,9 +45,17 @@ pub(crate) fn publish(
     }
     let site = with_host_files(files, context);
     write_tree(work.path(), &site)?;
-    // The announce ledger lives on the branch too (docs/announcing.md): kept as it is.
-    let keep_ledger = format!(":(exclude){}", super::beside::LEDGER_PATH);
-    git.run(&["add", "-A", "--", ".", &keep_ledger])?;
+    git.run(&["add", "-A", "."])?;
+    if parent.is_some() {
+        // The announce ledger lives on the branch too (docs/announcing.md): kept as it is.
+        git.run(&[
+            "reset",
+            "-q",
+            "FETCH_HEAD",
+            "--",
+            super::beside::LEDGER_PATH,
+        ])?;
+    }
     let changes = git.staged_changes(parent.is_some())?;
 
     let mut report = context.report(name, started);
@@ -377,7 +385,8 @@ pub(crate) fn write_beside(
         return Ok(super::beside::Written::Conflict);
     }
     if tip.is_some() {
-        git.run(&["reset", "-q", "--soft", "FETCH_HEAD"])?;
+        // The index becomes the tip's tree; only the one file changes.
+        git.run(&["reset", "-q", "FETCH_HEAD"])?;
     }
     let file = work.path().join(path);
     std::fs::write(&file, bytes).map_err(|e| crate::Error::io("write", &file, e))?;
