@@ -1205,6 +1205,99 @@ mod tests {
     }
 
     #[test]
+    fn announce_channels_take_the_documented_shape() {
+        let text = format!(
+            "{MINIMAL}announce:\n  - webhook: {{ url_env: STATUS_WEBHOOK_URL }}\n  - slack: {{ url_env: SLACK_WEBHOOK_URL }}\n  - discord: {{ url_env: DISCORD_WEBHOOK_URL }}\n  - teams: {{ url_env: TEAMS_WEBHOOK_URL }}\n  - mastodon: {{ instance: \"https://mastodon.example/\", token_env: MASTODON_TOKEN }}\n  - bluesky: {{ handle: status.example.com, password_env: BLUESKY_APP_PASSWORD, service: \"https://bsky.social\" }}\n  - x: {{ token_env: X_TOKEN, api: \"https://api.x.com\" }}\n  - x: {{ token_env: X_TOKEN_2 }}\n"
+        );
+        let site = parse_str(&text).expect("valid");
+        let names: Vec<String> = site
+            .announce
+            .iter()
+            .map(|c| match c {
+                AnnounceChannel::Webhook { url }
+                | AnnounceChannel::Slack { url }
+                | AnnounceChannel::Discord { url }
+                | AnnounceChannel::Teams { url } => url.name.clone(),
+                AnnounceChannel::Mastodon { instance, token } => {
+                    format!("{instance} {}", token.name)
+                }
+                AnnounceChannel::Bluesky {
+                    handle,
+                    password,
+                    service,
+                } => format!("{handle} {} {service}", password.name),
+                AnnounceChannel::X { token, api } => format!("{} {api}", token.name),
+            })
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "STATUS_WEBHOOK_URL",
+                "SLACK_WEBHOOK_URL",
+                "DISCORD_WEBHOOK_URL",
+                "TEAMS_WEBHOOK_URL",
+                "https://mastodon.example MASTODON_TOKEN",
+                "status.example.com BLUESKY_APP_PASSWORD https://bsky.social",
+                "X_TOKEN https://api.x.com",
+                "X_TOKEN_2 https://api.x.com",
+            ]
+        );
+        let AnnounceChannel::Slack { url } = &site.announce[1] else {
+            panic!("slack");
+        };
+        assert_eq!(
+            url.resolve(&|_| Some(" https://hooks.slack.test/x ".into())),
+            Ok("https://hooks.slack.test/x".into())
+        );
+        let unset = url.resolve(&|_| None).expect_err("unset");
+        assert_eq!(unset.location(), "site.yaml:8:23");
+        assert_eq!(
+            unset.message,
+            "the environment variable `SLACK_WEBHOOK_URL` is not set"
+        );
+    }
+
+    #[test]
+    fn announce_mistakes_are_located_with_a_suggestion() {
+        let errors = |announce: &str| {
+            let text = format!("{MINIMAL}announce:\n{announce}");
+            parse_str(&text)
+                .expect_err("invalid")
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} {} / {}",
+                        d.location(),
+                        d.message,
+                        d.help.as_deref().unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            errors("  - mastodn: { instance: \"https://m.example\", token_env: T }\n"),
+            ["site.yaml:7:5 unknown value `mastodn` / did you mean `mastodon`?"]
+        );
+        assert_eq!(
+            errors("  - slack: { url: https://hooks.slack.com/x }\n"),
+            [
+                "site.yaml:7:14 unknown key `url` / expected one of `url_env`",
+                "site.yaml:7:14 missing required key `url_env` / add `url_env:`"
+            ]
+        );
+        let secret_in_yaml = errors("  - slack: { url_env: \"https://hooks.slack.com/x\" }\n");
+        assert_eq!(secret_in_yaml.len(), 1);
+        assert!(secret_in_yaml[0].contains("is not the name of an environment variable"));
+        assert!(secret_in_yaml[0].contains("the secret itself never goes in site.yaml"));
+        assert_eq!(
+            errors("  - x: { token_env: X, api: \"api.x.com\" }\n"),
+            [
+                "site.yaml:7:30 `api` `api.x.com` is not an http(s) address / e.g. `api: \"https://api.x.com\"`"
+            ]
+        );
+    }
+
+    #[test]
     fn ids_follow_the_content_md_pattern() {
         assert!(is_valid_id("stable"));
         assert!(is_valid_id("db-2"));

@@ -175,12 +175,11 @@ mod tests {
         assert!(length(Measure::Bluesky, &post) <= 300);
         // Graphemes are never split: every family stays whole.
         let body = post.text.split("\n\n").nth(1).expect("message");
-        assert_eq!(
+        assert!(
             body.trim_end_matches('…')
                 .trim()
                 .split(' ')
-                .all(|w| w == family),
-            true
+                .all(|w| w == family)
         );
 
         let post = fit(Measure::X, "Monitoring", &message, LINK);
