@@ -1292,7 +1292,7 @@ mod tests {
         assert_eq!(
             errors("  - x: { token_env: X, api: \"api.x.com\" }\n"),
             [
-                "site.yaml:7:30 `api` `api.x.com` is not an http(s) address / e.g. `api: \"https://api.x.com\"`"
+                "site.yaml:7:29 `api` `api.x.com` is not an http(s) address / e.g. `api: \"https://api.x.com\"`"
             ]
         );
     }
