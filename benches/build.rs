@@ -91,9 +91,19 @@ fn benches(c: &mut Criterion) {
     session
         .rebuild(&Change::Everything, &now)
         .expect("first build");
-    let file = sitrep::content::find_event_files(dir.path())
-        .expect("files")
-        .remove(EVENTS / 2);
+    let mut files: Vec<std::path::PathBuf> = walkdir::WalkDir::new(dir.path().join("incidents"))
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .map(|e| {
+            e.path()
+                .strip_prefix(dir.path())
+                .expect("inside")
+                .to_path_buf()
+        })
+        .collect();
+    files.sort();
+    let file = files.remove(EVENTS / 2);
     let original = std::fs::read_to_string(dir.path().join(&file)).expect("read");
     let mut toggle = false;
     group.sample_size(30);

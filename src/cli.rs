@@ -10,15 +10,43 @@ use clap::{Parser, Subcommand};
 use sitrep::announce::{AnnounceError, AnnounceEvent, AnnounceOptions};
 use sitrep::authoring::new::{self, NewEvent};
 use sitrep::authoring::update::{self, NewUpdate};
-use sitrep::authoring::{AuthoringError, init};
+use sitrep::authoring::{Authored, AuthoringError, init};
 use sitrep::publish::{PublishEvent, PublishOptions};
 use sitrep::serve::ServeEvent;
 use sitrep::{BuildOptions, Error, Now};
 
+/// `println!` that ends the program quietly, with success, when the reader of standard output
+/// has gone (`sitrep check --format json | head -1`): what was asked for was read.
+macro_rules! say {
+    ($($arg:tt)*) => {
+        write_stdout(format!($($arg)*).as_bytes(), true)
+    };
+}
+
+fn write_stdout(bytes: &[u8], newline: bool) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = out
+        .write_all(bytes)
+        .and_then(|()| {
+            if newline {
+                out.write_all(b"\n")
+            } else {
+                Ok(())
+            }
+        })
+        .and_then(|()| out.flush());
+    if let Err(e) = written
+        && e.kind() == std::io::ErrorKind::BrokenPipe
+    {
+        std::process::exit(0);
+    }
+}
+
 #[derive(Parser)]
 #[command(
     name = "sitrep",
-    version,
+    version = env!("SITREP_VERSION"),
     about = "Build a static status site from Markdown incident reports"
 )]
 pub struct Cli {
@@ -54,6 +82,10 @@ enum Command {
     Check {
         #[command(flatten)]
         time: TimeArgs,
+        /// human (default), json (one object per line, then a summary) or github (workflow
+        /// commands that annotate the pull request)
+        #[arg(long, value_enum, default_value = "human")]
+        format: Format,
     },
     /// Start a new incident, maintenance or notice in incidents/YYYY-MM-DD-SLUG.md
     New {
@@ -144,6 +176,25 @@ enum Command {
         #[arg(default_value = ".")]
         dir: PathBuf,
     },
+    /// Print a shell completion script: `sitrep completions bash > ~/.local/share/bash-completion/completions/sitrep`
+    Completions {
+        /// bash, zsh, fish, powershell or elvish
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page, or write one per command into a folder (`sitrep man --output man/`)
+    Man {
+        /// Write sitrep.1, sitrep-build.1, … here instead of printing sitrep.1
+        #[arg(long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+}
+
+/// How `check` reports.
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Format {
+    Human,
+    Json,
+    Github,
 }
 
 fn now_from(arg: Option<String>) -> Now {
@@ -166,7 +217,17 @@ pub fn run(cli: Cli) -> ExitCode {
             now: now_from(time.now),
             drafts,
         }),
-        Command::Check { time } => check(&time.root, &now_from(time.now)),
+        Command::Check { time, format } => {
+            return check(&time.root, &now_from(time.now), format);
+        }
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut command, "sitrep", &mut script);
+            write_stdout(&script, false);
+            Ok(())
+        }
+        Command::Man { output } => man(output.as_deref()),
         Command::New {
             title,
             kind,
@@ -187,11 +248,8 @@ pub fn run(cli: Cli) -> ExitCode {
                 end,
                 message,
             };
-            authoring(
-                |now| new::run(&time.root, &request, now).map(|p| vec![p]),
-                &time,
-            )
-            .and_then(|()| publish_after_authoring(publish, time))
+            authoring(|now| new::run(&time.root, &request, now), &time)
+                .and_then(|()| publish_after_authoring(publish, time))
         }
         Command::Update {
             slug,
@@ -208,11 +266,8 @@ pub fn run(cli: Cli) -> ExitCode {
                     message,
                     components,
                 };
-                authoring(
-                    |now| update::run(&time.root, &request, now).map(|p| vec![p]),
-                    &time,
-                )
-                .and_then(|()| publish_after_authoring(publish, time))
+                authoring(|now| update::run(&time.root, &request, now), &time)
+                    .and_then(|()| publish_after_authoring(publish, time))
             }
             Err(e) => {
                 Err(anyhow::Error::new(e).context("cannot read the message from standard input"))
@@ -258,64 +313,114 @@ pub fn run(cli: Cli) -> ExitCode {
             .map_err(anyhow::Error::from)
             .map(|files| {
                 for file in files {
-                    println!("{}", dir.join(file).display());
+                    say!("{}", dir.join(file).display());
                 }
-                println!("Next: cd {} && sitrep serve", dir.display());
+                say!("Next: cd {} && sitrep serve", dir.display());
             }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("{}", error_text(&e));
-            ExitCode::from(1)
+            ExitCode::from(exit_code(&e))
         }
     }
 }
 
-/// Content errors are already formatted as `PATH:LINE:COL: message` blocks; anything else
-/// gets an `error:` prefix and its chain of causes.
-fn error_text(e: &anyhow::Error) -> String {
-    let content = matches!(e.downcast_ref::<Error>(), Some(Error::Content(_)))
-        || matches!(
-            e.downcast_ref::<AuthoringError>(),
-            Some(AuthoringError::Site(Error::Content(_)))
-        )
-        || matches!(
-            e.downcast_ref::<sitrep::publish::PublishError>(),
-            Some(sitrep::publish::PublishError::Site(Error::Content(_)))
-        )
-        || matches!(
-            e.downcast_ref::<AnnounceError>(),
-            Some(AnnounceError::Site(Error::Content(_)))
-        );
-    if content {
-        e.to_string()
-    } else {
-        format!("error: {e:#}")
-    }
+/// Colours on a terminal only, and never when `NO_COLOR` is set (https://no-color.org).
+fn use_color() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
-/// Runs an authoring command at now (in the site's zone) and prints the files it wrote.
+/// `sitrep man`: the manual page of sitrep and of each command, from the same definitions as
+/// `--help`.
+fn man(output: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let command = <Cli as clap::CommandFactory>::command();
+    let Some(dir) = output else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page)?;
+        write_stdout(&page, false);
+        return Ok(());
+    };
+    std::fs::create_dir_all(dir)?;
+    let mut pages = vec![("sitrep".to_string(), command.clone())];
+    for sub in command.get_subcommands() {
+        let name = format!("sitrep-{}", sub.get_name());
+        pages.push((name.clone(), sub.clone().name(name)));
+    }
+    for (name, page) in pages {
+        let path = dir.join(format!("{name}.1"));
+        let mut bytes = Vec::new();
+        clap_mangen::Man::new(page).render(&mut bytes)?;
+        std::fs::write(&path, bytes)?;
+        say!("{}", path.display());
+    }
+    Ok(())
+}
+
+/// 2 for a mistake on the command line (an option's value), as clap exits for its own; 1 for
+/// problems in the site.
+fn exit_code(e: &anyhow::Error) -> u8 {
+    let usage = matches!(e.downcast_ref::<Error>(), Some(Error::InvalidNow { .. }))
+        || matches!(
+            e.downcast_ref::<AuthoringError>(),
+            Some(AuthoringError::BadOption { .. } | AuthoringError::Site(Error::InvalidNow { .. }))
+        );
+    if usage { 2 } else { 1 }
+}
+
+/// Content errors are `PATH:LINE:COL: message` blocks (their user text already made safe for
+/// a terminal, see `Diagnostic::render`); anything else gets an `error:` prefix and its chain of
+/// causes, made safe here.
+fn error_text(e: &anyhow::Error) -> String {
+    let site_error = e
+        .downcast_ref::<Error>()
+        .or_else(|| match e.downcast_ref::<AuthoringError>() {
+            Some(AuthoringError::Site(site)) => Some(site),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<sitrep::publish::PublishError>() {
+            Some(sitrep::publish::PublishError::Site(site)) => Some(site),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<AnnounceError>() {
+            Some(AnnounceError::Site(site)) => Some(site),
+            _ => None,
+        });
+    let diagnostics = match site_error {
+        Some(Error::Content(list)) => list,
+        _ => return format!("error: {}", terminal(&format!("{e:#}"))),
+    };
+    let color = use_color();
+    let mut out: Vec<String> = diagnostics.iter().map(|d| d.render(color)).collect();
+    let n = diagnostics.len();
+    out.push(format!(
+        "{n} error{} found; nothing was written",
+        if n == 1 { "" } else { "s" }
+    ));
+    out.join("\n\n")
+}
+
+/// Runs an authoring command at now and prints the file it wrote.
 fn authoring(
-    command: impl FnOnce(chrono::DateTime<chrono::Utc>) -> Result<Vec<PathBuf>, AuthoringError>,
+    command: impl FnOnce(&Now) -> Result<Authored, AuthoringError>,
     time: &TimeArgs,
 ) -> anyhow::Result<()> {
-    let zone = sitrep::config::load(&time.root)?.time_zone;
-    let now = now_from(time.now.clone()).resolve(zone)?;
-    for path in command(now)? {
-        println!("{}", path.display());
-    }
+    let authored = command(&now_from(time.now.clone()))?;
+    print_warnings(&authored.warnings);
+    say!("{}", authored.path.display());
     Ok(())
 }
 
 fn print_serve_event(event: ServeEvent) {
     match event {
         ServeEvent::Listening(address) => {
-            println!("Serving the site at http://{address}/ (drafts shown; Ctrl-C to stop)");
+            say!("Serving the site at http://{address}/ (drafts shown; Ctrl-C to stop)");
         }
         ServeEvent::Rebuilt(r) => {
             print_warnings(&r.warnings);
-            println!(
+            say!(
                 "Rebuilt {} event{} in {} ms: {} file{} changed",
                 r.events,
                 if r.events == 1 { "" } else { "s" },
@@ -325,10 +430,11 @@ fn print_serve_event(event: ServeEvent) {
             )
         }
         ServeEvent::Failed(errors) => eprintln!(
-            "{errors}
-Still serving the last good version."
+            "{}
+Still serving the last good version.",
+            terminal(&errors.to_string())
         ),
-        ServeEvent::Stopped => println!("Stopped."),
+        ServeEvent::Stopped => say!("Stopped."),
     }
     use std::io::Write;
     let _ = std::io::stdout().flush();
@@ -336,8 +442,17 @@ Still serving the last good version."
 
 fn print_warnings(warnings: &[String]) {
     for warning in warnings {
-        eprintln!("warning: {warning}");
+        eprintln!("warning: {}", terminal(warning));
     }
+}
+
+/// Text that may hold a user's file names or values, safe for a terminal: control characters
+/// other than line breaks and tabs are shown escaped (see `sitrep::error::printable`).
+fn terminal(text: &str) -> String {
+    text.split('\n')
+        .map(sitrep::error::printable)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The update's message from standard input, as `git commit` does without `-m`.
@@ -354,7 +469,7 @@ fn read_message() -> std::io::Result<String> {
 fn build(options: BuildOptions) -> anyhow::Result<()> {
     let report = sitrep::build(&options)?;
     print_warnings(&report.warnings);
-    println!(
+    say!(
         "Built {} event{} into {} ({} pages, {} files) in {} ms",
         report.events,
         if report.events == 1 { "" } else { "s" },
@@ -366,25 +481,86 @@ fn build(options: BuildOptions) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn check(root: &std::path::Path, now: &Now) -> anyhow::Result<()> {
-    let built = sitrep::render_site(root, now, true)?;
-    print_warnings(&built.warnings);
-    println!(
-        "No errors: {} event{} and {} component{} checked",
-        built.model.events.len(),
-        if built.model.events.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-        built.model.site.components.len(),
-        if built.model.site.components.len() == 1 {
-            ""
-        } else {
-            "s"
-        },
-    );
-    Ok(())
+/// `sitrep check`: every problem, in the format asked for; exit 1 if there is an error.
+fn check(root: &std::path::Path, now: &Now, format: Format) -> ExitCode {
+    use sitrep::error::{Severity, warning_github, warning_json};
+    let result = sitrep::render_site(root, now, true);
+    if let Format::Human = format {
+        return match result {
+            Ok(built) => {
+                print_warnings(&built.warnings);
+                say!(
+                    "No errors: {} event{} and {} component{} checked",
+                    built.event_count(),
+                    if built.event_count() == 1 { "" } else { "s" },
+                    built.component_count(),
+                    if built.component_count() == 1 {
+                        ""
+                    } else {
+                        "s"
+                    },
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                let e = anyhow::Error::from(e);
+                eprintln!("{}", error_text(&e));
+                ExitCode::from(exit_code(&e))
+            }
+        };
+    }
+    let (errors, warnings, other) = match &result {
+        Ok(built) => (Vec::new(), built.warnings.clone(), None),
+        Err(Error::Content(list)) => (list.clone(), Vec::new(), None),
+        Err(other) => (Vec::new(), Vec::new(), Some(other.to_string())),
+    };
+    let mut lines: Vec<String> = Vec::new();
+    for d in &errors {
+        lines.push(match format {
+            Format::Json => d.to_json(Severity::Error).to_string(),
+            _ => d.to_github(Severity::Error),
+        });
+    }
+    if let Some(message) = &other {
+        // Not about a place in a file (a theme folder that cannot be read, say).
+        lines.push(match format {
+            Format::Json => serde_json::json!({
+                "type": "diagnostic", "file": null, "line": null, "column": null,
+                "end_line": null, "end_column": null, "severity": "error",
+                "code": "site", "message": message, "help": null,
+            })
+            .to_string(),
+            _ => format!(
+                "::error title=site::{}",
+                message.replace('%', "%25").replace('\n', "%0A")
+            ),
+        });
+    }
+    for w in &warnings {
+        lines.push(match format {
+            Format::Json => warning_json(w).to_string(),
+            _ => warning_github(w),
+        });
+    }
+    let error_count = errors.len() + usize::from(other.is_some());
+    if let Format::Json = format {
+        lines.push(
+            serde_json::json!({
+                "type": "summary",
+                "errors": error_count,
+                "warnings": warnings.len(),
+            })
+            .to_string(),
+        );
+    }
+    for line in lines {
+        say!("{line}");
+    }
+    match &result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(Error::InvalidNow { .. }) => ExitCode::from(2),
+        Err(_) => ExitCode::from(1),
+    }
 }
 
 /// `new … --publish` and `update … --publish`: the event file is written; now the site goes

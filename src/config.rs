@@ -10,6 +10,7 @@ use serde_saphyr::Spanned;
 use url::Url;
 
 use crate::error::{Diagnostic, ErrorCode};
+use crate::files;
 use crate::suggest;
 use crate::time;
 use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
@@ -137,6 +138,8 @@ pub struct Logo {
     /// Relative to the site folder.
     pub source: PathBuf,
     pub bytes: std::sync::Arc<[u8]>,
+    /// Where site.yaml names it, for an error about the file.
+    pub declared_at: Option<crate::error::Position>,
 }
 
 impl Logo {
@@ -181,7 +184,7 @@ pub struct Link {
     pub url: String,
 }
 
-/// How much of the time in each status counts as downtime (content.md, "Uptime").
+/// How much of the time in each status counts as downtime (docs/format.md, "Uptime").
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct UptimeWeights {
     pub major_outage: f64,
@@ -391,12 +394,41 @@ pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
     }
 }
 
-/// Reads site.yaml from the site folder.
+/// The theme and language site.yaml asks for, read leniently: when the file has errors, its
+/// theme can still be checked in the same run. Defaults where the file says nothing usable.
+pub fn declared_theme_and_language(root: &Path) -> (String, String) {
+    #[derive(Deserialize)]
+    struct Declared {
+        #[serde(default)]
+        theme: Option<String>,
+        #[serde(default)]
+        language: Option<String>,
+    }
+    let declared = files::read_text(&root.join(SITE_FILE), files::SETTINGS_FILE_LIMIT)
+        .ok()
+        .and_then(|text| {
+            serde_saphyr::from_str_with_options::<Declared>(
+                &text,
+                serde_saphyr::options! { budget: Some(yaml::site_budget()) },
+            )
+            .ok()
+        });
+    let theme = declared
+        .as_ref()
+        .and_then(|d| d.theme.clone())
+        .filter(|t| !t.is_empty() && !t.contains(['/', '\\']) && !t.starts_with('.'))
+        .unwrap_or_else(|| "default".into());
+    let language = declared
+        .and_then(|d| d.language)
+        .unwrap_or_else(|| "en".into());
+    (theme, language)
+}
+
+/// Reads site.yaml from the site folder, and the logo it names.
 pub fn load(root: &Path) -> Result<Site, crate::Error> {
-    let path = root.join(SITE_FILE);
-    let text = std::fs::read_to_string(&path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            crate::Error::Content(vec![
+    let text =
+        files::read_text(&root.join(SITE_FILE), files::SETTINGS_FILE_LIMIT).map_err(|e| {
+            let diagnostic = if e.is_not_found() {
                 Diagnostic::new(
                     SITE_FILE,
                     ErrorCode::Unreadable,
@@ -405,42 +437,67 @@ pub fn load(root: &Path) -> Result<Site, crate::Error> {
                 .with_help(format!(
                     "run sitrep in a site folder, or pass --root DIR (looked in `{}`)",
                     root.display()
-                )),
-            ])
-        } else {
-            crate::Error::io("read", &path, e)
-        }
-    })?;
+                ))
+            } else {
+                Diagnostic::new(SITE_FILE, e.code(), format!("cannot read site.yaml: {e}"))
+            };
+            crate::Error::Content(vec![diagnostic])
+        })?;
     let mut site = parse(Path::new(SITE_FILE), &text).map_err(crate::Error::Content)?;
     if let Some(logo) = &mut site.logo {
-        logo.bytes = read_logo(root, &logo.source, &text)?.into();
+        logo.bytes = read_logo(root, logo, &text)?.into();
+        check_svg_logo(logo, &text)?;
     }
     Ok(site)
 }
 
-/// The logo's bytes; a missing file is reported on site.yaml's `logo:` line.
-fn read_logo(root: &Path, source: &Path, site_text: &str) -> Result<Vec<u8>, crate::Error> {
-    std::fs::read(root.join(source)).map_err(|e| {
-        let line = site_text
-            .lines()
-            .position(|l| l.starts_with("logo:"))
-            .map_or(1, |i| i + 1) as u32;
-        let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
-        let column = site_text
-            .lines()
-            .nth(line as usize - 1)
-            .map_or(1, |l| l.find(':').map_or(1, |c| c + 3)) as u32;
-        crate::Error::Content(vec![
-            yaml.error_at_position(
-                line,
-                column,
-                1,
-                ErrorCode::Unreadable,
-                format!("cannot read the logo `{}`: {e}", source.display()),
-            )
-            .with_help("give a path relative to the site folder, e.g. `logo: assets/logo.svg`"),
-        ])
+/// The logo's bytes: a regular file inside the site folder, within its size limit. An error
+/// points at site.yaml's `logo:` value.
+fn read_logo(root: &Path, logo: &Logo, site_text: &str) -> Result<Vec<u8>, crate::Error> {
+    files::read_inside(root, &logo.source, files::LOGO_LIMIT).map_err(|e| {
+        logo_error(
+            logo,
+            site_text,
+            e.code(),
+            format!("cannot read the logo `{}`: {e}", logo.source.display()),
+            "give a path relative to the site folder, e.g. `logo: assets/logo.svg`",
+        )
     })
+}
+
+/// An SVG logo is published on the site's origin: one that could run script is refused.
+fn check_svg_logo(logo: &Logo, site_text: &str) -> Result<(), crate::Error> {
+    if logo.output_path().ends_with(".svg")
+        && let Err(crate::svg::Unsafe(why)) = crate::svg::check(&logo.bytes)
+    {
+        return Err(logo_error(
+            logo,
+            site_text,
+            ErrorCode::InvalidValue,
+            format!(
+                "the logo `{}` cannot be published: {why}",
+                logo.source.display()
+            ),
+            "export it again as plain SVG without scripts, event handlers or links (e.g. Inkscape's \"Plain SVG\", or svgo), or use a PNG",
+        ));
+    }
+    Ok(())
+}
+
+/// A problem with the logo file, reported on site.yaml's `logo:` value.
+fn logo_error(
+    logo: &Logo,
+    site_text: &str,
+    code: ErrorCode,
+    message: String,
+    help: &str,
+) -> crate::Error {
+    let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
+    let diagnostic = match logo.declared_at {
+        Some(p) => yaml.error_at_position(p.line, p.column, p.len, code, message),
+        None => yaml.error(code, message),
+    };
+    crate::Error::Content(vec![diagnostic.with_help(help)])
 }
 
 /// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
@@ -810,25 +867,36 @@ fn validate_links(
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<Link> {
     raw.into_iter()
-        .filter_map(|l| match Url::parse(&l.url.value) {
-            Ok(_) => Some(Link {
-                name: l.name,
-                url: l.url.value,
-            }),
-            Err(_) => {
-                errors.push(
-                    source
-                        .error_on(
-                            &l.url,
-                            ErrorCode::InvalidValue,
-                            format!("`{}` is not an absolute URL", l.url.value),
-                        )
-                        .with_help("write the full address, e.g. `https://example.com/support/`"),
-                );
+        .filter_map(|l| match check_link_url(&l.url.value) {
+            Ok(url) => Some(Link { name: l.name, url }),
+            Err(message) => {
+                errors.push(source.error_on(&l.url, ErrorCode::InvalidValue, message).with_help(
+                    "write the full address, e.g. `https://example.com/support/` or `mailto:help@example.com`",
+                ));
                 None
             }
         })
         .collect()
+}
+
+/// Links are rendered live on every page, so only schemes that navigate are allowed:
+/// `javascript:`, `data:` or `vbscript:` would run in the reader's browser.
+fn check_link_url(raw: &str) -> Result<String, String> {
+    let text = raw.trim();
+    // URL parsers drop tabs and line breaks inside a URL (`java\tscript:`); refuse them
+    // rather than publish something other than what was checked.
+    if text.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(format!("`{raw}` contains spaces or control characters"));
+    }
+    let url = Url::parse(text).map_err(|_| format!("`{raw}` is not an absolute URL"))?;
+    match url.scheme() {
+        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(text.to_string()),
+        "mailto" => Ok(text.to_string()),
+        "http" | "https" => Err(format!("`{raw}` has no host")),
+        scheme => Err(format!(
+            "`{raw}` is a `{scheme}:` link; links may only be http, https or mailto"
+        )),
+    }
 }
 
 /// A logo path inside the site folder, of an image type browsers show.
@@ -869,6 +937,7 @@ fn validate_logo(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Logo,
     Ok(Logo {
         source: path,
         bytes: std::sync::Arc::from(Vec::new()),
+        declared_at: source.error_on(raw, ErrorCode::Unreadable, "").position,
     })
 }
 
@@ -1295,6 +1364,31 @@ mod tests {
                 "site.yaml:7:29 `api` `api.x.com` is not an http(s) address / e.g. `api: \"https://api.x.com\"`"
             ]
         );
+    }
+
+    #[test]
+    fn links_may_only_navigate() {
+        let text = format!(
+            "{MINIMAL}links:\n  - name: Help\n    url: https://example.com/help/\n  - name: Mail\n    url: mailto:help@example.com\n  - name: X\n    url: javascript:alert(1)\nfooter_links:\n  - name: D\n    url: \"data:text/html,<script>alert(1)</script>\"\n  - name: V\n    url: VBScript:msgbox(1)\n  - name: T\n    url: \"java\\tscript:alert(1)\"\n"
+        );
+        let errors = parse_str(&text).unwrap_err();
+        let got: Vec<String> = errors
+            .iter()
+            .map(|d| format!("{} {}", d.location(), d.message))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                "site.yaml:12:10 `javascript:alert(1)` is a `javascript:` link; links may only be http, https or mailto",
+                "site.yaml:15:10 `data:text/html,<script>alert(1)</script>` is a `data:` link; links may only be http, https or mailto",
+                "site.yaml:17:10 `VBScript:msgbox(1)` is a `vbscript:` link; links may only be http, https or mailto",
+                "site.yaml:19:10 `java\tscript:alert(1)` contains spaces or control characters",
+            ],
+        );
+        let ok = format!(
+            "{MINIMAL}links:\n  - name: Help\n    url: https://example.com/help/\n  - name: Mail\n    url: mailto:help@example.com\n"
+        );
+        assert_eq!(parse_str(&ok).expect("valid").links.len(), 2);
     }
 
     #[test]

@@ -46,6 +46,8 @@ pub enum ErrorCode {
     TooLarge,
     /// A file that cannot be read (missing, not a regular file, not UTF-8).
     Unreadable,
+    /// A theme template that does not compile or fails to render.
+    Template,
 }
 
 impl ErrorCode {
@@ -66,11 +68,12 @@ impl ErrorCode {
             ErrorCode::DuplicateSlug => "duplicate-slug",
             ErrorCode::TooLarge => "too-large",
             ErrorCode::Unreadable => "unreadable",
+            ErrorCode::Template => "template",
         }
     }
 
     /// Every code, for docs and tests.
-    pub const ALL: [ErrorCode; 14] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::Syntax,
         ErrorCode::UnknownKey,
         ErrorCode::MissingKey,
@@ -85,6 +88,7 @@ impl ErrorCode {
         ErrorCode::DuplicateSlug,
         ErrorCode::TooLarge,
         ErrorCode::Unreadable,
+        ErrorCode::Template,
     ];
 }
 
@@ -141,18 +145,133 @@ impl Diagnostic {
         }
     }
 
-    /// The offending text's byte range within `line`, from the 1-based character column and
-    /// length in characters.
-    fn byte_span(line: &str, position: Position) -> std::ops::Range<usize> {
-        let byte_at = |chars: usize| {
-            line.char_indices()
-                .nth(chars)
-                .map_or(line.len(), |(i, _)| i)
-        };
-        let start = byte_at(position.column.saturating_sub(1) as usize);
-        let end = byte_at((position.column.saturating_sub(1) + position.len.max(1)) as usize);
-        start..end.max(start)
+    /// The offending text's byte range within `line` as shown (control characters
+    /// escaped), from the 1-based character column and length in characters.
+    fn shown_span(line: &str, position: Position) -> std::ops::Range<usize> {
+        let skip = position.column.saturating_sub(1) as usize;
+        let before: String = line.chars().take(skip).collect();
+        let marked: String = line
+            .chars()
+            .skip(skip)
+            .take(position.len.max(1) as usize)
+            .collect();
+        let start = printable(&before).len();
+        start..start + printable(&marked).len().max(1)
     }
+}
+
+/// How `sitrep check` reports what it found (docs/format.md, "Errors").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ReportFormat {
+    /// `PATH:LINE:COL: message`, the line with the offending text underlined, the help.
+    #[default]
+    Human,
+    /// One JSON object per line for each diagnostic, then a summary object.
+    Json,
+    /// GitHub Actions workflow commands (`::error file=…,line=…::message`).
+    Github,
+}
+
+/// Whether a finding stops the build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The build stops; exit 1.
+    Error,
+    /// Reported; the build goes on.
+    Warning,
+}
+
+impl Diagnostic {
+    /// The last line and column of the offending text (inclusive), when it has a position.
+    fn end(&self) -> Option<(u32, u32)> {
+        self.position.map(|p| (p.line, p.column + p.len.max(1) - 1))
+    }
+
+    /// The diagnostic as one JSON object (tests/schema/check-output.schema.json).
+    pub fn to_json(&self, severity: Severity) -> serde_json::Value {
+        serde_json::json!({
+            "type": "diagnostic",
+            "file": display_path(&self.path),
+            "line": self.position.map(|p| p.line),
+            "column": self.position.map(|p| p.column),
+            "end_line": self.end().map(|(line, _)| line),
+            "end_column": self.end().map(|(_, column)| column),
+            "severity": severity.as_str(),
+            "code": self.code.as_str(),
+            "message": self.message,
+            "help": self.help,
+        })
+    }
+
+    /// The diagnostic as a GitHub Actions workflow command, so the pull request shows it on
+    /// the line of the file it concerns.
+    pub fn to_github(&self, severity: Severity) -> String {
+        let mut properties = vec![format!(
+            "file={}",
+            github_property(&display_path(&self.path))
+        )];
+        if let (Some(p), Some((end_line, end_column))) = (self.position, self.end()) {
+            properties.push(format!("line={}", p.line));
+            properties.push(format!("col={}", p.column));
+            properties.push(format!("endLine={end_line}"));
+            properties.push(format!("endColumn={end_column}"));
+        }
+        properties.push(format!("title={}", github_property(self.code.as_str())));
+        let mut message = self.message.clone();
+        if let Some(help) = &self.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        format!(
+            "::{} {}::{}",
+            severity.as_str(),
+            properties.join(","),
+            github_data(&message)
+        )
+    }
+}
+
+impl Severity {
+    /// `error` or `warning`, as JSON and GitHub write it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// A warning (no file or position) as JSON.
+pub fn warning_json(message: &str) -> serde_json::Value {
+    serde_json::json!({
+        "type": "diagnostic",
+        "file": null,
+        "line": null,
+        "column": null,
+        "end_line": null,
+        "end_column": null,
+        "severity": "warning",
+        "code": "warning",
+        "message": message,
+        "help": null,
+    })
+}
+
+/// A warning as a GitHub Actions workflow command.
+pub fn warning_github(message: &str) -> String {
+    format!("::warning title=warning::{}", github_data(message))
+}
+
+/// GitHub's escaping of a workflow command's message (its "data").
+fn github_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// GitHub's escaping of a workflow command's property value.
+fn github_property(text: &str) -> String {
+    github_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 /// Forward slashes everywhere, so messages (and the tests that read them) are the same on Windows.
@@ -160,23 +279,70 @@ fn display_path(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
+/// User text made safe for a terminal: every control character (escape sequences, carriage
+/// returns, line breaks inside a value) shown escaped, so a file cannot move the cursor,
+/// recolour the terminal or forge a line of sitrep's output.
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.render(false))
+    }
+}
+
+impl Diagnostic {
     /// `PATH:LINE:COL: message` (the form editors and `grep` know), then the line with the
     /// offending text underlined by annotate-snippets, which lines carets up under wide
-    /// characters and tabs, then the help.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    /// characters and tabs, then the help. `color` adds terminal colours.
+    pub fn render(&self, color: bool) -> String {
+        let mut out = String::new();
+        let _ = self.render_into(&mut out, color);
+        out
+    }
+
+    fn render_into(&self, f: &mut String, color: bool) -> fmt::Result {
         use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
-        write!(f, "{}: {}", self.location(), self.message)?;
+        use std::fmt::Write;
+        let (bold, reset) = if color {
+            ("\x1b[1m", "\x1b[0m")
+        } else {
+            ("", "")
+        };
+        write!(
+            f,
+            "{bold}{}: {}{reset}",
+            printable(&self.location()),
+            printable(&self.message)
+        )?;
         if let (Some(p), Some(line)) = (self.position, &self.source_line) {
-            let snippet = Snippet::source(line.as_str())
+            let shown = printable(line);
+            let snippet = Snippet::source(shown.as_ref())
                 .line_start(p.line as usize)
-                .annotation(AnnotationKind::Primary.span(Diagnostic::byte_span(line, p)));
+                .annotation(AnnotationKind::Primary.span(Diagnostic::shown_span(line, p)));
             let report = [Group::with_level(Level::ERROR).element(snippet)];
-            let rendered = Renderer::plain().render(&report);
+            let renderer = if color {
+                Renderer::styled()
+            } else {
+                Renderer::plain()
+            };
+            let rendered = renderer.render(&report);
             write!(f, "\n{}", rendered.trim_end())?;
         }
         if let Some(help) = &self.help {
-            write!(f, "\n  help: {help}")?;
+            write!(f, "\n  help: {}", printable(help))?;
         }
         Ok(())
     }
@@ -191,10 +357,6 @@ pub enum Error {
 
     #[error("{0}")]
     Theme(String),
-
-    /// A template that does not parse or fails to render; `origin` names the file.
-    #[error("template {origin}: {message}")]
-    Template { origin: String, message: String },
 
     #[error("refusing to use `{}` as the output folder: {reason}", display_path(.path))]
     UnsafeOutput { path: PathBuf, reason: String },
@@ -276,6 +438,19 @@ mod tests {
           |
         7 |   pnael: major_outage
           |   ^^^^^
+          help: did you mean `panel`?
+        ");
+    }
+
+    #[test]
+    fn control_characters_in_user_text_are_shown_escaped() {
+        let mut d = diagnostic("  \u{1b}[2Jpnael: x", 7, 5);
+        d.message = "unknown component `\u{1b}[2Jpnael`".into();
+        insta::assert_snapshot!(d.to_string(), @r"
+        incidents/a.md:7:7: unknown component `\u{1b}[2Jpnael`
+          |
+        7 |   \u{1b}[2Jpnael: x
+          |            ^^^^^
           help: did you mean `panel`?
         ");
     }

@@ -4,23 +4,31 @@
 //! [`output`]. The library never prints; the binary does.
 
 pub mod announce;
+pub(crate) mod atomic;
 pub mod authoring;
-pub mod config;
-pub mod content;
+pub(crate) mod config;
+pub(crate) mod content;
 pub mod error;
-pub mod fingerprint;
-pub mod i18n;
-pub mod markdown;
-pub mod model;
-pub mod output;
+pub(crate) mod files;
+pub(crate) mod fingerprint;
+pub(crate) mod i18n;
+pub(crate) mod markdown;
+pub(crate) mod model;
+pub(crate) mod output;
 pub mod publish;
-pub mod render;
+pub(crate) mod render;
 pub mod serve;
 pub mod session;
-pub mod suggest;
-pub mod theme;
-pub mod time;
-pub mod yaml;
+pub(crate) mod suggest;
+pub(crate) mod svg;
+pub(crate) mod theme;
+pub(crate) mod time;
+pub(crate) mod yaml;
+
+#[doc(hidden)]
+pub mod fuzzing;
+#[cfg(test)]
+mod proptests;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -28,11 +36,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-pub use error::{Diagnostic, Error, Result};
-use model::Model;
-use render::OutputFile;
+pub use error::{Diagnostic, Error, ErrorCode, Position, Result};
+pub use render::OutputFile;
 
-/// What the build's "now" is (content.md, "Now"), as the caller found it.
+use model::Model;
+
+/// What the build's "now" is (docs/format.md, "Now"), as the caller found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Now {
     /// `--now TIMESTAMP`, read in the site's time zone when it has no offset.
@@ -58,6 +67,12 @@ impl Now {
                 .ok_or_else(|| Error::InvalidNow {
                     value: text.clone(),
                     reason: "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970".into(),
+                })
+                .and_then(|t| {
+                    time::in_range(t, text.trim()).map_err(|e| Error::InvalidNow {
+                        value: text.clone(),
+                        reason: format!("{}; {}", e.message, e.help),
+                    })
                 }),
             Now::At(t) => Ok(*t),
         }
@@ -87,19 +102,30 @@ pub struct BuildReport {
 
 /// A site read, validated and rendered, but not written.
 pub struct Built {
-    pub model: Model,
+    pub(crate) model: Model,
+    /// Every file of the site, sorted by path.
     pub files: Vec<OutputFile>,
+    /// Problems that did not stop the build.
     pub warnings: Vec<String>,
+}
+
+impl Built {
+    /// How many events the site shows.
+    pub fn event_count(&self) -> usize {
+        self.model.events.len()
+    }
+
+    /// How many components site.yaml declares.
+    pub fn component_count(&self) -> usize {
+        self.model.site.components.len()
+    }
 }
 
 /// Reads, validates and renders a site without writing anything: what `check` runs, and the
 /// first half of `build`.
 pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
-    let site = config::load(root)?;
+    let (site, events, theme) = load_checked(root, drafts)?;
     let now = now.resolve(site.time_zone)?;
-    let events = content::load(root, &site).map_err(Error::Content)?;
-    let theme = theme::Theme::load(root, &site.theme)?;
-    let events: Vec<model::Event> = events.into_iter().filter(|e| drafts || !e.draft).collect();
     let model = Model::new(site, events, now);
     let files = render::site(&model, &theme)?;
     Ok(Built {
@@ -107,6 +133,49 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
         files: files.files,
         warnings: files.warnings,
     })
+}
+
+/// Reads the site and checks every layer that can be checked on its own — site.yaml, each
+/// event file, each template, each translation — reporting all their errors in one run: a
+/// broken event does not hide a broken template, nor site.yaml a broken translation.
+pub(crate) fn load_checked(
+    root: &Path,
+    drafts: bool,
+) -> Result<(
+    config::Site,
+    Vec<std::sync::Arc<model::Event>>,
+    theme::Theme,
+)> {
+    let mut errors = Vec::new();
+    let site = match config::load(root) {
+        Ok(site) => Some(site),
+        Err(Error::Content(mut found)) => {
+            errors.append(&mut found);
+            None
+        }
+        Err(other) => return Err(other),
+    };
+    let (theme_name, language) = match &site {
+        Some(site) => (site.theme.clone(), site.language.clone()),
+        None => config::declared_theme_and_language(root),
+    };
+    let theme = theme::Theme::load(root, &theme_name);
+    if let Ok(theme) = &theme {
+        errors.extend(render::check_theme(theme, &language));
+    }
+    let events = site.as_ref().map(|site| {
+        content::scan(root, site)
+            .events_to_build(drafts)
+            .unwrap_or_else(|mut found| {
+                errors.append(&mut found);
+                Vec::new()
+            })
+    });
+    match (site, events, theme) {
+        (_, _, Err(theme_error)) if errors.is_empty() => Err(theme_error),
+        (Some(site), Some(events), Ok(theme)) if errors.is_empty() => Ok((site, events, theme)),
+        _ => Err(Error::Content(errors)),
+    }
 }
 
 /// Builds the site into its output folder.
@@ -118,9 +187,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .clone()
         .unwrap_or_else(|| options.root.join(&built.model.site.output));
     output::check_output_dir(&options.root, &output)?;
-    output::write_site(&output, &built.files)?;
+    let mut warnings = built.warnings.clone();
+    warnings.extend(output::write_site(&output, &built.files)?);
     Ok(BuildReport {
-        warnings: built.warnings.clone(),
+        warnings,
         events: built.model.events.len(),
         pages: built
             .files

@@ -1,7 +1,7 @@
-//! Markdown as content.md fixes it: CommonMark with tables, footnotes, strikethrough, task lists
+//! Markdown as docs/format.md fixes it: CommonMark with tables, footnotes, strikethrough, task lists
 //! and heading ids; raw HTML allowed but sanitised with an allow-list.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use pulldown_cmark::{CowStr, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
@@ -14,12 +14,18 @@ fn options() -> Options {
         | Options::ENABLE_HEADING_ATTRIBUTES
 }
 
+/// How deep elements may nest. Real reports nest a few levels; a browser's HTML parser (and
+/// the sanitiser's) spends time in proportion to the depth for every element, so a megabyte of
+/// `>>>>…` or `<div><div>…` would take minutes. Deeper structure is flattened: its text stays,
+/// its markup goes (docs/reliability.md, "Pathological Markdown").
+pub const MAX_DEPTH: usize = 32;
+
 /// Renders Markdown to sanitised HTML. Headings without an explicit `{#id}` get one from their
-/// text, unique within the document.
+/// text, unique within the document. Every pass is linear in the input's size.
 pub fn to_html(markdown: &str) -> String {
-    let events = with_labelled_tasks(with_heading_ids(
-        Parser::new_ext(markdown, options()).collect(),
-    ));
+    let events = with_short_runs(with_labelled_tasks(with_heading_ids(within_depth(
+        Parser::new_ext(markdown, options()),
+    ))));
     let mut html = String::with_capacity(markdown.len() * 3 / 2);
     pulldown_cmark::html::push_html(&mut html, events.into_iter());
     SANITIZER.clean(&html).to_string()
@@ -73,7 +79,7 @@ pub fn first_paragraph(markdown: &str) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-/// Cuts text at a word boundary to at most `max` characters (content.md: "cut at a word"), so
+/// Cuts text at a word boundary to at most `max` characters (docs/format.md: "cut at a word"), so
 /// the result is always a prefix of the text. A single word longer than `max` is cut inside.
 pub fn truncate_at_word(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -89,6 +95,298 @@ pub fn truncate_at_word(text: &str, max: usize) -> String {
     cut.trim_end().to_string()
 }
 
+/// Drops the markup of anything nested deeper than [`MAX_DEPTH`], Markdown containers and raw
+/// HTML elements counted together. Raw HTML that would go deeper, that leaves a tag or quote
+/// open, that opens an element whose content is not HTML (`<textarea>`, `<title>`, …), or that
+/// is longer than [`MAX_RAW_HTML`] is shown as text: whatever followed it would otherwise be read as one attribute value or one
+/// text run, which the sanitiser writes back in quadratic time.
+fn within_depth<'a>(events: impl Iterator<Item = Event<'a>>) -> Vec<Event<'a>> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut html_depth = 0usize;
+    for event in events {
+        match event {
+            Event::Start(_) => {
+                depth += 1;
+                if depth + html_depth <= MAX_DEPTH {
+                    out.push(event);
+                }
+            }
+            Event::End(_) => {
+                if depth + html_depth <= MAX_DEPTH {
+                    out.push(event);
+                }
+                depth = depth.saturating_sub(1);
+            }
+            Event::Html(html) | Event::InlineHtml(html) if html.len() > MAX_RAW_HTML => {
+                out.push(Event::Text(html));
+            }
+            Event::Html(html) | Event::InlineHtml(html) if html.contains('<') => {
+                let scan = scan_html(&html);
+                let opened = html_depth as isize + scan.nesting;
+                if scan.unsafe_to_continue || depth + opened.max(0) as usize > MAX_DEPTH {
+                    out.push(Event::Text(html));
+                } else {
+                    html_depth = opened.max(0) as usize;
+                    out.push(Event::Html(html));
+                }
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// What a piece of raw HTML does to the document around it.
+struct HtmlScan {
+    /// How many elements it leaves open (negative when it closes more).
+    nesting: isize,
+    /// It leaves a tag or a quoted attribute unfinished, or opens an element whose content is
+    /// raw text.
+    unsafe_to_continue: bool,
+}
+
+/// Scans raw HTML once. Start tags count one up and end tags one down; void elements and
+/// those whose end tag is optional (`<p>`, `<li>`, …, which close their predecessor) do not
+/// nest.
+fn scan_html(html: &str) -> HtmlScan {
+    const NOT_NESTING: &[&str] = &[
+        "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
+        "track", "wbr", "param", "p", "li", "dt", "dd", "tr", "td", "th", "option",
+    ];
+    // script and style are dropped with their content; these keep it as text.
+    const RAW_TEXT: &[&str] = &[
+        "textarea",
+        "title",
+        "xmp",
+        "iframe",
+        "noembed",
+        "noframes",
+        "noscript",
+        "plaintext",
+    ];
+    let bytes = html.as_bytes();
+    let mut scan = HtmlScan {
+        nesting: 0,
+        unsafe_to_continue: false,
+    };
+    let mut i = 0;
+    while let Some(offset) = html[i..].find('<') {
+        let at = i + offset;
+        let rest = &bytes[at + 1..];
+        let closing = rest.first() == Some(&b'/');
+        let name_start = if closing { &rest[1..] } else { rest };
+        let name_len = name_start
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'-')
+            .count();
+        if name_len == 0 || !name_start[0].is_ascii_alphabetic() {
+            i = at + 1;
+            continue;
+        }
+        let Some(end) = tag_end(&bytes[at..]) else {
+            scan.unsafe_to_continue = true;
+            return scan;
+        };
+        let name = String::from_utf8_lossy(&name_start[..name_len]).to_ascii_lowercase();
+        if !closing && RAW_TEXT.contains(&name.as_str()) {
+            scan.unsafe_to_continue = true;
+            return scan;
+        }
+        if !NOT_NESTING.contains(&name.as_str()) {
+            scan.nesting += match (closing, bytes[at + end - 1] == b'/') {
+                (true, _) => -1,
+                (false, true) => 0,
+                (false, false) => 1,
+            };
+        }
+        i = at + end + 1;
+    }
+    scan
+}
+
+/// The index of the `>` that ends the tag starting at `tag[0]`, skipping quoted attribute
+/// values; `None` when the tag does not end.
+fn tag_end(tag: &[u8]) -> Option<usize> {
+    let mut quote = None;
+    for (i, &b) in tag.iter().enumerate() {
+        match (quote, b) {
+            (None, b'"' | b'\'') => quote = Some(b),
+            (Some(q), _) if b == q => quote = None,
+            (None, b'>') => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// How much text may run between two places the sanitiser's writer can start afresh: it
+/// escapes a text run in time proportional to its length for every `&` or Latin-1 character in
+/// it, so runs are kept short.
+const TEXT_RUN: usize = 1024;
+/// The longest piece of raw HTML (one line of an HTML block, or one inline tag) kept as HTML;
+/// longer ones are shown as text, so no text run or attribute inside raw HTML is longer.
+const MAX_RAW_HTML: usize = 4 * 1024;
+/// Limits on what becomes an attribute value, for the same reason (and no reader needs more).
+const MAX_URL: usize = 8 * 1024;
+const MAX_ATTRIBUTE_TEXT: usize = 1024;
+/// An element the sanitiser removes, keeping its content: it ends one text run.
+const RUN_BREAK: &str = "<sitrep-run></sitrep-run>";
+
+/// Keeps every text run and attribute value short (see [`TEXT_RUN`]): long text is cut into
+/// runs, long inline code rebuilt from runs, over-long link targets dropped (the text stays),
+/// long titles, image descriptions and explicit heading ids shortened.
+fn with_short_runs(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut dropped_link = false;
+    // For each open image: whether its markup was dropped; and the description written so far.
+    let mut images: Vec<bool> = Vec::new();
+    let mut description = 0usize;
+    let mut run = 0usize;
+    for event in events {
+        match event {
+            Event::Start(tag @ Tag::Link { .. }) => {
+                let kept = bounded_link(tag);
+                dropped_link = kept.is_none();
+                out.extend(kept.map(Event::Start));
+            }
+            Event::End(TagEnd::Link) => {
+                if !std::mem::take(&mut dropped_link) {
+                    out.push(event);
+                }
+            }
+            Event::Start(tag @ Tag::Image { .. }) => {
+                if images.is_empty() {
+                    description = 0;
+                }
+                let kept = bounded_link(tag);
+                images.push(kept.is_none());
+                out.extend(kept.map(Event::Start));
+            }
+            Event::End(TagEnd::Image) => {
+                if images.pop() == Some(false) {
+                    out.push(event);
+                }
+            }
+            Event::Start(Tag::Heading {
+                level,
+                id,
+                classes,
+                attrs,
+            }) => out.push(Event::Start(Tag::Heading {
+                level,
+                id: id.filter(|id| id.len() <= MAX_ATTRIBUTE_TEXT),
+                classes,
+                attrs,
+            })),
+            Event::Text(text) | Event::Code(text) if !images.is_empty() => {
+                // The description becomes one `alt` attribute.
+                let room = MAX_ATTRIBUTE_TEXT.saturating_sub(description);
+                if room > 0 {
+                    let mut cut = text.len().min(room);
+                    while !text.is_char_boundary(cut) {
+                        cut -= 1;
+                    }
+                    description += cut.max(1);
+                    out.push(Event::Text(CowStr::from(text[..cut].to_string())));
+                }
+            }
+            Event::Html(ref html) | Event::InlineHtml(ref html) => {
+                // Raw HTML is checked to leave no tag open (see `within_depth`), so a run
+                // may end after it.
+                run += html.len();
+                out.push(event);
+                if run > TEXT_RUN {
+                    out.push(Event::InlineHtml(CowStr::Borrowed(RUN_BREAK)));
+                    run = 0;
+                }
+            }
+            Event::Text(text) if text.len() > TEXT_RUN => {
+                push_runs(&mut out, &text);
+                run = 0;
+            }
+            Event::Code(code) if code.len() > TEXT_RUN => {
+                out.push(Event::InlineHtml(CowStr::Borrowed("<code>")));
+                push_runs(&mut out, &code);
+                out.push(Event::InlineHtml(CowStr::Borrowed("</code>")));
+                run = 0;
+            }
+            Event::Text(ref text) | Event::Code(ref text) => {
+                // Short pieces (the parser cuts text at entities) still add up to one run.
+                run += text.len();
+                out.push(event);
+                if run > TEXT_RUN {
+                    out.push(Event::InlineHtml(CowStr::Borrowed(RUN_BREAK)));
+                    run = 0;
+                }
+            }
+            Event::SoftBreak => {
+                run += 1;
+                out.push(event);
+            }
+            other => {
+                run = 0;
+                out.push(other);
+            }
+        }
+    }
+    out
+}
+
+/// A link or image whose target fits in an attribute, its title shortened; `None` when the
+/// target is too long to be of use.
+fn bounded_link(tag: Tag<'_>) -> Option<Tag<'_>> {
+    match tag {
+        Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. } if dest_url.len() > MAX_URL => {
+            None
+        }
+        Tag::Link {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } => Some(Tag::Link {
+            link_type,
+            dest_url,
+            title: shortened(title),
+            id,
+        }),
+        Tag::Image {
+            link_type,
+            dest_url,
+            title,
+            id,
+        } => Some(Tag::Image {
+            link_type,
+            dest_url,
+            title: shortened(title),
+            id,
+        }),
+        other => Some(other),
+    }
+}
+
+/// Text as runs of at most [`TEXT_RUN`] bytes, cut at character boundaries.
+fn push_runs<'a>(out: &mut Vec<Event<'a>>, text: &str) {
+    let mut rest = text;
+    while !rest.is_empty() {
+        let mut cut = rest.len().min(TEXT_RUN);
+        while !rest.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        out.push(Event::Text(CowStr::from(rest[..cut].to_string())));
+        out.push(Event::InlineHtml(CowStr::Borrowed(RUN_BREAK)));
+        rest = &rest[cut..];
+    }
+}
+
+fn shortened(text: CowStr<'_>) -> CowStr<'_> {
+    if text.len() <= MAX_ATTRIBUTE_TEXT {
+        return text;
+    }
+    CowStr::from(truncate_at_word(&text, MAX_ATTRIBUTE_TEXT / 4))
+}
+
 fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     let mut used: HashSet<String> = events
         .iter()
@@ -97,6 +395,7 @@ fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
             _ => None,
         })
         .collect();
+    let mut next_suffix: HashMap<String, usize> = HashMap::new();
     let mut i = 0;
     while i < events.len() {
         if let Event::Start(Tag::Heading {
@@ -112,7 +411,7 @@ fn with_heading_ids(mut events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                     _ => None,
                 })
                 .collect();
-            let id = unique_id(&text, &mut used);
+            let id = unique_id(&text, &mut used, &mut next_suffix);
             if let Event::Start(Tag::Heading { id: slot, .. }) = &mut events[i] {
                 *slot = Some(CowStr::from(id));
             }
@@ -140,7 +439,9 @@ fn with_labelled_tasks(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                         _ => None,
                     })
                     .collect();
-                let label = quick_xml::escape::escape(label.trim());
+                // An accessible name, not a copy of the item: a long one is cut at a word.
+                let label = truncate_at_word(label.trim(), 200);
+                let label = quick_xml::escape::escape(&label);
                 let checked = if *checked { " checked" } else { "" };
                 out.push(Event::InlineHtml(CowStr::from(format!(
                     r#"<input type="checkbox" disabled{checked} aria-label="{label}"> "#
@@ -152,18 +453,28 @@ fn with_labelled_tasks(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
     out
 }
 
-fn unique_id(text: &str, used: &mut HashSet<String>) -> String {
+/// The heading's slug, or the slug with the first free `-N`. `next_suffix` remembers where each
+/// slug's count stands, so a thousand identical headings take a thousand steps, not a million.
+fn unique_id(
+    text: &str,
+    used: &mut HashSet<String>,
+    next_suffix: &mut HashMap<String, usize>,
+) -> String {
     let base = match slug::slugify(text) {
         s if s.is_empty() => "section".to_string(),
         s => s,
     };
-    let mut id = base.clone();
-    let mut n = 1;
-    while !used.insert(id.clone()) {
-        id = format!("{base}-{n}");
-        n += 1;
+    if used.insert(base.clone()) {
+        return base;
     }
-    id
+    let n = next_suffix.entry(base.clone()).or_insert(1);
+    loop {
+        let id = format!("{base}-{n}");
+        *n += 1;
+        if used.insert(id.clone()) {
+            return id;
+        }
+    }
 }
 
 static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
@@ -253,6 +564,97 @@ mod tests {
             assert!(!html.contains(bad), "{bad} survived in {html}");
         }
         assert!(html.contains(">link</a>"), "{html}");
+    }
+
+    /// Pathological inputs (docs/reliability.md): the output is checked, not the time;
+    /// benches/pathological.rs measures the time at a megabyte.
+    #[test]
+    fn identical_headings_get_sequential_ids() {
+        let n = 20_000;
+        let html = to_html(&"## Root cause\n\n".repeat(n));
+        assert!(
+            html.starts_with("<h2 id=\"root-cause\">Root cause</h2>"),
+            "{}",
+            &html[..80]
+        );
+        assert!(html.contains(&format!("<h2 id=\"root-cause-{}\">", n - 1)));
+        assert_eq!(html.matches("<h2 id=").count(), n);
+        let explicit = to_html("## a\n\n## b {#a-1}\n\n## a\n\n## a\n");
+        assert_eq!(
+            explicit.matches("id=").collect::<Vec<_>>().len(),
+            4,
+            "{explicit}"
+        );
+        for id in ["\"a\"", "\"a-1\"", "\"a-2\"", "\"a-3\""] {
+            assert_eq!(explicit.matches(id).count(), 1, "{id} in {explicit}");
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_flattened_keeping_the_text() {
+        let quotes = to_html(&format!("{}deep", ">".repeat(100_000)));
+        assert_eq!(quotes.matches("<blockquote>").count(), MAX_DEPTH);
+        assert!(quotes.contains("deep"));
+        let divs = to_html(&format!("{}inside", "<div>".repeat(50_000)));
+        assert!(divs.matches("<div>").count() <= MAX_DEPTH, "{}", divs.len());
+        assert!(divs.contains("inside"));
+        let lists = to_html(&format!("{}item", "- ".repeat(50_000)));
+        assert!(lists.matches("<ul>").count() <= MAX_DEPTH);
+        assert!(lists.contains("item"));
+    }
+
+    #[test]
+    fn long_text_runs_come_out_whole_and_escaped() {
+        let n = 100_000;
+        let html = to_html(&"& ".repeat(n));
+        assert!(html == format!("<p>{}</p>\n", "&amp; ".repeat(n).trim_end()));
+        let html = to_html(&format!("`{}`", "°&".repeat(n)));
+        assert!(html == format!("<p><code>{}</code></p>\n", "°&amp;".repeat(n)));
+        let html = to_html(&format!("```\n{}```\n", "a & b\n".repeat(n)));
+        assert!(html == format!("<pre><code>{}</code></pre>\n", "a &amp; b\n".repeat(n)));
+        assert!(!to_html(&"x".repeat(5000)).contains("sitrep-run"));
+    }
+
+    #[test]
+    fn attributes_stay_short() {
+        let long = "& ".repeat(100_000);
+        let alt = to_html(&format!("![{long}](x.png)"));
+        // At most MAX_ATTRIBUTE_TEXT bytes of description, each `&` written as `&amp;`.
+        assert!(alt.len() < 3 * MAX_ATTRIBUTE_TEXT + 64, "{}", alt.len());
+        assert!(alt.starts_with("<p><img src=\"x.png\" alt=\"&amp; &amp;"));
+        let link = to_html(&format!(
+            "[text](https://example.com/?{})",
+            "a&".repeat(MAX_URL)
+        ));
+        assert_eq!(
+            link, "<p>text</p>\n",
+            "an unusable link target goes, its text stays"
+        );
+        let task = to_html(&format!("- [ ] {long}"));
+        let label = task
+            .split("aria-label=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .expect("label");
+        assert!(label.len() <= 200 * 5, "{}", label.len());
+    }
+
+    #[test]
+    fn raw_html_that_would_swallow_the_rest_is_text() {
+        for raw in [
+            "<div title=\"unterminated\n\nand & the rest",
+            "<textarea>\n\nand & the rest",
+            "<title>and & the rest",
+        ] {
+            let html = to_html(raw);
+            assert!(html.contains("and &amp; the rest"), "{raw}: {html}");
+            assert!(
+                !html.contains("<textarea") && !html.contains("<title"),
+                "{html}"
+            );
+        }
+        let harmless = to_html("<b>bold</b> and <span>span</span>");
+        assert_eq!(harmless, "<p><b>bold</b> and <span>span</span></p>\n");
     }
 
     #[test]

@@ -1,20 +1,31 @@
 //! The one place that writes the built site. Files go into a fresh staging folder beside the
-//! output folder, which is swapped in only once every file is written: a failed or interrupted
-//! build never leaves a half-written or emptied status page.
+//! output folder, which is exchanged with it in one step only once every file is written: a
+//! failed, interrupted or concurrent build never leaves a half-written, missing or emptied
+//! status page (docs/reliability.md, "The output folder").
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use rayon::prelude::*;
 
-use crate::config::SITE_FILE;
-use crate::content::{self, EVENTS_DIR};
+use crate::atomic;
+use crate::content::EVENTS_DIR;
 use crate::error::Error;
 use crate::render::OutputFile;
 use crate::theme::THEMES_DIR;
 
+/// The file every build writes into its output folder. A folder is replaced only when it holds
+/// this file or nothing at all: a folder of the user's own files (or `.git`) never is.
+pub const MARKER: &str = ".sitrep-output";
+const MARKER_TEXT: &str = "This folder is written by `sitrep build`, which replaces it whole on every build.\nDo not keep files of your own here: the next build removes them.\n";
+
+/// How long a build waits for another build of the same output folder to finish.
+const LOCK_PATIENCE: Duration = Duration::from_secs(120);
+
 /// Refuses output folders whose replacement would destroy the user's work: the site folder
-/// itself, a folder that contains it, or a folder holding site sources or a repository.
+/// itself, a folder that contains it, one inside its sources, or any folder that is neither
+/// empty nor an earlier build.
 pub fn check_output_dir(root: &Path, output: &Path) -> Result<(), Error> {
     let refuse = |reason: &str| {
         Err(Error::UnsafeOutput {
@@ -38,25 +49,40 @@ pub fn check_output_dir(root: &Path, output: &Path) -> Result<(), Error> {
     if target.parent().is_none() {
         return refuse("it is the root of the file system");
     }
-    if target.exists() {
-        if !target.is_dir() {
-            return refuse("it exists and is not a folder");
-        }
-        for marker in [SITE_FILE, ".git"] {
-            if target.join(marker).exists() {
-                return refuse(&format!(
-                    "it holds `{marker}`, so it looks like a source folder, not a build"
-                ));
-            }
-        }
-        // A build has `incidents/` too, but only with pages in it, never Markdown sources.
-        if content::find_event_files(&target).is_ok_and(|files| !files.is_empty()) {
-            return refuse(&format!(
-                "it holds `{EVENTS_DIR}/` with Markdown files, so it looks like a site folder, not a build"
-            ));
-        }
+    check_replaceable(output, &target)
+}
+
+/// An existing output folder may be replaced only if sitrep wrote it (or it is empty), and
+/// only if it can be swapped: not a mount point.
+fn check_replaceable(output: &Path, target: &Path) -> Result<(), Error> {
+    let refuse = |reason: String| {
+        Err(Error::UnsafeOutput {
+            path: output.to_path_buf(),
+            reason,
+        })
+    };
+    let Ok(meta) = fs::symlink_metadata(target) else {
+        return Ok(());
+    };
+    if !meta.is_dir() {
+        return refuse("it exists and is not a folder".into());
     }
-    Ok(())
+    if atomic::is_mount_point(target).unwrap_or(false) {
+        return refuse(format!(
+            "it is a mount point, which cannot be swapped in one step; build into a folder inside it (e.g. `--output {}`) and publish that",
+            output.join("site").display()
+        ));
+    }
+    if fs::symlink_metadata(target.join(MARKER)).is_ok_and(|m| m.is_file()) {
+        return Ok(());
+    }
+    let mut entries = fs::read_dir(target).map_err(|e| Error::io("read", target, e))?;
+    if entries.next().is_none() {
+        return Ok(());
+    }
+    refuse(format!(
+        "it holds files that sitrep did not write (no `{MARKER}` in it), and a build replaces the whole folder; choose a new or empty folder, or remove this one if it is an old build"
+    ))
 }
 
 /// The path made absolute and, as far as it exists, free of `..` and links.
@@ -75,33 +101,136 @@ fn absolute(path: &Path) -> PathBuf {
     }
 }
 
-/// Writes `files` as the new content of `output`, replacing what was there in one swap.
-pub fn write_site(output: &Path, files: &[OutputFile]) -> Result<(), Error> {
-    let output = absolute(output);
-    let parent = output.parent().ok_or_else(|| Error::UnsafeOutput {
-        path: output.clone(),
-        reason: "it has no parent folder".into(),
-    })?;
-    let name = output
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
-    let staging = parent.join(format!(".{name}.sitrep-new"));
-    let previous = parent.join(format!(".{name}.sitrep-old"));
-    // Leftovers of an interrupted build are ours (their names say so) and safe to clear.
-    remove_if_present(&staging)?;
-    remove_if_present(&previous)?;
+/// The paths a build of one output folder uses beside it, in its parent folder.
+struct Beside {
+    lock: PathBuf,
+    /// Where the old build waits while the fallback swap moves it aside.
+    aside: PathBuf,
+    /// The start of every leftover's name: `.NAME.sitrep-`.
+    prefix: String,
+    parent: PathBuf,
+}
 
-    if let Err(e) = write_all(&staging, files) {
+impl Beside {
+    fn of(output: &Path) -> Result<Self, Error> {
+        let parent = output.parent().ok_or_else(|| Error::UnsafeOutput {
+            path: output.to_path_buf(),
+            reason: "it has no parent folder".into(),
+        })?;
+        let name = output
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let prefix = format!(".{name}.sitrep-");
+        Ok(Beside {
+            lock: parent.join(format!("{prefix}lock")),
+            aside: parent.join(format!("{prefix}old")),
+            prefix,
+            parent: parent.to_path_buf(),
+        })
+    }
+
+    /// A staging folder name no leftover holds.
+    fn staging(&self) -> PathBuf {
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        self.parent
+            .join(format!("{}new-{}-{stamp}", self.prefix, std::process::id()))
+    }
+}
+
+/// Writes `files` as the new content of `output`, replacing what was there in one atomic swap.
+/// One build at a time per output folder: a second waits for the first. Returns warnings
+/// (waiting for another build, an old build that could not be removed).
+pub fn write_site(output: &Path, files: &[OutputFile]) -> Result<Vec<String>, Error> {
+    let output = absolute(output);
+    let beside = Beside::of(&output)?;
+    fs::create_dir_all(&beside.parent).map_err(|e| Error::io("create", &beside.parent, e))?;
+    let (_lock, waited_for) = atomic::Lock::acquire(&beside.lock, "sitrep build", LOCK_PATIENCE)
+        .map_err(|e| Error::io("lock the output folder with", &beside.lock, e))?;
+    let mut warnings: Vec<String> = waited_for
+        .map(|holder| {
+            format!(
+                "waited for {holder} to finish writing `{}`",
+                output.display()
+            )
+        })
+        .into_iter()
+        .collect();
+    // A build killed between the two renames of the fallback swap left the last good site
+    // aside: put it back before anything else, so a failure below still leaves it in place.
+    atomic::restore_aside(&output, &beside.aside)
+        .map_err(|e| Error::io("restore the previous build from", &beside.aside, e))?;
+    check_replaceable(&output, &output)?;
+    warnings.extend(remove_leftovers(&beside));
+
+    let staging = beside.staging();
+    if let Err(e) = write_all(&staging, files, &output) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    swap_in(&staging, &output, &previous)
+    let swapped = match atomic::swap_in(&staging, &output, &beside.aside) {
+        Ok(swapped) => swapped,
+        Err(e) => {
+            let _ = fs::remove_dir_all(&staging);
+            return Err(Error::io("move into place", &output, e));
+        }
+    };
+    let old = match swapped {
+        atomic::Swapped::Placed => None,
+        atomic::Swapped::Exchanged => Some(&staging),
+        atomic::Swapped::MovedAside => Some(&beside.aside),
+    };
+    if let Some(old) = old
+        && let Err(e) = fs::remove_dir_all(old)
+    {
+        // The new site is in place; a stuck file in the old one is the disk's problem, not
+        // the build's.
+        warnings.push(format!(
+            "the new site is in place, but the previous build at `{}` could not be removed ({e}); remove it by hand",
+            old.display()
+        ));
+    }
+    Ok(warnings)
 }
 
-fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Error> {
+/// Removes what interrupted builds left beside the output (their names say they are ours);
+/// what cannot be removed is a warning, never a failed build.
+fn remove_leftovers(beside: &Beside) -> Vec<String> {
+    let Ok(entries) = fs::read_dir(&beside.parent) else {
+        return Vec::new();
+    };
+    let mut warnings = Vec::new();
+    for entry in entries.flatten() {
+        let path = entry.path();
+        let ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|n| n.starts_with(&beside.prefix));
+        if !ours || path == beside.lock {
+            continue;
+        }
+        let removed = match entry.file_type() {
+            Ok(t) if t.is_dir() => fs::remove_dir_all(&path),
+            _ => fs::remove_file(&path),
+        };
+        if let Err(e) = removed {
+            warnings.push(format!(
+                "cannot remove `{}`, left by an earlier build ({e}); remove it by hand",
+                path.display()
+            ));
+        }
+    }
+    warnings
+}
+
+fn write_all(staging: &Path, files: &[OutputFile], output: &Path) -> Result<(), Error> {
     fs::create_dir_all(staging).map_err(|e| Error::io("create", staging, e))?;
+    // The site keeps the folder's permissions (a web server's group, say) across builds.
+    if let Ok(meta) = fs::metadata(output) {
+        let _ = fs::set_permissions(staging, meta.permissions());
+    }
     let mut dirs: Vec<PathBuf> = files
         .iter()
         .filter_map(|f| Path::new(&f.path).parent().map(|p| staging.join(p)))
@@ -114,34 +243,9 @@ fn write_all(staging: &Path, files: &[OutputFile]) -> Result<(), Error> {
     files.par_iter().try_for_each(|f| {
         let path = staging.join(&f.path);
         fs::write(&path, &f.bytes).map_err(|e| Error::io("write", path, e))
-    })
-}
-
-fn swap_in(staging: &Path, output: &Path, previous: &Path) -> Result<(), Error> {
-    let had_output = output.exists();
-    if had_output {
-        fs::rename(output, previous).map_err(|e| Error::io("move aside", output, e))?;
-    }
-    if let Err(e) = fs::rename(staging, output) {
-        if had_output {
-            // Put the last good site back before reporting.
-            let _ = fs::rename(previous, output);
-        }
-        let _ = fs::remove_dir_all(staging);
-        return Err(Error::io("move into place", output, e));
-    }
-    if had_output {
-        fs::remove_dir_all(previous)
-            .map_err(|e| Error::io("remove the previous build", previous, e))?;
-    }
-    Ok(())
-}
-
-fn remove_if_present(path: &Path) -> Result<(), Error> {
-    match fs::remove_dir_all(path) {
-        Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io("remove", path, e)),
-        _ => Ok(()),
-    }
+    })?;
+    let marker = staging.join(MARKER);
+    fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", marker, e))
 }
 
 #[cfg(test)]
@@ -157,6 +261,7 @@ mod tests {
         assert!(check_output_dir(&root, &root).is_err());
         assert!(check_output_dir(&root, dir.path()).is_err());
         assert!(check_output_dir(&root, &root.join("incidents")).is_err());
+        assert!(check_output_dir(&root, &root.join("incidents/new")).is_err());
         let other_site = dir.path().join("other");
         fs::create_dir_all(other_site.join("incidents/2014")).expect("mkdir");
         fs::write(other_site.join("incidents/2014/a.md"), "").expect("write");
@@ -164,16 +269,39 @@ mod tests {
             check_output_dir(&root, &other_site).is_err(),
             "another site's sources"
         );
-        fs::create_dir_all(dir.path().join("built/incidents/a")).expect("mkdir");
-        fs::write(dir.path().join("built/incidents/a/index.html"), "").expect("write");
-        assert!(
-            check_output_dir(&root, &dir.path().join("built")).is_ok(),
-            "a previous build"
-        );
         assert!(check_output_dir(&root, &root.join("public")).is_ok());
         assert!(check_output_dir(&root, &dir.path().join("elsewhere")).is_ok());
+        fs::create_dir_all(dir.path().join("empty")).expect("mkdir");
+        assert!(check_output_dir(&root, &dir.path().join("empty")).is_ok());
         fs::create_dir_all(dir.path().join("repo/.git")).expect("mkdir");
+        fs::write(dir.path().join("repo/.git/HEAD"), "ref: refs/heads/main\n").expect("write");
         assert!(check_output_dir(&root, &dir.path().join("repo")).is_err());
+        assert!(check_output_dir(&root, &dir.path().join("repo/.git")).is_err());
+    }
+
+    #[test]
+    fn only_empty_folders_and_earlier_builds_are_replaced() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("site");
+        let mine = dir.path().join("mine");
+        fs::create_dir_all(mine.join("a")).expect("mkdir");
+        fs::write(mine.join("a/index.html"), "my own page").expect("write");
+        let refused = check_output_dir(&root, &mine).unwrap_err().to_string();
+        assert!(
+            refused.contains("it holds files that sitrep did not write"),
+            "{refused}"
+        );
+        let refused = write_site(&mine, &[OutputFile::new("index.html", "x")]).unwrap_err();
+        assert!(matches!(refused, Error::UnsafeOutput { .. }), "{refused}");
+        assert_eq!(
+            fs::read_to_string(mine.join("a/index.html")).expect("kept"),
+            "my own page"
+        );
+
+        let built = dir.path().join("built");
+        write_site(&built, &[OutputFile::new("index.html", "one")]).expect("new folder");
+        assert!(built.join(MARKER).is_file());
+        assert!(check_output_dir(&root, &built).is_ok(), "an earlier build");
     }
 
     #[test]
@@ -188,7 +316,8 @@ mod tests {
             ],
         )
         .expect("first");
-        write_site(&out, &[OutputFile::new("a/index.html", "two")]).expect("second");
+        let warnings = write_site(&out, &[OutputFile::new("a/index.html", "two")]).expect("second");
+        assert_eq!(warnings, Vec::<String>::new());
         assert_eq!(
             fs::read_to_string(out.join("a/index.html")).expect("read"),
             "two"

@@ -12,8 +12,8 @@ use bytes::Bytes;
 
 use crate::Now;
 use crate::config::{self, SITE_FILE, Site};
-use crate::content::{self, EVENTS_DIR};
-use crate::error::{Diagnostic, Error};
+use crate::content::{self, EVENTS_DIR, Scan};
+use crate::error::Error;
 use crate::model::{Event, Model};
 use crate::render::{self, RenderCache};
 use crate::theme::{THEMES_DIR, Theme};
@@ -43,22 +43,17 @@ pub struct Rebuilt {
 }
 
 struct Settings {
-    fingerprint: u64,
     site: Site,
     theme: Theme,
-}
-
-struct Source {
-    fingerprint: u64,
-    parsed: Result<Arc<Event>, Vec<Diagnostic>>,
 }
 
 pub struct Session {
     root: PathBuf,
     drafts: bool,
-    /// site.yaml (with its text's fingerprint) and the theme, once read.
+    /// site.yaml and the theme, once read.
     settings: Option<Settings>,
-    sources: BTreeMap<PathBuf, Source>,
+    /// Every event file, parsed or with its errors.
+    scan: Scan,
     cache: RenderCache,
     files: Files,
 }
@@ -69,7 +64,7 @@ impl Session {
             root: root.into(),
             drafts,
             settings: None,
-            sources: BTreeMap::new(),
+            scan: Scan::default(),
             cache: RenderCache::default(),
             files: Files::default(),
         }
@@ -115,7 +110,7 @@ impl Session {
         match change {
             Change::Events(paths) if !everything => self.reread(paths, site),
             Change::Time if !everything => {}
-            _ => self.rescan(site).map_err(Error::Content)?,
+            _ => self.rescan(site),
         }
         let now = now.resolve(site.time_zone)?;
         let model = Model::new(site.clone(), self.events()?, now);
@@ -138,98 +133,36 @@ impl Session {
     /// Reads site.yaml and the theme; if the settings changed, every event is parsed again
     /// (component ids and the time zone decide what an event file means).
     fn load_settings(&mut self, old: Option<Settings>) -> Result<Settings, Error> {
-        let text = std::fs::read_to_string(self.root.join(SITE_FILE)).unwrap_or_default();
-        let fingerprint = crate::fingerprint::of_bytes(&[text.as_bytes()]);
         let site = config::load(&self.root)?;
         let theme = Theme::load(&self.root, &site.theme)?;
-        if old.is_none_or(|o| o.fingerprint != fingerprint) {
-            self.sources.clear();
+        if old.is_none_or(|o| o.site != site) {
+            self.scan.sources.clear();
         }
-        Ok(Settings {
-            fingerprint,
-            site,
-            theme,
-        })
+        Ok(Settings { site, theme })
     }
 
     /// Walks `incidents/` again; files whose text is unchanged keep their parsed event.
-    fn rescan(&mut self, site: &Site) -> Result<(), Vec<Diagnostic>> {
-        let files = content::find_event_files(&self.root)?;
-        let sources: Vec<(PathBuf, Option<Source>)> = files
-            .into_iter()
-            .map(|relative| {
-                let old = self.sources.remove(&relative);
-                (relative, old)
-            })
-            .collect();
-        let root = &self.root;
-        let refreshed: Vec<(PathBuf, Source)> = {
-            use rayon::prelude::*;
-            sources
-                .into_par_iter()
-                .map(|(relative, old)| {
-                    let source = read(root, &relative, site, old);
-                    (relative, source)
-                })
-                .collect()
-        };
-        self.sources = refreshed.into_iter().collect();
-        Ok(())
+    fn rescan(&mut self, site: &Site) {
+        let previous = std::mem::take(&mut self.scan.sources);
+        self.scan = content::scan_reusing(&self.root, site, previous);
     }
 
     /// Reads only the given files again (created, changed or removed).
     fn reread(&mut self, paths: &[PathBuf], site: &Site) {
         for relative in paths {
-            let full = self.root.join(relative);
-            if full.is_file() {
-                let old = self.sources.remove(relative);
-                let source = read(&self.root, relative, site, old);
-                self.sources.insert(relative.clone(), source);
-            } else {
-                self.sources.remove(relative);
+            let old = self.scan.sources.remove(relative);
+            if self.root.join(relative).is_file() {
+                let source = content::read_source(&self.root, relative, site, old);
+                self.scan.sources.insert(relative.clone(), source);
             }
         }
     }
 
     /// The events to build, or every error among the sources.
     fn events(&self) -> Result<Vec<Arc<Event>>, Error> {
-        let mut errors: Vec<Diagnostic> = self
-            .sources
-            .values()
-            .filter_map(|s| s.parsed.as_ref().err())
-            .flatten()
-            .cloned()
-            .collect();
-        let parsed = self.sources.values().filter_map(|s| s.parsed.as_ref().ok());
-        errors.extend(content::duplicate_slugs(parsed.clone().map(|e| &**e)));
-        if !errors.is_empty() {
-            return Err(Error::Content(errors));
-        }
-        Ok(parsed
-            .filter(|e| self.drafts || !e.draft)
-            .cloned()
-            .collect())
-    }
-}
-
-/// Reads one event file, and parses it only if its text changed.
-fn read(root: &Path, relative: &Path, site: &Site, old: Option<Source>) -> Source {
-    let text = match content::read_text(root, relative) {
-        Ok(text) => text,
-        Err(error) => {
-            return Source {
-                fingerprint: 0,
-                parsed: Err(vec![error]),
-            };
-        }
-    };
-    let fingerprint = crate::fingerprint::of_bytes(&[text.as_bytes()]);
-    match old {
-        Some(old) if old.fingerprint == fingerprint => old,
-        _ => Source {
-            fingerprint,
-            parsed: content::event::parse(relative, &text, site).map(Arc::new),
-        },
+        self.scan
+            .events_to_build(self.drafts)
+            .map_err(Error::Content)
     }
 }
 

@@ -62,6 +62,12 @@ impl Theme {
                 "site.yaml: theme `{name}` not found: there is no folder `{THEMES_DIR}/{name}/` in the site folder"
             )));
         }
+        // The theme's folder must not lead out of the site (a link to /etc, say).
+        if !crate::files::resolves_inside(root, &dir).unwrap_or(false) {
+            return Err(Error::Theme(format!(
+                "the theme folder `{THEMES_DIR}/{name}/` leads outside the site folder"
+            )));
+        }
         for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
             let entry =
                 entry.map_err(|e| Error::Theme(format!("cannot read the theme `{name}`: {e}")))?;
@@ -70,8 +76,12 @@ impl Theme {
                 continue;
             }
             let relative = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
-            let bytes =
-                std::fs::read(entry.path()).map_err(|e| Error::io("read", entry.path(), e))?;
+            // Links inside the theme are not followed (walkdir reports them as links, skipped
+            // above), and every file is read as a bounded regular file.
+            let bytes = crate::files::read_bytes(entry.path(), crate::files::THEME_FILE_LIMIT)
+                .map_err(|e| {
+                    Error::Theme(format!("cannot read `{}`: {e}", entry.path().display()))
+                })?;
             let origin = PathBuf::from(THEMES_DIR).join(name).join(relative);
             let file = ThemeFile {
                 bytes,

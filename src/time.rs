@@ -1,10 +1,10 @@
-//! Timestamps as content.md accepts them, and the calendar arithmetic of the site's time zone.
+//! Timestamps as docs/format.md accepts them, and the calendar arithmetic of the site's time zone.
 //! Everything is stored in UTC; the site's zone is applied only when reading local times and
 //! when showing times.
 
 use chrono::{
-    DateTime, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
-    SecondsFormat, TimeZone, Utc,
+    DateTime, Datelike, Duration, FixedOffset, LocalResult, NaiveDate, NaiveDateTime, NaiveTime,
+    SecondsFormat, TimeZone, Timelike, Utc,
 };
 use chrono_tz::Tz;
 
@@ -18,11 +18,27 @@ pub struct TimestampError {
 const FORMS_HELP: &str =
     "write `2014-04-17 17:30`, `2014-04-17 17:30 -04:00` or `2014-04-17T17:30:00-04:00`";
 
+/// The first instant sitrep accepts: the Unix epoch, where `SOURCE_DATE_EPOCH` starts.
+pub const EARLIEST: &str = "1970-01-01T00:00:00Z";
+/// The last instant sitrep accepts. Every output must be able to write every accepted time in
+/// any zone: RFC 2822 dates (RSS), tag URIs and iCalendar need a four-digit year, and
+/// JavaScript's `Date` parses years up to 9999 in the API's RFC 3339 (docs/format.md,
+/// "Timestamps"). A day of margin keeps the local year at 9999 in every zone.
+pub const LATEST: &str = "9999-12-30T23:59:59Z";
+
 /// Parses an RFC 3339 timestamp, or `YYYY-MM-DD HH:MM[:SS]` optionally followed by ` Z`, ` UTC`
 /// or ` ±HH:MM`. Without an offset the time is read in `zone`; a local time that falls in a
-/// daylight-saving gap or overlap is refused rather than guessed.
+/// daylight-saving gap or overlap is refused rather than guessed. The instant must lie between
+/// [`EARLIEST`] and [`LATEST`]; fractions of a second are dropped, and a leap second is
+/// accepted only where one can be inserted (see [`whole_second`]).
 pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimestampError> {
     let text = text.trim();
+    parse_any_timestamp(text, zone)
+        .and_then(|t| whole_second(t, text))
+        .and_then(|t| in_range(t, text))
+}
+
+fn parse_any_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimestampError> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Ok(t.with_timezone(&Utc));
     }
@@ -45,6 +61,42 @@ pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimestampE
         }),
         Offset::SiteZone => in_zone(naive, zone, text),
     }
+}
+
+/// Checks that every output can write `t` (see [`LATEST`]).
+pub fn in_range(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, TimestampError> {
+    let bound = |b: &str| {
+        DateTime::parse_from_rfc3339(b)
+            .map(|b| b.with_timezone(&Utc))
+            .unwrap_or(t)
+    };
+    if t < bound(EARLIEST) || t > bound(LATEST) {
+        return Err(TimestampError {
+            message: format!("`{text}` is outside the years sitrep can publish"),
+            help: "timestamps must fall between 1970-01-01 and 9999-12-30 (UTC); check the year"
+                .into(),
+        });
+    }
+    Ok(t)
+}
+
+/// Whole seconds only: every output writes seconds, so two times within one second would
+/// show as one. A leap second (`:60`) exists only as 23:59:60 UTC at the end of June or
+/// December; it is kept as 23:59:59, since JSON readers (JavaScript's `Date`), RSS and
+/// iCalendar cannot write a 60th second. Anywhere else `:60` is an error.
+fn whole_second(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, TimestampError> {
+    let leap = t.nanosecond() >= 1_000_000_000;
+    let possible = t.hour() == 23
+        && t.minute() == 59
+        && t.second() == 59
+        && matches!((t.month(), t.day()), (6, 30) | (12, 31));
+    if leap && !possible {
+        return Err(TimestampError {
+            message: format!("`{text}` has a 60th second, and no leap second can fall there"),
+            help: "leap seconds are only ever inserted at 23:59:60 UTC on 30 June or 31 December; write the next minute's `:00`".into(),
+        });
+    }
+    Ok(t.with_nanosecond(0).unwrap_or(t))
 }
 
 fn in_zone(naive: NaiveDateTime, zone: Tz, text: &str) -> Result<DateTime<Utc>, TimestampError> {
@@ -265,6 +317,64 @@ mod tests {
         ] {
             assert!(parse_timestamp(text, New_York).is_err(), "{text}");
         }
+    }
+
+    #[test]
+    fn only_times_every_output_can_write_are_accepted() {
+        for text in [
+            "0000-01-01T00:00:00Z",
+            "1969-12-31T23:59:59Z",
+            "9999-12-31T23:00:00-05:00",
+            "9999-12-31 12:00",
+            "0001-01-01 00:00 +14:00",
+        ] {
+            let e = parse_timestamp(text, New_York).unwrap_err();
+            assert!(e.message.contains("outside the years"), "{text}: {e:?}");
+        }
+        assert_eq!(
+            parse_timestamp("1970-01-01T00:00:00Z", New_York),
+            Ok(DateTime::UNIX_EPOCH)
+        );
+        assert!(parse_timestamp("9999-12-30 12:00", New_York).is_ok());
+    }
+
+    #[test]
+    fn a_leap_second_only_where_one_can_be_and_kept_as_the_59th() {
+        for text in [
+            "2026-04-17 12:34:60",
+            "2026-04-17T12:34:60Z",
+            "2016-12-31 23:59:60",
+        ] {
+            let e = parse_timestamp(text, New_York).unwrap_err();
+            assert!(e.message.contains("60th second"), "{text}: {e:?}");
+        }
+        let expected = utc("2016-12-31T23:59:59Z");
+        for text in [
+            "2016-12-31T23:59:60Z",
+            "2016-12-31 18:59:60 -05:00",
+            "2016-12-31 18:59:60",
+            "2015-06-30 23:59:60 UTC",
+        ] {
+            let got = parse_timestamp(text, New_York);
+            if text.starts_with("2015") {
+                assert_eq!(got, Ok(utc("2015-06-30T23:59:59Z")), "{text}");
+            } else {
+                assert_eq!(got, Ok(expected), "{text}");
+            }
+        }
+        assert_eq!(
+            rfc3339_utc(expected),
+            "2016-12-31T23:59:59Z",
+            "JavaScript can read it"
+        );
+    }
+
+    #[test]
+    fn fractions_of_a_second_are_dropped() {
+        assert_eq!(
+            parse_timestamp("2014-04-17T21:30:00.75Z", New_York),
+            Ok(utc("2014-04-17T21:30:00Z"))
+        );
     }
 
     #[test]

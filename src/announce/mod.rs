@@ -139,12 +139,9 @@ pub fn run(
 
 /// The model and translations, as `build` reads them; drafts are never announced.
 fn load(root: &Path, now: &Now) -> Result<(Model, Translations), Error> {
-    let site = crate::config::load(root)?;
+    let (site, events, theme) = crate::load_checked(root, false)?;
     let now = now.resolve(site.time_zone)?;
-    let events = crate::content::load(root, &site).map_err(Error::Content)?;
-    let theme = crate::theme::Theme::load(root, &site.theme)?;
     let (t, _) = Translations::load(&theme, &site.language)?;
-    let events: Vec<crate::model::Event> = events.into_iter().filter(|e| !e.draft).collect();
     Ok((Model::new(site, events, now), t))
 }
 

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::{AuthoringError, timestamp_text, write_atomically};
+use super::{AuthoringError, timestamp_text, write};
+use crate::files::Existing;
 
 const SITE_YAML: &str = r#"# The settings of your status site. Every key is explained in sitrep's docs/format.md.
 
@@ -67,7 +68,8 @@ pub fn run(dir: &Path, now: DateTime<Utc>) -> Result<Vec<PathBuf>, AuthoringErro
         ));
     }
     for (path, text) in &files {
-        write_atomically(&dir.join(path), text)?;
+        // Never over a file that appeared since the check above.
+        write(dir, path, text, Existing::Keep)?;
     }
     Ok(files.into_iter().map(|(path, _)| path).collect())
 }

@@ -6,15 +6,25 @@ pub mod init;
 pub mod new;
 pub mod update;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use crate::atomic;
+use crate::content::EVENTS_DIR;
 use crate::error::{Diagnostic, Error};
+use crate::files::{self, Existing};
 
 /// Why an authoring command refused; the user's files are untouched.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthoringError {
     #[error("{message}{}", help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default())]
     Refused {
+        message: String,
+        help: Option<String>,
+    },
+    /// A command-line option with a value sitrep does not accept (`--kind`, `--status`,
+    /// `--component`, `--impact`, `--start`): a usage error, exit 2, like clap's own.
+    #[error("{message}{}", help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default())]
+    BadOption {
         message: String,
         help: Option<String>,
     },
@@ -25,6 +35,13 @@ pub enum AuthoringError {
 impl AuthoringError {
     pub fn refused(message: impl Into<String>, help: Option<String>) -> Self {
         AuthoringError::Refused {
+            message: message.into(),
+            help,
+        }
+    }
+
+    pub fn bad_option(message: impl Into<String>, help: Option<String>) -> Self {
+        AuthoringError::BadOption {
             message: message.into(),
             help,
         }
@@ -40,7 +57,7 @@ impl From<Vec<Diagnostic>> for AuthoringError {
 /// A word given on the command line, or a refusal with the likely intended word.
 pub(crate) fn parse_word<W: crate::model::status::Word>(text: &str) -> Result<W, AuthoringError> {
     W::parse(text).ok_or_else(|| {
-        AuthoringError::refused(
+        AuthoringError::bad_option(
             format!("unknown {} `{text}`", W::NOUN),
             crate::suggest::help_for(text, W::names()),
         )
@@ -65,21 +82,39 @@ pub(crate) fn yaml_value(value: &str, indent: usize) -> String {
     out
 }
 
-/// Writes `text` to `path` through a temporary file in the same folder and a rename, so the
-/// file is either the old one or the new one, never half of each.
-pub(crate) fn write_atomically(path: &Path, text: &str) -> Result<(), Error> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(".{name}.sitrep-tmp"));
-    std::fs::write(&temporary, text).map_err(|e| Error::io("write", &temporary, e))?;
-    std::fs::rename(&temporary, path).map_err(|e| {
-        let _ = std::fs::remove_file(&temporary);
-        Error::io("replace", path, e)
-    })
+/// What an authoring command wrote, and what the author should know.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authored {
+    /// Relative to the site folder.
+    pub path: PathBuf,
+    pub warnings: Vec<String>,
+}
+
+/// How long an authoring command waits for another one editing the same site.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The site's authoring lock (`incidents/.sitrep-lock`, hidden, so no scan reads it, and
+/// removed when released): held from reading to writing, so that concurrent commands run one
+/// after the other instead of losing each other's edits.
+pub(crate) fn lock(root: &Path) -> Result<atomic::Lock, AuthoringError> {
+    let folder = root.join(EVENTS_DIR);
+    let path = folder.join(".sitrep-lock");
+    std::fs::create_dir_all(&folder).map_err(|e| Error::io("create", &folder, e))?;
+    atomic::Lock::acquire(&path, "sitrep new or update", LOCK_PATIENCE)
+        .map(|(lock, _)| lock)
+        .map_err(|e| Error::io("lock", path, e).into())
+}
+
+/// Writes an event file atomically (see [`files::write_atomically`]).
+pub(crate) fn write(
+    root: &Path,
+    relative: &Path,
+    text: &str,
+    existing: Existing,
+) -> Result<(), AuthoringError> {
+    let path = root.join(relative);
+    files::write_atomically(&path, text.as_bytes(), existing)
+        .map_err(|e| Error::io("write", path, e).into())
 }
 
 /// `2026-11-25 14:03 -05:00`: minute precision with an explicit offset, so the time means the

@@ -4,9 +4,11 @@ use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 
-use super::{AuthoringError, parse_word, timestamp_text, write_atomically, yaml_value};
+use super::{Authored, AuthoringError, lock, parse_word, timestamp_text, write, yaml_value};
+use crate::Now;
 use crate::config::{self, Site};
 use crate::content::{self, EVENTS_DIR};
+use crate::files::Existing;
 use crate::model::{ComponentStatus, Impact, Kind};
 use crate::suggest;
 use crate::time;
@@ -23,46 +25,73 @@ pub struct NewEvent {
     pub message: Option<String>,
 }
 
-/// Writes `incidents/YYYY-MM-DD-SLUG.md` and returns its path relative to the root.
-pub fn run(root: &Path, request: &NewEvent, now: DateTime<Utc>) -> Result<PathBuf, AuthoringError> {
+/// Writes `incidents/YYYY-MM-DD-SLUG.md` and returns its path relative to the root, with a
+/// warning for each other event file that has errors: in the middle of an outage, last
+/// month's typo must not stop the author from opening the incident they need.
+pub fn run(root: &Path, request: &NewEvent, now: &Now) -> Result<Authored, AuthoringError> {
     let site = config::load(root)?;
+    let now = now.resolve(site.time_zone)?;
     let kind = parse_kind(request.kind.as_deref())?;
     let text = event_text(&site, kind, request, now)?;
-    let date = time::local_date(now, site.time_zone).format("%Y-%m-%d");
-    let slug = format!("{date}-{}", slug::slugify(&request.title));
-    if slug::slugify(&request.title).is_empty() {
+    let title_slug = slug::slugify(&request.title);
+    if title_slug.is_empty() {
         return Err(AuthoringError::refused(
             "the title has no letters or digits to make a file name from",
             None,
         ));
     }
+    let date = time::local_date(now, site.time_zone).format("%Y-%m-%d");
+    let slug = format!("{date}-{title_slug}");
     let relative = PathBuf::from(EVENTS_DIR).join(format!("{slug}.md"));
-    let path = root.join(&relative);
-    if path.exists() {
-        return Err(AuthoringError::refused(
-            format!(
-                "{} already exists; sitrep never overwrites an event",
-                relative.display()
-            ),
-            Some(format!(
-                "to add to it, run `sitrep update {slug} --status …`"
-            )),
-        ));
-    }
-    // Validate exactly what will be written, and that its slug is not taken elsewhere.
+    // Validate exactly what will be written.
     content::event::parse(&relative, &text, &site)?;
-    let existing = content::load(root, &site)?;
-    if let Some(other) = existing.iter().find(|e| e.slug == slug) {
+
+    let _lock = lock(root)?;
+    let scan = content::scan(root, &site);
+    let taken_by = scan.sources.values().find(|s| match &s.parsed {
+        Ok(e) => e.slug == slug,
+        Err(_) => s.path.file_stem().is_some_and(|stem| stem == slug.as_str()),
+    });
+    if let Some(other) = taken_by {
         return Err(AuthoringError::refused(
             format!(
                 "the slug `{slug}` is already used by {}",
-                other.source.display()
+                other.path.display()
             ),
-            Some("choose another title".into()),
+            Some(format!(
+                "to add to it, run `sitrep update {slug} --status …`; or choose another title"
+            )),
         ));
     }
-    write_atomically(&path, &text)?;
-    Ok(relative)
+    let warnings = scan
+        .broken()
+        .map(|s| {
+            format!(
+                "{} has errors (run `sitrep check`); it does not stop this new event, but the site will not build until it is fixed",
+                s.path.display()
+            )
+        })
+        .collect();
+    write(root, &relative, &text, Existing::Keep).map_err(|e| match e {
+        AuthoringError::Site(crate::Error::Io { source, .. })
+            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
+            AuthoringError::refused(
+                format!(
+                    "{} already exists; sitrep never overwrites an event",
+                    relative.display()
+                ),
+                Some(format!(
+                    "to add to it, run `sitrep update {slug} --status …`"
+                )),
+            )
+        }
+        other => other,
+    })?;
+    Ok(Authored {
+        path: relative,
+        warnings,
+    })
 }
 
 fn parse_kind(kind: Option<&str>) -> Result<Kind, AuthoringError> {
@@ -99,7 +128,7 @@ fn event_text(
         let (start, end) = match (&request.start, &request.end) {
             (Some(s), Some(e)) => (s, e),
             _ => {
-                return Err(AuthoringError::refused(
+                return Err(AuthoringError::bad_option(
                     "a maintenance needs --start and --end",
                     Some("e.g. --start \"2026-12-09 06:00\" --end \"2026-12-09 07:30\"".into()),
                 ));
@@ -146,7 +175,7 @@ fn components(
     requested: &[String],
 ) -> Result<Vec<(String, ComponentStatus)>, AuthoringError> {
     if kind == Kind::Notice && !requested.is_empty() {
-        return Err(AuthoringError::refused(
+        return Err(AuthoringError::bad_option(
             "a notice has no component impact, so it takes no --component",
             None,
         ));
@@ -163,7 +192,7 @@ fn components(
                 None => (spec.trim(), None),
             };
             if site.component(id).is_none() {
-                return Err(AuthoringError::refused(
+                return Err(AuthoringError::bad_option(
                     format!("unknown component `{id}`"),
                     suggest::help_for(id, site.component_ids()),
                 ));

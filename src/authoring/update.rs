@@ -4,14 +4,14 @@
 
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
-use rayon::prelude::*;
-
-use super::{AuthoringError, parse_word, timestamp_text, write_atomically, yaml_value};
+use super::{Authored, AuthoringError, lock, parse_word, timestamp_text, write, yaml_value};
+use crate::Now;
 use crate::config::{self, Site};
-use crate::content::{self, front_matter};
+use crate::content::{self, Source, front_matter};
+use crate::files::Existing;
 use crate::model::{ComponentStatus, Event, UpdateStatus};
 use crate::suggest;
+use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone, Default)]
 pub struct NewUpdate {
@@ -22,15 +22,12 @@ pub struct NewUpdate {
     pub components: Vec<String>,
 }
 
-/// Appends the update and returns the edited file's path, relative to the root.
-pub fn run(
-    root: &Path,
-    request: &NewUpdate,
-    now: DateTime<Utc>,
-) -> Result<PathBuf, AuthoringError> {
+/// Appends the update and returns the edited file's path, relative to the root. Holds the
+/// site's authoring lock from reading the file to writing it, so two updates at once both
+/// land, one after the other.
+pub fn run(root: &Path, request: &NewUpdate, now: &Now) -> Result<Authored, AuthoringError> {
     let site = config::load(root)?;
-    let (relative, text, event) = find_event(root, &site, &request.slug)?;
-    let status = check_status(&event, &request.status)?;
+    let now = now.resolve(site.time_zone)?;
     let components = check_components(&site, &request.components)?;
     let message = request.message.trim();
     if message.is_empty() {
@@ -42,6 +39,9 @@ pub fn run(
             ),
         ));
     }
+    let _lock = lock(root)?;
+    let (relative, text, event) = find_event(root, &site, &request.slug)?;
+    let status = check_status(&event, &request.status)?;
     let at = if event.timeline.iter().any(|u| same_minute(u.at, now)) {
         // Two updates in one minute: keep them apart by the second.
         now.with_timezone(&site.time_zone)
@@ -70,41 +70,35 @@ pub fn run(
             None,
         ));
     }
-    write_atomically(&root.join(&relative), &edited)?;
-    Ok(relative)
+    write(root, &relative, &edited, Existing::Replace)?;
+    Ok(Authored {
+        path: relative,
+        warnings: Vec::new(),
+    })
 }
 
 fn same_minute(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
     a.timestamp().div_euclid(60) == b.timestamp().div_euclid(60)
 }
 
-/// The file of the event with this slug, its text and its parsed event. Other files may be
-/// broken: that must not stop an update to this one in the middle of an incident.
+/// The file of the event with this slug, its text and its parsed event, read with the one
+/// loader. Other files may be broken: that must not stop an update to this one in the middle
+/// of an incident; only this file's own errors do.
 fn find_event(
     root: &Path,
     site: &Site,
     slug: &str,
 ) -> Result<(PathBuf, String, Event), AuthoringError> {
-    let files = content::find_event_files(root)?;
-    let parsed: Vec<(PathBuf, String, Result<Event, _>)> = files
-        .into_par_iter()
-        .filter_map(|relative| {
-            let text = std::fs::read_to_string(root.join(&relative)).ok()?;
-            let event = content::event::parse(&relative, &text, site);
-            Some((relative, text, event))
-        })
-        .collect();
-    let matches = |(path, _, event): &(PathBuf, String, Result<Event, _>)| match event {
+    let scan = content::scan(root, site);
+    let matches = |source: &&Source| match &source.parsed {
         Ok(e) => e.slug == slug,
-        Err(_) => path
+        Err(_) => source
+            .path
             .file_stem()
             .is_some_and(|s| s.to_string_lossy().to_lowercase() == slug),
     };
-    let Some((relative, text, event)) = parsed.iter().find(|p| matches(p)).cloned() else {
-        let slugs: Vec<&str> = parsed
-            .iter()
-            .filter_map(|(_, _, e)| e.as_ref().ok().map(|e| e.slug.as_str()))
-            .collect();
+    let Some(source) = scan.sources.values().find(matches) else {
+        let slugs: Vec<&str> = scan.events().map(|e| e.slug.as_str()).collect();
         return Err(AuthoringError::refused(
             format!("no event with the slug `{slug}`"),
             suggest::closest(slug, slugs.iter().copied())
@@ -112,17 +106,18 @@ fn find_event(
                 .or_else(|| Some("the slug is the file name without `.md`, or its `slug:`".into())),
         ));
     };
-    let event = event.map_err(|errors| {
+    let event = source.parsed.clone().map_err(|errors| {
         AuthoringError::refused(
             format!(
                 "{} has errors; fix them before adding an update:\n{}",
-                relative.display(),
+                source.path.display(),
                 crate::Error::Content(errors)
             ),
             None,
         )
     })?;
-    Ok((relative, text, event))
+    let text = content::read_text(root, &source.path).map_err(|d| vec![d])?;
+    Ok((source.path.clone(), text, Event::clone(&event)))
 }
 
 fn check_status(event: &Event, status: &str) -> Result<UpdateStatus, AuthoringError> {
@@ -136,7 +131,7 @@ fn check_status(event: &Event, status: &str) -> Result<UpdateStatus, AuthoringEr
                 .map(|n| format!("`{n}`"))
                 .collect::<Vec<_>>()
                 .join(", ");
-            Err(AuthoringError::refused(
+            Err(AuthoringError::bad_option(
                 format!(
                     "`{status}` is not a status for {} ({})",
                     event.slug,
@@ -158,7 +153,7 @@ fn check_components(
         .iter()
         .map(|spec| {
             let (id, status) = spec.split_once('=').ok_or_else(|| {
-                AuthoringError::refused(
+                AuthoringError::bad_option(
                     format!("--component `{spec}` needs a status"),
                     Some(format!(
                         "write `{spec}=operational`, `{spec}=partial_outage`, …"
@@ -167,7 +162,7 @@ fn check_components(
             })?;
             let (id, status) = (id.trim(), status.trim());
             if site.component(id).is_none() {
-                return Err(AuthoringError::refused(
+                return Err(AuthoringError::bad_option(
                     format!("unknown component `{id}`"),
                     suggest::help_for(id, site.component_ids()),
                 ));

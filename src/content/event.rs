@@ -1,4 +1,4 @@
-//! One event file: front matter validated against content.md and the site's components.
+//! One event file: front matter validated against docs/format.md and the site's components.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -12,7 +12,6 @@ use serde_saphyr::Spanned;
 use super::front_matter;
 use crate::config::{self, Site};
 use crate::error::{Diagnostic, ErrorCode};
-use crate::markdown;
 use crate::model::status::Word;
 use crate::model::{ComponentStatus, Event, Impact, Kind, Update, UpdateStatus, Window};
 use crate::suggest;
@@ -338,6 +337,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
             .unwrap_or_else(|| worst_set.map_or(Impact::None, ComponentStatus::implied_impact)),
         _ => Impact::None,
     };
+    let (impact_written, summary_written) = (declared_impact.is_some(), summary.is_some());
     let summary = match summary {
         Some(s) if s.value.chars().count() > MAX_SUMMARY => {
             let n = s.value.chars().count();
@@ -347,7 +347,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
             String::new()
         }
         Some(s) => s.value.split_whitespace().collect::<Vec<_>>().join(" "),
-        None => derived_summary(&timeline, body, &title.value),
+        None => crate::model::event::derived_summary(&timeline, body, &title.value),
     };
 
     Some(Event {
@@ -359,6 +359,8 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
         scheduled: window,
         timeline,
         summary,
+        impact_written,
+        summary_written,
         body: body.to_string(),
         draft,
         source: path.to_path_buf(),
@@ -683,18 +685,6 @@ fn update_components(
             }
         },
     }
-}
-
-/// content.md: the latest update's message as plain text, else the body's first paragraph,
-/// else the title; cut at a word to 280 characters.
-fn derived_summary(timeline: &[Update], body: &str, title: &str) -> String {
-    let text = timeline
-        .last()
-        .map(|u| markdown::to_plain_text(&u.message))
-        .filter(|t| !t.is_empty())
-        .or_else(|| markdown::first_paragraph(body))
-        .unwrap_or_else(|| title.trim().to_string());
-    markdown::truncate_at_word(&text, MAX_SUMMARY)
 }
 
 #[cfg(test)]

@@ -4,70 +4,148 @@
 pub mod event;
 pub mod front_matter;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
 use crate::config::Site;
 use crate::error::{Diagnostic, ErrorCode};
+use crate::files;
 use crate::model::Event;
 
 pub const EVENTS_DIR: &str = "incidents";
 
-/// Loads and validates every event, drafts included. Returns every problem found.
-pub fn load(root: &Path, site: &Site) -> Result<Vec<Event>, Vec<Diagnostic>> {
-    let files = find_event_files(root)?;
-    let results: Vec<Result<Event, Vec<Diagnostic>>> = files
-        .par_iter()
-        .map(|relative| read_event(root, relative, site))
-        .collect();
-    let mut events = Vec::with_capacity(results.len());
-    let mut errors = Vec::new();
-    for result in results {
-        match result {
-            Ok(e) => events.push(e),
-            Err(mut d) => errors.append(&mut d),
+/// One event file as read: where it is (relative to the site folder), its text's fingerprint,
+/// and its event or its errors.
+#[derive(Debug, Clone)]
+pub struct Source {
+    pub path: PathBuf,
+    pub fingerprint: u64,
+    pub parsed: Result<Arc<Event>, Vec<Diagnostic>>,
+}
+
+/// Every event file of a site, each with its event or its errors: the one way `build`,
+/// `check`, the preview session and the authoring commands read a site's events. A broken
+/// file is one entry among the others, so a command that does not need it can go on.
+#[derive(Debug, Clone, Default)]
+pub struct Scan {
+    pub sources: BTreeMap<PathBuf, Source>,
+    /// Problems walking `incidents/` itself (a folder that cannot be listed).
+    pub walk_errors: Vec<Diagnostic>,
+}
+
+impl Scan {
+    /// The events that parsed, drafts included, in path order.
+    pub fn events(&self) -> impl Iterator<Item = &Arc<Event>> + Clone {
+        self.sources.values().filter_map(|s| s.parsed.as_ref().ok())
+    }
+
+    /// The files that have errors.
+    pub fn broken(&self) -> impl Iterator<Item = &Source> {
+        self.sources.values().filter(|s| s.parsed.is_err())
+    }
+
+    /// Every problem: the walk's, each file's, and slugs used twice.
+    pub fn errors(&self) -> Vec<Diagnostic> {
+        let mut errors = self.walk_errors.clone();
+        errors.extend(
+            self.sources
+                .values()
+                .filter_map(|s| s.parsed.as_ref().err())
+                .flatten()
+                .cloned(),
+        );
+        errors.extend(duplicate_slugs(self.events().map(|e| &**e)));
+        errors
+    }
+
+    /// The events to build (drafts only when asked), or every problem.
+    pub fn events_to_build(&self, drafts: bool) -> Result<Vec<Arc<Event>>, Vec<Diagnostic>> {
+        let errors = self.errors();
+        if !errors.is_empty() {
+            return Err(errors);
         }
-    }
-    errors.extend(duplicate_slugs(&events));
-    if errors.is_empty() {
-        Ok(events)
-    } else {
-        Err(errors)
+        Ok(self
+            .events()
+            .filter(|e| drafts || !e.draft)
+            .cloned()
+            .collect())
     }
 }
 
-/// Reads and parses one event file.
-pub fn read_event(root: &Path, relative: &Path, site: &Site) -> Result<Event, Vec<Diagnostic>> {
-    let text = read_text(root, relative).map_err(|d| vec![d])?;
-    event::parse(relative, &text, site)
+/// Reads and parses every event file under `incidents/`, in parallel.
+pub fn scan(root: &Path, site: &Site) -> Scan {
+    scan_reusing(root, site, BTreeMap::new())
 }
 
-/// The text of an event file, or an error naming it.
+/// Like [`scan`], but a file whose text is unchanged since `previous` keeps its parsed event
+/// (the preview session re-reads every file, and parses again only what changed).
+pub fn scan_reusing(root: &Path, site: &Site, mut previous: BTreeMap<PathBuf, Source>) -> Scan {
+    let (files, walk_errors) = find_event_files(root);
+    let with_previous: Vec<(PathBuf, Option<Source>)> = files
+        .into_iter()
+        .map(|relative| {
+            let old = previous.remove(&relative);
+            (relative, old)
+        })
+        .collect();
+    let sources = with_previous
+        .into_par_iter()
+        .map(|(relative, old)| {
+            let source = read_source(root, &relative, site, old);
+            (relative, source)
+        })
+        .collect();
+    Scan {
+        sources,
+        walk_errors,
+    }
+}
+
+/// Reads one event file, and parses it unless its text is that of `previous`.
+pub fn read_source(root: &Path, relative: &Path, site: &Site, previous: Option<Source>) -> Source {
+    let text = match read_text(root, relative) {
+        Ok(text) => text,
+        Err(error) => {
+            return Source {
+                path: relative.to_path_buf(),
+                fingerprint: 0,
+                parsed: Err(vec![error]),
+            };
+        }
+    };
+    let fingerprint = crate::fingerprint::of_bytes(&[text.as_bytes()]);
+    match previous {
+        Some(old) if old.fingerprint == fingerprint && fingerprint != 0 => old,
+        _ => Source {
+            path: relative.to_path_buf(),
+            fingerprint,
+            parsed: event::parse(relative, &text, site).map(Arc::new),
+        },
+    }
+}
+
+/// The text of an event file: a regular file within the size limit, or an error naming it.
 pub fn read_text(root: &Path, relative: &Path) -> Result<String, Diagnostic> {
-    std::fs::read_to_string(root.join(relative)).map_err(|e| {
-        Diagnostic::new(
-            relative,
-            ErrorCode::Unreadable,
-            format!("cannot read the file: {e}"),
-        )
-    })
+    files::read_text(&root.join(relative), files::EVENT_FILE_LIMIT)
+        .map_err(|e| Diagnostic::new(relative, e.code(), format!("cannot read the file: {e}")))
 }
 
 /// Every `.md` file under `incidents/`, relative to the root and sorted, skipping hidden files
 /// and folders and anything a link would take outside the site folder.
-pub fn find_event_files(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
+pub fn find_event_files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let dir = root.join(EVENTS_DIR);
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    // content.md: symbolic links are not followed out of the site folder (a link to a folder
+    // docs/format.md: symbolic links are not followed out of the site folder (a link to a folder
     // elsewhere, or an `incidents/` that is itself such a link, brings in nothing).
     let inside = |path: &Path| {
         path.canonicalize()
             .is_ok_and(|p| p.starts_with(&canonical_root))
     };
     if !dir.is_dir() || !inside(&dir) {
-        return Ok(Vec::new());
+        return (Vec::new(), Vec::new());
     }
     let mut files = Vec::new();
     let mut errors = Vec::new();
@@ -83,7 +161,9 @@ pub fn find_event_files(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
         match entry {
             Ok(entry) => {
                 let is_markdown = entry.path().extension().is_some_and(|x| x == "md");
-                if entry.file_type().is_file() && is_markdown {
+                // Not only regular files: a pipe or a device named `.md` is reported when read,
+                // rather than silently left out.
+                if !entry.file_type().is_dir() && is_markdown {
                     let relative = entry.path().strip_prefix(root).unwrap_or(entry.path());
                     files.push(relative.to_path_buf());
                 }
@@ -103,11 +183,7 @@ pub fn find_event_files(root: &Path) -> Result<Vec<PathBuf>, Vec<Diagnostic>> {
             }
         }
     }
-    if errors.is_empty() {
-        Ok(files)
-    } else {
-        Err(errors)
-    }
+    (files, errors)
 }
 
 fn is_dangling_link(path: &Path) -> bool {
@@ -134,7 +210,8 @@ mod tests {
         symlink(site.join("nothing.md"), site.join("incidents/dangling.md")).expect("link");
         symlink(&site, site.join("incidents/loop")).expect("link");
         symlink(site.join("incidents/real"), site.join("incidents/alias")).expect("link");
-        let files = find_event_files(&site).expect("no errors");
+        let (files, errors) = find_event_files(&site);
+        assert!(errors.is_empty(), "{errors:?}");
         assert_eq!(
             files,
             [

@@ -1,10 +1,12 @@
 //! One event as written (after validation), and what its timeline implies at a given `now`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use super::status::{ComponentStatus, Impact, Kind, UpdateStatus};
+use crate::markdown;
 
 /// An incident, a maintenance or a notice.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +24,10 @@ pub struct Event {
     pub timeline: Vec<Update>,
     /// Plain text, at most 280 characters.
     pub summary: String,
+    /// Whether `impact` and `summary` were written in the file, rather than derived: withholding
+    /// updates dated after now derives them again from what is published.
+    pub impact_written: bool,
+    pub summary_written: bool,
     /// The post-mortem, in Markdown.
     pub body: String,
     pub draft: bool,
@@ -77,6 +83,41 @@ pub struct Segment {
 }
 
 impl Event {
+    /// The event as readers may see it at `now`: updates dated after now are not published
+    /// until their time, so status, uptime, feeds and the API all agree (docs/format.md,
+    /// "Updates dated after now"). `None` while none of its updates is published yet; the
+    /// second value is when the withheld updates are dated.
+    pub fn published_at(
+        event: &Arc<Event>,
+        now: DateTime<Utc>,
+    ) -> (Option<Arc<Event>>, Vec<DateTime<Utc>>) {
+        let shown = event.timeline.partition_point(|u| u.at <= now);
+        let withheld: Vec<DateTime<Utc>> = event.timeline[shown..].iter().map(|u| u.at).collect();
+        if withheld.is_empty() {
+            return (Some(event.clone()), withheld);
+        }
+        if shown == 0 {
+            return (None, withheld);
+        }
+        let mut published = (**event).clone();
+        published.timeline.truncate(shown);
+        if published.kind == Kind::Incident && !published.impact_written {
+            published.impact = published
+                .affected_components()
+                .iter()
+                .map(|a| a.worst)
+                .max()
+                .map_or(Impact::None, ComponentStatus::implied_impact);
+        }
+        if !published.summary_written {
+            published.summary =
+                derived_summary(&published.timeline, &published.body, &published.title);
+        }
+        // Caches key on the fingerprint: a shorter timeline is another event.
+        published.fingerprint = crate::fingerprint::of(&(event.fingerprint, shown));
+        (Some(Arc::new(published)), withheld)
+    }
+
     pub fn first_update(&self) -> Option<&Update> {
         self.timeline.first()
     }
@@ -85,7 +126,7 @@ impl Event {
         self.timeline.last()
     }
 
-    /// When the event began (content.md, "Start and end"). For a maintenance, its scheduled start
+    /// When the event began (docs/format.md, "Start, end and phase"). For a maintenance, its scheduled start
     /// or an earlier `in_progress` update; otherwise its first update.
     pub fn start(&self) -> DateTime<Utc> {
         let first_update = self.first_update().map(|u| u.at);
@@ -105,7 +146,7 @@ impl Event {
     pub fn end(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self.kind {
             Kind::Incident => {
-                // content.md: the earliest `resolved` update, once the latest update is
+                // docs/format.md: the earliest `resolved` update, once the latest update is
                 // `resolved` or `postmortem`. Read within the run of such updates that closes
                 // the timeline, so a reopened incident ends at its last resolution and the
                 // reopened stretch counts (docs/format.md).
@@ -179,14 +220,6 @@ impl Event {
         affected
     }
 
-    pub fn affects(&self, component: &str) -> bool {
-        self.components.iter().any(|(id, _)| id == component)
-            || self
-                .timeline
-                .iter()
-                .any(|u| u.components.iter().any(|(id, _)| id == component))
-    }
-
     /// The status this event gives `component` now, if it is ongoing or active and touches
     /// the component by now.
     pub fn status_now(&self, component: &str, now: DateTime<Utc>) -> Option<ComponentStatus> {
@@ -246,6 +279,21 @@ impl Event {
     }
 }
 
+/// content.md: the latest update's message as plain text, else the body's first paragraph,
+/// else the title; cut at a word to 280 characters.
+pub fn derived_summary(timeline: &[Update], body: &str, title: &str) -> String {
+    let text = timeline
+        .last()
+        .map(|u| markdown::to_plain_text(&u.message))
+        .filter(|t| !t.is_empty())
+        .or_else(|| markdown::first_paragraph(body))
+        .unwrap_or_else(|| title.trim().to_string());
+    markdown::truncate_at_word(&text, SUMMARY_LIMIT)
+}
+
+/// content.md: a summary is at most 280 characters.
+pub const SUMMARY_LIMIT: usize = 280;
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -290,6 +338,8 @@ pub(crate) mod tests {
             scheduled: None,
             timeline,
             summary: String::new(),
+            impact_written: true,
+            summary_written: true,
             body: String::new(),
             draft: false,
             source: PathBuf::from(format!("incidents/{slug}.md")),

@@ -11,9 +11,9 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 
-pub use event::{Affected, Event, Phase, Segment, Update, Window};
+pub use event::{Event, Phase, Update, Window};
 pub use status::{ComponentStatus, Impact, Kind, UpdateStatus};
-pub use uptime::{Ratio, Uptime, UptimeDay};
+pub use uptime::{Uptime, UptimeDay};
 
 use crate::config::{Component, Site};
 use crate::time;
@@ -28,9 +28,45 @@ pub struct Model {
     /// same order: pages look this up instead of scanning every event.
     by_component: HashMap<String, Vec<usize>>,
     by_slug: HashMap<String, usize>,
+    /// Updates left out because they are dated after now, per event file.
+    pub withheld: Vec<Withheld>,
 }
 
-/// The overall indicator (content.md, "Overall indicator").
+/// Updates of one event dated after now, not published until their time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Withheld {
+    pub source: std::path::PathBuf,
+    /// When they are dated, oldest first.
+    pub at: Vec<DateTime<Utc>>,
+    /// Whether the whole event waits, none of its updates being due yet.
+    pub whole_event: bool,
+}
+
+impl Withheld {
+    /// What the author is told: which file, how many updates, from when.
+    pub fn warning(&self, zone: chrono_tz::Tz) -> String {
+        let n = self.at.len();
+        let first = self.at.first().map_or_else(String::new, |t| {
+            t.with_timezone(&zone)
+                .format("%Y-%m-%d %H:%M %Z")
+                .to_string()
+        });
+        let what = if self.whole_event {
+            "the whole event is left out"
+        } else if n == 1 {
+            "it is left out"
+        } else {
+            "they are left out"
+        };
+        format!(
+            "{}: {n} update{} dated after now (from {first}); {what} until its time comes",
+            self.source.to_string_lossy().replace('\\', "/"),
+            if n == 1 { "" } else { "s" },
+        )
+    }
+}
+
+/// The overall indicator (docs/format.md, "The overall indicator").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Overall {
     pub indicator: Impact,
@@ -66,7 +102,23 @@ impl Model {
         events: impl IntoIterator<Item = impl Into<Arc<Event>>>,
         now: DateTime<Utc>,
     ) -> Self {
-        let mut events: Vec<Arc<Event>> = events.into_iter().map(Into::into).collect();
+        let mut withheld = Vec::new();
+        let mut events: Vec<Arc<Event>> = events
+            .into_iter()
+            .filter_map(|event| {
+                let event: Arc<Event> = event.into();
+                let (published, later) = Event::published_at(&event, now);
+                if !later.is_empty() {
+                    withheld.push(Withheld {
+                        source: event.source.clone(),
+                        at: later,
+                        whole_event: published.is_none(),
+                    });
+                }
+                published
+            })
+            .collect();
+        withheld.sort_by(|a, b| a.source.cmp(&b.source));
         events.sort_by_cached_key(|e| (std::cmp::Reverse(e.start()), e.slug.clone()));
         let mut by_component: HashMap<String, Vec<usize>> = site
             .components
@@ -91,6 +143,7 @@ impl Model {
             events,
             by_component,
             by_slug,
+            withheld,
         }
     }
 
@@ -179,23 +232,26 @@ impl Model {
 
     /// Every month with events, newest first.
     pub fn months(&self) -> Vec<Month> {
+        self.months_of(0..self.events.len())
+    }
+
+    /// The months (of the site's time zone) in which the given events started, newest first,
+    /// each with its events. `indices` are into `events`, newest first, as every list of the
+    /// model is: events of one month are then next to each other.
+    pub fn months_of(&self, indices: impl IntoIterator<Item = usize>) -> Vec<Month> {
         let mut months: Vec<Month> = Vec::new();
-        for (i, event) in self.events.iter().enumerate() {
-            let date = time::local_date(event.start(), self.site.time_zone);
+        for i in indices {
+            let date = time::local_date(self.events[i].start(), self.site.time_zone);
             let (year, month) = (date.year(), date.month());
-            match months
-                .iter_mut()
-                .find(|m| m.year == year && m.month == month)
-            {
-                Some(m) => m.events.push(i),
-                None => months.push(Month {
+            match months.last_mut() {
+                Some(m) if m.year == year && m.month == month => m.events.push(i),
+                _ => months.push(Month {
                     year,
                     month,
                     events: vec![i],
                 }),
             }
         }
-        months.sort_by_key(|m| std::cmp::Reverse((m.year, m.month)));
         months
     }
 }
@@ -281,6 +337,45 @@ mod tests {
 
         let model = Model::new(site(), vec![m], t(13, 0));
         assert_eq!(model.overall().description(), "All Systems Operational");
+    }
+
+    #[test]
+    fn updates_after_now_wait_for_their_time_and_derived_fields_follow() {
+        let mut e = incident(
+            "a",
+            &[("web", DegradedPerformance)],
+            vec![
+                update(t(9, 0), Investigating, &[]),
+                update(t(10, 0), Identified, &[("web", MajorOutage)]),
+                update(t(12, 0), Resolved, &[]),
+            ],
+        );
+        e.impact_written = false;
+        e.summary_written = false;
+        e.impact = Impact::Critical;
+        e.summary = "resolved in the future".into();
+        let model = Model::new(site(), vec![e.clone()], t(11, 0));
+        let shown = &model.events[0];
+        assert_eq!(shown.timeline.len(), 2);
+        assert_eq!(shown.impact, Impact::Critical, "major_outage is published");
+        assert_eq!(shown.summary, e.timeline[1].message);
+        assert_ne!(shown.fingerprint, e.fingerprint, "caches see another event");
+        assert_eq!(model.component_status("web"), MajorOutage);
+        assert_eq!(model.withheld.len(), 1);
+        assert_eq!(model.withheld[0].at, vec![t(12, 0)]);
+
+        let model = Model::new(site(), vec![e.clone()], t(9, 30));
+        assert_eq!(
+            model.events[0].impact,
+            Impact::Minor,
+            "only degraded so far"
+        );
+        let model = Model::new(site(), vec![e.clone()], t(8, 0));
+        assert!(model.events.is_empty());
+        assert!(model.withheld[0].whole_event);
+        let model = Model::new(site(), vec![e.clone()], t(12, 0));
+        assert_eq!(model.events[0].timeline.len(), 3, "due at its own time");
+        assert!(model.withheld.is_empty());
     }
 
     #[test]

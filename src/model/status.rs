@@ -1,8 +1,8 @@
-//! The closed vocabularies of content.md: kinds, component statuses, impacts, update statuses.
+//! The closed vocabularies of docs/format.md: kinds, component statuses, impacts, update statuses.
 
 use serde::Serialize;
 
-/// A word of one of content.md's closed vocabularies, for parsing with a suggestion.
+/// A word of one of docs/format.md's closed vocabularies, for parsing with a suggestion.
 pub trait Word: Sized + Copy + 'static {
     /// What the word names, for messages: "component status", "impact".
     const NOUN: &'static str;
@@ -88,16 +88,6 @@ vocabulary!(ComponentStatus, "component status" {
 });
 
 impl ComponentStatus {
-    pub fn label(self) -> &'static str {
-        match self {
-            ComponentStatus::Operational => "Operational",
-            ComponentStatus::UnderMaintenance => "Under maintenance",
-            ComponentStatus::DegradedPerformance => "Degraded performance",
-            ComponentStatus::PartialOutage => "Partial outage",
-            ComponentStatus::MajorOutage => "Major outage",
-        }
-    }
-
     /// The impact an incident has when this is the worst status it ever set.
     pub fn implied_impact(self) -> Impact {
         match self {
@@ -132,7 +122,7 @@ impl Impact {
         }
     }
 
-    /// Statuspage's wording for the overall indicator (output.md, "status").
+    /// Statuspage's wording for the overall indicator (docs/feeds-and-api.md, "Statuspage-compatible JSON API").
     pub fn indicator_description(self, maintenance_active: bool) -> &'static str {
         match self {
             Impact::Critical => "Major System Outage",
@@ -175,7 +165,10 @@ vocabulary!(UpdateStatus, "status" {
 });
 
 impl UpdateStatus {
-    pub fn label(self) -> &'static str {
+    /// Statuspage's English word for the status, in the feed markup that existing consumers
+    /// parse (docs/feeds-and-api.md, "Feeds"): a protocol word, not a reader's, so it stays
+    /// English in every language. Readers' words come from the theme's translations.
+    pub fn statuspage_word(self) -> &'static str {
         match self {
             UpdateStatus::Investigating => "Investigating",
             UpdateStatus::Identified => "Identified",

@@ -1,4 +1,4 @@
-//! Uptime per component and calendar day of the site's time zone (content.md, "Uptime").
+//! Uptime per component and calendar day of the site's time zone (docs/format.md, "Uptime").
 
 use chrono::{DateTime, Days, NaiveDate, Utc};
 use chrono_tz::Tz;

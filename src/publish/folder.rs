@@ -61,7 +61,9 @@ fn manifest_of(folder: &Path) -> Result<Manifest, PublishError> {
             let path = e.path().unwrap_or(folder).to_path_buf();
             crate::Error::io("read", path, e.into())
         })?;
-        if !entry.file_type().is_file() || entry.file_name() == beside::LEDGER_PATH {
+        // The output folder's marker and the announce ledger are not part of the site.
+        let own = [crate::output::MARKER, beside::LEDGER_PATH];
+        if !entry.file_type().is_file() || own.iter().any(|name| entry.file_name() == *name) {
             continue;
         }
         let bytes =

@@ -1,4 +1,4 @@
-//! The Statuspage v2 public API shapes (output.md, "Statuspage-compatible JSON API"), so that
+//! The Statuspage v2 public API shapes (docs/feeds-and-api.md, "Statuspage-compatible JSON API"), so that
 //! clients, widgets and exporters written for Statuspage read a sitrep site unchanged.
 
 use chrono::{DateTime, Utc};
@@ -111,7 +111,19 @@ pub fn render(model: &Model) -> Vec<OutputFile> {
     };
     let latest_incidents = list(Kind::Incident, &[], model.site.feed_entries);
     let unresolved = list(Kind::Incident, &[Phase::Ongoing], usize::MAX);
-    let all_maintenance = list(Kind::Maintenance, &[], usize::MAX);
+    // The latest `feed_entries` by start, newest first, and every upcoming or active one
+    // whatever its place: bounded however long the history (docs/feeds-and-api.md).
+    let latest_maintenance: Vec<Incident> = model
+        .events
+        .iter()
+        .filter(|e| e.kind == Kind::Maintenance)
+        .enumerate()
+        .filter(|(n, e)| {
+            *n < model.site.feed_entries
+                || matches!(e.phase(model.now), Phase::Upcoming | Phase::Active)
+        })
+        .map(|(_, e)| incident(model, e, &api.components, &stamp))
+        .collect();
     let mut upcoming = list(Kind::Maintenance, &[Phase::Upcoming], usize::MAX);
     // Soonest first, as Statuspage lists them.
     upcoming.reverse();
@@ -149,7 +161,7 @@ pub fn render(model: &Model) -> Vec<OutputFile> {
         ),
         json(
             "api/v2/scheduled-maintenances.json",
-            &serde_json::json!({ "page": page, "scheduled_maintenances": all_maintenance }),
+            &serde_json::json!({ "page": page, "scheduled_maintenances": latest_maintenance }),
         ),
         json(
             "api/v2/scheduled-maintenances/upcoming.json",

@@ -3,38 +3,51 @@
 //! overflows its box.
 
 use super::OutputFile;
+use crate::i18n::Translations;
 use crate::model::{ComponentStatus, Impact, Model};
 
-pub fn render(model: &Model) -> Vec<OutputFile> {
+/// The site's badge and one per component, with words in the site's language.
+pub fn render(model: &Model, t: &Translations) -> Vec<OutputFile> {
     let overall = model.overall();
-    let (message, colour) = overall_badge(overall.indicator, overall.maintenance_active);
-    let mut files = vec![OutputFile::new("badge.svg", svg("status", message, colour))];
+    let (key, colour) = overall_badge(overall.indicator, overall.maintenance_active);
+    let mut files = vec![OutputFile::new(
+        "badge.svg",
+        svg(t.get("badge_label"), t.get(key), colour),
+    )];
     for component in &model.site.components {
         let status = model.component_status(&component.id);
         files.push(OutputFile::new(
             format!("components/{}/badge.svg", component.id),
-            svg(&component.name, status.label(), status_colour(status)),
+            svg(
+                &component.name,
+                t.get(&format!("status_{status}")),
+                status_colour(status),
+            ),
         ));
     }
     files
 }
 
+/// The translation key of the overall badge's message, and its colour.
 fn overall_badge(indicator: Impact, maintenance: bool) -> (&'static str, &'static str) {
     match indicator {
         Impact::None if maintenance => (
-            "maintenance",
+            "badge_maintenance",
             status_colour(ComponentStatus::UnderMaintenance),
         ),
-        Impact::None => ("operational", status_colour(ComponentStatus::Operational)),
+        Impact::None => (
+            "badge_operational",
+            status_colour(ComponentStatus::Operational),
+        ),
         Impact::Minor => (
-            "minor outage",
+            "badge_minor",
             status_colour(ComponentStatus::DegradedPerformance),
         ),
-        Impact::Major => (
-            "partial outage",
-            status_colour(ComponentStatus::PartialOutage),
+        Impact::Major => ("badge_major", status_colour(ComponentStatus::PartialOutage)),
+        Impact::Critical => (
+            "badge_critical",
+            status_colour(ComponentStatus::MajorOutage),
         ),
-        Impact::Critical => ("major outage", status_colour(ComponentStatus::MajorOutage)),
     }
 }
 

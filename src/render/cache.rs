@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 
-use super::views::EventCard;
+use super::views::Card;
 use crate::fingerprint;
 use crate::markdown;
 
@@ -17,8 +17,11 @@ pub struct RenderCache {
     /// Compiled templates, with the fingerprint of the theme they came from.
     pub(super) templates: Option<(u64, Arc<tera::Tera>)>,
     pub(super) markdown: Memo,
-    /// Slug → (key, card).
-    pub(super) cards: HashMap<String, (u64, Arc<EventCard>)>,
+    /// Slug → (key of the card's inputs, card).
+    pub(super) cards: HashMap<String, (u64, Card)>,
+    /// Slug → (key of the event page view's inputs, fingerprint of that view): lets an
+    /// unchanged event page be recognised without building its view again.
+    pub(super) event_pages: HashMap<String, (u64, Option<u64>)>,
     /// Output path → (key, bytes), for pages and feeds.
     pub(super) files: HashMap<String, (u64, Bytes)>,
 }

@@ -1,4 +1,4 @@
-//! Atom and RSS feeds (output.md, "Feeds"): one entry per event, and one per update for bots.
+//! Atom and RSS feeds (docs/feeds-and-api.md, "Feeds"): one entry per event, and one per update for bots.
 //! Ids are fixed by the contract so they never change when an event gains updates.
 
 use atom_syndication as atom;
@@ -176,7 +176,7 @@ impl Feeds<'_> {
             content.push_str(&format!(
                 "<p><small>{}</small><br><strong>{}</strong> - {}</p>",
                 escape(&english.datetime(update.at.with_timezone(&zone), "datetime_format")),
-                escape(update.status.label()),
+                escape(update.status.statuspage_word()),
                 inline_html(&update.message, memo)
             ));
         }
@@ -229,7 +229,7 @@ fn update_entries(model: &Model, updates: &[(&Event, &Update)], memo: &Memo) -> 
             let text = markdown::to_plain_text(&update.message);
             Entry {
                 id: update_id(model, event, update),
-                title: format!("{}: {}", update.status.label(), event.title),
+                title: format!("{}: {}", update.status.statuspage_word(), event.title),
                 url: format!(
                     "{}#{}",
                     absolute(model, &event_path(&event.slug)),
@@ -394,7 +394,7 @@ fn rss_file(model: &Model, feed: &Feed<'_>) -> Vec<u8> {
                     value: e.id.clone(),
                     permalink: false,
                 }),
-                // output.md: published = first update; RSS has one date, and it is that one.
+                // docs/feeds-and-api.md: published = first update; RSS has one date, and it is that one.
                 pub_date: Some(fixed(e.published, zone).to_rfc2822()),
                 categories: e
                     .categories

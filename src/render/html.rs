@@ -1,7 +1,8 @@
-//! The HTML pages of output.md's "Pages" table, rendered with Tera from view structs. Pages
+//! The HTML pages a site has (docs/templates.md, "What templates see"), rendered with Tera from view structs. Pages
 //! whose inputs did not change since the last build (same key) are taken from the cache.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use chrono::{Days, NaiveDate};
@@ -11,15 +12,17 @@ use tera::{Context, Tera};
 
 use super::cache::{Memo, RenderCache, Rendered, Reuse};
 use super::views::{
-    ComponentView, DayOfEvents, EventCard, EventPage, FeedLink, GroupView, MonthLink, PageView,
+    Card, ComponentView, DayOfEvents, EventPage, FeedLink, GroupView, MonthLink, PageView,
     SiteView, StatusView, TimeView, Views,
 };
-use crate::error::Error;
-use crate::fingerprint;
+use crate::error::{Diagnostic, Error, ErrorCode};
+use crate::fingerprint::{self, Fingerprinted};
 use crate::i18n::Translations;
 use crate::model::{ComponentStatus, Event, Model, Month, Phase, Uptime};
-use crate::theme::Theme;
+use crate::theme::{THEMES_DIR, Theme};
 use crate::time;
+use crate::yaml::YamlSource;
+use std::path::Path;
 
 /// How many days of recent history the front page lists.
 const RECENT_DAYS: u64 = 7;
@@ -27,14 +30,16 @@ const RECENT_DAYS: u64 = 7;
 /// What several pages share, computed once per build.
 pub struct Prepared {
     /// One card per event, in `model.events` order.
-    pub cards: Vec<Arc<EventCard>>,
+    pub cards: Vec<Card>,
     /// The key of each event's views: its text, and as much of `now` as they depend on.
     pub event_keys: Vec<u64>,
     /// One per component, in site order.
     pub uptimes: Vec<Uptime>,
     pub components: Vec<ComponentView>,
     pub site: SiteView,
-    /// The site's settings and the theme: what every page depends on.
+    /// The fingerprint of `site`, part of every page's key.
+    pub site_hash: Option<u64>,
+    /// The site's settings and the theme: the inputs of cards and event views.
     pub base_key: u64,
 }
 
@@ -52,13 +57,13 @@ impl Prepared {
             t,
         };
         let previous = std::mem::take(&mut cache.cards);
-        let cards: Vec<Arc<EventCard>> = model
+        let cards: Vec<Card> = model
             .events
             .par_iter()
             .zip(&event_keys)
             .map(|(e, key)| match previous.get(&e.slug) {
                 Some((k, card)) if k == key => card.clone(),
-                _ => Arc::new(views.card(e)),
+                _ => Arc::new(Fingerprinted::new(views.card(e))),
             })
             .collect();
         cache.cards = model
@@ -81,15 +86,17 @@ impl Prepared {
             .zip(&uptimes)
             .map(|(c, u)| views.component(c, u))
             .collect();
+        let site = SiteView {
+            assets: theme.fingerprinted_assets(),
+            ..views.site()
+        };
         Prepared {
             cards,
             event_keys,
             uptimes,
             components,
-            site: SiteView {
-                assets: theme.fingerprinted_assets(),
-                ..views.site()
-            },
+            site_hash: fingerprint::of_serialized(&site),
+            site,
             base_key,
         }
     }
@@ -100,8 +107,9 @@ pub fn site_key(model: &Model) -> u64 {
     fingerprint::of(&format!("{:?}", model.site))
 }
 
-/// How an event's pages depend on `now`: not at all once it is over; to the minute while it
-/// is ongoing, active or upcoming (durations "so far", phases).
+/// The inputs of an event's views (card and page): its text, and as much of `now` as they
+/// depend on: not at all once it is over; to the minute while it is ongoing, active or
+/// upcoming (durations "so far", phases). Pages are keyed by the views themselves.
 fn event_key(event: &Event, model: &Model) -> u64 {
     let phase = event.phase(model.now);
     let minute = match phase {
@@ -111,27 +119,28 @@ fn event_key(event: &Event, model: &Model) -> u64 {
     fingerprint::of(&(event.fingerprint, phase as u8, minute))
 }
 
-/// The `now` of pages that show it, to the minute.
-fn minute(model: &Model) -> i64 {
-    model.now.timestamp().div_euclid(60)
-}
-
 pub struct Renderer<'a> {
     tera: Arc<Tera>,
+    /// The compiled templates' key: the theme, the translations and the time zone.
+    templates_key: u64,
     theme: &'a Theme,
     memo: &'a Memo,
     t: &'a Translations,
     reuse: &'a Reuse<'a>,
+    /// The previous build's event page fingerprints, by slug.
+    previous_event_pages: HashMap<String, (u64, Option<u64>)>,
+    /// This build's, for the next.
+    event_pages: Mutex<HashMap<String, (u64, Option<u64>)>>,
 }
 
 /// Compiles the theme's templates, or reuses them when the theme and language have not
-/// changed. The translations are the templates' global `t`.
+/// changed. The translations are the templates' global `t`. Returns them with their key.
 pub fn templates(
     theme: &Theme,
     model: &Model,
     t: &Translations,
     cache: &mut RenderCache,
-) -> Result<Arc<Tera>, Error> {
+) -> Result<(Arc<Tera>, u64), Error> {
     let key = fingerprint::of(&(
         theme.fingerprint(),
         model.site.time_zone.name(),
@@ -140,8 +149,17 @@ pub fn templates(
     if let Some((k, tera)) = &cache.templates
         && *k == key
     {
-        return Ok(tera.clone());
+        return Ok((tera.clone(), key));
     }
+    let mut tera = compile(theme, model.site.time_zone).map_err(|e| template_error(theme, &e))?;
+    tera.global_context().insert("t", t.strings());
+    let tera = Arc::new(tera);
+    cache.templates = Some((key, tera.clone()));
+    Ok((tera, key))
+}
+
+/// The theme's templates compiled, with sitrep's filters.
+fn compile(theme: &Theme, zone: chrono_tz::Tz) -> Result<Tera, tera::Error> {
     let mut tera = Tera::new();
     let sources: Vec<(&str, String)> = theme
         .templates
@@ -154,30 +172,63 @@ pub fn templates(
         })
         .collect();
     // Filters first: templates are checked against them as they are added.
-    register_filters(&mut tera, model.site.time_zone);
-    tera.add_raw_templates(sources)
-        .map_err(|e| template_error(theme, e))?;
-    tera.global_context().insert("t", t.strings());
-    let tera = Arc::new(tera);
-    cache.templates = Some((key, tera.clone()));
+    register_filters(&mut tera, zone);
+    tera.add_raw_templates(sources)?;
     Ok(tera)
+}
+
+/// Every template of the theme that does not compile. Tera stops at the first; each of the
+/// site's own templates is then compiled with the built-in ones, so one broken template does
+/// not hide the next.
+pub fn check_templates(theme: &Theme, zone: chrono_tz::Tz) -> Vec<Diagnostic> {
+    let Err(first) = compile(theme, zone) else {
+        return Vec::new();
+    };
+    let builtin = Theme::builtin();
+    let mut found: Vec<Diagnostic> = theme
+        .templates
+        .iter()
+        .filter(|(name, file)| builtin.templates.get(*name) != Some(file))
+        .filter_map(|(name, file)| {
+            let mut trial = builtin.clone();
+            trial.templates.insert(name.clone(), file.clone());
+            compile(&trial, zone)
+                .err()
+                .map(|e| template_diagnostic(&trial, &e))
+        })
+        .collect();
+    if found.is_empty() {
+        // Broken only together (a block its parent does not have, say).
+        found.push(template_diagnostic(theme, &first));
+    }
+    found
 }
 
 impl<'a> Renderer<'a> {
     pub fn new(
-        tera: Arc<Tera>,
+        (tera, templates_key): (Arc<Tera>, u64),
         theme: &'a Theme,
-        memo: &'a Memo,
+        cache: &'a mut RenderCache,
         t: &'a Translations,
         reuse: &'a Reuse<'a>,
     ) -> Self {
         Renderer {
             tera,
+            templates_key,
             theme,
-            memo,
+            previous_event_pages: std::mem::take(&mut cache.event_pages),
+            event_pages: Mutex::default(),
+            memo: &cache.markdown,
             t,
             reuse,
         }
+    }
+
+    /// The event page fingerprints of this build, for the next one.
+    pub fn into_event_pages(self) -> HashMap<String, (u64, Option<u64>)> {
+        self.event_pages
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     fn views<'m>(&'m self, model: &'m Model) -> Views<'m> {
@@ -188,30 +239,58 @@ impl<'a> Renderer<'a> {
         }
     }
 
+    /// A page's key: exactly what its template is given (the templates, the site view, the
+    /// page view and the page's data, by fingerprint), so no field can be left out of it.
+    fn page_key(
+        &self,
+        prepared: &Prepared,
+        template: &str,
+        page: &PageView,
+        data: Option<u64>,
+    ) -> Option<u64> {
+        let page = fingerprint::of_serialized(page)?;
+        Some(fingerprint::of(&(
+            self.templates_key,
+            prepared.site_hash?,
+            template,
+            page,
+            data?,
+        )))
+    }
+
     /// The page at `path`: from the cache if its key is unchanged, else rendered.
-    fn page(
+    fn page<D: Serialize>(
         &self,
         prepared: &Prepared,
         template: &str,
         path: String,
-        key: Option<u64>,
-        page: impl FnOnce() -> PageView,
-        data: impl FnOnce() -> Result<Context, Error>,
+        page: PageView,
+        data: D,
     ) -> Result<Rendered, Error> {
-        self.reuse.file(path, key, || {
-            let mut context = data()?;
-            context.insert("site", &prepared.site);
-            context.insert("page", &page());
-            let html = self
-                .tera
-                .render(template, &context)
-                .map_err(|e| template_error(self.theme, e))?;
-            Ok(Bytes::from(html))
-        })
+        let key = self.page_key(prepared, template, &page, fingerprint::of_serialized(&data));
+        self.reuse
+            .file(path, key, || self.render(prepared, template, &page, &data))
+    }
+
+    fn render(
+        &self,
+        prepared: &Prepared,
+        template: &str,
+        page: &PageView,
+        data: &impl Serialize,
+    ) -> Result<Bytes, Error> {
+        let mut context = self.context(data)?;
+        context.insert("site", &prepared.site);
+        context.insert("page", page);
+        let html = self
+            .tera
+            .render(template, &context)
+            .map_err(|e| template_error(self.theme, &e))?;
+        Ok(Bytes::from(html))
     }
 
     fn context(&self, data: &impl Serialize) -> Result<Context, Error> {
-        Context::from_serialize(data).map_err(|e| template_error(self.theme, e))
+        Context::from_serialize(data).map_err(|e| template_error(self.theme, &e))
     }
 
     /// Every HTML page of the site.
@@ -231,11 +310,20 @@ impl<'a> Renderer<'a> {
             .map(|i| self.component(model, prepared, i))
             .collect();
         pages.extend(components?);
-        let months = model.months();
-        let month_pages: Result<Vec<Rendered>, Error> = months
+        // The site's months, then each component's: one archive page per month, so every
+        // page stays bounded however long the history (docs/templates.md).
+        let mut archives: Vec<(Option<&ComponentView>, Vec<Month>)> = vec![(None, model.months())];
+        archives.extend(prepared.components.iter().map(|c| {
+            let indices = model.event_indices_for(&c.id).iter().copied();
+            (Some(c), model.months_of(indices))
+        }));
+        let month_pages: Result<Vec<Rendered>, Error> = archives
             .par_iter()
-            .enumerate()
-            .map(|(i, m)| self.month(model, prepared, &months, i, m))
+            .flat_map(|(component, months)| {
+                (0..months.len())
+                    .into_par_iter()
+                    .map(move |i| self.month(model, prepared, *component, months, i))
+            })
             .collect();
         pages.extend(month_pages?);
         Ok(pages)
@@ -247,12 +335,12 @@ impl<'a> Renderer<'a> {
             now: TimeView,
             status: StatusView,
             groups: Vec<GroupView>,
-            ongoing: Vec<&'a Arc<EventCard>>,
-            active_maintenance: Vec<&'a Arc<EventCard>>,
-            upcoming_maintenance: Vec<&'a Arc<EventCard>>,
+            ongoing: Vec<&'a Card>,
+            active_maintenance: Vec<&'a Card>,
+            upcoming_maintenance: Vec<&'a Card>,
             recent: Vec<DayOfEvents>,
         }
-        let in_phase = |phase: Phase| -> Vec<&Arc<EventCard>> {
+        let in_phase = |phase: Phase| -> Vec<&Card> {
             model
                 .events
                 .iter()
@@ -261,44 +349,39 @@ impl<'a> Renderer<'a> {
                 .map(|(_, c)| c)
                 .collect()
         };
-        let data = || {
-            let overall = model.overall();
-            let worst = prepared
-                .components
-                .iter()
-                .filter_map(|c| ComponentStatus::parse(c.status))
-                .max()
-                .unwrap_or(ComponentStatus::Operational);
-            let mut upcoming = in_phase(Phase::Upcoming);
-            // Soonest first: the next maintenance is what readers plan around.
-            upcoming.reverse();
-            self.context(&Index {
-                now: self.views(model).time(model.now),
-                status: StatusView {
-                    indicator: overall.indicator.as_str(),
-                    description: self
-                        .views(model)
-                        .indicator_description(overall.indicator, overall.maintenance_active),
-                    worst_status: worst.as_str(),
-                },
-                groups: groups(model, prepared),
-                ongoing: in_phase(Phase::Ongoing),
-                active_maintenance: in_phase(Phase::Active),
-                upcoming_maintenance: upcoming,
-                recent: recent_days(&self.views(model), prepared),
-            })
+        let overall = model.overall();
+        let worst = prepared
+            .components
+            .iter()
+            .map(|c| c.status)
+            .max()
+            .unwrap_or(ComponentStatus::Operational);
+        let mut upcoming = in_phase(Phase::Upcoming);
+        // Soonest first: the next maintenance is what readers plan around; the furthest ones
+        // are in the history, so the page stays bounded.
+        upcoming.reverse();
+        upcoming.truncate(model.site.feed_entries);
+        let views = self.views(model);
+        let data = Index {
+            now: views.time(model.now),
+            status: StatusView {
+                indicator: overall.indicator.as_str(),
+                description: views
+                    .indicator_description(overall.indicator, overall.maintenance_active),
+                worst_status: worst,
+            },
+            groups: groups(model, prepared),
+            ongoing: in_phase(Phase::Ongoing),
+            active_maintenance: in_phase(Phase::Active),
+            upcoming_maintenance: upcoming,
+            recent: recent_days(&views, prepared),
         };
-        let page = || page_view(model, "index", model.site.title.clone(), "");
-        self.page(
-            prepared,
-            "index.html",
-            "index.html".into(),
-            None,
-            page,
-            data,
-        )
+        let page = page_view(self.t, model, "index", model.site.title.clone(), "");
+        self.page(prepared, "index.html", "index.html".into(), page, data)
     }
 
+    /// An event's page. Its view is built only when its inputs changed since the last build
+    /// (or the page must be rendered anyway): the previous fingerprint of the view stands in.
     fn event(&self, model: &Model, prepared: &Prepared, i: usize) -> Result<Rendered, Error> {
         let event = &model.events[i];
         let path = format!("incidents/{}/", event.slug);
@@ -306,161 +389,169 @@ impl<'a> Renderer<'a> {
         struct Data {
             event: EventPage,
         }
-        let data = || {
-            self.context(&Data {
-                event: self
-                    .views(model)
-                    .event_page(event, prepared.cards[i].clone()),
-            })
+        let data = || Data {
+            event: self
+                .views(model)
+                .event_page(event, prepared.cards[i].clone()),
         };
-        let page = || page_view(model, "event", event.title.clone(), &path);
-        let key = prepared.event_keys[i];
-        self.page(
-            prepared,
-            "event.html",
-            format!("{path}index.html"),
-            Some(key),
-            page,
-            data,
-        )
+        let page = page_view(self.t, model, "event", event.title.clone(), &path);
+        let inputs = prepared.event_keys[i];
+        let known = self
+            .previous_event_pages
+            .get(&event.slug)
+            .filter(|(k, _)| *k == inputs)
+            .map(|(_, fingerprint)| *fingerprint);
+        let (fingerprint, built) = match known {
+            Some(fingerprint) => (fingerprint, None),
+            None => {
+                let built = data();
+                (fingerprint::of_serialized(&built), Some(built))
+            }
+        };
+        lock(&self.event_pages).insert(event.slug.clone(), (inputs, fingerprint));
+        let key = self.page_key(prepared, "event.html", &page, fingerprint);
+        self.reuse.file(format!("{path}index.html"), key, || {
+            let built = built.unwrap_or_else(data);
+            self.render(prepared, "event.html", &page, &built)
+        })
     }
 
+    /// A component's page: its status, uptime, latest events, and its months (bounded: older
+    /// events are on the month pages).
     fn component(&self, model: &Model, prepared: &Prepared, i: usize) -> Result<Rendered, Error> {
         let component = &prepared.components[i];
-        let indices = model.event_indices_for(&component.id);
-        let event_keys: Vec<u64> = indices.iter().map(|&e| prepared.event_keys[e]).collect();
-        let key = fingerprint::of(&(&component.id, minute(model), event_keys));
         #[derive(Serialize)]
         struct Data<'a> {
             now: TimeView,
             component: &'a ComponentView,
-            events: Vec<&'a Arc<EventCard>>,
+            events: Vec<&'a Card>,
+            months: Vec<MonthLink>,
         }
-        let data = || {
-            let events = indices.iter().map(|&e| &prepared.cards[e]).collect();
-            self.context(&Data {
-                now: self.views(model).time(model.now),
-                component,
-                events,
-            })
+        let indices = model.event_indices_for(&component.id);
+        let views = self.views(model);
+        let data = Data {
+            now: views.time(model.now),
+            component,
+            events: latest(indices.iter().map(|&e| &prepared.cards[e]), model),
+            months: model
+                .months_of(indices.iter().copied())
+                .iter()
+                .map(|m| month_link(&views, Some(&component.id), m))
+                .collect(),
         };
-        let page = || page_view(model, "component", component.name.clone(), &component.path);
+        let page = page_view(
+            self.t,
+            model,
+            "component",
+            component.name.clone(),
+            &component.path,
+        );
         let path = format!("{}index.html", component.path);
-        self.page(prepared, "component.html", path, Some(key), page, data)
+        self.page(prepared, "component.html", path, page, data)
     }
 
     fn history(&self, model: &Model, prepared: &Prepared) -> Result<Rendered, Error> {
         #[derive(Serialize)]
         struct Data<'a> {
-            latest: Vec<&'a Arc<EventCard>>,
+            latest: Vec<&'a Card>,
             months: Vec<MonthLink>,
         }
-        let data = || {
-            let mut latest: Vec<&Arc<EventCard>> = prepared
-                .cards
+        let data = Data {
+            latest: latest(prepared.cards.iter(), model),
+            months: model
+                .months()
                 .iter()
-                .filter(|c| c.phase != "upcoming")
-                .collect();
-            latest.truncate(model.site.feed_entries);
-            self.context(&Data {
-                latest,
-                months: model
-                    .months()
-                    .iter()
-                    .map(|m| month_link(&self.views(model), m))
-                    .collect(),
-            })
+                .map(|m| month_link(&self.views(model), None, m))
+                .collect(),
         };
-        let page = || page_view(model, "history", "History".into(), "history/");
+        let title = self.t.get("history").to_string();
+        let page = page_view(self.t, model, "history", title, "history/");
         self.page(
             prepared,
             "history.html",
             "history/index.html".into(),
-            None,
             page,
             data,
         )
     }
 
+    /// One month of the site's history, or of a component's when `component` is given.
     fn month(
         &self,
         model: &Model,
         prepared: &Prepared,
+        component: Option<&ComponentView>,
         months: &[Month],
         i: usize,
-        month: &Month,
     ) -> Result<Rendered, Error> {
         #[derive(Serialize)]
         struct Data<'a> {
             month: MonthLink,
-            events: Vec<&'a Arc<EventCard>>,
+            /// The component whose history this month is, if it is one.
+            component: Option<&'a ComponentView>,
+            events: Vec<&'a Card>,
             newer: Option<MonthLink>,
             older: Option<MonthLink>,
         }
         let views = self.views(model);
-        let link = month_link(&views, month);
-        let newer = i.checked_sub(1).map(|j| month_link(&views, &months[j]));
-        let older = months.get(i + 1).map(|m| month_link(&views, m));
-        let event_keys: Vec<u64> = month
-            .events
-            .iter()
-            .map(|&e| prepared.event_keys[e])
-            .collect();
-        let key = fingerprint::of(&(
-            &link.id,
-            newer.as_ref().map(|m| &m.id),
-            older.as_ref().map(|m| &m.id),
-            event_keys,
-        ));
+        let id = component.map(|c| c.id.as_str());
+        let link = month_link(&views, id, &months[i]);
         let path = format!("{}index.html", link.path);
-        let page = || page_view(model, "month", link.label.clone(), &link.path);
-        let data = || {
-            let events = month.events.iter().map(|&e| &prepared.cards[e]).collect();
-            self.context(&Data {
-                month: link.clone(),
-                events,
-                newer,
-                older,
-            })
+        let title = match component {
+            Some(c) => format!("{} · {}", c.name, link.label),
+            None => link.label.clone(),
         };
-        self.page(prepared, "month.html", path, Some(key), page, data)
+        let page = page_view(self.t, model, "month", title, &link.path);
+        let data = Data {
+            events: months[i]
+                .events
+                .iter()
+                .map(|&e| &prepared.cards[e])
+                .collect(),
+            component,
+            newer: i.checked_sub(1).map(|j| month_link(&views, id, &months[j])),
+            older: months.get(i + 1).map(|m| month_link(&views, id, m)),
+            month: link,
+        };
+        self.page(prepared, "month.html", path, page, data)
     }
 
     fn not_found(&self, model: &Model, prepared: &Prepared) -> Result<Rendered, Error> {
         // Served for any missing path, so its links start from the site's base path.
-        let page = || {
-            let root = model.site.base_url.path().to_string();
-            PageView {
-                kind: "404",
-                title: self.t.get("not_found_title").to_string(),
-                feeds: FeedLink::for_page(&root, &model.site.title, None),
-                root,
-                url: format!("{}404.html", model.site.base_url),
-            }
+        let root = model.site.base_url.path().to_string();
+        let page = PageView {
+            kind: "404",
+            title: self.t.get("not_found_title").to_string(),
+            feeds: FeedLink::for_page(self.t, &root, &model.site.title, None),
+            root,
+            url: format!("{}404.html", model.site.base_url),
         };
-        self.page(
-            prepared,
-            "404.html",
-            "404.html".into(),
-            Some(0),
-            page,
-            || Ok(Context::new()),
-        )
+        #[derive(Serialize)]
+        struct Nothing {}
+        self.page(prepared, "404.html", "404.html".into(), page, Nothing {})
     }
 }
 
-fn page_view(model: &Model, kind: &'static str, title: String, path: &str) -> PageView {
+fn page_view(
+    t: &Translations,
+    model: &Model,
+    kind: &'static str,
+    title: String,
+    path: &str,
+) -> PageView {
     let depth = path.matches('/').count();
     let root = if depth == 0 {
         "./".to_string()
     } else {
         "../".repeat(depth)
     };
+    // A component's pages (its own and its months') announce its feeds too.
     let component = path
         .strip_prefix("components/")
-        .and_then(|rest| rest.strip_suffix('/'))
-        .map(|id| (id, title.as_str()));
-    let feeds = FeedLink::for_page(&root, &model.site.title, component);
+        .and_then(|rest| rest.split('/').next())
+        .and_then(|id| model.site.component(id))
+        .map(|c| (c.id.as_str(), c.name.as_str()));
+    let feeds = FeedLink::for_page(t, &root, &model.site.title, component);
     PageView {
         kind,
         url: format!("{}{path}", model.site.base_url),
@@ -483,10 +574,9 @@ fn groups(model: &Model, prepared: &Prepared) -> Vec<GroupView> {
                 .collect();
             let status = components
                 .iter()
-                .filter_map(|c| ComponentStatus::parse(c.status))
+                .map(|c| c.status)
                 .max()
-                .unwrap_or(ComponentStatus::Operational)
-                .as_str();
+                .unwrap_or(ComponentStatus::Operational);
             GroupView {
                 name: g.name.map(str::to_string),
                 status,
@@ -504,7 +594,7 @@ fn recent_days(views: &Views<'_>, prepared: &Prepared) -> Vec<DayOfEvents> {
     let oldest = today
         .checked_sub_days(Days::new(RECENT_DAYS - 1))
         .unwrap_or(today);
-    let recent: Vec<(NaiveDate, &Arc<EventCard>)> = model
+    let recent: Vec<(NaiveDate, &Card)> = model
         .events
         .iter()
         .zip(&prepared.cards)
@@ -512,22 +602,41 @@ fn recent_days(views: &Views<'_>, prepared: &Prepared) -> Vec<DayOfEvents> {
         .map(|(e, c)| (time::local_date(e.start(), zone), c))
         .filter(|(date, _)| *date >= oldest && *date <= today)
         .collect();
+    // At most `feed_entries` cards in all, newest first, so the front page stays bounded
+    // however busy the week was; each day says how many more its month's page has.
+    let mut room = model.site.feed_entries;
     (0..RECENT_DAYS)
         .filter_map(|back| today.checked_sub_days(Days::new(back)))
-        .map(|date| DayOfEvents {
-            day: date.format("%Y-%m-%d").to_string(),
-            date: views.time(time::start_of_day(date, zone)),
-            events: recent
+        .map(|date| {
+            let all: Vec<&Card> = recent
                 .iter()
                 .filter(|(d, _)| *d == date)
-                .map(|(_, c)| Arc::clone(c))
-                .collect(),
+                .map(|(_, c)| *c)
+                .collect();
+            let shown = all.len().min(room);
+            room -= shown;
+            DayOfEvents {
+                day: date.format("%Y-%m-%d").to_string(),
+                date: views.time(time::start_of_day(date, zone)),
+                events: all[..shown].iter().map(|c| Arc::clone(c)).collect(),
+                more: all.len() - shown,
+                month_path: format!("history/{}/", date.format("%Y/%m")),
+            }
         })
         .collect()
 }
 
-fn month_link(views: &Views<'_>, month: &Month) -> MonthLink {
-    views.month_link(month.year, month.month, month.events.len())
+/// The latest `feed_entries` of `cards` (newest first) that have begun: what a history page
+/// lists before its months.
+fn latest<'a>(cards: impl Iterator<Item = &'a Card>, model: &Model) -> Vec<&'a Card> {
+    cards
+        .filter(|c| c.phase != "upcoming")
+        .take(model.site.feed_entries)
+        .collect()
+}
+
+fn month_link(views: &Views<'_>, component: Option<&str>, month: &Month) -> MonthLink {
+    views.month_link(component, month.year, month.month, month.events.len())
 }
 
 /// Small filters for theme authors: `date` formats an RFC 3339 time in the site's zone
@@ -567,18 +676,51 @@ fn register_filters(tera: &mut Tera, zone: chrono_tz::Tz) {
     );
 }
 
-fn template_error(theme: &Theme, error: tera::Error) -> Error {
-    let origin = match error.kind() {
+fn template_error(theme: &Theme, error: &tera::Error) -> Error {
+    Error::Content(vec![template_diagnostic(theme, error)])
+}
+
+/// A Tera error as a diagnostic in the template's file: its line, column and text.
+fn template_diagnostic(theme: &Theme, error: &tera::Error) -> Diagnostic {
+    let mut message = match error.kind() {
         tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report) => {
-            theme.origin_of(report.filename())
+            report.message().to_string()
         }
-        _ => "of the theme".to_string(),
+        _ => error.to_string(),
     };
-    let mut message = error.to_string();
-    let mut source = std::error::Error::source(&error);
+    let mut source = std::error::Error::source(error);
     while let Some(cause) = source {
         message.push_str(&format!(": {cause}"));
         source = cause.source();
     }
-    Error::Template { origin, message }
+    let (tera::ErrorKind::SyntaxError(report) | tera::ErrorKind::RenderingError(report)) =
+        error.kind()
+    else {
+        return Diagnostic::new(THEMES_DIR, ErrorCode::Template, message);
+    };
+    let origin = theme.origin_of(report.filename());
+    let Some(file) = theme.templates.get(report.filename()) else {
+        return Diagnostic::new(origin, ErrorCode::Template, message);
+    };
+    let text = String::from_utf8_lossy(&file.bytes);
+    let span = report.span();
+    let len = if span.end_line == span.start_line {
+        span.end_col.saturating_sub(span.start_col).max(1)
+    } else {
+        1
+    };
+    YamlSource::whole_file(Path::new(&origin), &text).error_at_position(
+        span.start_line as u32,
+        span.start_col as u32 + 1,
+        len as u32,
+        ErrorCode::Template,
+        message,
+    )
+}
+
+/// A poisoned lock only means another render thread panicked; the map itself is still whole.
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -45,6 +45,22 @@ pub struct RenderedSite {
     pub warnings: Vec<String>,
 }
 
+/// Every problem of the theme for a site in `language`: its translations and each template.
+pub fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Diagnostic> {
+    let mut errors = match Translations::load(theme, language) {
+        Ok(_) => Vec::new(),
+        Err(Error::Content(found)) => found,
+        Err(other) => vec![crate::error::Diagnostic::new(
+            crate::theme::THEMES_DIR,
+            crate::error::ErrorCode::Unreadable,
+            other.to_string(),
+        )],
+    };
+    // The zone changes no template's validity, only what `date` prints.
+    errors.extend(html::check_templates(theme, chrono_tz::Tz::UTC));
+    errors
+}
+
 /// Renders the whole site, sorted by path so the output never depends on thread timing.
 pub fn site(model: &Model, theme: &Theme) -> Result<RenderedSite, Error> {
     site_cached(model, theme, &mut RenderCache::default())
@@ -57,13 +73,16 @@ pub fn site_cached(
     theme: &Theme,
     cache: &mut RenderCache,
 ) -> Result<RenderedSite, Error> {
-    let (t, warnings) = Translations::load(theme, &model.site.language)?;
-    let tera = html::templates(theme, model, &t, cache)?;
+    let (t, mut warnings) = Translations::load(theme, &model.site.language)?;
+    let zone = model.site.time_zone;
+    warnings.extend(model.withheld.iter().map(|w| w.warning(zone)));
+    let templates = html::templates(theme, model, &t, cache)?;
     let prepared = html::Prepared::new(model, theme, &t, cache);
     let previous = std::mem::take(&mut cache.files);
     let reuse = cache::Reuse::new(&previous, prepared.base_key);
-    let mut rendered =
-        html::Renderer::new(tera, theme, &cache.markdown, &t, &reuse).pages(model, &prepared)?;
+    let renderer = html::Renderer::new(templates, theme, cache, &t, &reuse);
+    let mut rendered = renderer.pages(model, &prepared)?;
+    cache.event_pages = renderer.into_event_pages();
     rendered.extend(feeds::render(model, &cache.markdown, &reuse));
     cache.files = rendered
         .iter()
@@ -73,8 +92,8 @@ pub fn site_cached(
     let mut files: Vec<OutputFile> = rendered.into_iter().map(|r| r.file).collect();
     files.push(uptime_json::render(model, &prepared.uptimes));
     files.extend(api::render(model));
-    files.push(ics::render(model));
-    files.extend(badge::render(model));
+    files.push(ics::render(model, &t));
+    files.extend(badge::render(model, &t));
     let mut page_paths: Vec<&str> = files
         .iter()
         .map(|f| f.path.as_str())

@@ -1,4 +1,4 @@
-//! `api/uptime.json`: what widgets need to draw uptime bars (output.md, "Also").
+//! `api/uptime.json`: what widgets need to draw uptime bars (docs/feeds-and-api.md, "Also").
 
 use serde::Serialize;
 

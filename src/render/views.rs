@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use super::cache::Memo;
 use crate::config::{Component, Link};
+use crate::fingerprint::Fingerprinted;
 use crate::i18n::Translations;
 use crate::model::{
     ComponentStatus, Event, Impact, Kind, Model, Phase, Update, UpdateStatus, Uptime, UptimeDay,
@@ -119,7 +120,7 @@ impl Views<'_> {
             name: component.name.clone(),
             description: component.description.clone(),
             group: component.group.clone(),
-            status: status.as_str(),
+            status,
             status_label: self.status_label(status),
             path: format!("components/{}/", component.id),
             uptime: uptime.window().map(|r| r.percent()),
@@ -172,7 +173,7 @@ impl Views<'_> {
                         .site
                         .component(id)
                         .map_or_else(|| id.to_string(), |c| c.name.clone()),
-                    status: status.as_str(),
+                    status: *status,
                     status_label: self.status_label(*status),
                 }
             })
@@ -226,7 +227,7 @@ impl Views<'_> {
         }
     }
 
-    pub fn event_page(&self, event: &Event, card: Arc<EventCard>) -> EventPage {
+    pub fn event_page(&self, event: &Event, card: Card) -> EventPage {
         EventPage {
             card,
             updates: event
@@ -239,14 +240,26 @@ impl Views<'_> {
         }
     }
 
-    pub fn month_link(&self, year: i32, month: u32, count: usize) -> MonthLink {
+    /// A month of the site's history (`history/YYYY/MM/`), or of one component's
+    /// (`components/ID/YYYY/MM/`) when `component` is given.
+    pub fn month_link(
+        &self,
+        component: Option<&str>,
+        year: i32,
+        month: u32,
+        count: usize,
+    ) -> MonthLink {
         let label = NaiveDate::from_ymd_opt(year, month, 1)
             .map(|d| self.t.date(d, "month_format"))
             .unwrap_or_default();
+        let folder = match component {
+            Some(id) => format!("components/{id}"),
+            None => "history".to_string(),
+        };
         MonthLink {
             id: format!("{year:04}-{month:02}"),
             label,
-            path: format!("history/{year:04}/{month:02}/"),
+            path: format!("{folder}/{year:04}/{month:02}/"),
             count,
         }
     }
@@ -330,39 +343,41 @@ const ATOM: &str = "application/atom+xml";
 const RSS: &str = "application/rss+xml";
 
 impl FeedLink {
-    /// The site-wide feeds, and a component's own when `component` is given.
+    /// The site-wide feeds, and a component's own when `component` (id, name) is given, with
+    /// titles in the page's language.
     pub fn for_page(
+        t: &Translations,
         root: &str,
         site_title: &str,
         component: Option<(&str, &str)>,
     ) -> Vec<FeedLink> {
         let mut feeds = Vec::new();
-        let mut add =
-            |title: String, href: String, mime| feeds.push(FeedLink { title, href, mime });
+        let mut add = |key: &str, name: &str, href: String, mime| {
+            feeds.push(FeedLink {
+                title: t.fill(key, &[("name", name)]),
+                href,
+                mime,
+            })
+        };
         if let Some((id, name)) = component {
             add(
-                format!("{name} (Atom)"),
+                "feed_atom",
+                name,
                 format!("{root}components/{id}/feed.atom"),
                 ATOM,
             );
             add(
-                format!("{name} (RSS)"),
+                "feed_rss",
+                name,
                 format!("{root}components/{id}/feed.rss"),
                 RSS,
             );
         }
+        add("feed_atom", site_title, format!("{root}feed.atom"), ATOM);
+        add("feed_rss", site_title, format!("{root}feed.rss"), RSS);
         add(
-            format!("{site_title} (Atom)"),
-            format!("{root}feed.atom"),
-            ATOM,
-        );
-        add(
-            format!("{site_title} (RSS)"),
-            format!("{root}feed.rss"),
-            RSS,
-        );
-        add(
-            format!("{site_title}: updates (Atom)"),
+            "feed_updates",
+            site_title,
             format!("{root}updates.atom"),
             ATOM,
         );
@@ -377,7 +392,7 @@ pub struct StatusView {
     /// In the page's language: "All Systems Operational", …
     pub description: String,
     /// The worst component status now, for colouring the banner.
-    pub worst_status: &'static str,
+    pub worst_status: ComponentStatus,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -422,7 +437,7 @@ pub struct ComponentView {
     pub name: String,
     pub description: Option<String>,
     pub group: Option<String>,
-    pub status: &'static str,
+    pub status: ComponentStatus,
     pub status_label: String,
     /// Relative to the site root: `components/ID/`.
     pub path: String,
@@ -438,7 +453,7 @@ pub struct ComponentView {
 pub struct GroupView {
     pub name: Option<String>,
     /// The worst status among its members.
-    pub status: &'static str,
+    pub status: ComponentStatus,
     pub components: Vec<ComponentView>,
 }
 
@@ -446,7 +461,7 @@ pub struct GroupView {
 pub struct AffectedView {
     pub id: String,
     pub name: String,
-    pub status: &'static str,
+    pub status: ComponentStatus,
     pub status_label: String,
 }
 
@@ -467,6 +482,9 @@ pub struct UpdateView {
 pub fn update_anchor(update: &Update) -> String {
     format!("update-{}", update.at.format("%Y%m%dT%H%M%SZ"))
 }
+
+/// An event card as pages hold it: shared between pages, with its fingerprint for page keys.
+pub type Card = Arc<Fingerprinted<EventCard>>;
 
 /// An event as lists show it: no body, only its latest update.
 #[derive(Debug, Clone, Serialize)]
@@ -496,7 +514,7 @@ pub struct EventCard {
 #[derive(Debug, Clone, Serialize)]
 pub struct EventPage {
     #[serde(flatten)]
-    pub card: Arc<EventCard>,
+    pub card: Card,
     /// Newest first.
     pub updates: Vec<UpdateView>,
     /// The post-mortem, rendered from Markdown and sanitised.
@@ -542,7 +560,11 @@ pub struct DayOfEvents {
     /// `YYYY-MM-DD`, for `<time datetime>`: a day, not an instant.
     pub day: String,
     pub date: TimeView,
-    pub events: Vec<Arc<EventCard>>,
+    pub events: Vec<Card>,
+    /// How many more events began that day than the page shows (it shows at most
+    /// `feed_entries` in all); they are on the month's page, `month_path`.
+    pub more: usize,
+    pub month_path: String,
 }
 
 /// A month of the history index.

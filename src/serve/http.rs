@@ -1,14 +1,81 @@
 //! The preview server's HTTP side: the built files from memory, with the content types
 //! clients expect, HEAD as well as GET, the 404 page, an error overlay while the last rebuild
 //! failed, and live reload (injected here, never written into the built files).
+//!
+//! Connections are served by hyper directly rather than `axum::serve`, for what a server left
+//! running on a laptop needs (docs/reliability.md, "sitrep serve"): a deadline on reading a
+//! request's headers, and a shutdown that does not wait for open live-reload streams.
+
+use std::future::Future;
+use std::io;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State as AxumState;
 use axum::http::{HeaderValue, Method, Response, StatusCode, Uri, header};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use tokio::net::TcpListener;
 use tower_livereload::{LiveReloadLayer, Reloader};
 
 use super::State;
+
+/// How long a client may take to send a request's headers (and, on a kept-alive connection,
+/// to start the next request) before the connection is closed.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long requests in flight may go on after Ctrl-C. Live-reload streams never end by
+/// themselves, so they are cut at this deadline.
+const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
+
+/// Serves `router` on `listener` until `stop` completes, then lets requests in flight finish
+/// for at most [`SHUTDOWN_GRACE`]. The preview never reads a request body (it answers GET and
+/// HEAD), so a slow body cannot hold a request either.
+pub(super) async fn serve_until(
+    listener: TcpListener,
+    router: Router,
+    stop: impl Future<Output = ()>,
+) -> io::Result<()> {
+    let graceful = GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(HEADER_TIMEOUT);
+    tokio::pin!(stop);
+    loop {
+        let stream = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => stream,
+                Err(e) => {
+                    // Out of file descriptors, say: wait rather than spin or give up.
+                    if !is_connection_error(&e) {
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    continue;
+                }
+            },
+            () = &mut stop => break,
+        };
+        let service = TowerToHyperService::new(router.clone());
+        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        tokio::spawn(async move {
+            // A client that goes away mid-request is its own business.
+            let _ = connection.await;
+        });
+    }
+    drop(listener);
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, graceful.shutdown()).await;
+    Ok(())
+}
+
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}
 
 pub(super) fn router(state: State) -> (Router, Reloader) {
     let livereload = LiveReloadLayer::new();
@@ -22,12 +89,16 @@ pub(super) fn router(state: State) -> (Router, Reloader) {
 
 async fn serve(AxumState(state): AxumState<State>, method: Method, uri: Uri) -> Response<Body> {
     if method != Method::GET && method != Method::HEAD {
-        return respond(
+        let mut response = respond(
             &method,
             StatusCode::METHOD_NOT_ALLOWED,
             "text/plain; charset=utf-8",
             "GET or HEAD only\n".into(),
         );
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return response;
     }
     let shared = state
         .read()
@@ -49,7 +120,7 @@ async fn serve(AxumState(state): AxumState<State>, method: Method, uri: Uri) -> 
         return respond(&method, StatusCode::OK, kind, body);
     }
     if shared.files.contains_key(&format!("{key}/index.html")) {
-        let location = format!("{}/", uri.path());
+        let location = folder_location(uri.path());
         let mut response = respond(
             &method,
             StatusCode::MOVED_PERMANENTLY,
@@ -83,6 +154,12 @@ async fn serve(AxumState(state): AxumState<State>, method: Method, uri: Uri) -> 
         "text/html; charset=utf-8",
         not_found,
     )
+}
+
+/// Where a folder's address without its final `/` redirects. Always one leading `/`: `//host`
+/// or `/\\host` would send the browser to another site (a protocol-relative URL).
+fn folder_location(path: &str) -> String {
+    format!("/{}/", path.trim_start_matches(['/', '\\']))
 }
 
 /// `/` → `index.html`, `/incidents/x/` → `incidents/x/index.html`.
@@ -180,6 +257,14 @@ mod tests {
         assert_eq!(file_key("/"), "index.html");
         assert_eq!(file_key("/incidents/x/"), "incidents/x/index.html");
         assert_eq!(file_key("/api/v2/summary.json"), "api/v2/summary.json");
+    }
+
+    #[test]
+    fn folder_redirects_stay_on_this_site() {
+        assert_eq!(folder_location("/incidents/x"), "/incidents/x/");
+        assert_eq!(folder_location("//evil.example"), "/evil.example/");
+        assert_eq!(folder_location("/\\evil.example"), "/evil.example/");
+        assert_eq!(folder_location("/\\/\\evil.example"), "/evil.example/");
     }
 
     #[test]

@@ -49,7 +49,8 @@ pub(crate) struct Shared {
 
 pub(crate) type State = Arc<RwLock<Shared>>;
 
-/// Serves until Ctrl-C. `report` is called from several threads.
+/// Serves until Ctrl-C, then stops within a second whatever clients are connected (open
+/// preview tabs hold a live-reload stream). `report` is called from several threads.
 pub fn run(
     options: ServeOptions,
     report: impl Fn(ServeEvent) + Send + Sync + 'static,
@@ -95,12 +96,11 @@ pub fn run(
             })
         });
 
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .map_err(|e| Error::io("serve on", address.to_string(), e))?;
+        http::serve_until(listener, router, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(|e| Error::io("serve on", address.to_string(), e))?;
         report(ServeEvent::Stopped);
         Ok(())
     })

@@ -44,7 +44,7 @@ function checkComponents(where, components) {
         `${where}: ${id} is ${want.name} / ${want.status}`, `${c.name} / ${c.status}`);
     }
   }
-  // Groups and members must point at each other (output.md: group_id and components).
+  // Groups and members must point at each other (docs/feeds-and-api.md: group_id and components).
   for (const g of components.filter(x => x.group)) {
     const members = components.filter(x => x.group_id === g.id).map(x => x.id);
     check(same([...g.components].sort(), members.sort()), `${where}: group ${g.id} lists exactly its members`,

@@ -5,7 +5,7 @@ usage: check_feeds.py SITE_DIR BASE_URL HOST [FEED_ENTRIES]
 
 BASE_URL and HOST come from the site's site.yaml (not from the output), so that a
 base_url mangled consistently everywhere is still caught. FEED_ENTRIES is the
-site's `feed_entries` (default 50, as in content.md).
+site's `feed_entries` (default 50, as in docs/format.md).
 
 What the feeds should hold is computed from the rest of the output, never from
 the feeds themselves:
@@ -87,7 +87,7 @@ for slug, ev in api.items():
 
 def event_year(slug, published):
     """YYYY of the event's id: its first update's year in the site's time zone,
-    or scheduled.start's when it has no update (output.md)."""
+    or scheduled.start's when it has no update (docs/feeds-and-api.md)."""
     ev = api.get(slug)
     if ev is not None and not ev["incident_updates"]:
         return instant(ev["scheduled_for"]).astimezone(tz).year
@@ -171,7 +171,7 @@ def check_event_feeds(stem, candidates):
           == [sorted(t.get("term") for t in e.get("tags", [])) for e in atom.entries],
           f"{stem}.rss categories equal {stem}.atom's")
     check(all(e.get("published_parsed") for e in rss.entries), f"{stem}.rss items have a parsed pubDate")
-    # pubDate is an event's first update (output.md: published); lastBuildDate is the newest
+    # pubDate is an event's first update (docs/feeds-and-api.md: published); lastBuildDate is the newest
     # entry's last update, as the Atom feed's own updated, never the build time.
     check([e.get("published_parsed") for e in rss.entries] == [e.get("published_parsed") for e in atom.entries],
           f"{stem}.rss pubDates are the events' first updates (Atom published)")

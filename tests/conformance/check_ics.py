@@ -5,7 +5,7 @@ usage: check_ics.py SITE_DIR
 
 Expectations come from api/v2/scheduled-maintenances.json (every maintenance):
 one VEVENT each, UID `SLUG@HOST` (HOST of page.url), DTSTART/DTEND in UTC equal to
-scheduled_for/scheduled_until, SUMMARY = name, URL = shortlink (output.md), and
+scheduled_for/scheduled_until, SUMMARY = name, URL = shortlink (docs/feeds-and-api.md), and
 the RFC 5545 framing that strict clients insist on: CRLF line endings and lines
 of at most 75 octets. Prints one PASS/FAIL line per check; exits 1 if any failed.
 """

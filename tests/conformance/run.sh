@@ -2,7 +2,7 @@
 # Conformance suite: checks built sitrep sites with software nobody on this project
 # wrote — xmllint, check-jsonschema, feedparser, icalendar, the Prometheus exporter
 # statuspage-prometheus-exporter and the npm client statuspage.io — against
-# docs/output.md (shared spec) and Statuspage's public v2 API.
+# docs/feeds-and-api.md and Statuspage's public v2 API.
 #
 #   usage (from anywhere): tests/conformance/run.sh PATH/TO/sitrep
 #   VERBOSE=1 lists every single check, not only the failures.
@@ -212,7 +212,30 @@ check_site example "$ROOT" "2026-11-25 12:00"
 check_site basic "$ROOT/tests/fixtures/basic" "2026-04-20T12:00:00Z"
 check_site dst "$ROOT/tests/fixtures/dst" "2026-11-03 12:00"
 
-# The schema must reject what output.md forbids, or its passes above mean nothing.
+# `sitrep check --format json` on sites broken in many ways: every line valid against its schema.
+site=check-json
+echo
+echo "== sitrep check --format json"
+group "check-jsonschema tests/schema/check-output.schema.json"
+check_json_dir=$RUN/check-json
+mkdir -p "$check_json_dir"
+n=0
+for broken in "$HERE"/broken/*/; do
+  n=$((n + 1))
+  "$SITREP" check --root "$broken" --now "2026-11-25 12:00" --format json >"$check_json_dir/out.jsonl" || true
+  [[ -s $check_json_dir/out.jsonl ]] || { ko "$(basename "$broken"): no output"; continue; }
+  i=0
+  while IFS= read -r line; do
+    i=$((i + 1))
+    printf '%s\n' "$line" >"$check_json_dir/$(basename "$broken")-$i.json"
+  done <"$check_json_dir/out.jsonl"
+  check_cmd "$(basename "$broken"): $i lines valid" "$VENV/bin/check-jsonschema" \
+    --schemafile tests/schema/check-output.schema.json "$check_json_dir/$(basename "$broken")"-*.json
+done
+((n > 0)) || ko "no broken sites under $HERE/broken"
+end_group
+
+# The schema must reject what docs/feeds-and-api.md forbids, or its passes above mean nothing.
 site=schema
 echo
 echo "== schema self-test"

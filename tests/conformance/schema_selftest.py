@@ -3,7 +3,7 @@
 
 usage: schema_selftest.py CHECK_JSONSCHEMA SCHEMA SUMMARY_JSON WORK_DIR
 
-Writes variants of a real summary.json, each broken in one way that output.md or
+Writes variants of a real summary.json, each broken in one way that docs/feeds-and-api.md or
 Statuspage's API forbids, and runs check-jsonschema once over all of them (plus the
 untouched original, which must pass). The `format` cases also prove that format
 checking is switched on (date-time, date, and uri, which needs rfc3986-validator).

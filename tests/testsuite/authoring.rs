@@ -140,7 +140,13 @@ fn update_refusals_leave_the_file_untouched() {
         let mut all = args.to_vec();
         all.extend_from_slice(&["--now", "2026-11-25 09:40"]);
         let out = run_in(site.root(), &all);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        // A value the options cannot take is a usage error (2); the rest concern the site (1).
+        let usage = !expected.contains("panel-logins`?") && !expected.contains("message is empty");
+        assert_eq!(
+            out.status.code(),
+            Some(if usage { 2 } else { 1 }),
+            "{args:?}"
+        );
         assert!(
             stderr(&out).contains(expected),
             "{args:?}: {}",
@@ -236,7 +242,7 @@ fn new_writes_a_valid_event_and_never_overwrites() {
     );
     assert_eq!(again.status.code(), Some(1));
     assert!(
-        stderr(&again).contains("already exists"),
+        stderr(&again).contains("the slug `2026-11-25-website-unreachable` is already used by incidents/2026-11-25-website-unreachable.md"),
         "{}",
         stderr(&again)
     );
@@ -325,7 +331,8 @@ fn new_uses_the_site_time_zone_for_the_date_and_knows_every_kind() {
         ),
     ] {
         let out = run_in(site.root(), &args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        // Each of these is an option's value that `new` cannot take: a usage error.
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(
             stderr(&out).contains(expected),
             "{args:?}: {}",
@@ -359,4 +366,141 @@ fn init_creates_a_site_that_builds_and_refuses_to_overwrite() {
         stderr(&again)
     );
     assert_eq!(snapshot(&site), before);
+}
+
+#[test]
+fn new_warns_about_an_unrelated_broken_file_but_still_creates_its_own() {
+    let site = TempSite::new(SITE_YAML).with(
+        "incidents/2026/last-month.md",
+        "---\ntitle: Old\ntimeline:\n  - at: 2026-10-01 10:00\n    stauts: resolved\n---\n",
+    );
+    let out = run_in(
+        site.root(),
+        &[
+            "new",
+            "Website unreachable",
+            "--component",
+            "web=major_outage",
+            "--now",
+            "2026-11-25 09:00",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "incidents/2026-11-25-website-unreachable.md"
+    );
+    assert!(
+        stderr(&out).contains("warning: incidents/2026/last-month.md has errors"),
+        "{}",
+        stderr(&out)
+    );
+    // `update` of the new incident is not stopped by the old file either; of the old one it is.
+    let out = run_in(
+        site.root(),
+        &[
+            "update",
+            "2026-11-25-website-unreachable",
+            "--status",
+            "identified",
+            "-m",
+            "Found it.",
+            "--now",
+            "2026-11-25 09:30",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = run_in(
+        site.root(),
+        &["update", "last-month", "--status", "resolved", "-m", "x"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("has errors; fix them before adding an update"));
+}
+
+/// Eight `update`s of one file at once: every one that exits 0 is in the file.
+#[test]
+fn concurrent_updates_of_one_file_all_land() {
+    let site = TempSite::new(SITE_YAML).with("incidents/2026/panel-logins.md", HAND_WRITTEN);
+    let root = site.root().to_str().expect("utf-8").to_string();
+    let children: Vec<std::process::Child> = (0..8)
+        .map(|i| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+                .args([
+                    "update",
+                    "panel-logins",
+                    "--status",
+                    "identified",
+                    "-m",
+                    &format!("Update number {i}."),
+                    "--now",
+                    &format!("2026-11-25 10:{:02}", 10 + i),
+                    "--root",
+                    &root,
+                ])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("spawn")
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let text =
+        std::fs::read_to_string(site.root().join("incidents/2026/panel-logins.md")).expect("read");
+    for i in 0..8 {
+        assert!(text.contains(&format!("Update number {i}.")), "{i}: {text}");
+    }
+    let (code, err) = site.check();
+    assert_eq!(code, 0, "{err}");
+}
+
+/// Two `new`s with one title at once: one creates the file, the other refuses, and the file is
+/// the winner's, whole.
+#[test]
+fn concurrent_news_with_one_title_never_overwrite() {
+    for round in 0..5 {
+        let site = TempSite::new(SITE_YAML);
+        let root = site.root().to_str().expect("utf-8").to_string();
+        let children: Vec<std::process::Child> = (0..2)
+            .map(|i| {
+                std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+                    .args([
+                        "new",
+                        "Website unreachable",
+                        "-m",
+                        &format!("Written by author {i}."),
+                        "--now",
+                        "2026-11-25 09:00",
+                        "--root",
+                        &root,
+                    ])
+                    .stdout(std::process::Stdio::null())
+                    .stderr(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("spawn")
+            })
+            .collect();
+        let outcomes: Vec<bool> = children
+            .into_iter()
+            .map(|c| c.wait_with_output().expect("wait").status.success())
+            .collect();
+        assert_eq!(
+            outcomes.iter().filter(|ok| **ok).count(),
+            1,
+            "round {round}: {outcomes:?}"
+        );
+        let winner = outcomes.iter().position(|ok| *ok).expect("one won");
+        let text = std::fs::read_to_string(
+            site.root()
+                .join("incidents/2026-11-25-website-unreachable.md"),
+        )
+        .expect("read");
+        assert!(
+            text.contains(&format!("Written by author {winner}.")),
+            "round {round}: {text}"
+        );
+    }
 }

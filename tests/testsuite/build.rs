@@ -1,11 +1,12 @@
 //! Building fixture sites: statuses, indicator, uptime, drafts, escaping, pages, determinism.
 
-use crate::support::{Built, build, fixture, snapshot};
+use crate::support::{Built, build, fixture, shared_build, snapshot};
 
 const BASIC_NOW: &str = "2026-04-20T12:00:00Z";
 
-fn basic() -> Built {
-    build(&fixture("basic"), BASIC_NOW, &[])
+/// The basic fixture, built once for every test here that only reads it.
+fn basic() -> &'static Built {
+    shared_build("basic", BASIC_NOW)
 }
 
 #[test]

@@ -497,3 +497,181 @@ fn an_unknown_key_does_not_hide_the_other_errors_of_its_file() {
         "{err}"
     );
 }
+
+/// Runs `sitrep check` on `root`, killing it if it has not finished in 20 s (a hang is a
+/// failure, not a stuck test run): (exit code, stderr).
+#[cfg(unix)]
+fn check_within_deadline(root: &std::path::Path) -> (Option<i32>, String) {
+    use std::io::Read;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(["check", "--now", "2026-11-25 12:00", "--root"])
+        .arg(root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            let mut err = String::new();
+            child
+                .stderr
+                .take()
+                .expect("stderr")
+                .read_to_string(&mut err)
+                .expect("read");
+            return (status.code(), err);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("sitrep check hung on {}", root.display());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+fn mkfifo(path: &std::path::Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+}
+
+#[cfg(unix)]
+#[test]
+fn a_named_pipe_where_a_file_is_expected_is_refused_without_hanging() {
+    let site = TempSite::new(SITE_YAML);
+    mkfifo(&site.root().join("incidents/pipe.md"));
+    let (code, err) = check_within_deadline(site.root());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains(
+            "incidents/pipe.md: cannot read the file: it is not a regular file but a named pipe"
+        ),
+        "{err}"
+    );
+
+    let site = TempSite::new(SITE_YAML);
+    std::fs::remove_file(site.root().join("site.yaml")).expect("rm");
+    mkfifo(&site.root().join("site.yaml"));
+    let (code, err) = check_within_deadline(site.root());
+    assert_eq!(code, Some(1), "{err}");
+    assert!(
+        err.contains("site.yaml: cannot read site.yaml: it is not a regular file but a named pipe"),
+        "{err}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_logo_that_leads_out_of_the_site_or_to_a_device_is_refused() {
+    for target in ["/etc/passwd", "/dev/zero"] {
+        let site = TempSite::new(&format!("{SITE_YAML}logo: assets/logo.svg\n"));
+        std::fs::create_dir_all(site.root().join("assets")).expect("mkdir");
+        std::os::unix::fs::symlink(target, site.root().join("assets/logo.svg")).expect("link");
+        let (code, err) = check_within_deadline(site.root());
+        assert_eq!(code, Some(1), "{err}");
+        assert!(
+            err.contains("site.yaml:9:7: cannot read the logo `assets/logo.svg`: it leads outside the site folder"),
+            "{target}: {err}"
+        );
+    }
+}
+
+#[test]
+fn an_event_file_over_the_size_limit_is_refused() {
+    let body = "x".repeat(3 * 1024 * 1024);
+    let site = TempSite::new(SITE_YAML).with(
+        "incidents/huge.md",
+        &format!("---\ntitle: Huge\ntimeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: Big.\n---\n{body}\n"),
+    );
+    let (code, err) = site.check();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains(
+            "incidents/huge.md: cannot read the file: it is 3145828 bytes; the limit is 2097152"
+        ),
+        "{err}"
+    );
+}
+
+/// Each layer that can be checked on its own is checked in the same run: site.yaml, a
+/// translation and two templates together; then, once site.yaml is right, the event files
+/// beside the theme's errors.
+#[test]
+fn every_layer_is_checked_in_the_same_run() {
+    let broken_event =
+        event("timeline:\n  - at: 2026-11-20 10:00\n    status: investigatin\n    message: x\n");
+    let site = TempSite::new(&format!("{SITE_YAML}language: fr\nbogus: 1\n"))
+        .with("incidents/a.md", &broken_event)
+        .with("themes/default/i18n/fr.yaml", "history: [unclosed\n")
+        .with(
+            "themes/default/templates/404.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n{{ nope( }}\n{% endblock content %}\n",
+        )
+        .with(
+            "themes/default/templates/month.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n{% if %}\n{% endblock content %}\n",
+        );
+    let locations = |err: &str| -> Vec<String> {
+        err.lines()
+            .filter(|l| {
+                l.starts_with("site.yaml")
+                    || l.starts_with("themes/")
+                    || l.starts_with("incidents/")
+            })
+            .map(|l| l.split(": ").next().unwrap_or("").to_string())
+            .collect()
+    };
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert_eq!(
+        locations(&err),
+        [
+            "site.yaml:10:1",
+            "themes/default/i18n/fr.yaml:1:10",
+            "themes/default/templates/404.html:3:10",
+            "themes/default/templates/month.html:3:7",
+        ],
+        "{err}"
+    );
+    std::fs::write(
+        site.root().join("site.yaml"),
+        format!("{SITE_YAML}language: fr\n"),
+    )
+    .expect("write");
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert_eq!(
+        locations(&err),
+        [
+            "themes/default/i18n/fr.yaml:1:10",
+            "themes/default/templates/404.html:3:10",
+            "themes/default/templates/month.html:3:7",
+            "incidents/a.md:5:13",
+        ],
+        "{err}"
+    );
+}
+
+/// Terminal control sequences in a file never reach the terminal through `check`: they are
+/// shown escaped, in the message and in the quoted line.
+#[test]
+fn control_sequences_in_a_file_are_shown_escaped() {
+    let err = check_event(&event(&format!(
+        "components:\n  \"\\e[2J\\e]0;pwned\\apnael\": major_outage\n{GOOD_TIMELINE}"
+    )));
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    assert!(
+        err.contains("unknown component `\\u{1b}[2J\\u{1b}]0;pwned\\u{7}pnael`"),
+        "{err}"
+    );
+    // A file name is user text too.
+    let site = TempSite::new(SITE_YAML).with("incidents/\u{1b}[31mred.md", "no front matter\n");
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(err.contains("incidents/\\u{1b}[31mred.md:1:1"), "{err}");
+}

@@ -3,12 +3,13 @@
 
 use std::path::Path;
 
-use crate::support::{Built, build, fixture, sitrep, snapshot, stderr};
+use crate::support::{Built, build, fixture, shared_build, sitrep, snapshot, stderr};
 
 const NOW: &str = "2026-04-20T12:00:00Z";
 
-fn basic() -> Built {
-    build(&fixture("basic"), NOW, &[])
+/// The basic fixture, built once for every test here that only reads it.
+fn basic() -> &'static Built {
+    shared_build("basic", NOW)
 }
 
 fn parse_feed(site: &Built, path: &str) -> feed_rs::model::Feed {
@@ -23,7 +24,7 @@ fn ids(feed: &feed_rs::model::Feed) -> Vec<String> {
 #[test]
 fn event_feeds_list_events_by_latest_update_with_fixed_ids() {
     let site = basic();
-    let atom = parse_feed(&site, "feed.atom");
+    let atom = parse_feed(site, "feed.atom");
     assert_eq!(
         ids(&atom),
         [
@@ -93,7 +94,7 @@ fn event_feeds_list_events_by_latest_update_with_fixed_ids() {
         .collect();
     assert_eq!(rels, ["self", "alternate"]);
 
-    let rss = parse_feed(&site, "feed.rss");
+    let rss = parse_feed(site, "feed.rss");
     assert_eq!(ids(&rss), ids(&atom), "RSS guids are the Atom ids");
     assert!(
         site.read("feed.rss")
@@ -104,7 +105,7 @@ fn event_feeds_list_events_by_latest_update_with_fixed_ids() {
 #[test]
 fn updates_feed_has_one_entry_per_update_for_bots() {
     let site = basic();
-    let feed = parse_feed(&site, "updates.atom");
+    let feed = parse_feed(site, "updates.atom");
     assert_eq!(
         ids(&feed),
         [
@@ -136,7 +137,7 @@ fn updates_feed_has_one_entry_per_update_for_bots() {
 #[test]
 fn component_feeds_hold_the_events_that_touch_the_component() {
     let site = basic();
-    let web = parse_feed(&site, "components/web/feed.atom");
+    let web = parse_feed(site, "components/web/feed.atom");
     assert_eq!(
         ids(&web),
         [
@@ -153,12 +154,9 @@ fn component_feeds_hold_the_events_that_touch_the_component() {
             .map(|l| l.href.as_str()),
         Some("https://status.example.com/components/web/")
     );
-    assert_eq!(
-        ids(&parse_feed(&site, "components/web/feed.rss")),
-        ids(&web)
-    );
+    assert_eq!(ids(&parse_feed(site, "components/web/feed.rss")), ids(&web));
     assert!(
-        parse_feed(&site, "components/mail/feed.atom")
+        parse_feed(site, "components/mail/feed.atom")
             .entries
             .iter()
             .any(|e| e.id.ends_with(":maint-upcoming"))

@@ -180,3 +180,104 @@ fn rebuilding_an_unchanged_site_changes_nothing() {
         assert_eq!(rebuilt.changed, Vec::<String>::new(), "{change:?}");
     }
 }
+
+/// A rebuild after `change`, checked against a full build; returns the changed paths.
+fn rebuild_matches_full_build(
+    session: &mut Session,
+    root: &Path,
+    change: Change,
+    at: DateTime<Utc>,
+) -> Vec<String> {
+    let rebuilt = session
+        .rebuild(&change, &sitrep::Now::At(at))
+        .expect("rebuild");
+    assert_eq!(session_files(session), full_build(root, at));
+    rebuilt.changed
+}
+
+/// Page keys are made of the data each template is given: a theme that shows a neighbouring
+/// month's count, a changed template, translation, logo or accent colour each reach every page
+/// they affect.
+#[test]
+fn settings_theme_and_neighbouring_months_reach_every_affected_page() {
+    let dir = copy_fixture("french");
+    let root = dir.path();
+    let t0 = now("2026-04-20T10:00:00Z");
+    let mut session = Session::new(root, true);
+    session
+        .rebuild(&Change::Everything, &sitrep::Now::At(t0))
+        .expect("first build");
+
+    let march_event = |day: u32| {
+        let path = PathBuf::from(format!("incidents/2026-03-{day:02}-dns.md"));
+        std::fs::write(
+            root.join(&path),
+            format!("---\ntitle: DNS lent\ncomponents:\n  web: degraded_performance\ntimeline:\n  - at: 2026-03-{day:02} 10:00\n    status: resolved\n    message: Réglé.\n---\n"),
+        )
+        .expect("write");
+        path
+    };
+    let first = march_event(10);
+    let changed = rebuild_matches_full_build(&mut session, root, Change::Events(vec![first]), t0);
+    assert!(
+        changed.contains(&"history/2026/03/index.html".to_string()),
+        "{changed:?}"
+    );
+
+    // A month template that shows the neighbouring months' counts.
+    let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
+    let month = std::fs::read_to_string(theme.join("templates/month.html")).expect("read");
+    let month = month.replace(
+        "{{ t.older_month | fill(month=older.label) }}",
+        "{{ t.older_month | fill(month=older.label) }} ({{ older.count }})",
+    );
+    let templates = root.join("themes/default/templates");
+    std::fs::create_dir_all(&templates).expect("mkdir");
+    std::fs::write(templates.join("month.html"), month).expect("write");
+    let changed = rebuild_matches_full_build(&mut session, root, Change::Everything, t0);
+    assert!(
+        changed.contains(&"history/2026/04/index.html".to_string()),
+        "{changed:?}"
+    );
+    assert!(!changed.contains(&"index.html".to_string()), "{changed:?}");
+
+    // A second March event changes April's page, which shows March's count, and nothing of
+    // April's own events.
+    let second = march_event(12);
+    let changed = rebuild_matches_full_build(&mut session, root, Change::Events(vec![second]), t0);
+    assert!(
+        changed.contains(&"history/2026/04/index.html".to_string()),
+        "{changed:?}"
+    );
+
+    // A translation: the history page's title and every page's navigation.
+    let fr = std::fs::read_to_string(theme.join("i18n/fr.yaml")).expect("read");
+    let i18n = root.join("themes/default/i18n");
+    std::fs::create_dir_all(&i18n).expect("mkdir");
+    std::fs::write(
+        i18n.join("fr.yaml"),
+        fr.replace("history: Historique", "history: Archives"),
+    )
+    .expect("write");
+    let changed = rebuild_matches_full_build(&mut session, root, Change::Everything, t0);
+    assert!(
+        changed.contains(&"history/index.html".to_string()),
+        "{changed:?}"
+    );
+
+    // The logo's bytes, then the accent colour: every page shows them.
+    let logo = root.join("branding/logo.svg");
+    let svg = std::fs::read_to_string(&logo).expect("read");
+    std::fs::write(&logo, svg.replace("</svg>", "<circle r=\"1\"/></svg>")).expect("write");
+    let changed = rebuild_matches_full_build(&mut session, root, Change::Everything, t0);
+    assert!(
+        changed.iter().any(|p| p.starts_with("assets/logo")),
+        "{changed:?}"
+    );
+    let site = std::fs::read_to_string(root.join("site.yaml")).expect("read");
+    std::fs::write(root.join("site.yaml"), site.replace("#0b3d91", "#8a1c1c")).expect("write");
+    let changed = rebuild_matches_full_build(&mut session, root, Change::Everything, t0);
+    for page in ["index.html", "history/index.html", "404.html"] {
+        assert!(changed.contains(&page.to_string()), "{page}: {changed:?}");
+    }
+}

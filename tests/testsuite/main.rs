@@ -3,11 +3,14 @@
 mod announce;
 mod authoring;
 mod build;
+mod cli;
 mod errors;
 mod feeds;
 mod incremental;
 mod output;
 mod presentation;
 mod publish;
+mod robustness;
+mod scale;
 mod serve;
 mod support;

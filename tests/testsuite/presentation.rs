@@ -178,3 +178,85 @@ fn the_date_filter_formats_times_in_the_site_zone() {
     let built = build(site.root(), "2026-11-25 12:00", &[]);
     assert_eq!(built.read("history/index.html"), "[20/11/2026 10:00 EST]");
 }
+
+/// Every word a reader sees comes from the theme's translations: no page of a French build,
+/// titles and feed links included, carries a phrase of the English translation file that the
+/// French one says differently.
+#[test]
+fn every_page_of_a_french_build_is_free_of_the_themes_english() {
+    let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/i18n");
+    let strings = |language: &str| -> std::collections::BTreeMap<String, String> {
+        let text = std::fs::read_to_string(theme.join(format!("{language}.yaml"))).expect("read");
+        serde_saphyr::from_str(&text).expect("yaml")
+    };
+    let (english, french) = (strings("en"), strings("fr"));
+    // The literal parts of each English string (between `{placeholders}`) that are words.
+    let phrases: Vec<String> = english
+        .iter()
+        .filter(|(key, text)| french.get(*key) != Some(text) && !key.ends_with("_format"))
+        .flat_map(|(_, text)| {
+            text.split(['{', '}'])
+                .step_by(2)
+                .map(|part| {
+                    part.trim_matches(|c: char| !c.is_alphanumeric())
+                        .to_string()
+                })
+                .filter(|part| part.chars().filter(|c| c.is_alphabetic()).count() >= 4)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(phrases.len() > 50, "{phrases:?}");
+    let site = build(&fixture("french"), "2026-04-20 12:00", &[]);
+    let mut pages = 0;
+    for entry in walkdir::WalkDir::new(&site.out) {
+        let entry = entry.expect("walk");
+        if entry.path().extension().is_none_or(|x| x != "html") {
+            continue;
+        }
+        pages += 1;
+        let html = std::fs::read_to_string(entry.path()).expect("read");
+        let document = scraper::Html::parse_document(&html);
+        let mut visible: String = document.root_element().text().collect::<Vec<_>>().join(" ");
+        // Words in attributes reach readers too: titles, labels, alternative text.
+        for element in document
+            .root_element()
+            .descendants()
+            .filter_map(scraper::ElementRef::wrap)
+        {
+            for attribute in ["title", "aria-label", "alt", "content"] {
+                if let Some(value) = element.value().attr(attribute) {
+                    visible.push(' ');
+                    visible.push_str(value);
+                }
+            }
+        }
+        for phrase in &phrases {
+            assert!(
+                !visible.contains(phrase.as_str()),
+                "{}: English `{phrase}`",
+                entry.path().display()
+            );
+        }
+    }
+    assert!(pages >= 8, "{pages}");
+}
+
+/// Badges and the maintenance calendar speak the site's language too; only the feed markup
+/// keeps Statuspage's English words, which bots parse.
+#[test]
+fn badges_and_the_calendar_are_in_the_site_language() {
+    let site = build(&fixture("french"), "2026-04-20 12:00", &[]);
+    let badge = site.read("badge.svg");
+    assert!(
+        badge.contains(">état<") && badge.contains("panne mineure"),
+        "{badge}"
+    );
+    let web = site.read("components/web/badge.svg");
+    assert!(web.contains("Opérationnel"), "{web}");
+    let calendar = site.read("maintenance.ics");
+    assert!(
+        calendar.contains("Calendrier des maintenances"),
+        "{calendar}"
+    );
+    assert!(!calendar.contains(": maintenance"), "{calendar}");
+}

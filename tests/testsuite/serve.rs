@@ -257,3 +257,131 @@ fn a_site_that_never_built_shows_its_errors_instead_of_pages() {
         b.contains("Panel slow") && !b.contains("sitrep-error")
     });
 }
+
+/// Sends raw bytes on a new connection and reads until the server closes it or `wait` passes.
+fn raw(server: &Server, request: &[u8], wait: Duration) -> (String, bool) {
+    use std::io::Write;
+    let address = server.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream.set_read_timeout(Some(wait)).expect("timeout");
+    stream.write_all(request).expect("send");
+    let mut response = Vec::new();
+    let closed = match stream.read_to_end(&mut response) {
+        Ok(_) => true,
+        Err(e)
+            if matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ) =>
+        {
+            false
+        }
+        Err(_) => true,
+    };
+    (String::from_utf8_lossy(&response).into_owned(), closed)
+}
+
+fn header<'a>(response: &'a str, name: &str) -> Option<&'a str> {
+    response.lines().find_map(|line| {
+        let (key, value) = line.split_once(':')?;
+        key.eq_ignore_ascii_case(name).then(|| value.trim())
+    })
+}
+
+#[test]
+fn ctrl_c_stops_within_a_second_with_preview_tabs_open() {
+    use std::io::Write;
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", EVENT);
+    let mut server = start(&site);
+    let address = server.base.trim_start_matches("http://").to_string();
+    // An open tab: its live-reload stream never ends by itself.
+    let mut tab = std::net::TcpStream::connect(&address).expect("connect");
+    tab.write_all(b"GET /_tower-livereload/event-stream HTTP/1.1\r\nHost: x\r\nAccept: text/event-stream\r\n\r\n")
+        .expect("send");
+    tab.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    let mut first = [0u8; 12];
+    tab.read_exact(&mut first).expect("the stream starts");
+    assert_eq!(&first, b"HTTP/1.1 200");
+    // A client half-way through its request.
+    let mut slow = std::net::TcpStream::connect(&address).expect("connect");
+    slow.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n")
+        .expect("send");
+
+    let pid = server.child.id().to_string();
+    let stopping = Instant::now();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .expect("kill")
+            .success()
+    );
+    let status = loop {
+        if let Some(status) = server.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            stopping.elapsed() < Duration::from_secs(5),
+            "still running with a preview tab open"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success(), "exit status {status:?}");
+    // Ctrl-C promises a second; the slack is for a loaded test machine.
+    assert!(
+        stopping.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        stopping.elapsed()
+    );
+}
+
+#[test]
+fn a_client_that_never_finishes_its_headers_is_cut_off() {
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", EVENT);
+    let server = start(&site);
+    let (response, closed) = raw(
+        &server,
+        b"GET / HTTP/1.1\r\nHost: x\r\n",
+        Duration::from_secs(15),
+    );
+    assert!(
+        closed,
+        "the connection is still open after 15 s: {response}"
+    );
+    assert!(!response.contains("200 OK"), "{response}");
+}
+
+#[test]
+fn folder_redirects_never_leave_the_site() {
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", EVENT);
+    let server = start(&site);
+    for path in [
+        "//components/panel",
+        "///components/panel",
+        "/components/panel",
+    ] {
+        let request = format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        let (response, _) = raw(&server, request.as_bytes(), Duration::from_secs(10));
+        assert!(response.starts_with("HTTP/1.1 301"), "{path}: {response}");
+        assert_eq!(
+            header(&response, "location"),
+            Some("/components/panel/"),
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn other_methods_get_405_with_allow_without_reading_a_body() {
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", EVENT);
+    let server = start(&site);
+    // A body announced and never sent must not hold the answer.
+    let (response, _) = raw(
+        &server,
+        b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n",
+        Duration::from_secs(10),
+    );
+    assert!(response.starts_with("HTTP/1.1 405"), "{response}");
+    assert_eq!(header(&response, "allow"), Some("GET, HEAD"));
+}

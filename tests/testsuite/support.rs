@@ -26,9 +26,9 @@ pub fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
-/// A site built into a temporary folder.
+/// A site built into a temporary folder (or, shared, under the test target folder).
 pub struct Built {
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
     pub out: PathBuf,
 }
 
@@ -54,6 +54,15 @@ impl Built {
 pub fn build(root: &Path, now: &str, extra: &[&str]) -> Built {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
+    build_into(root, &out, now, extra);
+    Built {
+        _dir: Some(dir),
+        out,
+    }
+}
+
+/// `sitrep build` of `root` into `out`; panics with stderr on failure.
+fn build_into(root: &Path, out: &Path, now: &str, extra: &[&str]) {
     let mut args = vec![
         "build",
         "--root",
@@ -70,7 +79,43 @@ pub fn build(root: &Path, now: &str, extra: &[&str]) -> Built {
         "build failed:\n{}",
         stderr(&output)
     );
-    Built { _dir: dir, out }
+}
+
+/// The fixture `name` built at `now` once per test run, shared by every test that only reads
+/// it, so that `cargo test` does not build the same site twenty times.
+pub fn shared_build(name: &str, now: &str) -> &'static Built {
+    static BUILDS: std::sync::Mutex<BTreeMap<(String, String), &'static Built>> =
+        std::sync::Mutex::new(BTreeMap::new());
+    let mut builds = BUILDS
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    builds
+        .entry((name.to_string(), now.to_string()))
+        .or_insert_with(|| {
+            let out = Path::new(env!("CARGO_TARGET_TMPDIR"))
+                .join("shared-builds")
+                .join(format!("{name}-{}", now.replace([':', ' '], "-")));
+            if out.exists() {
+                std::fs::remove_dir_all(&out).expect("remove the last run's build");
+            }
+            std::fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
+            let root = fixture(name);
+            let output = sitrep(&[
+                "build",
+                "--root",
+                root.to_str().expect("utf-8 path"),
+                "--output",
+                out.to_str().expect("utf-8 path"),
+                "--now",
+                now,
+            ]);
+            assert!(
+                output.status.success(),
+                "build failed:\n{}",
+                stderr(&output)
+            );
+            Box::leak(Box::new(Built { _dir: None, out }))
+        })
 }
 
 pub struct Page(pub Html);

@@ -1,0 +1,176 @@
+#!/usr/bin/env python3
+"""The whole `sitrep build` as a user runs it: release binary, output written to disk.
+
+For generated sites of 1,000 and 10,000 incidents (and 100,000 with --large), prints one
+table: the median wall time of a first build into an empty folder, the I/O floor measured in
+the same run (reading every input file, then copying the built site: what any tool that reads
+the sources and writes the output must at least do), their ratio, peak memory, a rebuild after
+one incident gains an update (into the folder that holds the previous build), and the largest
+page. docs/performance.md records results with the machine.
+
+    scripts/bench.py [--binary target/release/sitrep] [--runs 3] [--large] [--work DIR]
+
+The sites are generated deterministically (a seeded generator): 20 components, incidents over
+ten years, 2-6 updates each, a 2-6 KB post-mortem each.
+"""
+
+import argparse
+import os
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+COMPONENTS = 20
+NOW = "2026-11-25 12:00"
+STATUSES = ["degraded_performance", "partial_outage", "major_outage"]
+WORDS = ("the switch at our provider dropped packets so some sites were slow and others "
+         "unreachable we moved traffic to the second uplink and replaced the faulty card").split()
+
+
+def generate(root: Path, incidents: int) -> None:
+    """A deterministic site of `incidents` incidents."""
+    rng = random.Random(incidents)
+    if root.exists():
+        shutil.rmtree(root)
+    (root / "incidents").mkdir(parents=True)
+    lines = ["title: Big Status", "base_url: https://status.big.example/",
+             "time_zone: Europe/Paris", "components:"]
+    for c in range(COMPONENTS):
+        lines += [f"  - id: srv{c}", f"    name: Server {c}", f"    group: Rack {c % 4}"]
+    (root / "site.yaml").write_text("\n".join(lines) + "\n")
+    start = 1479945600  # 2016-11-24, ten years before NOW
+    for n in range(incidents):
+        at = start + rng.randrange(10 * 365 * 86400 - 86400)
+        year = time.strftime("%Y", time.gmtime(at))
+        folder = root / "incidents" / year
+        folder.mkdir(exist_ok=True)
+        status = rng.choice(STATUSES)
+        touched = sorted({rng.randrange(COMPONENTS) for _ in range(rng.randint(1, 3))})
+        components = "".join(f"  srv{c}: {status}\n" for c in touched)
+        count = rng.randint(2, 6)
+        # investigating, identified, monitoring (as many as fit), resolved, and a post-mortem
+        # for the longest ones.
+        steps = ["investigating", "identified", "monitoring"][: max(1, min(3, count - 1))]
+        steps += ["resolved"] + (["postmortem"] if count > 4 else [])
+        timeline = []
+        for k, step in enumerate(steps):
+            stamp = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(at + 1500 * k))
+            message = " ".join(rng.choice(WORDS) for _ in range(rng.randint(8, 30)))
+            timeline.append(f"  - at: {stamp}\n    status: {step}\n    message: {message.capitalize()}.\n")
+        body_words = rng.randint(350, 1050)  # about 2-6 KB
+        body = " ".join(rng.choice(WORDS) for _ in range(body_words))
+        text = (f"---\ntitle: Incident {n} — {rng.choice(WORDS)} {rng.choice(WORDS)}\n"
+                f"components:\n{components}timeline:\n{''.join(timeline)}---\n"
+                f"## What happened\n\n{body}\n\n## Action items\n\n- [ ] replace the card\n")
+        (folder / f"incident-{n:06}.md").write_text(text)
+
+
+def run(argv: list, **kwargs) -> tuple:
+    """(seconds, peak resident memory in bytes) of one command, which must succeed."""
+    started = time.perf_counter()
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kwargs)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    stderr = process.stderr.read().decode(errors="replace")
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        sys.exit(f"{' '.join(map(str, argv))} failed:\n{stderr}")
+    return elapsed, usage.ru_maxrss * 1024
+
+
+def io_floor(site: Path, output: Path, scratch: Path) -> float:
+    """Read every input file, then copy the built site: seconds."""
+    if scratch.exists():
+        shutil.rmtree(scratch)
+    started = time.perf_counter()
+    subprocess.run(f"find {site}/incidents {site}/site.yaml -type f -exec cat {{}} + > /dev/null",
+                   shell=True, check=True)
+    subprocess.run(["cp", "-r", str(output), str(scratch)], check=True)
+    elapsed = time.perf_counter() - started
+    shutil.rmtree(scratch)
+    return elapsed
+
+
+def largest_page(output: Path) -> tuple:
+    best = (0, "")
+    for path in output.rglob("*.html"):
+        size = path.stat().st_size
+        if size > best[0]:
+            best = (size, str(path.relative_to(output)))
+    return best
+
+
+def touch_one_incident(site: Path, n: int) -> None:
+    """One incident gains an update, as `sitrep update` would write it."""
+    files = sorted((site / "incidents").rglob("*.md"))
+    path = files[len(files) // 2]
+    text = path.read_text()
+    marker = "\n---\n"
+    head, rest = text.split(marker, 1)
+    head += f"\n  - at: 2026-11-25T11:{n % 60:02}:00Z\n    status: postmortem\n    message: Post-mortem {n} published."
+    path.write_text(head + marker + rest)
+
+
+def measure(binary: Path, work: Path, incidents: int, runs: int) -> dict:
+    site = work / f"site-{incidents}"
+    output = work / f"out-{incidents}"
+    print(f"generating {incidents} incidents in {site}", file=sys.stderr)
+    generate(site, incidents)
+    build = [str(binary), "build", "--root", str(site), "--output", str(output), "--now", NOW]
+    firsts, floors, memory = [], [], []
+    for _ in range(runs):
+        if output.exists():
+            shutil.rmtree(output)
+        seconds, peak = run(build)
+        firsts.append(seconds)
+        memory.append(peak)
+        floors.append(io_floor(site, output, work / "floor-copy"))
+    rebuilds = []
+    for n in range(runs):
+        touch_one_incident(site, n)
+        seconds, _ = run(build)
+        rebuilds.append(seconds)
+    size, page = largest_page(output)
+    return {
+        "incidents": incidents,
+        "first": statistics.median(firsts),
+        "floor": statistics.median(floors),
+        "rebuild": statistics.median(rebuilds),
+        "memory": max(memory),
+        "largest": (size, page),
+        "files": sum(1 for p in output.rglob("*") if p.is_file()),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--binary", default="target/release/sitrep")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--large", action="store_true", help="also 100,000 incidents (minutes)")
+    parser.add_argument("--work", default="target/bench")
+    args = parser.parse_args()
+    binary = Path(args.binary).resolve()
+    if not binary.exists():
+        sys.exit(f"{binary} does not exist: cargo build --release first")
+    work = Path(args.work).resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    sizes = [1_000, 10_000] + ([100_000] if args.large else [])
+    results = [measure(binary, work, n, args.runs if n < 100_000 else 1) for n in sizes]
+    print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
+          f"medians of {args.runs} runs (one at 100,000)")
+    print()
+    print("| incidents | files written | first build | I/O floor | build / floor | rebuild after one change | peak memory | largest page |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        size, page = r["largest"]
+        print(f"| {r['incidents']:,} | {r['files']:,} | {r['first']:.2f} s | {r['floor']:.2f} s "
+              f"| {r['first'] / r['floor']:.2f} | {r['rebuild']:.2f} s | {r['memory'] / 2**20:.0f} MB "
+              f"| {size / 1024:.0f} KB ({page}) |")
+
+
+if __name__ == "__main__":
+    main()
