@@ -475,6 +475,17 @@ pub fn webhook_notifications(
     // As it stood when this update was posted: its updates so far, newest first.
     let later = event.timeline.len() - 1 - index;
     incident.incident_updates.drain(..later);
+    // Its components as this update left them (the newest change to each wins).
+    for component in &mut incident.components {
+        let latest = incident
+            .incident_updates
+            .iter()
+            .flat_map(|u| u.affected_components.iter().flatten())
+            .find(|change| change.code == component.id);
+        if let Some(change) = latest {
+            component.status = change.new_status;
+        }
+    }
     let told = incident.incident_updates.first().cloned();
     let changes = told
         .as_ref()

@@ -415,6 +415,26 @@ fn every_channel_is_told_each_update_once_in_its_documented_format() {
         ]
     );
     assert_eq!(webhook.len(), 3 + 4);
+    // Each incident notification shows its components as that update left them.
+    let component_statuses: Vec<Vec<&str>> = incidents
+        .iter()
+        .map(|b| {
+            b["incident"]["components"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|c| c["status"].as_str().unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    assert_eq!(
+        component_statuses,
+        [
+            vec!["partial_outage", "operational"],
+            vec!["partial_outage", "degraded_performance"],
+            vec!["operational", "operational"],
+        ]
+    );
 
     for body in server.to("/slack").iter().map(|r| &r.body) {
         assert_valid("slack-incoming-webhook.schema.json", body);
