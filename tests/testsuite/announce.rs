@@ -927,3 +927,69 @@ fn dry_run_shows_the_messages_and_sends_or_records_nothing() {
     assert!(server.delivered().is_empty());
     assert!(!site.root.join(".sitrep-announced.json").exists());
 }
+
+#[test]
+fn two_people_announcing_at_once_through_one_bucket_post_each_update_once() {
+    let Some(s3) = crate::publish::S3Server::start() else {
+        return;
+    };
+    let server = Server::start();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let publish = format!(
+        "publish:\n  - s3: {{ bucket: status, endpoint: \"{}\", region: us-east-1 }}\n",
+        s3.endpoint
+    );
+    let events = [("2026-11-28-outage.md", OUTAGE)];
+    let (alice, bob) = (dir.path().join("alice"), dir.path().join("bob"));
+    Site::write(&alice, &server, &publish, &events);
+    Site::write(&bob, &server, &publish, &events);
+    let command = |root: &Path, args: &[&str]| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_sitrep"));
+        command
+            .args(args)
+            .args(["--root", root.to_str().expect("utf-8"), "--now", NOW])
+            .envs(server.env())
+            .env("AWS_ACCESS_KEY_ID", "AKTEST")
+            .env("AWS_SECRET_ACCESS_KEY", "SKTEST-secret")
+            .env_remove("SOURCE_DATE_EPOCH");
+        command
+    };
+    let out = command(&alice, &["publish", "--no-announce"])
+        .output()
+        .expect("publish");
+    assert!(out.status.success(), "{}", stderr(&out));
+    // Both announce at the same moment: the record's conditional writes let one through.
+    let spawn = |root: &Path| {
+        command(root, &["announce"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("announce")
+    };
+    let (a, b) = (spawn(&alice), spawn(&bob));
+    let (a, b) = (
+        a.wait_with_output().expect("alice"),
+        b.wait_with_output().expect("bob"),
+    );
+    let succeeded = [&a, &b].iter().filter(|o| o.status.success()).count();
+    assert!(succeeded >= 1, "{}\n{}", stderr(&a), stderr(&b));
+    for out in [&a, &b].iter().filter(|o| !o.status.success()) {
+        let err = stderr(out);
+        assert!(
+            err.contains("under way since") || err.contains("changed while"),
+            "{err}"
+        );
+    }
+    // Whoever lost runs again and finds everything told.
+    let again = command(&bob, &["announce"]).output().expect("bob again");
+    assert!(again.status.success(), "{}", stderr(&again));
+    let stdout = String::from_utf8_lossy(&again.stdout);
+    assert!(stdout.contains("Announced 0 messages"), "{stdout}");
+    let posts: Vec<Request> = server
+        .delivered()
+        .into_iter()
+        .filter(|r| !r.path.ends_with("createSession"))
+        .collect();
+    assert_eq!(posts.len(), 25, "every message once");
+    assert!(s3.bucket().join(".sitrep-announced.json").is_file());
+}
