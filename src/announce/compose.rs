@@ -27,6 +27,8 @@ pub struct Draft {
     pub status: UpdateStatus,
     /// The update's status in the site's language.
     pub status_label: String,
+    /// `STATUS: TITLE`, punctuated as the site's language does.
+    pub headline: String,
     /// The update's message as plain text.
     pub message: String,
     /// Every component the event touches, as this update leaves it.
@@ -82,6 +84,13 @@ fn draft(model: &Model, t: &Translations, event: &Event, index: usize) -> Draft 
         title: event.title.clone(),
         status: update.status,
         status_label: t.get(&format!("update_{}", update.status)).to_string(),
+        headline: t.fill(
+            "announce_headline",
+            &[
+                ("status", t.get(&format!("update_{}", update.status))),
+                ("title", &event.title),
+            ],
+        ),
         message: markdown::to_plain_text(&update.message),
         components: component_lines(model, t, webhook.first().map(|(_, v)| v)),
         link,
@@ -148,10 +157,6 @@ pub fn messages(channel: &AnnounceChannel, draft: &Draft) -> Vec<Pending> {
         AnnounceChannel::Webhook { .. } => draft.webhook.iter().map(|(k, _)| pending(k)).collect(),
         _ => vec![pending(&draft.key)],
     }
-}
-
-fn headline(draft: &Draft) -> String {
-    format!("{}: {}", draft.status_label, draft.title)
 }
 
 /// The colour a chat message is marked with: how bad things are as of this update.
@@ -224,7 +229,7 @@ fn slack_escape(text: &str) -> String {
 pub fn slack(draft: &Draft) -> Value {
     let mut blocks = vec![json!({
         "type": "header",
-        "text": { "type": "plain_text", "text": at_most(&headline(draft), 150), "emoji": false },
+        "text": { "type": "plain_text", "text": at_most(&draft.headline, 150), "emoji": false },
     })];
     if !draft.message.is_empty() {
         blocks.push(json!({
@@ -254,7 +259,7 @@ pub fn slack(draft: &Draft) -> Value {
         }],
     }));
     json!({
-        "text": format!("{} {}", slack_escape(&headline(draft)), draft.link),
+        "text": format!("{} {}", slack_escape(&draft.headline), draft.link),
         "blocks": blocks,
         "unfurl_links": false,
     })
@@ -270,7 +275,7 @@ pub fn discord(draft: &Draft) -> Value {
         .map(|c| json!({ "name": at_most(&c.name, 256), "value": at_most(&c.label, 1024), "inline": true }))
         .collect();
     let mut embed = json!({
-        "title": at_most(&headline(draft), 256),
+        "title": at_most(&draft.headline, 256),
         "url": draft.link,
         "color": severity(draft).rgb(),
         "timestamp": draft.at.to_rfc3339_opts(SecondsFormat::Secs, true),
@@ -289,7 +294,7 @@ pub fn discord(draft: &Draft) -> Value {
 pub fn teams(draft: &Draft) -> Value {
     let mut body = vec![json!({
         "type": "TextBlock",
-        "text": headline(draft),
+        "text": draft.headline.clone(),
         "weight": "Bolder",
         "size": "Medium",
         "color": severity(draft).card_color(),
@@ -324,7 +329,7 @@ pub fn teams(draft: &Draft) -> Value {
 
 /// The short post every network shares, fitted to `measure`.
 pub fn post(draft: &Draft, measure: Measure) -> text::Post {
-    text::fit(measure, &headline(draft), &draft.message, &draft.link)
+    text::fit(measure, &draft.headline, &draft.message, &draft.link)
 }
 
 /// `POST /api/v1/statuses` (Mastodon: "statuses API").

@@ -268,15 +268,14 @@ fn dry_run(
         marked,
         ..AnnounceReport::default()
     };
-    for (channel, queue) in site.announce.iter().zip(queues) {
-        for (i, message) in queue {
-            report.pending += 1;
-            on_event(AnnounceEvent::WouldSend {
-                channel: describe(channel),
-                key: message.key,
-                text: preview(channel, &drafts[i]),
-            });
-        }
+    for (c, d, message) in in_order(queues) {
+        let channel = &site.announce[c];
+        report.pending += 1;
+        on_event(AnnounceEvent::WouldSend {
+            channel: describe(channel),
+            key: message.key,
+            text: preview(channel, &drafts[d]),
+        });
     }
     report
 }
@@ -318,15 +317,7 @@ fn send_all(
         .map(|(c, s)| send::Sender::new(c, s))
         .collect();
     let mut failed = vec![false; senders.len()];
-    // Oldest first across every channel; a stable sort keeps each update's messages in the
-    // order the channel lists them, and the channels in site.yaml's order.
-    let mut order: Vec<(usize, usize, Pending)> = queues
-        .into_iter()
-        .enumerate()
-        .flat_map(|(c, q)| q.into_iter().map(move |(d, m)| (c, d, m)))
-        .collect();
-    order.sort_by_key(|(_, d, m)| (m.update_at, *d));
-    for (c, d, message) in order {
+    for (c, d, message) in in_order(queues) {
         let channel = &site.announce[c];
         if failed[c] {
             report.pending += 1;
@@ -371,6 +362,19 @@ fn send_all(
         }
     }
     Ok(report)
+}
+
+/// Every channel's queue as one list, oldest first across channels: (channel, draft, message).
+/// The sort is stable, so each update's messages keep the order their channel lists them in,
+/// and the channels site.yaml's order.
+fn in_order(queues: Vec<Vec<(usize, Pending)>>) -> Vec<(usize, usize, Pending)> {
+    let mut order: Vec<(usize, usize, Pending)> = queues
+        .into_iter()
+        .enumerate()
+        .flat_map(|(c, q)| q.into_iter().map(move |(d, m)| (c, d, m)))
+        .collect();
+    order.sort_by_key(|(_, d, m)| (m.update_at, *d));
+    order
 }
 
 /// Where the record is kept: beside the manifest at every publish target, or in the site

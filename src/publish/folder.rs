@@ -109,8 +109,9 @@ pub(crate) fn write_file(
     if current.version.as_deref() != expected {
         return Ok(beside::Written::Conflict);
     }
+    // The folder is not created: a folder target is made by its first publish, which would
+    // refuse a folder holding only this file.
     let folder = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(folder).map_err(|e| crate::Error::io("create", folder, e))?;
     let mut staged = tempfile::NamedTempFile::new_in(folder)
         .map_err(|e| crate::Error::io("create a file in", folder, e))?;
     std::io::Write::write_all(&mut staged, bytes)

@@ -565,6 +565,13 @@ fn webhook_incident(
         .map(|u| {
             let mut value = serde_json::to_value(u).unwrap_or_default();
             if let Some(map) = value.as_object_mut() {
+                if let Some(status) = map
+                    .get("status")
+                    .and_then(|s| s.as_str())
+                    .and_then(UpdateStatus::parse)
+                {
+                    map.insert("status".into(), webhook_status(status).into());
+                }
                 map.insert("deliver_notifications".into(), true.into());
                 map.insert("wants_twitter_update".into(), false.into());
                 map.insert("twitter_updated_at".into(), serde_json::Value::Null);
@@ -581,7 +588,7 @@ fn webhook_incident(
         "id": incident.id,
         "page_id": incident.page_id,
         "name": incident.name,
-        "status": update.status.as_str(),
+        "status": webhook_status(update.status),
         "impact": incident.impact,
         "impact_override": serde_json::Value::Null,
         "created_at": incident.created_at,
@@ -626,4 +633,14 @@ fn end_status(status: UpdateStatus) -> bool {
         status,
         UpdateStatus::Resolved | UpdateStatus::Postmortem | UpdateStatus::Completed
     )
+}
+
+/// Statuspage has no notices: receivers know only incident and maintenance statuses. A
+/// notice is told as an informational incident (impact `none`) that needs no follow-up,
+/// so `posted` and `updated` become `resolved` (docs/announcing.md).
+fn webhook_status(status: UpdateStatus) -> &'static str {
+    match status {
+        UpdateStatus::Posted | UpdateStatus::Updated => "resolved",
+        other => other.as_str(),
+    }
 }

@@ -993,3 +993,111 @@ fn two_people_announcing_at_once_through_one_bucket_post_each_update_once() {
     assert_eq!(posts.len(), 25, "every message once");
     assert!(s3.bucket().join(".sitrep-announced.json").is_file());
 }
+
+#[test]
+fn maintenance_notices_and_post_mortems_are_announced_in_the_sites_language() {
+    let server = Server::start();
+    let maintenance = r#"---
+title: Database upgrade
+kind: maintenance
+components:
+  db: under_maintenance
+scheduled: { start: "2026-11-29 02:00", end: "2026-11-29 04:00" }
+timeline:
+  - at: 2026-11-28T08:00:00Z
+    status: scheduled
+    message: The database moves to new disks.
+---
+"#;
+    let notice = r#"---
+title: New help desk hours
+kind: notice
+timeline:
+  - at: 2026-11-28T08:30:00Z
+    status: posted
+    message: The help desk now answers until 22:00.
+---
+"#;
+    let postmortem = OUTAGE.replace(
+        "    message: The provider replaced the switch.\n",
+        "    message: The provider replaced the switch.\n  - at: 2026-11-28T10:15:00Z\n    status: postmortem\n    message: We published what happened.\n",
+    ) + "## What happened\n\nA switch failed.\n";
+    let site = Site::new(
+        &server,
+        "language: fr\n",
+        &[
+            ("2026-11-29-db.md", maintenance),
+            ("2026-11-28-notice.md", notice),
+            ("2026-11-28-outage.md", &postmortem),
+        ],
+    );
+    site.announce(&server);
+    let webhook = server.to("/webhook");
+    for body in webhook.iter().map(|r| &r.body) {
+        assert_valid("statuspage-webhook.schema.json", body);
+    }
+    let incidents: Vec<&Value> = webhook
+        .iter()
+        .filter_map(|r| r.body.get("incident"))
+        .collect();
+    let names: Vec<(&str, &str)> = incidents
+        .iter()
+        .map(|i| {
+            (
+                i["name"].as_str().unwrap_or_default(),
+                i["status"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Database upgrade", "scheduled"),
+            ("New help desk hours", "resolved"),
+            ("Packet loss at the upstream switch", "investigating"),
+            ("Packet loss at the upstream switch", "identified"),
+            ("Packet loss at the upstream switch", "resolved"),
+            ("Packet loss at the upstream switch", "postmortem"),
+        ],
+        "oldest first, every kind"
+    );
+    assert_eq!(incidents[0]["scheduled_for"], "2026-11-29T02:00:00+00:00");
+    assert_eq!(incidents[0]["impact"], "maintenance");
+    assert_eq!(
+        incidents[5]["postmortem_body"].as_str().map(str::trim),
+        Some("## What happened\n\nA switch failed.")
+    );
+    assert_eq!(
+        incidents[5]["postmortem_published_at"],
+        "2026-11-28T10:15:00+00:00"
+    );
+    // The words around the message are the site's language.
+    let mastodon = server.to("/mastodon/api/v1/statuses");
+    let first: Vec<&str> = mastodon
+        .iter()
+        .map(|r| {
+            r.body["status"]
+                .as_str()
+                .unwrap_or_default()
+                .lines()
+                .next()
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(first[0], "Planifiée\u{a0}: Database upgrade", "{first:?}");
+    assert_eq!(mastodon[0].body["language"], "fr");
+    let teams = server.to("/teams");
+    assert_eq!(
+        teams[0].body["attachments"][0]["content"]["actions"][0]["title"],
+        "Voir cette mise à jour"
+    );
+    for body in teams.iter().map(|r| &r.body) {
+        assert_valid("teams-workflow-message.schema.json", body);
+    }
+    for body in server.to("/discord").iter().map(|r| &r.body) {
+        assert_valid("discord-execute-webhook.schema.json", body);
+    }
+    for body in server.to("/slack").iter().map(|r| &r.body) {
+        assert_valid("slack-incoming-webhook.schema.json", body);
+    }
+}
