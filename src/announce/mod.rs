@@ -129,7 +129,7 @@ pub fn run(
         let mut ledger = records.ledger.clone();
         return Ok(dry_run(site, &drafts, &mut ledger, now, &mut on_event));
     }
-    records.take_lease()?;
+    records.take_lease(site.time_zone)?;
     let result = send_all(site, &drafts, secrets, &mut records, now, &mut on_event);
     let released = records.release();
     let report = result?;
@@ -444,14 +444,18 @@ impl<'a> Records<'a> {
     }
 
     /// Claims the record for this run, as publish claims its manifest.
-    fn take_lease(&mut self) -> Result<(), AnnounceError> {
+    fn take_lease(&mut self, zone: chrono_tz::Tz) -> Result<(), AnnounceError> {
         for _ in 0..3 {
             if let Some(lease) = &self.ledger.lease
                 && lease.blocks(Utc::now(), &s3::host_name(), s3::pid_alive)
             {
                 return Err(AnnounceError::Busy {
                     host: lease.host.clone(),
-                    since: lease.started.to_rfc3339(),
+                    since: lease
+                        .started
+                        .with_timezone(&zone)
+                        .format("%H:%M %Z on %Y-%m-%d")
+                        .to_string(),
                 });
             }
             self.lease = Some(Lease {
