@@ -24,7 +24,7 @@ trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 sleep 1
 SITE=$WORK/site
 python3 scripts/generate_site.py "$SITE" "$COUNT" "  - s3: { bucket: status, endpoint: \"http://127.0.0.1:$PORT\", region: auto }"
-TIME=(); [[ -x /usr/bin/time ]] && TIME=(/usr/bin/time -f "%e s, %M kB peak" -o "$WORK/time")
+TIME=(); [[ -x /usr/bin/time ]] && TIME=(/usr/bin/time -f "%U %S %M" -o "$WORK/time")
 
 timed() { # LABEL COMMAND… → prints wall seconds; output of the command in $WORK/last
   local start end
@@ -34,21 +34,30 @@ timed() { # LABEL COMMAND… → prints wall seconds; output of the command in $
   awk "BEGIN{printf \"%.3f\", ($end - $start) / 1e9}"
 }
 median() { tr ' ' '\n' | sort -n | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
-peak() { [[ -f $WORK/time ]] && sed 's/.*, //' "$WORK/time" || echo "peak n/a"; }
+# CPU seconds (user + system) and peak memory of the last command: on a shared machine the
+# wall time also holds the wait for a core, so both are reported.
+cpu() { [[ -f $WORK/time ]] && awk '{printf "%.2f", $1 + $2}' "$WORK/time" || echo "n/a"; }
+peak() { [[ -f $WORK/time ]] && awk '{printf "%d MB peak", $3 / 1024}' "$WORK/time" || echo "peak n/a"; }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "site: $COUNT incidents"
 t=$(timed "$SITREP" publish --root "$SITE")
-echo "full first publish: $t s, $(grep -o '[0-9]* uploaded' "$WORK/last") ($(grep -o '[0-9.]* [kM]B in' "$WORK/last" | sed 's/ in//')), $(peak)"
+echo "full first publish: $t s wall, $(cpu) s CPU, $(grep -o '[0-9]* uploaded' "$WORK/last") ($(grep -o '[0-9.]* [kM]B in' "$WORK/last" | sed 's/ in//')), $(peak)"
 
-slug=$(basename "$(find "$SITE/incidents" -name '*.md' | sort | sed -n "$((COUNT / 2))p")" .md)
-updates=(); builds=(); sent=""
+# As during an outage: an incident is opened now, then updated.
+"$SITREP" new "Bench outage" --root "$SITE" --component srv3=major_outage --publish >"$WORK/last" 2>&1
+slug=$(basename "$(head -1 "$WORK/last")" .md)
+updates=(); ucpu=(); builds=(); bcpu=(); sent=""
+statuses=(identified monitoring identified monitoring identified monitoring identified)
 for run in $(seq "$RUNS"); do
-  updates+=("$(timed "$SITREP" update "$slug" --root "$SITE" --status monitoring -m "Bench update $run." --publish)")
-  sent=$(grep -o '[0-9]* uploaded, [0-9]* deleted' "$WORK/last"); upeak=$(peak)
-  builds+=("$(timed "$SITREP" build --root "$SITE" --output "$WORK/floor")")
+  updates+=("$(timed "$SITREP" update "$slug" --root "$SITE" --status "${statuses[$((run % 7))]}" -m "Bench update $run." --publish)")
+  ucpu+=("$(cpu)"); sent=$(grep -o '[0-9]* uploaded, [0-9]* deleted' "$WORK/last"); upeak=$(peak)
+  builds+=("$(timed "$SITREP" build --root "$SITE" --output "$WORK/floor")"); bcpu+=("$(cpu)")
 done
 u=$(echo "${updates[*]}" | median); b=$(echo "${builds[*]}" | median)
-echo "update --publish (median of $RUNS): $u s end to end, $sent per update, $upeak"
-echo "build alone, the floor (median of $RUNS): $b s; ratio update+publish / build: $(awk "BEGIN{printf \"%.2f\", $u / $b}")"
-echo "all update runs: ${updates[*]}"
+uc=$(echo "${ucpu[*]}" | median); bc=$(echo "${bcpu[*]}" | median)
+echo "update --publish (median of $RUNS): $u s wall, $uc s CPU; $sent per update; $upeak"
+echo "build alone, the floor (median of $RUNS): $b s wall, $bc s CPU"
+echo "ratio update+publish / build: $(awk "BEGIN{printf \"%.2f\", $u / $b}") wall, $(awk "BEGIN{printf \"%.2f\", $uc / $bc}") CPU"
+echo "all update runs (wall): ${updates[*]}"
+echo "load average during the run: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -11,7 +11,7 @@ use sitrep::announce::{AnnounceError, AnnounceEvent, AnnounceOptions};
 use sitrep::authoring::new::{self, NewEvent};
 use sitrep::authoring::update::{self, NewUpdate};
 use sitrep::authoring::{Authored, AuthoringError, init};
-use sitrep::publish::{PublishEvent, PublishOptions};
+use sitrep::publish::{PublishError, PublishEvent, PublishOptions};
 use sitrep::serve::ServeEvent;
 use sitrep::{BuildOptions, Error, Now};
 
@@ -380,8 +380,8 @@ fn error_text(e: &anyhow::Error) -> String {
             Some(AuthoringError::Site(site)) => Some(site),
             _ => None,
         })
-        .or_else(|| match e.downcast_ref::<sitrep::publish::PublishError>() {
-            Some(sitrep::publish::PublishError::Site(site)) => Some(site),
+        .or_else(|| match e.downcast_ref::<PublishError>() {
+            Some(PublishError::Site(site)) => Some(site),
             _ => None,
         })
         .or_else(|| match e.downcast_ref::<AnnounceError>() {
@@ -584,6 +584,9 @@ fn publish_after_authoring(publish_too: bool, time: TimeArgs) -> anyhow::Result<
 fn publish(options: PublishOptions, then_announce: bool) -> anyhow::Result<()> {
     let mut printer = PublishPrinter::default();
     let report = sitrep::publish::run(&options, |event| printer.print(event))?;
+    if let Some(e) = &report.local_copy {
+        eprintln!("error: the local copy of the site was not written: {e}");
+    }
     let failed = report.failures.len();
     if failed > 0 {
         let total = failed + report.targets.len();
@@ -597,17 +600,21 @@ fn publish(options: PublishOptions, then_announce: bool) -> anyhow::Result<()> {
             }
         );
     }
-    if !then_announce {
-        return Ok(());
+    // Every target has the site: announce it, then own up to a local copy that failed.
+    if then_announce {
+        announce(
+            &AnnounceOptions {
+                root: options.root,
+                now: options.now,
+                dry_run: options.dry_run,
+            },
+            true,
+        )?;
     }
-    announce(
-        &AnnounceOptions {
-            root: options.root,
-            now: options.now,
-            dry_run: options.dry_run,
-        },
-        true,
-    )
+    if report.local_copy.is_some() {
+        anyhow::bail!("every target is up to date, but the local copy is not");
+    }
+    Ok(())
 }
 
 /// `sitrep announce`; after a publish, a site without channels simply has nothing to do.
@@ -618,13 +625,13 @@ fn announce(options: &AnnounceOptions, after_publish: bool) -> anyhow::Result<()
     };
     let failed = report.failures.len();
     if options.dry_run {
-        println!(
+        say!(
             "Dry run: {} message{} would be sent; nothing was sent or recorded",
             report.pending,
             if report.pending == 1 { "" } else { "s" }
         );
     } else {
-        println!(
+        say!(
             "Announced {} message{}",
             report.sent,
             if report.sent == 1 { "" } else { "s" }
@@ -643,15 +650,15 @@ fn announce(options: &AnnounceOptions, after_publish: bool) -> anyhow::Result<()
 
 fn print_announce_event(event: AnnounceEvent) {
     match event {
-        AnnounceEvent::RecordRead { at } => println!("Record of announcements: {at}"),
-        AnnounceEvent::HistoryMarked { channel, updates } => println!(
+        AnnounceEvent::RecordRead { at } => say!("Record of announcements: {at}"),
+        AnnounceEvent::HistoryMarked { channel, updates } => say!(
             "{channel}: first announce; {updates} older update{} marked as already told, not posted",
             if updates == 1 { "" } else { "s" }
         ),
         AnnounceEvent::WouldSend { channel, key, text } => {
-            println!("{channel}: would send {key}");
+            say!("{channel}: would send {key}");
             for line in text.lines() {
-                println!("  | {line}");
+                say!("  | {}", terminal(line));
             }
         }
         AnnounceEvent::Sent {
@@ -659,20 +666,18 @@ fn print_announce_event(event: AnnounceEvent) {
             key,
             remote,
         } => match remote {
-            Some(id) => println!("{channel}: sent {key} (id {id})"),
-            None => println!("{channel}: sent {key}"),
+            Some(id) => say!("{channel}: sent {key} (id {})", terminal(&id)),
+            None => say!("{channel}: sent {key}"),
         },
         AnnounceEvent::Retrying { channel, problem } => {
-            eprintln!("{channel}: {problem}; trying again");
+            eprintln!("{channel}: {}; trying again", terminal(&problem));
         }
         AnnounceEvent::Failed {
             channel,
             key,
             error,
-        } => eprintln!("error: {channel}: cannot send {key}: {error}"),
+        } => eprintln!("error: {channel}: cannot send {key}: {}", terminal(&error)),
     }
-    use std::io::Write;
-    let _ = std::io::stdout().flush();
 }
 
 /// Prints publish events: a progress bar for long transfers on a terminal, then a summary
@@ -695,14 +700,14 @@ impl PublishPrinter {
                 warnings,
             } => {
                 print_warnings(&warnings);
-                println!(
+                say!(
                     "Built {events} event{} ({files} files)",
                     if events == 1 { "" } else { "s" }
                 );
             }
             PublishEvent::Started { target } => {
                 self.retries = 0;
-                println!("Publishing to {target}");
+                say!("Publishing to {target}");
             }
             PublishEvent::Planned {
                 uploads,
@@ -711,7 +716,7 @@ impl PublishPrinter {
                 unchanged,
                 ..
             } => {
-                println!(
+                say!(
                     "  {uploads} to send ({}), {deletes} to delete, {unchanged} unchanged",
                     human_bytes(bytes)
                 );
@@ -729,9 +734,9 @@ impl PublishPrinter {
                 }
             }
             PublishEvent::WouldSend { path, new } => {
-                println!("  {} {path}", if new { "+" } else { "~" });
+                say!("  {} {path}", if new { "+" } else { "~" });
             }
-            PublishEvent::WouldDelete { path } => println!("  - {path}"),
+            PublishEvent::WouldDelete { path } => say!("  - {path}"),
             PublishEvent::Progress { done, .. } => {
                 if let Some(bar) = &self.bar {
                     bar.set_position(done as u64);
@@ -746,25 +751,24 @@ impl PublishPrinter {
                     String::new()
                 };
                 if report.dry_run {
-                    println!("  dry run: nothing was sent");
+                    say!("  dry run: nothing was sent");
                 } else {
-                    println!(
+                    say!(
                         "  {} uploaded, {} deleted, {} in {:.1} s{retried}",
                         report.uploaded,
                         report.deleted,
                         human_bytes(report.bytes),
                         report.elapsed.as_secs_f64()
                     );
-                    println!("  live at {}", report.url);
+                    say!("  live at {}", report.url);
                 }
             }
+            PublishEvent::Warning(warning) => print_warnings(&[warning]),
             PublishEvent::Failed { error, .. } => {
                 self.finish_bar();
                 eprintln!("error: {error}");
             }
         }
-        use std::io::Write;
-        let _ = std::io::stdout().flush();
     }
 
     fn finish_bar(&mut self) {

@@ -21,13 +21,24 @@ pub(crate) fn publish(
     let started = Instant::now();
     let folder = context.root.join(&target.path);
     crate::output::check_output_dir(context.root, &folder)?;
+    if same_folder(&folder, context.output) {
+        return Err(crate::Error::UnsafeOutput {
+            path: folder,
+            reason: "it is the site's own output folder, which every publish writes anyway; \
+                     publish to another folder, or set `output:` in site.yaml"
+                .into(),
+        }
+        .into());
+    }
     let present = manifest_of(&folder)?;
     let plan = plan::plan(Some(&present), files);
     announce_plan(name, &plan, context, on_event);
     let mut report = context.report(name, started);
     if !context.dry_run && !plan.is_empty() {
         let files = with_ledger(&folder, files)?;
-        crate::output::write_site(&folder, &files)?;
+        for warning in crate::output::write_site(&folder, &files)? {
+            on_event(PublishEvent::Warning(warning));
+        }
         report.uploaded = plan.puts.len();
         report.deleted = plan.deletes.len();
         report.bytes = plan.bytes();
@@ -44,6 +55,14 @@ fn with_ledger(folder: &Path, files: &[OutputFile]) -> Result<Vec<OutputFile>, P
         all.push(OutputFile::new(beside::LEDGER_PATH, bytes));
     }
     Ok(all)
+}
+
+/// Whether two paths name one folder, as far as the file system can tell.
+fn same_folder(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a.components().eq(b.components()),
+    }
 }
 
 /// What the folder holds now, in manifest form, so the one plan function compares it.

@@ -65,14 +65,15 @@ pub(crate) fn publish(
         .collect();
     let (sent, deleted): (Vec<&Change>, Vec<&Change>) =
         changes.iter().partition(|c| c.kind != ChangeKind::Deleted);
+    let bytes = sent
+        .iter()
+        .map(|c| sizes.get(c.path.as_str()).copied().unwrap_or(0))
+        .sum();
     on_event(PublishEvent::Planned {
         target: name.to_string(),
         uploads: sent.len(),
         deletes: deleted.len(),
-        bytes: sent
-            .iter()
-            .map(|c| sizes.get(c.path.as_str()).copied().unwrap_or(0))
-            .sum(),
+        bytes,
         unchanged: site.len().saturating_sub(sent.len()),
     });
     if context.dry_run {
@@ -100,10 +101,7 @@ pub(crate) fn publish(
     }
     report.uploaded = sent.len();
     report.deleted = deleted.len();
-    report.bytes = sent
-        .iter()
-        .map(|c| sizes.get(c.path.as_str()).copied().unwrap_or(0))
-        .sum();
+    report.bytes = bytes;
     report.elapsed = started.elapsed();
     Ok(report)
 }
@@ -264,37 +262,29 @@ impl Git<'_> {
         ))
     }
 
+    /// What the staged tree changes against the fetched tip; on a first publish (no tip),
+    /// every staged file is new.
     fn staged_changes(&self, has_parent: bool) -> Result<Vec<Change>, PublishError> {
-        let out = if has_parent {
-            self.run(&[
+        if has_parent {
+            let diff = [
                 "diff",
                 "--cached",
                 "--name-status",
                 "--no-renames",
                 "-z",
                 "HEAD",
-            ])?
-        } else {
-            self.run(&[
-                "diff",
-                "--cached",
-                "--name-status",
-                "--no-renames",
-                "-z",
-                "--root",
-            ])
-            .or_else(|_| {
-                // No commit yet: everything staged is new.
-                self.run(&["ls-files", "-z"]).map(|files| {
-                    files
-                        .split('\0')
-                        .filter(|f| !f.is_empty())
-                        .map(|f| format!("A\0{f}\0"))
-                        .collect()
-                })
-            })?
-        };
-        Ok(parse_name_status(&out))
+            ];
+            return Ok(parse_name_status(&self.run(&diff)?));
+        }
+        Ok(self
+            .run(&["ls-files", "-z"])?
+            .split('\0')
+            .filter(|f| !f.is_empty())
+            .map(|path| Change {
+                kind: ChangeKind::Added,
+                path: path.to_string(),
+            })
+            .collect())
     }
 
     fn commit(&self, message: &str) -> Result<(), PublishError> {
@@ -423,6 +413,35 @@ fn is_rejected_push(out: &Output) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn host_files(base_url: &str) -> Vec<String> {
+        let base_url = url::Url::parse(base_url).expect("url");
+        let context = Context {
+            root: Path::new("."),
+            output: Path::new("public"),
+            base_url: &base_url,
+            time_zone: chrono_tz::Tz::UTC,
+            now: chrono::DateTime::UNIX_EPOCH,
+            dry_run: false,
+        };
+        with_host_files(&[], &context)
+            .iter()
+            .map(|f| format!("{}={}", f.path, String::from_utf8_lossy(&f.bytes)))
+            .collect()
+    }
+
+    #[test]
+    fn pages_hosts_get_nojekyll_and_a_cname_for_custom_domains() {
+        assert_eq!(
+            host_files("https://status.example.com/"),
+            [".nojekyll=", "CNAME=status.example.com\n"]
+        );
+        assert_eq!(
+            host_files("https://example.github.io/status/"),
+            [".nojekyll="]
+        );
+        assert_eq!(host_files("https://example.codeberg.page/"), [".nojekyll="]);
+    }
 
     #[test]
     fn reads_name_status_output() {

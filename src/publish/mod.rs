@@ -75,6 +75,8 @@ pub enum PublishEvent {
         target: String,
         error: String,
     },
+    /// Something that did not stop the publish (a wait for another build's lock, …).
+    Warning(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,6 +96,8 @@ pub struct PublishReport {
     pub targets: Vec<TargetReport>,
     /// Targets that failed, with why; the others were published.
     pub failures: Vec<PublishError>,
+    /// Why the local copy (site.yaml's `output:`, written as `build` does) was not written.
+    pub local_copy: Option<Error>,
 }
 
 /// Why a target was not published. The target is left as one consistent site in every case.
@@ -145,6 +149,8 @@ pub enum PublishError {
 /// What every executor needs besides the files.
 pub(crate) struct Context<'a> {
     pub root: &'a Path,
+    /// The site's own output folder, written beside the targets.
+    pub output: &'a Path,
     pub base_url: &'a url::Url,
     pub time_zone: Tz,
     pub now: DateTime<Utc>,
@@ -184,10 +190,9 @@ pub fn run(
     if site.publish.is_empty() {
         return Err(PublishError::NoTargets);
     }
+    let output = options.root.join(&site.output);
     if !options.dry_run {
-        let output = options.root.join(&site.output);
         crate::output::check_output_dir(&options.root, &output)?;
-        crate::output::write_site(&output, &built.files)?;
     }
     on_event(PublishEvent::Built {
         events: built.model.events.len(),
@@ -196,35 +201,52 @@ pub fn run(
     });
     let context = Context {
         root: &options.root,
+        output: &output,
         base_url: &site.base_url,
         time_zone: site.time_zone,
         now: Utc::now(),
         dry_run: options.dry_run,
     };
-    let mut report = PublishReport {
-        targets: Vec::new(),
-        failures: Vec::new(),
-    };
-    for target in &site.publish {
-        let name = describe(target);
-        on_event(PublishEvent::Started {
-            target: name.clone(),
-        });
-        match publish_one(target, &name, &built.files, &context, &mut on_event) {
-            Ok(done) => {
-                on_event(PublishEvent::Finished(done.clone()));
-                report.targets.push(done);
-            }
-            Err(e) => {
-                on_event(PublishEvent::Failed {
-                    target: name,
-                    error: e.to_string(),
-                });
-                report.failures.push(e);
+    // The local copy is written while the targets are sent: one waits on the disk, the other
+    // on the network, and the author waits for the slower only.
+    std::thread::scope(|scope| {
+        let local = (!options.dry_run)
+            .then(|| scope.spawn(|| crate::output::write_site(&output, &built.files)));
+        let mut report = PublishReport {
+            targets: Vec::new(),
+            failures: Vec::new(),
+            local_copy: None,
+        };
+        for target in &site.publish {
+            let name = describe(target);
+            on_event(PublishEvent::Started {
+                target: name.clone(),
+            });
+            match publish_one(target, &name, &built.files, &context, &mut on_event) {
+                Ok(done) => {
+                    on_event(PublishEvent::Finished(done.clone()));
+                    report.targets.push(done);
+                }
+                Err(e) => {
+                    on_event(PublishEvent::Failed {
+                        target: name,
+                        error: e.to_string(),
+                    });
+                    report.failures.push(e);
+                }
             }
         }
-    }
-    Ok(report)
+        if let Some(local) = local {
+            match local.join() {
+                Ok(Ok(warnings)) => warnings
+                    .into_iter()
+                    .for_each(|w| on_event(PublishEvent::Warning(w))),
+                Ok(Err(e)) => report.local_copy = Some(e),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        Ok(report)
+    })
 }
 
 fn publish_one(
@@ -242,7 +264,7 @@ fn publish_one(
 }
 
 /// How messages name a target: `s3://bucket/prefix/`, the Git remote and branch, the folder.
-pub fn describe(target: &PublishTarget) -> String {
+pub(crate) fn describe(target: &PublishTarget) -> String {
     match target {
         PublishTarget::S3(t) => format!("s3://{}/{}", t.bucket, t.prefix),
         PublishTarget::Git(t) => format!("{} ({})", t.remote, t.branch),

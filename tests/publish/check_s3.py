@@ -68,6 +68,8 @@ def exact(s3, bucket, site_dir):
     built = {}
     for folder, _, names in os.walk(site_dir):
         for name in names:
+            if name == ".sitrep-output":  # the output writer's marker, not part of the site
+                continue
             path = os.path.join(folder, name)
             built[os.path.relpath(path, site_dir).replace(os.sep, "/")] = open(path, "rb").read()
     keys = set(all_keys(s3, bucket))

@@ -71,6 +71,13 @@ impl Site {
     }
 }
 
+/// The files of a built site, without the marker the output writer leaves in its folders.
+fn site_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut files = snapshot(dir);
+    files.remove(".sitrep-output");
+    files
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read dir") {
@@ -105,21 +112,16 @@ fn publish_to_a_folder_swaps_in_the_built_site_and_then_only_changes() {
         first.contains("live at https://status.example.com/"),
         "{first}"
     );
-    assert_eq!(snapshot(&www), snapshot(&site.root().join("public")));
+    assert_eq!(site_files(&www), site_files(&site.root().join("public")));
     let sent = counts(&first);
     assert_eq!(sent.len(), 1, "{first}");
-    // Every file of the site, not the output folder's marker (the folder writer's own).
-    let site_files = snapshot(&www)
-        .keys()
-        .filter(|k| k.as_str() != ".sitrep-output")
-        .count();
-    assert_eq!(sent[0].0, site_files);
+    assert_eq!(sent[0].0, site_files(&www).len());
 
     let after_update = site.resolve_ongoing();
-    assert_eq!(snapshot(&www), snapshot(&site.root().join("public")));
+    assert_eq!(site_files(&www), site_files(&site.root().join("public")));
     let (uploaded, deleted) = counts(&after_update)[0];
     assert!(
-        uploaded > 0 && uploaded < snapshot(&www).len(),
+        uploaded > 0 && uploaded < site_files(&www).len(),
         "{after_update}"
     );
     assert_eq!(deleted, 0);
@@ -142,13 +144,13 @@ fn publish_to_a_folder_swaps_in_the_built_site_and_then_only_changes() {
 fn dry_run_lists_changes_and_sends_nothing() {
     let site = Site::new("  - folder: { path: ../www }\n");
     site.publish(NOW, &[]);
-    let before = snapshot(&site.beside("www"));
+    let before = site_files(&site.beside("www"));
     std::fs::remove_file(site.root().join("incidents/notice.md")).expect("remove");
     let dry = site.publish(LATER, &["--dry-run"]);
     assert!(dry.contains("  - incidents/notice/index.html\n"), "{dry}");
     assert!(dry.contains("  ~ index.html\n"), "{dry}");
     assert!(dry.contains("dry run: nothing was sent"), "{dry}");
-    assert_eq!(snapshot(&site.beside("www")), before);
+    assert_eq!(site_files(&site.beside("www")), before);
 }
 
 fn git(dir: &Path, args: &[&str]) -> String {
@@ -187,9 +189,8 @@ fn publish_to_a_git_branch_commits_on_top_and_keeps_history() {
             .map(str::to_string)
             .collect()
     };
-    let mut expected: Vec<String> = snapshot(&site.root().join("public"))
+    let mut expected: Vec<String> = site_files(&site.root().join("public"))
         .into_keys()
-        .filter(|k| k != ".sitrep-output")
         .collect();
     expected.extend([".nojekyll".to_string(), "CNAME".to_string()]);
     expected.sort();
@@ -349,7 +350,7 @@ impl S3Server {
 
     /// The site's files as the server stores them (s3s-fs keeps one file per object).
     fn objects(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
-        snapshot(&self.bucket())
+        site_files(&self.bucket())
             .into_iter()
             .filter(|(path, _)| !path.starts_with(".sitrep-manifest") && !path.contains(".s3s"))
             .collect()
@@ -378,7 +379,7 @@ fn s3_publish_sends_the_site_then_only_what_changed() {
     let site = s3_site(&server);
     let first = server.publish(&site, NOW);
     assert!(first.status.success(), "{}", stderr(&first));
-    assert_eq!(server.objects(), snapshot(&site.root().join("public")));
+    assert_eq!(server.objects(), site_files(&site.root().join("public")));
 
     std::fs::remove_file(site.root().join("incidents/notice.md")).expect("remove");
     let second = server.publish(&site, LATER);
@@ -388,7 +389,7 @@ fn s3_publish_sends_the_site_then_only_what_changed() {
     assert!(uploaded > 0 && deleted >= 1, "{stdout}");
     assert_eq!(
         server.objects(),
-        snapshot(&site.root().join("public")),
+        site_files(&site.root().join("public")),
         "no stale file"
     );
 
@@ -423,4 +424,17 @@ fn s3_publish_waits_for_a_publish_under_way_elsewhere() {
         "{err}"
     );
     assert_eq!(server.objects(), before, "nothing sent");
+}
+
+#[test]
+fn a_folder_target_may_not_be_the_sites_own_output() {
+    let site = Site::new("  - folder: { path: public }\n");
+    let out = site.run(&["publish", "--now", NOW]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("it is the site's own output folder"), "{err}");
+    assert!(
+        site.root().join("public/index.html").exists(),
+        "the local copy is still written"
+    );
 }
