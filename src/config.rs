@@ -217,7 +217,7 @@ struct RawSite {
     title: Spanned<String>,
     base_url: Spanned<String>,
     #[serde(default)]
-    description: Option<String>,
+    description: Option<Spanned<String>>,
     #[serde(default)]
     language: Option<Spanned<String>>,
     #[serde(default)]
@@ -333,16 +333,16 @@ struct RawComponent {
     id: Spanned<String>,
     name: Spanned<String>,
     #[serde(default)]
-    description: Option<String>,
+    description: Option<Spanned<String>>,
     #[serde(default)]
-    group: Option<String>,
+    group: Option<Spanned<String>>,
     #[serde(default)]
     since: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
 struct RawLink {
-    name: String,
+    name: Spanned<String>,
     url: Spanned<String>,
 }
 
@@ -500,6 +500,31 @@ fn logo_error(
     crate::Error::Content(vec![diagnostic.with_help(help)])
 }
 
+/// At most this many components: every page shows each one, with its uptime bar.
+const MAX_COMPONENTS: usize = 1_000;
+/// Names (the site's title, components, groups, links): one line on a phone.
+const MAX_NAME: usize = 200;
+/// Descriptions: a sentence or two.
+const MAX_DESCRIPTION: usize = 2_000;
+
+/// A string within `max` characters, or an error on it.
+fn check_length(
+    source: &YamlSource<'_>,
+    value: &Spanned<String>,
+    what: &str,
+    max: usize,
+    errors: &mut Vec<Diagnostic>,
+) {
+    let length = value.value.chars().count();
+    if length > max {
+        errors.push(source.error_on(
+            value,
+            ErrorCode::TooLarge,
+            format!("{what} is {length} characters; the limit is {max}"),
+        ));
+    }
+}
+
 /// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
 pub fn is_valid_id(id: &str) -> bool {
     let mut chars = id.chars();
@@ -533,6 +558,11 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     if title.value.trim().is_empty() {
         errors.push(source.error_on(&title, ErrorCode::InvalidValue, "`title` is empty"));
     }
+    check_length(source, &title, "`title`", MAX_NAME, &mut errors);
+    if let Some(d) = &description {
+        check_length(source, d, "`description`", MAX_DESCRIPTION, &mut errors);
+    }
+    let description = description.map(|d| d.value);
     let base_url = validate_base_url(source, &base_url)
         .map_err(|d| errors.push(d))
         .ok();
@@ -866,9 +896,15 @@ fn validate_links(
     raw: Vec<RawLink>,
     errors: &mut Vec<Diagnostic>,
 ) -> Vec<Link> {
+    for l in &raw {
+        check_length(source, &l.name, "a link's `name`", MAX_NAME, errors);
+    }
     raw.into_iter()
         .filter_map(|l| match check_link_url(&l.url.value) {
-            Ok(url) => Some(Link { name: l.name, url }),
+            Ok(url) => Some(Link {
+                name: l.name.value,
+                url,
+            }),
             Err(message) => {
                 errors.push(source.error_on(&l.url, ErrorCode::InvalidValue, message).with_help(
                     "write the full address, e.g. `https://example.com/support/` or `mailto:help@example.com`",
@@ -1063,6 +1099,20 @@ fn validate_components(
                 ),
         );
     }
+    if raw.value.len() > MAX_COMPONENTS {
+        errors.push(
+            source
+                .error_on(
+                    &raw,
+                    ErrorCode::TooLarge,
+                    format!(
+                        "{} components; sitrep publishes at most {MAX_COMPONENTS}",
+                        raw.value.len()
+                    ),
+                )
+                .with_help("group servers into services, and list the services"),
+        );
+    }
     let mut seen = HashSet::new();
     let mut components = Vec::with_capacity(raw.value.len());
     for c in raw.value {
@@ -1093,6 +1143,20 @@ fn validate_components(
                 "component `name` is empty",
             ));
         }
+        check_length(source, &name, "a component's `name`", MAX_NAME, errors);
+        if let Some(group) = &group {
+            check_length(source, group, "a component's `group`", MAX_NAME, errors);
+        }
+        if let Some(description) = &description {
+            check_length(
+                source,
+                description,
+                "a component's `description`",
+                MAX_DESCRIPTION,
+                errors,
+            );
+        }
+        let (description, group) = (description.map(|d| d.value), group.map(|g| g.value));
         let since = since.and_then(|s| {
             time::parse_date(&s.value).or_else(|| {
                 errors.push(
