@@ -377,6 +377,9 @@ fn in_order(queues: Vec<Vec<(usize, Pending)>>) -> Vec<(usize, usize, Pending)> 
     order
 }
 
+/// How long a new lease is left before it is read back (see `Records::take_lease`).
+const LEASE_SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// Where the record is kept: beside the manifest at every publish target, or in the site
 /// folder when there is none.
 enum Store<'a> {
@@ -445,29 +448,52 @@ impl<'a> Records<'a> {
 
     /// Claims the record for this run, as publish claims its manifest.
     fn take_lease(&mut self, zone: chrono_tz::Tz) -> Result<(), AnnounceError> {
+        let busy = |lease: &Lease| AnnounceError::Busy {
+            host: lease.host.clone(),
+            since: lease
+                .started
+                .with_timezone(&zone)
+                .format("%H:%M %Z on %Y-%m-%d")
+                .to_string(),
+        };
         for _ in 0..3 {
             if let Some(lease) = &self.ledger.lease
                 && lease.blocks(Utc::now(), &s3::host_name(), s3::pid_alive)
             {
-                return Err(AnnounceError::Busy {
-                    host: lease.host.clone(),
-                    since: lease
-                        .started
-                        .with_timezone(&zone)
-                        .format("%H:%M %Z on %Y-%m-%d")
-                        .to_string(),
-                });
+                return Err(busy(lease));
             }
-            self.lease = Some(Lease {
+            let ours = Lease {
                 host: s3::host_name(),
                 pid: std::process::id(),
                 started: Utc::now(),
                 renewed: Utc::now(),
-            });
+            };
+            self.lease = Some(ours.clone());
             match self.write() {
-                Ok(()) => return Ok(()),
-                Err(AnnounceError::Changed { .. }) => self.reload()?,
+                Ok(()) => {}
+                Err(AnnounceError::Changed { .. }) => {
+                    self.lease = None;
+                    self.reload()?;
+                    continue;
+                }
                 Err(e) => return Err(e),
+            }
+            // Read it back after a moment: storage that checks a condition and then writes,
+            // rather than both at once, can let two writers through; the later one is the
+            // one left in the record, and the other stops before sending anything.
+            std::thread::sleep(LEASE_SETTLE);
+            self.reload()?;
+            match &self.ledger.lease {
+                Some(l) if (&l.host, l.pid, l.started) == (&ours.host, ours.pid, ours.started) => {
+                    return Ok(());
+                }
+                Some(theirs) => {
+                    self.lease = None;
+                    return Err(busy(theirs));
+                }
+                None => {
+                    self.lease = None;
+                }
             }
         }
         Err(AnnounceError::Changed {
