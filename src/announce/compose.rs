@@ -384,3 +384,116 @@ pub fn x(draft: &Draft, thread: Option<&Thread>) -> Value {
 fn primary_language(tag: &str) -> &str {
     tag.split('-').next().unwrap_or(tag)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(status: UpdateStatus, component: ComponentStatus, message: &str) -> Draft {
+        Draft {
+            key: "outage-20261128T090000Z".into(),
+            event: "outage".into(),
+            at: DateTime::from_timestamp(1_795_856_400, 0).expect("time"),
+            kind: Kind::Incident,
+            title: "Packet <loss>".into(),
+            status,
+            status_label: "Investigating".into(),
+            headline: "Investigating: Packet <loss>".into(),
+            message: message.into(),
+            components: vec![ComponentLine {
+                name: "Web & mail".into(),
+                status: component,
+                label: "Major outage".into(),
+            }],
+            link: "https://status.example.com/incidents/outage/#update-20261128T090000Z".into(),
+            link_label: "View this update".into(),
+            components_label: "Affected components".into(),
+            language: "fr-CA".into(),
+            site_title: "Example Status".into(),
+            webhook: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn chat_messages_are_coloured_by_how_bad_things_are() {
+        let colour = |status, component| {
+            discord(&draft(status, component, "x"))["embeds"][0]["color"].clone()
+        };
+        assert_eq!(
+            colour(UpdateStatus::Investigating, ComponentStatus::MajorOutage),
+            0xcf222e
+        );
+        assert_eq!(
+            colour(UpdateStatus::Identified, ComponentStatus::PartialOutage),
+            0xbf8700
+        );
+        assert_eq!(
+            colour(UpdateStatus::Resolved, ComponentStatus::MajorOutage),
+            0x1a7f37
+        );
+        let card = teams(&draft(
+            UpdateStatus::Investigating,
+            ComponentStatus::MajorOutage,
+            "x",
+        ));
+        assert_eq!(
+            card["attachments"][0]["content"]["body"][0]["color"],
+            "Attention"
+        );
+    }
+
+    #[test]
+    fn chat_fields_stay_within_their_documented_limits() {
+        let long = "word ".repeat(2000);
+        let d = draft(
+            UpdateStatus::Investigating,
+            ComponentStatus::MajorOutage,
+            &long,
+        );
+        let slack = slack(&d);
+        let section = slack["blocks"][1]["text"]["text"].as_str().expect("text");
+        assert!(section.chars().count() <= 3000 && section.ends_with("word…"));
+        // A header is plain text: nothing to escape there.
+        assert_eq!(
+            slack["blocks"][0]["text"]["text"],
+            "Investigating: Packet <loss>"
+        );
+        assert_eq!(
+            slack["blocks"][2]["fields"][0]["text"],
+            "*Web &amp; mail*\nMajor outage"
+        );
+        let discord = discord(&d);
+        let description = discord["embeds"][0]["description"]
+            .as_str()
+            .expect("description");
+        assert!(description.chars().count() <= 4096);
+        assert!(discord.get("allowed_mentions").is_some());
+    }
+
+    #[test]
+    fn short_posts_name_their_language_and_reply_in_thread() {
+        let d = draft(
+            UpdateStatus::Identified,
+            ComponentStatus::PartialOutage,
+            "Found it.",
+        );
+        let thread = Thread {
+            root: super::super::ledger::Remote {
+                id: "1".into(),
+                cid: Some("c1".into()),
+            },
+            parent: super::super::ledger::Remote {
+                id: "2".into(),
+                cid: Some("c2".into()),
+            },
+        };
+        assert_eq!(mastodon(&d, Some(&thread))["in_reply_to_id"], "2");
+        assert_eq!(mastodon(&d, None)["language"], "fr");
+        assert_eq!(x(&d, Some(&thread))["reply"]["in_reply_to_tweet_id"], "2");
+        let record = bluesky(&d, Some(&thread), d.at);
+        assert_eq!(record["reply"]["root"]["cid"], "c1");
+        assert_eq!(record["reply"]["parent"]["uri"], "2");
+        assert_eq!(record["langs"][0], "fr");
+        assert_eq!(idempotency_key(&d.key), "sitrep-outage-20261128T090000Z");
+    }
+}
