@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage: [`config`] → [`content`] → [`model`] → [`render`] →
 //! [`output`]. The library never prints; the binary does.
 
+pub mod announce;
 pub(crate) mod atomic;
 pub mod authoring;
 pub(crate) mod config;
@@ -16,6 +17,7 @@ pub(crate) mod model;
 pub(crate) mod output;
 pub mod publish;
 pub(crate) mod render;
+pub(crate) mod search;
 pub mod serve;
 pub mod session;
 pub(crate) mod suggest;
@@ -97,6 +99,18 @@ pub struct BuildReport {
     pub files: usize,
     pub output: PathBuf,
     pub elapsed: Duration,
+    /// The search index, unless `search: false` (docs/search.md).
+    pub search: Option<SearchReport>,
+}
+
+/// What indexing the site for search did, for the build's summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchReport {
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: usize,
+    /// Part of the build's `elapsed`.
+    pub elapsed: Duration,
 }
 
 /// A site read, validated and rendered, but not written.
@@ -137,7 +151,7 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
 /// Reads the site and checks every layer that can be checked on its own — site.yaml, each
 /// event file, each template, each translation — reporting all their errors in one run: a
 /// broken event does not hide a broken template, nor site.yaml a broken translation.
-fn load_checked(
+pub(crate) fn load_checked(
     root: &Path,
     drafts: bool,
 ) -> Result<(
@@ -180,7 +194,8 @@ fn load_checked(
 /// Builds the site into its output folder.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
-    let built = render_site(&options.root, &options.now, options.drafts)?;
+    let mut built = render_site(&options.root, &options.now, options.drafts)?;
+    let search = add_search_index(&mut built)?;
     let output = options
         .output
         .clone()
@@ -199,5 +214,24 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         files: built.files.len(),
         output,
         elapsed: started.elapsed(),
+        search,
     })
+}
+
+/// Indexes the rendered pages and adds the index to the site's files, unless the site turned
+/// search off: what `build` and `publish` write.
+pub(crate) fn add_search_index(built: &mut Built) -> Result<Option<SearchReport>> {
+    if !built.model.site.search {
+        return Ok(None);
+    }
+    let index = search::index(&built.files)?;
+    let report = SearchReport {
+        pages: index.pages,
+        files: index.files.len(),
+        bytes: index.bytes(),
+        elapsed: index.elapsed,
+    };
+    built.files.extend(index.files);
+    built.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Some(report))
 }

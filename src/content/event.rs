@@ -20,6 +20,8 @@ use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
 const MAX_TITLE: usize = 200;
 const MAX_SUMMARY: usize = 280;
+/// An update is read on phones and reposted by bots; the post-mortem has the body.
+const MAX_MESSAGE: usize = 10_000;
 
 #[derive(Deserialize)]
 struct RawEvent {
@@ -617,6 +619,18 @@ fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<U
                         "the update's `message` is empty",
                     )
                     .with_help("say what is known and what happens next"),
+            );
+        }
+        let length = m.value.chars().count();
+        if length > MAX_MESSAGE {
+            c.push(
+                c.source
+                    .error_on(
+                        m,
+                        ErrorCode::TooLarge,
+                        format!("the update's `message` is {length} characters; the limit is {MAX_MESSAGE}"),
+                    )
+                    .with_help("keep updates short; the full story goes in the post-mortem below the front matter"),
             );
         }
     }

@@ -3,6 +3,7 @@
 //! executor ([`s3`], [`git`], [`folder`]) only carries a plan out. The library never prints:
 //! progress goes to the caller as [`PublishEvent`]s.
 
+pub mod beside;
 pub mod folder;
 pub mod git;
 pub mod plan;
@@ -184,7 +185,8 @@ pub fn run(
     options: &PublishOptions,
     mut on_event: impl FnMut(PublishEvent),
 ) -> Result<PublishReport, PublishError> {
-    let built = crate::render_site(&options.root, &options.now, options.drafts)?;
+    let mut built = crate::render_site(&options.root, &options.now, options.drafts)?;
+    crate::add_search_index(&mut built)?;
     let site = &built.model.site;
     if site.publish.is_empty() {
         return Err(PublishError::NoTargets);

@@ -675,3 +675,42 @@ fn control_sequences_in_a_file_are_shown_escaped() {
     assert!(!err.contains('\u{1b}'), "{err:?}");
     assert!(err.contains("incidents/\\u{1b}[31mred.md:1:1"), "{err}");
 }
+
+/// Strings and the component list are bounded, each with a clear error.
+#[test]
+fn long_strings_and_too_many_components_are_refused() {
+    let long = "x".repeat(201);
+    let site = TempSite::new(&format!(
+        "title: {long}\nbase_url: https://status.test/\ncomponents:\n  - id: web\n    name: {long}\n    group: {long}\nlinks:\n  - {{ name: {long}, url: \"https://a.test/\" }}\n"
+    ));
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    for expected in [
+        "site.yaml:1:8: `title` is 201 characters; the limit is 200",
+        "site.yaml:5:11: a component's `name` is 201 characters; the limit is 200",
+        "site.yaml:6:12: a component's `group` is 201 characters; the limit is 200",
+        "site.yaml:8:13: a link's `name` is 201 characters; the limit is 200",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    let many: String = (0..1001)
+        .map(|i| format!("  - {{ id: c{i}, name: C{i} }}\n"))
+        .collect();
+    let site = TempSite::new(&format!(
+        "title: T\nbase_url: https://status.test/\ncomponents:\n{many}"
+    ));
+    let (code, err) = site.check();
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("1001 components; sitrep publishes at most 1000"),
+        "{err}"
+    );
+    let err = check_event(&event(&format!(
+        "timeline:\n  - at: 2026-11-20 10:00\n    status: investigating\n    message: {}\n",
+        "y".repeat(10_001)
+    )));
+    assert!(
+        err.contains("the update's `message` is 10001 characters; the limit is 10000"),
+        "{err}"
+    );
+}

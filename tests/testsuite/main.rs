@@ -1,5 +1,6 @@
 //! End-to-end tests: the real binary on fixture sites, with exact expectations.
 
+mod announce;
 mod authoring;
 mod build;
 mod cli;
@@ -11,5 +12,6 @@ mod presentation;
 mod publish;
 mod robustness;
 mod scale;
+mod search;
 mod serve;
 mod support;
