@@ -6,8 +6,8 @@ use std::path::Path;
 
 use chrono::{DateTime, Utc};
 use criterion::{Criterion, criterion_group, criterion_main};
-use sitrep::Now;
 use sitrep::session::{Change, Session};
+use sitrep::{BuildOptions, Now};
 
 const EVENTS: usize = 10_000;
 const COMPONENTS: usize = 20;
@@ -85,6 +85,26 @@ fn benches(c: &mut Criterion) {
     group.bench_function("full build (read, parse, render)", |b| {
         b.iter(|| sitrep::render_site(dir.path(), &now, false).expect("build"))
     });
+    // What `sitrep build` costs with and without the search index (docs/search.md), written
+    // to disk as a user's build is; the build's own report splits out the indexing time.
+    let out = tempfile::tempdir().expect("output dir");
+    let site_yaml = std::fs::read_to_string(dir.path().join("site.yaml")).expect("site.yaml");
+    for search in [true, false] {
+        let yaml = format!("{site_yaml}search: {search}\n");
+        std::fs::write(dir.path().join("site.yaml"), yaml).expect("site.yaml");
+        let options = BuildOptions {
+            root: dir.path().to_path_buf(),
+            output: Some(out.path().join("public")),
+            now: now.clone(),
+            drafts: false,
+        };
+        let name = format!(
+            "sitrep build to disk, search {}",
+            if search { "on" } else { "off" }
+        );
+        group.bench_function(name, |b| b.iter(|| sitrep::build(&options).expect("build")));
+    }
+    std::fs::write(dir.path().join("site.yaml"), site_yaml).expect("site.yaml");
 
     // One saved file: an old incident gains an update, as `update` would write it.
     let mut session = Session::new(dir.path(), false);

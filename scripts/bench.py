@@ -6,7 +6,8 @@ table: the median wall time of a first build into an empty folder, the I/O floor
 the same run (reading every input file, then copying the built site: what any tool that reads
 the sources and writes the output must at least do), their ratio, peak memory, a rebuild after
 one incident gains an update (into the folder that holds the previous build), and the largest
-page. docs/performance.md records results with the machine.
+page. "without search" is the same first build with `search: false` (docs/search.md).
+docs/performance.md records results with the machine.
 
     scripts/bench.py [--binary target/release/sitrep] [--runs 3] [--large] [--work DIR]
 
@@ -121,6 +122,16 @@ def measure(binary: Path, work: Path, incidents: int, runs: int) -> dict:
     print(f"generating {incidents} incidents in {site}", file=sys.stderr)
     generate(site, incidents)
     build = [str(binary), "build", "--root", str(site), "--output", str(output), "--now", NOW]
+    # The same first build without the search index (docs/search.md): what indexing costs.
+    site_yaml = site / "site.yaml"
+    settings = site_yaml.read_text()
+    site_yaml.write_text(settings + "search: false\n")
+    unindexed = []
+    for _ in range(runs):
+        if output.exists():
+            shutil.rmtree(output)
+        unindexed.append(run(build)[0])
+    site_yaml.write_text(settings)
     firsts, floors, memory = [], [], []
     for _ in range(runs):
         if output.exists():
@@ -138,6 +149,7 @@ def measure(binary: Path, work: Path, incidents: int, runs: int) -> dict:
     return {
         "incidents": incidents,
         "first": statistics.median(firsts),
+        "unindexed": statistics.median(unindexed),
         "floor": statistics.median(floors),
         "rebuild": statistics.median(rebuilds),
         "memory": max(memory),
@@ -163,11 +175,12 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
           f"medians of {args.runs} runs (one at 100,000)")
     print()
-    print("| incidents | files written | first build | I/O floor | build / floor | rebuild after one change | peak memory | largest page |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| incidents | files written | first build | without search | with / without | I/O floor | build / floor | rebuild after one change | peak memory | largest page |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         size, page = r["largest"]
-        print(f"| {r['incidents']:,} | {r['files']:,} | {r['first']:.2f} s | {r['floor']:.2f} s "
+        print(f"| {r['incidents']:,} | {r['files']:,} | {r['first']:.2f} s | {r['unindexed']:.2f} s "
+              f"| {r['first'] / r['unindexed']:.2f} | {r['floor']:.2f} s "
               f"| {r['first'] / r['floor']:.2f} | {r['rebuild']:.2f} s | {r['memory'] / 2**20:.0f} MB "
               f"| {size / 1024:.0f} KB ({page}) |")
 

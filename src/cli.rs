@@ -429,6 +429,11 @@ fn print_serve_event(event: ServeEvent) {
                 if r.changed.len() == 1 { "" } else { "s" },
             )
         }
+        ServeEvent::Indexed { pages, elapsed } => println!(
+            "Search index of {pages} page{} ready in {} ms",
+            if pages == 1 { "" } else { "s" },
+            elapsed.as_millis()
+        ),
         ServeEvent::Failed(errors) => eprintln!(
             "{}
 Still serving the last good version.",
@@ -478,6 +483,16 @@ fn build(options: BuildOptions) -> anyhow::Result<()> {
         report.files,
         report.elapsed.as_millis()
     );
+    if let Some(search) = &report.search {
+        println!(
+            "Search index: {} page{} in {} files ({} KB) in {} ms",
+            search.pages,
+            if search.pages == 1 { "" } else { "s" },
+            search.files,
+            search.bytes.div_ceil(1000),
+            search.elapsed.as_millis()
+        );
+    }
     Ok(())
 }
 

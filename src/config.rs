@@ -42,6 +42,8 @@ pub struct Site {
     pub accent_color: Option<String>,
     /// Branding: links in the footer (terms, privacy, the main website).
     pub footer_links: Vec<Link>,
+    /// Whether the site has a search page and its index (docs/search.md); on by default.
+    pub search: bool,
     /// Where `sitrep publish` sends the built site, in turn (docs/publishing.md).
     pub publish: Vec<PublishTarget>,
     /// Where `sitrep announce` tells every update, once each (docs/announcing.md).
@@ -241,6 +243,8 @@ struct RawSite {
     accent_color: Option<Spanned<String>>,
     #[serde(default)]
     footer_links: Vec<RawLink>,
+    #[serde(default)]
+    search: Option<bool>,
     #[serde(default)]
     publish: Vec<RawTarget>,
     #[serde(default)]
@@ -550,6 +554,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         logo,
         accent_color,
         footer_links,
+        search,
         publish,
         announce,
     } = raw;
@@ -694,6 +699,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
             logo,
             accent_color,
             footer_links,
+            search: search.unwrap_or(true),
             publish,
             announce,
         }),

@@ -364,6 +364,10 @@ pub enum Error {
     #[error("cannot watch `{}` for changes: {message}", display_path(.path))]
     Watch { path: PathBuf, message: String },
 
+    /// Pagefind could not index the pages (docs/search.md).
+    #[error("cannot build the search index: {message}")]
+    Search { message: String },
+
     #[error("invalid --now `{value}`: {reason}")]
     InvalidNow { value: String, reason: String },
 

@@ -17,6 +17,7 @@ pub(crate) mod model;
 pub(crate) mod output;
 pub mod publish;
 pub(crate) mod render;
+pub(crate) mod search;
 pub mod serve;
 pub mod session;
 pub(crate) mod suggest;
@@ -97,6 +98,18 @@ pub struct BuildReport {
     pub pages: usize,
     pub files: usize,
     pub output: PathBuf,
+    pub elapsed: Duration,
+    /// The search index, unless `search: false` (docs/search.md).
+    pub search: Option<SearchReport>,
+}
+
+/// What indexing the site for search did, for the build's summary line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SearchReport {
+    pub pages: usize,
+    pub files: usize,
+    pub bytes: usize,
+    /// Part of the build's `elapsed`.
     pub elapsed: Duration,
 }
 
@@ -181,7 +194,8 @@ pub(crate) fn load_checked(
 /// Builds the site into its output folder.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
-    let built = render_site(&options.root, &options.now, options.drafts)?;
+    let mut built = render_site(&options.root, &options.now, options.drafts)?;
+    let search = add_search_index(&mut built)?;
     let output = options
         .output
         .clone()
@@ -200,5 +214,24 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         files: built.files.len(),
         output,
         elapsed: started.elapsed(),
+        search,
     })
+}
+
+/// Indexes the rendered pages and adds the index to the site's files, unless the site turned
+/// search off: what `build` and `publish` write.
+pub(crate) fn add_search_index(built: &mut Built) -> Result<Option<SearchReport>> {
+    if !built.model.site.search {
+        return Ok(None);
+    }
+    let index = search::index(&built.files)?;
+    let report = SearchReport {
+        pages: index.pages,
+        files: index.files.len(),
+        bytes: index.bytes(),
+        elapsed: index.elapsed,
+    };
+    built.files.extend(index.files);
+    built.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Some(report))
 }

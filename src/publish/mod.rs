@@ -185,7 +185,8 @@ pub fn run(
     options: &PublishOptions,
     mut on_event: impl FnMut(PublishEvent),
 ) -> Result<PublishReport, PublishError> {
-    let built = crate::render_site(&options.root, &options.now, options.drafts)?;
+    let mut built = crate::render_site(&options.root, &options.now, options.drafts)?;
+    crate::add_search_index(&mut built)?;
     let site = &built.model.site;
     if site.publish.is_empty() {
         return Err(PublishError::NoTargets);

@@ -13,7 +13,7 @@ use tera::{Context, Tera};
 use super::cache::{Memo, RenderCache, Rendered, Reuse};
 use super::views::{
     Card, ComponentView, DayOfEvents, EventPage, FeedLink, GroupView, MonthLink, PageView,
-    SiteView, StatusView, TimeView, Views,
+    SearchFilters, SiteView, StatusView, TimeView, Views,
 };
 use crate::error::{Diagnostic, Error, ErrorCode};
 use crate::fingerprint::{self, Fingerprinted};
@@ -300,6 +300,9 @@ impl<'a> Renderer<'a> {
             self.history(model, prepared)?,
             self.not_found(model, prepared)?,
         ];
+        if model.site.search {
+            pages.push(self.search(model, prepared)?);
+        }
         let events: Result<Vec<Rendered>, Error> = (0..model.events.len())
             .into_par_iter()
             .map(|i| self.event(model, prepared, i))
@@ -514,6 +517,27 @@ impl<'a> Renderer<'a> {
             month: link,
         };
         self.page(prepared, "month.html", path, page, data)
+    }
+
+    /// The search page (docs/search.md): a form whose filters offer what the events have; the
+    /// results come from the Pagefind index in the browser.
+    fn search(&self, model: &Model, prepared: &Prepared) -> Result<Rendered, Error> {
+        #[derive(Serialize)]
+        struct Data {
+            filters: SearchFilters,
+        }
+        let data = Data {
+            filters: self.views(model).search_filters(&prepared.cards),
+        };
+        let title = self.t.get("search_title").to_string();
+        let page = page_view(self.t, model, "search", title, "search/");
+        self.page(
+            prepared,
+            "search.html",
+            "search/index.html".into(),
+            page,
+            data,
+        )
     }
 
     fn not_found(&self, model: &Model, prepared: &Prepared) -> Result<Rendered, Error> {

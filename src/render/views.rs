@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::Serialize;
 
 use super::cache::Memo;
@@ -109,6 +109,7 @@ impl Views<'_> {
                 text: readable_on(c),
             }),
             footer_links: site.footer_links.clone(),
+            search: site.search,
             assets: Default::default(),
         }
     }
@@ -215,6 +216,7 @@ impl Views<'_> {
             path: event_path(&event.slug),
             summary: event.summary.clone(),
             start: self.time(event.start()),
+            year: time::local_date(event.start(), self.model.site.time_zone).year(),
             end: end
                 .filter(|_| event.kind != Kind::Notice)
                 .map(|t| self.time(t)),
@@ -281,6 +283,8 @@ pub struct SiteView {
     /// The header's colours, if the site sets `accent_color`.
     pub accent: Option<Accent>,
     pub footer_links: Vec<Link>,
+    /// Whether the site has a search page (`search:` in site.yaml, docs/search.md).
+    pub search: bool,
     /// Stylesheets and scripts: path under `static/` → the fingerprinted path the build also
     /// writes (`assets/style.css` → `assets/style.0123456789abcdef.css`), for links that
     /// browsers may cache for a year.
@@ -501,6 +505,8 @@ pub struct EventCard {
     pub path: String,
     pub summary: String,
     pub start: TimeView,
+    /// The year of `start`, in the site's zone: what the search page filters by.
+    pub year: i32,
     pub end: Option<TimeView>,
     pub duration: Option<String>,
     pub scheduled_start: Option<TimeView>,
@@ -576,4 +582,46 @@ pub struct MonthLink {
     pub label: String,
     pub path: String,
     pub count: usize,
+}
+
+/// The choices of the search page's filters: exactly the values the event pages give Pagefind
+/// (`data-pagefind-filter`), in the page's language, only those some event has.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchFilters {
+    /// Component names, in site order.
+    pub components: Vec<String>,
+    /// Kind labels, in the order incident, maintenance, notice.
+    pub kinds: Vec<String>,
+    /// Incidents' impact labels, lowest first.
+    pub impacts: Vec<String>,
+    /// Newest first.
+    pub years: Vec<i32>,
+}
+
+impl Views<'_> {
+    pub fn search_filters(&self, cards: &[Card]) -> SearchFilters {
+        let model = self.model;
+        let has = |pred: &dyn Fn(&Event) -> bool| model.events.iter().any(|e| pred(e));
+        let years: std::collections::BTreeSet<i32> = cards.iter().map(|c| c.year).collect();
+        SearchFilters {
+            components: model
+                .site
+                .components
+                .iter()
+                .filter(|c| !model.event_indices_for(&c.id).is_empty())
+                .map(|c| c.name.clone())
+                .collect(),
+            kinds: Kind::ALL
+                .iter()
+                .filter(|k| has(&|e| e.kind == **k))
+                .map(|k| self.t.get(&format!("kind_{k}")).to_string())
+                .collect(),
+            impacts: Impact::ALL
+                .iter()
+                .filter(|i| has(&|e| e.kind == Kind::Incident && e.impact == **i))
+                .map(|i| self.t.get(&format!("impact_{i}")).to_string())
+                .collect(),
+            years: years.into_iter().rev().collect(),
+        }
+    }
 }

@@ -6,6 +6,7 @@
 //! [`Session`], and the HTTP server (tokio + axum) reading the latest good files.
 
 mod http;
+mod index;
 mod watch;
 
 use std::net::{IpAddr, SocketAddr};
@@ -34,6 +35,11 @@ pub struct ServeOptions {
 pub enum ServeEvent {
     Listening(SocketAddr),
     Rebuilt(Rebuilt),
+    /// The search index of the latest pages is being served (docs/search.md).
+    Indexed {
+        pages: usize,
+        elapsed: Duration,
+    },
     Failed(String),
     Stopped,
 }
@@ -45,6 +51,9 @@ pub(crate) struct Shared {
     pub error: Option<String>,
     /// The path of `base_url`, e.g. `/status/`, which requests may start with.
     pub base_path: String,
+    /// Counts successful rebuilds, so that a search index made from older pages is never
+    /// swapped in over newer ones.
+    pub generation: u64,
 }
 
 pub(crate) type State = Arc<RwLock<Shared>>;
@@ -65,7 +74,15 @@ pub fn run(
 
     let mut session = Session::new(&root, true);
     let clock = Clock::new(options.now.as_deref());
-    build_into(&mut session, &Change::Everything, &clock, &state, &*report);
+    let indexer = index::start(state.clone(), report.clone());
+    build_into(
+        &mut session,
+        &Change::Everything,
+        &clock,
+        &state,
+        &indexer,
+        &*report,
+    );
     let output_dir = session
         .site()
         .map(|s| s.output.clone())
@@ -90,10 +107,17 @@ pub fn run(
         let rebuild_report = report.clone();
         let rebuild_state = state.clone();
         std::thread::spawn(move || {
-            rebuild_loop(session, changes_rx, clock, rebuild_state, move |event| {
-                reloader.reload();
-                rebuild_report(event);
-            })
+            rebuild_loop(
+                session,
+                changes_rx,
+                clock,
+                rebuild_state,
+                indexer,
+                move |event| {
+                    reloader.reload();
+                    rebuild_report(event);
+                },
+            )
         });
 
         http::serve_until(listener, router, async {
@@ -142,6 +166,7 @@ fn rebuild_loop(
     changes: mpsc::Receiver<Change>,
     clock: Clock,
     state: State,
+    indexer: index::Indexer,
     report: impl Fn(ServeEvent),
 ) {
     loop {
@@ -151,7 +176,7 @@ fn rebuild_loop(
             Err(mpsc::RecvTimeoutError::Disconnected) => return,
         };
         let change = changes.try_iter().fold(first, watch::merge);
-        build_into(&mut session, &change, &clock, &state, &report);
+        build_into(&mut session, &change, &clock, &state, &indexer, &report);
     }
 }
 
@@ -160,6 +185,7 @@ fn build_into(
     change: &Change,
     clock: &Clock,
     state: &State,
+    indexer: &index::Indexer,
     report: &dyn Fn(ServeEvent),
 ) {
     let result = session.rebuild(change, &clock.now());
@@ -168,13 +194,26 @@ fn build_into(
         .unwrap_or_else(std::sync::PoisonError::into_inner);
     match result {
         Ok(rebuilt) => {
-            shared.files = session.files();
+            let pages = session.files();
+            let search = session.site().is_some_and(|s| s.search);
+            // The pages are served at once; the index follows from the indexer thread, and
+            // until then the previous one answers searches.
+            shared.files = if search {
+                index::with_index_of(&pages, &shared.files)
+            } else {
+                pages.clone()
+            };
+            shared.generation += 1;
             shared.error = None;
             shared.base_path = session
                 .site()
                 .map_or_else(|| "/".into(), |s| s.base_url.path().to_string());
+            let generation = shared.generation;
             drop(shared);
             report(ServeEvent::Rebuilt(rebuilt));
+            if search {
+                indexer.request(generation, pages);
+            }
         }
         Err(error) => {
             let text = error.to_string();

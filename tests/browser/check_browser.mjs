@@ -88,6 +88,8 @@ function findPages(site) {
   add('history', all.includes('history/index.html') ? 'history/index.html' : null);
   add('month', largest(all.filter(f => /^history\/\d{4}\/\d{2}\/index\.html$/.test(f))));
   add('404', all.includes('404.html') ? '404.html' : null);
+  // Only sites that keep search on (`search: false` has no such page).
+  if (all.includes('search/index.html')) pages.push({ name: 'search', file: 'search/index.html' });
   return { pages, missing, all };
 }
 // The URL a reader uses: directories end in `/`, as links on the site do.
@@ -361,6 +363,195 @@ async function tooltipCheck(page, label, baseUrl, cell, mode, phone, shot) {
   }
 }
 
+// ---- search (issue 11) ------------------------------------------------------------------------
+// Words are picked from the built pages, not written into the test: a word of one incident's
+// post-mortem that no other event page has (the "held-back" text, not shown in any list), and,
+// on a site in another language, a word of its own language (one with a diacritic if possible).
+const EVENT_PAGE = /^incidents\/[^/]+\/index\.html$/;
+const plain = html => html.replace(/<(script|style|template)\b[\s\S]*?<\/\1>/g, ' ').replace(/<[^>]+>/g, ' ')
+  .replace(/&nbsp;/g, ' ').replace(/&amp;/g, '&').replace(/&#x27;|&#39;/g, "'").replace(/&[a-z#0-9]+;/gi, ' ');
+const wordsOf = text => [...new Set(text.toLowerCase().match(/\p{L}{5,}/gu) || [])];
+function eventPages(site, all) {
+  return all.filter(f => EVENT_PAGE.test(f)).map(file => {
+    const html = fs.readFileSync(path.join(site.dir, file), 'utf8');
+    const section = html.match(/<section class="postmortem"[^>]*>([\s\S]*?)<\/section>/);
+    const postmortem = section ? section[1] : '';
+    const messages = [...html.matchAll(/<div class="msg">([\s\S]*?)<\/div>/g)].map(m => m[1]).join(' ');
+    return { file, path: file.replace(/index\.html$/, ''), html: html.toLowerCase(), postmortem: plain(postmortem), text: plain(postmortem + ' ' + messages),
+      rest: (section ? html.replace(section[0], '') : html).toLowerCase(),
+      kind: (html.match(/data-kind="([a-z]+)"/) || [])[1] };
+  });
+}
+// The first event (by path) with a word of `field` that no other event page contains; its
+// longest such word (with a diacritic first when `accented`).
+function distinctiveWord(events, field, accented) {
+  for (const e of events) {
+    const others = events.filter(o => o !== e);
+    const words = wordsOf(e[field]).filter(w => !others.some(o => o.html.includes(w)) && (field !== 'postmortem' || !e.rest.includes(w)));
+    if (!words.length) continue;
+    const score = w => [accented && /[^a-z]/.test(w) ? 1 : 0, w.length];
+    words.sort((a, b) => { const [x, y] = [score(a), score(b)]; return y[0] - x[0] || y[1] - x[1] || a.localeCompare(b); });
+    return { word: words[0], event: e };
+  }
+  return null;
+}
+// Words in the text of several events, most widespread first: candidates for narrowing.
+function sharedWords(events) {
+  const df = new Map();
+  for (const e of events) for (const w of wordsOf(e.text)) df.set(w, (df.get(w) || 0) + 1);
+  return [...df].filter(([, n]) => n >= 2 && n < events.length).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).map(([w]) => w);
+}
+// Requests http.server has logged since `from` (a byte offset), as paths.
+// The favicon is left out: Chromium asks for it on its own schedule, not the page's.
+const loggedSince = (log, from) => fs.readFileSync(log, 'utf8').slice(from)
+  .split('\n').map(l => (l.match(/"GET (\S+) HTTP/) || [])[1]).filter(Boolean).map(p => decodeURIComponent(p.split('?')[0]))
+  .filter(p => !p.endsWith('/favicon.svg'));
+const logSize = log => fs.statSync(log).size;
+const bytesOf = (site, paths) => paths.reduce((sum, p) => {
+  const rel = p.slice(new URL(site.base).pathname.length).replace(/(^|\/)$/, '$1index.html');
+  try { return sum + fs.statSync(path.join(site.dir, rel)).size; } catch { return sum; }
+}, 0);
+
+async function searchFor(page, term) {
+  await page.fill('#search-q', term);
+  await page.press('#search-q', 'Enter');
+  await page.waitForFunction(() => document.querySelector('#search-results').getAttribute('aria-busy') === 'false', null, { timeout: 15_000 });
+  return results(page);
+}
+async function results(page) {
+  return page.$$eval('#search-results li', items => items.map(li => ({
+    href: li.querySelector('h2 a')?.href || '', title: li.querySelector('h2 a')?.textContent || '',
+    components: li.querySelector('.names')?.textContent || '', marks: [...li.querySelectorAll('.excerpt mark')].map(m => m.textContent.toLowerCase()),
+    date: li.querySelector('time')?.textContent || '', status: li.querySelector('.result-status')?.textContent || '',
+  })));
+}
+
+async function searchChecks(site, all) {
+  const events = eventPages(site, all);
+  const english = /^en\b/.test(fs.readFileSync(path.join(site.dir, 'index.html'), 'utf8').match(/<html lang="([^"]+)"/)?.[1] || 'en');
+  const lang = fs.readFileSync(path.join(site.dir, 'search/index.html'), 'utf8').match(/<html lang="([^"]+)"/)?.[1] || '';
+  const held = distinctiveWord(events.filter(e => e.postmortem.trim()), 'postmortem', false);
+  const local = english ? null : distinctiveWord(events, 'text', true);
+  const searchUrl = site.base + 'search/';
+  const report = { site: site.name };
+
+  group(`${site.name}: search page (${lang}): finds, filters, announces, loads only its own files`);
+  const context = await browser.newContext({ viewport: SIZES[1] });
+  const w = await guard(context, site.origin);
+  const page = await context.newPage();
+  w.watch(page);
+  try {
+    let mark = logSize(site.log);
+    await page.goto(searchUrl, { waitUntil: 'networkidle' });
+    const onLoad = loggedSince(site.log, mark);
+    report.page_load = { files: onLoad, bytes: bytesOf(site, onLoad) };
+    check(!onLoad.some(p => p.includes('/pagefind/')), `opening the page loads nothing of Pagefind yet (${onLoad.length} files, ${report.page_load.bytes} B)`, onLoad);
+    check(await page.locator('form#search').isVisible(), 'with JavaScript the search form is shown');
+    check(await page.locator('#search-status').evaluate(e => e.getAttribute('role') === 'status' || !!e.getAttribute('aria-live')),
+      'the result count is in a live region (role="status"), so screen readers announce it');
+
+    const probe = held || local;
+    if (!check(probe !== null, held ? `a word held back in one post-mortem: "${held.word}" (${held.event.path})` :
+      local ? `a word of the site's language: "${local.word}" (${local.event.path})` : 'a distinctive word to search for')) return;
+    mark = logSize(site.log);
+    const found = await searchFor(page, probe.word);
+    await page.waitForLoadState('networkidle');
+    const first = loggedSince(site.log, mark);
+    report.first_search = { term: probe.word, files: first, bytes: bytesOf(site, first) };
+    const target = found.find(r => new URL(r.href).pathname === new URL(site.base + probe.event.path).pathname);
+    check(!!target, `"${probe.word}" finds ${probe.event.path} (${found.length} result(s))`, found.map(r => r.href));
+    if (target) {
+      check(target.marks.some(m => m.startsWith(probe.word.slice(0, 4))), `its excerpt highlights the word (<mark>: ${list(target.marks)})`);
+      check(target.title.trim().length > 0 && target.date.trim().length > 0 && target.status.trim().length > 0,
+        `the result shows title, date and status ("${clip(target.title, 60)}", "${target.date}", "${target.status}")`);
+    }
+    const status = (await page.locator('#search-status').textContent()).trim();
+    check(status.includes(probe.word) && /\d|\p{L}/u.test(status), `the status line announces the outcome ("${status}")`);
+    check(first.every(p => p.includes('/pagefind/')), `the first search loads only Pagefind's files: ${first.length} files, ${report.first_search.bytes} B`,
+      first.filter(p => !p.includes('/pagefind/')));
+    const wasm = first.find(p => /wasm\.[a-z-]+\.pagefind$/.test(p)) || '';
+    const primary = lang.split('-')[0];
+    check(wasm.endsWith(`wasm.${primary}.pagefind`) && first.some(p => p.includes(`pagefind.${primary}_`)),
+      `the index of the page's language (${lang}) is the one loaded (${wasm.split('/').pop() || 'no wasm'})`);
+    check(!first.some(p => /-ui\.|highlight/.test(p)), 'none of Pagefind\'s ready-made UI files is loaded');
+
+    if (local && held) {
+      const got = await searchFor(page, local.word);
+      check(got.some(r => new URL(r.href).pathname.endsWith(local.event.path)), `the word "${local.word}" finds ${local.event.path}`);
+    }
+
+    // Narrowing by component: a word several events share, then one component of some results.
+    let narrowed = false;
+    for (const word of sharedWords(events).slice(0, 8)) {
+      const before = await searchFor(page, word);
+      const names = [...new Set(before.flatMap(r => r.components.split(', ').filter(Boolean)))];
+      const name = names.find(n => before.some(r => !r.components.split(', ').includes(n)));
+      if (before.length < 2 || !name) continue;
+      await page.selectOption('#search-component', { label: name });
+      await page.waitForFunction(() => document.querySelector('#search-results').getAttribute('aria-busy') === 'false', null, { timeout: 15_000 });
+      const after = await results(page);
+      check(after.length > 0 && after.length < before.length && after.every(r => r.components.split(', ').includes(name)),
+        `the component filter "${name}" narrows "${word}" from ${before.length} to ${after.length} result(s), all affecting it`,
+        after.map(r => `${r.title}: ${r.components}`));
+      const address = new URL(page.url());
+      check(address.searchParams.get('q') === word && address.searchParams.get('component') === name, `the search is kept in the address (${address.search})`);
+      await page.selectOption('#search-component', { value: '' });
+      narrowed = true;
+      break;
+    }
+    if (events.length >= 3) check(narrowed, 'a shared word and a component to narrow it by were found');
+    check(w.errors.length === 0 && w.external.length === 0, 'no errors, no request to another host', [...w.errors, ...w.external]);
+  } catch (e) {
+    check(false, 'the search page works', [clip(e.message, 300)]);
+  } finally {
+    await context.close();
+  }
+
+  // axe with results on screen, at both sizes, light and dark.
+  const probe = held || local;
+  if (probe) {
+    for (const size of SIZES) for (const scheme of SCHEMES) {
+      const ctx = await browser.newContext({ viewport: size, colorScheme: scheme });
+      const p = await ctx.newPage();
+      try {
+        await p.goto(searchUrl, { waitUntil: 'load' });
+        await searchFor(p, probe.word);
+        const axe = await new AxeBuilder({ page: p }).withTags(AXE_TAGS).analyze();
+        axeReport.push({ site: site.name, page: 'search-results', width: size.width, scheme, violations: axe.violations });
+        check(axe.violations.length === 0, `with results at ${size.width} ${scheme}: ${axe.violations.length} axe violation(s)`,
+          axeDetails(site.name, 'search-results', `${size.width} ${scheme}`, axe.violations));
+        const o = await overflow(p);
+        if (size.width < 600) check(o.scrollWidth <= o.innerWidth, `with results at ${size.width}: no sideways scrolling`, o.culprits);
+        await p.screenshot({ path: path.join(cfg.screenshots, `${site.name}-search-results-${size.width}-${scheme}.png`), fullPage: true });
+      } catch (e) { check(false, `with results at ${size.width} ${scheme}`, [clip(e.message, 300)]); }
+      await ctx.close();
+    }
+  }
+
+  // Without JavaScript: says so, and links to the history archive.
+  const ctx = await browser.newContext({ viewport: SIZES[0], javaScriptEnabled: false });
+  const p = await ctx.newPage();
+  try {
+    await p.goto(searchUrl, { waitUntil: 'load' });
+    const note = p.locator('noscript, .search-off').filter({ visible: true }).first();
+    const text = (await p.locator('main').textContent()) || '';
+    const link = await p.locator('main a[href$="history/"]').filter({ visible: true }).count();
+    check(/javascript/i.test(text) && link > 0 && !(await p.locator('form#search').isVisible()),
+      'without JavaScript the page says search needs it and links to the history', [clip(text, 200)]);
+    await note.count();
+  } catch (e) { check(false, 'search page without JavaScript', [clip(e.message, 300)]); }
+  await ctx.close();
+
+  // Nothing of the search on any other page.
+  const others = all.filter(f => f !== 'search/index.html');
+  const leaks = others.filter(f => /pagefind\/|assets\/search\.(js|css)/.test(fs.readFileSync(path.join(site.dir, f), 'utf8')));
+  check(leaks.length === 0, `no other page (${others.length}) refers to Pagefind or the search assets`, leaks.slice(0, 10));
+  endGroup();
+  fs.writeFileSync(path.join(cfg.report_dir, `search-${site.name}.json`), JSON.stringify(report, null, 1));
+  if (report.first_search) console.log(`       search weight: page ${report.page_load.bytes} B (${report.page_load.files.length} files), ` +
+    `first search "${report.first_search.term}" ${report.first_search.bytes} B in ${report.first_search.files.length} files: ${report.first_search.files.map(f => f.split('/').pop()).join(', ')}`);
+}
+
 // ---- main ---------------------------------------------------------------------------------
 const browser = await chromium.launch(LAUNCH);
 console.log(`chromium ${browser.version()} (${cfg.chromium}), playwright-core ${require('playwright-core/package.json').version}, ` +
@@ -545,6 +736,7 @@ try {
       await context.close();
       endGroup();
     }
+    if (all.includes('search/index.html')) await searchChecks(site, all);
   }
 
   // Atlassian's status widget, embedded in a page of our own, reading the example's summary.json.

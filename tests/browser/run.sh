@@ -194,9 +194,9 @@ build_site() {   # build_site NAME ROOT NOW
   if serve "$SERVE/$site/" "$RUN/http-$site.log" "${base}index.html"; then
     ok "http.server answers at $url$base"
     NAMES+=("$site")
-    SITE_JSON+=("$(python3 -c 'import json, sys; n, d, r, o, b, k = sys.argv[1:]; print(json.dumps(dict(
-      name=n, dir=d, src=r, origin=o, base=o + b, kinds=k.split(), weight=n == "example")))' \
-      "$site" "$dir" "$root" "$url" "$base" "$(python3 "$HERE/helpers.py" kinds "$root")")")
+    SITE_JSON+=("$(python3 -c 'import json, sys; n, d, r, o, b, k, l = sys.argv[1:]; print(json.dumps(dict(
+      name=n, dir=d, src=r, origin=o, base=o + b, kinds=k.split(), weight=n == "example", log=l)))' \
+      "$site" "$dir" "$root" "$url" "$base" "$(python3 "$HERE/helpers.py" kinds "$root")" "$RUN/http-$site.log")")
   else
     ko "http.server answers (see $RUN/http-$site.log)"
   fi

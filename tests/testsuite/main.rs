@@ -12,5 +12,6 @@ mod presentation;
 mod publish;
 mod robustness;
 mod scale;
+mod search;
 mod serve;
 mod support;

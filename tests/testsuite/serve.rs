@@ -385,3 +385,39 @@ fn other_methods_get_405_with_allow_without_reading_a_body() {
     assert!(response.starts_with("HTTP/1.1 405"), "{response}");
     assert_eq!(header(&response, "allow"), Some("GET, HEAD"));
 }
+
+#[test]
+fn serve_rebuilds_the_search_index_after_the_pages() {
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", EVENT);
+    let server = start(&site);
+    let count = |body: &str| -> Option<u64> {
+        let entry: serde_json::Value = serde_json::from_str(body).ok()?;
+        entry["languages"]["en"]["page_count"].as_u64()
+    };
+    wait_for(&server, "/pagefind/pagefind-entry.json", |b| {
+        count(b) == Some(1)
+    });
+    assert_eq!(get(&server, "/search/").0, 200);
+
+    std::fs::write(
+        site.root().join("incidents/web.md"),
+        EVENT
+            .replace("Panel slow", "Website slow")
+            .replace("panel:", "web:"),
+    )
+    .expect("write");
+    wait_for(&server, "/incidents/web/", |b| b.contains("Website slow"));
+    let entry = wait_for(&server, "/pagefind/pagefind-entry.json", |b| {
+        count(b) == Some(2)
+    });
+    let meta = serde_json::from_str::<serde_json::Value>(&entry).expect("json")["languages"]["en"]
+        ["hash"]
+        .as_str()
+        .expect("hash")
+        .to_string();
+    assert_eq!(
+        get(&server, &format!("/pagefind/pagefind.{meta}.pf_meta")).0,
+        200,
+        "the entry and the index it names are swapped in together"
+    );
+}
