@@ -24,6 +24,8 @@ use crate::render::OutputFile;
 const CONCURRENCY: usize = 16;
 /// The lease is renewed this often during long publishes, well within `LEASE_TTL`.
 const RENEW_EVERY: Duration = Duration::from_secs(45);
+/// How long a new lease is left before it is read back (see `Run::confirm_lease`).
+const LEASE_SETTLE: Duration = Duration::from_millis(300);
 
 pub(crate) fn publish(
     target: &S3Target,
@@ -142,6 +144,7 @@ impl Run<'_, '_> {
         let leased = plan.leased_manifest(old.as_ref(), lease.clone());
         self.lease = Some(lease);
         self.write_manifest(&leased).await?;
+        self.confirm_lease(&leased).await?;
 
         let total = plan.puts.len() + plan.deletes.len();
         self.send_all(&plan, &leased, total).await?;
@@ -252,14 +255,31 @@ impl Run<'_, '_> {
             self.renewed = Instant::now();
             return Ok(());
         }
-        let at = theirs
-            .as_ref()
+        Err(self.conflict(theirs.as_ref()))
+    }
+
+    /// Reads the new lease back after a pause before anything is sent: storage that checks
+    /// conditions non-atomically (s3s-fs does) can let two conditional writes both succeed,
+    /// and only the one whose lease is read back may go on.
+    async fn confirm_lease(&mut self, leased: &Manifest) -> Result<(), PublishError> {
+        tokio::time::sleep(LEASE_SETTLE).await;
+        let stored = self.read_manifest().await?;
+        if stored.as_ref() == Some(leased) {
+            return Ok(());
+        }
+        self.lease = None;
+        Err(self.conflict(stored.as_ref()))
+    }
+
+    /// "Someone published at …", with the time of what is there now.
+    fn conflict(&self, stored: Option<&Manifest>) -> PublishError {
+        let at = stored
             .and_then(|m| m.lease.as_ref().map(|l| l.started).or(m.published_at))
             .map_or_else(|| "an unknown time".into(), |t| self.context.local_time(t));
-        Err(PublishError::Conflict {
+        PublishError::Conflict {
             target: self.name.to_string(),
             at,
-        })
+        }
     }
 
     /// Keeps our lease alive during a long publish; losing it means someone took over.
