@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use sitrep::announce::{AnnounceError, AnnounceEvent, AnnounceOptions};
 use sitrep::authoring::new::{self, NewEvent};
 use sitrep::authoring::update::{self, NewUpdate};
 use sitrep::authoring::{Authored, AuthoringError, init};
@@ -143,6 +144,17 @@ enum Command {
         /// List what would be sent and deleted, sending nothing
         #[arg(long)]
         dry_run: bool,
+        /// Do not announce new updates to site.yaml's `announce:` channels afterwards
+        #[arg(long)]
+        no_announce: bool,
+    },
+    /// Tell every update not yet announced to every channel in site.yaml's `announce:`
+    Announce {
+        #[command(flatten)]
+        time: TimeArgs,
+        /// Show what would be sent, sending and recording nothing
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Preview the site: build it in memory, serve it, rebuild on save and reload the browser
     Serve {
@@ -265,12 +277,24 @@ pub fn run(cli: Cli) -> ExitCode {
             time,
             drafts,
             dry_run,
-        } => publish(PublishOptions {
-            root: time.root,
-            now: now_from(time.now),
-            drafts,
-            dry_run,
-        }),
+            no_announce,
+        } => publish(
+            PublishOptions {
+                root: time.root,
+                now: now_from(time.now),
+                drafts,
+                dry_run,
+            },
+            !no_announce,
+        ),
+        Command::Announce { time, dry_run } => announce(
+            &AnnounceOptions {
+                root: time.root,
+                now: now_from(time.now),
+                dry_run,
+            },
+            false,
+        ),
         Command::Serve {
             root,
             bind,
@@ -350,14 +374,22 @@ fn exit_code(e: &anyhow::Error) -> u8 {
 /// a terminal, see `Diagnostic::render`); anything else gets an `error:` prefix and its chain of
 /// causes, made safe here.
 fn error_text(e: &anyhow::Error) -> String {
-    let diagnostics = match (
-        e.downcast_ref::<Error>(),
-        e.downcast_ref::<AuthoringError>(),
-        e.downcast_ref::<PublishError>(),
-    ) {
-        (Some(Error::Content(list)), _, _)
-        | (_, Some(AuthoringError::Site(Error::Content(list))), _)
-        | (_, _, Some(PublishError::Site(Error::Content(list)))) => list,
+    let site_error = e
+        .downcast_ref::<Error>()
+        .or_else(|| match e.downcast_ref::<AuthoringError>() {
+            Some(AuthoringError::Site(site)) => Some(site),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<PublishError>() {
+            Some(PublishError::Site(site)) => Some(site),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<AnnounceError>() {
+            Some(AnnounceError::Site(site)) => Some(site),
+            _ => None,
+        });
+    let diagnostics = match site_error {
+        Some(Error::Content(list)) => list,
         _ => return format!("error: {}", terminal(&format!("{e:#}"))),
     };
     let color = use_color();
@@ -552,15 +584,19 @@ fn publish_after_authoring(publish_too: bool, time: TimeArgs) -> anyhow::Result<
     if !publish_too {
         return Ok(());
     }
-    publish(PublishOptions {
-        root: time.root,
-        now: now_from(time.now),
-        drafts: false,
-        dry_run: false,
-    })
+    publish(
+        PublishOptions {
+            root: time.root,
+            now: now_from(time.now),
+            drafts: false,
+            dry_run: false,
+        },
+        true,
+    )
 }
 
-fn publish(options: PublishOptions) -> anyhow::Result<()> {
+/// Publishes, then — once every target has the site — announces what is new.
+fn publish(options: PublishOptions, then_announce: bool) -> anyhow::Result<()> {
     let mut printer = PublishPrinter::default();
     let report = sitrep::publish::run(&options, |event| printer.print(event))?;
     if let Some(e) = &report.local_copy {
@@ -579,10 +615,84 @@ fn publish(options: PublishOptions) -> anyhow::Result<()> {
             }
         );
     }
+    // Every target has the site: announce it, then own up to a local copy that failed.
+    if then_announce {
+        announce(
+            &AnnounceOptions {
+                root: options.root,
+                now: options.now,
+                dry_run: options.dry_run,
+            },
+            true,
+        )?;
+    }
     if report.local_copy.is_some() {
         anyhow::bail!("every target is up to date, but the local copy is not");
     }
     Ok(())
+}
+
+/// `sitrep announce`; after a publish, a site without channels simply has nothing to do.
+fn announce(options: &AnnounceOptions, after_publish: bool) -> anyhow::Result<()> {
+    let report = match sitrep::announce::run(options, print_announce_event) {
+        Err(AnnounceError::NoChannels) if after_publish => return Ok(()),
+        other => other?,
+    };
+    let failed = report.failures.len();
+    if options.dry_run {
+        say!(
+            "Dry run: {} message{} would be sent; nothing was sent or recorded",
+            report.pending,
+            if report.pending == 1 { "" } else { "s" }
+        );
+    } else {
+        say!(
+            "Announced {} message{}",
+            report.sent,
+            if report.sent == 1 { "" } else { "s" }
+        );
+    }
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} channel{} failed; {} message{} will be sent by the next announce",
+            if failed == 1 { "" } else { "s" },
+            report.pending,
+            if report.pending == 1 { "" } else { "s" },
+        );
+    }
+    Ok(())
+}
+
+fn print_announce_event(event: AnnounceEvent) {
+    match event {
+        AnnounceEvent::RecordRead { at } => say!("Record of announcements: {at}"),
+        AnnounceEvent::HistoryMarked { channel, updates } => say!(
+            "{channel}: first announce; {updates} older update{} marked as already told, not posted",
+            if updates == 1 { "" } else { "s" }
+        ),
+        AnnounceEvent::WouldSend { channel, key, text } => {
+            say!("{channel}: would send {key}");
+            for line in text.lines() {
+                say!("  | {}", terminal(line));
+            }
+        }
+        AnnounceEvent::Sent {
+            channel,
+            key,
+            remote,
+        } => match remote {
+            Some(id) => say!("{channel}: sent {key} (id {})", terminal(&id)),
+            None => say!("{channel}: sent {key}"),
+        },
+        AnnounceEvent::Retrying { channel, problem } => {
+            eprintln!("{channel}: {}; trying again", terminal(&problem));
+        }
+        AnnounceEvent::Failed {
+            channel,
+            key,
+            error,
+        } => eprintln!("error: {channel}: cannot send {key}: {}", terminal(&error)),
+    }
 }
 
 /// Prints publish events: a progress bar for long transfers on a terminal, then a summary

@@ -3,6 +3,7 @@
 //! The pipeline, one module per stage: [`config`] → [`content`] → [`model`] → [`render`] →
 //! [`output`]. The library never prints; the binary does.
 
+pub mod announce;
 pub(crate) mod atomic;
 pub mod authoring;
 pub(crate) mod config;
@@ -150,7 +151,7 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
 /// Reads the site and checks every layer that can be checked on its own — site.yaml, each
 /// event file, each template, each translation — reporting all their errors in one run: a
 /// broken event does not hide a broken template, nor site.yaml a broken translation.
-fn load_checked(
+pub(crate) fn load_checked(
     root: &Path,
     drafts: bool,
 ) -> Result<(

@@ -46,6 +46,16 @@ pub(crate) fn publish(
     let site = with_host_files(files, context);
     write_tree(work.path(), &site)?;
     git.run(&["add", "-A", "."])?;
+    if parent.is_some() {
+        // The announce ledger lives on the branch too (docs/announcing.md): kept as it is.
+        git.run(&[
+            "reset",
+            "-q",
+            "FETCH_HEAD",
+            "--",
+            super::beside::LEDGER_PATH,
+        ])?;
+    }
     let changes = git.staged_changes(parent.is_some())?;
 
     let mut report = context.report(name, started);
@@ -321,6 +331,76 @@ impl Git<'_> {
             .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
             .map_or_else(|| "an unknown time".into(), |t| context.local_time(t))
     }
+}
+
+/// Reads a file from the branch's tip; the tip's commit is its version.
+pub(crate) fn read_beside(
+    target: &GitTarget,
+    name: &str,
+    path: &str,
+) -> Result<super::beside::Stored, PublishError> {
+    let work = scratch_dir()?;
+    let git = Git {
+        dir: work.path(),
+        target: name,
+    };
+    git.run(&["init", "-q"])?;
+    let Some(tip) = git.fetch_branch(target)? else {
+        return Ok(super::beside::Stored::default());
+    };
+    let out = git.output(&["show", &format!("{tip}:{path}")])?;
+    Ok(super::beside::Stored {
+        bytes: out.status.success().then_some(out.stdout),
+        version: Some(tip),
+    })
+}
+
+/// Commits a file on top of the branch and pushes, if the tip is still `expected`. The push
+/// is a fast-forward or nothing, so a publish or announce in between is never overwritten.
+pub(crate) fn write_beside(
+    target: &GitTarget,
+    name: &str,
+    path: &str,
+    bytes: &[u8],
+    expected: Option<&str>,
+) -> Result<super::beside::Written, PublishError> {
+    let work = scratch_dir()?;
+    let git = Git {
+        dir: work.path(),
+        target: name,
+    };
+    git.run(&["init", "-q"])?;
+    let tip = git.fetch_branch(target)?;
+    if tip.as_deref() != expected {
+        return Ok(super::beside::Written::Conflict);
+    }
+    if tip.is_some() {
+        // The index becomes the tip's tree; only the one file changes.
+        git.run(&["reset", "-q", "FETCH_HEAD"])?;
+    }
+    let file = work.path().join(path);
+    std::fs::write(&file, bytes).map_err(|e| crate::Error::io("write", &file, e))?;
+    git.run(&["add", "--", path])?;
+    git.commit("Record what sitrep announced")?;
+    let refspec = format!("HEAD:refs/heads/{}", target.branch);
+    let args = ["push", "--porcelain", &target.remote, &refspec];
+    let out = git.run_remote(&args)?;
+    if is_rejected_push(&out) {
+        return Ok(super::beside::Written::Conflict);
+    }
+    if !out.status.success() {
+        return Err(git.failed(&args, &out));
+    }
+    Ok(super::beside::Written::Done(Some(
+        git.run(&["rev-parse", "HEAD"])?.trim().to_string(),
+    )))
+}
+
+fn scratch_dir() -> Result<tempfile::TempDir, PublishError> {
+    Ok(tempfile::Builder::new()
+        .prefix("sitrep-publish-")
+        .tempdir()
+        .map_err(|e| crate::Error::io("create", std::env::temp_dir(), e))?)
 }
 
 /// `git push --porcelain` marks a ref the remote refused with `!`.

@@ -3,6 +3,7 @@
 //! executor ([`s3`], [`git`], [`folder`]) only carries a plan out. The library never prints:
 //! progress goes to the caller as [`PublishEvent`]s.
 
+pub mod beside;
 pub mod folder;
 pub mod git;
 pub mod plan;

@@ -349,7 +349,7 @@ async fn send<'p>(operator: &Operator, put: &'p Put) -> (&'p str, opendal::Resul
     (put.path.as_str(), result)
 }
 
-fn host_name() -> String {
+pub(crate) fn host_name() -> String {
     std::fs::read_to_string("/proc/sys/kernel/hostname")
         .ok()
         .or_else(|| std::env::var("HOSTNAME").ok())
@@ -360,10 +360,95 @@ fn host_name() -> String {
 
 /// Whether a process with this id runs on this machine. Where that cannot be known, it is
 /// taken as running: the lease then simply expires.
-fn pid_alive(pid: u32) -> bool {
+pub(crate) fn pid_alive(pid: u32) -> bool {
     if cfg!(target_os = "linux") {
         std::path::Path::new(&format!("/proc/{pid}")).exists()
     } else {
         true
     }
+}
+
+/// Reads a file beside the manifest, with its ETag.
+pub(crate) fn read_beside(
+    target: &S3Target,
+    name: &str,
+    path: &str,
+) -> Result<super::beside::Stored, PublishError> {
+    let (runtime, operator) = small_operator(target, name)?;
+    runtime.block_on(async {
+        let meta = match operator.stat(path).await {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == ErrorKind::NotFound => {
+                return Ok(super::beside::Stored::default());
+            }
+            Err(e) => return Err(storage(name, &format!("read `{path}`"), e)),
+        };
+        let etag = meta.etag().map(str::to_string);
+        let mut read = operator.read_with(path);
+        if let Some(etag) = &etag {
+            read = read.if_match(etag);
+        }
+        let bytes = read
+            .await
+            .map_err(|e| storage(name, &format!("read `{path}`"), e))?;
+        Ok(super::beside::Stored {
+            bytes: Some(bytes.to_vec()),
+            version: etag,
+        })
+    })
+}
+
+/// Writes a file beside the manifest if its ETag is still `expected` (`If-Match`), or if it
+/// does not exist yet (`If-None-Match: *`).
+pub(crate) fn write_beside(
+    target: &S3Target,
+    name: &str,
+    path: &str,
+    bytes: &[u8],
+    expected: Option<&str>,
+) -> Result<super::beside::Written, PublishError> {
+    let (runtime, operator) = small_operator(target, name)?;
+    runtime.block_on(async {
+        let mut write = operator
+            .write_with(path, bytes.to_vec())
+            .content_type("application/json")
+            .cache_control("no-store");
+        write = match expected {
+            Some(etag) => write.if_match(etag),
+            None => write.if_not_exists(true),
+        };
+        match write.await {
+            Ok(meta) => {
+                let etag = match meta.etag() {
+                    Some(etag) => Some(etag.to_string()),
+                    None => operator
+                        .stat(path)
+                        .await
+                        .map_err(|e| storage(name, &format!("read `{path}`"), e))?
+                        .etag()
+                        .map(str::to_string),
+                };
+                Ok(super::beside::Written::Done(etag))
+            }
+            Err(e) if e.kind() == ErrorKind::ConditionNotMatch => {
+                Ok(super::beside::Written::Conflict)
+            }
+            Err(e) => Err(storage(name, &format!("write `{path}`"), e)),
+        }
+    })
+}
+
+/// A one-thread runtime and the storage, for a request or two.
+fn small_operator(
+    target: &S3Target,
+    name: &str,
+) -> Result<(tokio::runtime::Runtime, Operator), PublishError> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::Error::io("start", "the network runtime", e))?;
+    let (retries, _) = mpsc::channel();
+    let operator =
+        operator(target, retries).map_err(|e| storage(name, "connect to the bucket", e))?;
+    Ok((runtime, operator))
 }

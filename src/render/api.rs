@@ -442,7 +442,7 @@ fn incident_update(
 ) -> IncidentUpdate {
     let at = stamp(update.at);
     IncidentUpdate {
-        id: format!("{}-{}", event.slug, update.at.format("%Y%m%dT%H%M%SZ")),
+        id: update_id(event, update),
         status: update.status.as_str(),
         body: update.message.clone(),
         incident_id: event.slug.clone(),
@@ -450,5 +450,197 @@ fn incident_update(
         updated_at: at.clone(),
         display_at: at,
         affected_components,
+    }
+}
+
+/// An update's id in the API and in webhook payloads: the event's slug and the update's time.
+pub fn update_id(event: &Event, update: &Update) -> String {
+    format!("{}-{}", event.slug, update.at.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// The Statuspage webhook notifications (webhook.md) that tell the `index`th update of
+/// `event`: the incident notification first, then one component notification per component
+/// the update changes. Each comes with a key that names it in the announce ledger.
+pub fn webhook_notifications(
+    model: &Model,
+    event: &Event,
+    index: usize,
+) -> Vec<(String, serde_json::Value)> {
+    let Some(update) = event.timeline.get(index) else {
+        return Vec::new();
+    };
+    let api = Api::new(model);
+    let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, model.site.time_zone);
+    let mut incident = incident(model, event, &api.components, &stamp);
+    // As it stood when this update was posted: its updates so far, newest first.
+    let later = event.timeline.len() - 1 - index;
+    incident.incident_updates.drain(..later);
+    // Its components as this update left them (the newest change to each wins).
+    for component in &mut incident.components {
+        let latest = incident
+            .incident_updates
+            .iter()
+            .flat_map(|u| u.affected_components.iter().flatten())
+            .find(|change| change.code == component.id);
+        if let Some(change) = latest {
+            component.status = change.new_status;
+        }
+    }
+    let told = incident.incident_updates.first().cloned();
+    let changes = told
+        .as_ref()
+        .and_then(|u| u.affected_components.clone())
+        .unwrap_or_default();
+    let page = serde_json::json!({
+        "id": api.page.id,
+        "status_indicator": api.status.indicator,
+        "status_description": api.status.description,
+    });
+    let meta = serde_json::json!({
+        "unsubscribe": model.site.base_url.to_string(),
+        "documentation": "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/",
+        "generated_at": stamp(model.now),
+    });
+    let key = update_id(event, update);
+    let mut out = vec![(
+        key.clone(),
+        serde_json::json!({
+            "meta": meta,
+            "page": page,
+            "incident": webhook_incident(model, event, update, incident),
+        }),
+    )];
+    for change in changes {
+        let Some(component) = api.components.iter().find(|c| c.id == change.code) else {
+            continue;
+        };
+        let component = ApiComponent {
+            status: change.new_status,
+            updated_at: stamp(update.at),
+            ..component.clone()
+        };
+        out.push((
+            format!("{key}/{}", change.code),
+            serde_json::json!({
+                "meta": meta,
+                "page": page,
+                "component": component,
+                "component_update": {
+                    "id": format!("{key}-{}", change.code),
+                    "component_id": change.code,
+                    "component_type": "component",
+                    "old_status": change.old_status,
+                    "new_status": change.new_status,
+                    "created_at": stamp(update.at),
+                },
+            }),
+        ));
+    }
+    out
+}
+
+/// The API's incident with the fields webhook receivers read besides (webhook.md).
+fn webhook_incident(
+    model: &Model,
+    event: &Event,
+    update: &Update,
+    incident: Incident,
+) -> serde_json::Value {
+    let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, model.site.time_zone);
+    let at = stamp(update.at);
+    // Times are compared as instants: offsets change with daylight saving time.
+    let resolved_at = event
+        .end(model.now)
+        .filter(|end| *end <= update.at && end_status(update.status))
+        .map(stamp);
+    let monitoring_at = event
+        .timeline
+        .iter()
+        .find(|u| u.status == UpdateStatus::Monitoring && u.at <= update.at)
+        .map(|u| stamp(u.at));
+    let maintenance = event.kind == Kind::Maintenance;
+    let incident_updates: Vec<serde_json::Value> = incident
+        .incident_updates
+        .iter()
+        .map(|u| {
+            let mut value = serde_json::to_value(u).unwrap_or_default();
+            if let Some(map) = value.as_object_mut() {
+                if let Some(status) = map
+                    .get("status")
+                    .and_then(|s| s.as_str())
+                    .and_then(UpdateStatus::parse)
+                {
+                    map.insert("status".into(), webhook_status(status).into());
+                }
+                map.insert("deliver_notifications".into(), true.into());
+                map.insert("wants_twitter_update".into(), false.into());
+                map.insert("twitter_updated_at".into(), serde_json::Value::Null);
+                map.insert("custom_tweet".into(), serde_json::Value::Null);
+                if map.get("affected_components").is_some_and(|a| a.is_null()) {
+                    map.insert("affected_components".into(), serde_json::json!([]));
+                }
+            }
+            value
+        })
+        .collect();
+    let postmortem = !event.body.trim().is_empty();
+    let mut value = serde_json::json!({
+        "id": incident.id,
+        "page_id": incident.page_id,
+        "name": incident.name,
+        "status": webhook_status(update.status),
+        "impact": incident.impact,
+        "impact_override": serde_json::Value::Null,
+        "created_at": incident.created_at,
+        "updated_at": at,
+        "monitoring_at": monitoring_at,
+        "resolved_at": resolved_at,
+        "started_at": incident.started_at,
+        "shortlink": incident.shortlink,
+        "backfilled": false,
+        "postmortem_body": postmortem.then(|| event.body.clone()),
+        "postmortem_body_last_updated_at": serde_json::Value::Null,
+        "postmortem_published_at": serde_json::Value::Null,
+        "postmortem_ignored": !postmortem,
+        "postmortem_notified_subscribers": false,
+        "postmortem_notified_twitter": false,
+        "incident_updates": incident_updates,
+        "components": incident.components,
+    });
+    if postmortem
+        && let Some(posted) = event
+            .timeline
+            .iter()
+            .find(|u| u.status == UpdateStatus::Postmortem)
+    {
+        value["postmortem_body_last_updated_at"] = stamp(posted.at).into();
+        value["postmortem_published_at"] = stamp(posted.at).into();
+    }
+    if maintenance {
+        value["scheduled_for"] = incident.scheduled_for.into();
+        value["scheduled_until"] = incident.scheduled_until.into();
+        value["scheduled_remind_prior"] = false.into();
+        value["scheduled_reminded_at"] = serde_json::Value::Null;
+        value["scheduled_auto_in_progress"] = true.into();
+        value["scheduled_auto_completed"] = true.into();
+    }
+    value
+}
+
+/// Whether an update with this status can close its event.
+fn end_status(status: UpdateStatus) -> bool {
+    matches!(
+        status,
+        UpdateStatus::Resolved | UpdateStatus::Postmortem | UpdateStatus::Completed
+    )
+}
+
+/// Statuspage has no notices: receivers know only incident and maintenance statuses. A
+/// notice is told as an informational incident (impact `none`) that needs no follow-up,
+/// so `posted` and `updated` become `resolved` (docs/announcing.md).
+fn webhook_status(status: UpdateStatus) -> &'static str {
+    match status {
+        UpdateStatus::Posted | UpdateStatus::Updated => "resolved",
+        other => other.as_str(),
     }
 }

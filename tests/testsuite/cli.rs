@@ -212,6 +212,7 @@ fn manual_pages_render() {
     assert_eq!(
         pages,
         [
+            "sitrep-announce.1",
             "sitrep-build.1",
             "sitrep-check.1",
             "sitrep-completions.1",

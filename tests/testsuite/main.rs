@@ -1,5 +1,6 @@
 //! End-to-end tests: the real binary on fixture sites, with exact expectations.
 
+mod announce;
 mod authoring;
 mod build;
 mod cli;

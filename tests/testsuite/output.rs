@@ -404,3 +404,63 @@ fn a_write_that_fails_half_way_leaves_the_previous_site_byte_for_byte() {
     let leftovers = hidden_entries(site.root());
     assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
 }
+
+/// A rebuild writes only what changed: files the previous build holds byte for byte are hard
+/// links to it (same inode); a file edited by hand in the output folder is written again, never
+/// carried over; and the result is what a build into an empty folder writes.
+#[cfg(unix)]
+#[test]
+fn a_rebuild_links_unchanged_files_and_writes_the_rest() {
+    use std::os::unix::fs::MetadataExt;
+    let site = TempSite::new(SITE_YAML)
+        .with("incidents/a.md", EVENT)
+        .with("incidents/b.md", &EVENT.replace("Panel slow", "Web slow"));
+    let root = site.root().to_str().expect("utf-8").to_string();
+    let public = site.root().join("public");
+    let build = || {
+        let out = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    build();
+    let inode = |path: &str| std::fs::metadata(public.join(path)).expect(path).ino();
+    let (a_page, b_page) = (
+        inode("incidents/a/index.html"),
+        inode("incidents/b/index.html"),
+    );
+    let robots = inode("robots.txt");
+
+    // b changes; a, robots.txt and the assets do not. Someone also edits a page by hand.
+    std::fs::write(
+        site.root().join("incidents/b.md"),
+        EVENT
+            .replace("Panel slow", "Web slow")
+            .replace("Slow.", "Very slow."),
+    )
+    .expect("write");
+    let edited = public.join("404.html");
+    let text = std::fs::read_to_string(&edited).expect("read");
+    std::fs::write(&edited, text.replacen('<', "[", 1)).expect("edit");
+    let edited_inode = inode("404.html");
+    build();
+    assert_eq!(inode("incidents/a/index.html"), a_page, "unchanged: linked");
+    assert_eq!(inode("robots.txt"), robots, "unchanged: linked");
+    assert_ne!(inode("incidents/b/index.html"), b_page, "changed: written");
+    assert_ne!(
+        inode("404.html"),
+        edited_inode,
+        "edited by hand: written again"
+    );
+
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let out = sitrep(&[
+        "build",
+        "--root",
+        &root,
+        "--now",
+        "2026-11-25 12:00",
+        "--output",
+        fresh.path().join("out").to_str().expect("utf-8"),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(snapshot(&public), snapshot(&fresh.path().join("out")));
+}

@@ -291,15 +291,15 @@ fn a_misspelt_target_is_located_in_site_yaml() {
 }
 
 /// An s3s-fs server on a free port, stopped when dropped.
-struct S3Server {
+pub(crate) struct S3Server {
     child: std::process::Child,
     data: tempfile::TempDir,
-    endpoint: String,
+    pub(crate) endpoint: String,
 }
 
 impl S3Server {
     /// `None` (with the reason printed) when `SITREP_S3S_FS` does not name the server.
-    fn start() -> Option<S3Server> {
+    pub(crate) fn start() -> Option<S3Server> {
         let Some(binary) = std::env::var_os("SITREP_S3S_FS") else {
             // Straight to stderr, past the test harness's capture, so the skip is seen.
             let _ = writeln!(
@@ -335,7 +335,7 @@ impl S3Server {
         })
     }
 
-    fn bucket(&self) -> PathBuf {
+    pub(crate) fn bucket(&self) -> PathBuf {
         self.data.path().join("status")
     }
 

@@ -1,0 +1,135 @@
+//! The one HTTP client every channel sends through: a timeout on every request, and a few
+//! tries with a doubling pause for answers that say "try again" (docs/announcing.md,
+//! "When a channel fails").
+
+use std::time::Duration;
+
+/// The longest a request may take; Statuspage gives webhook receivers 30 s to answer.
+const TIMEOUT: Duration = Duration::from_secs(30);
+/// Tries per request; the pauses between them double from [`FIRST_PAUSE`].
+const TRIES: u32 = 4;
+const FIRST_PAUSE: Duration = Duration::from_millis(500);
+/// A `Retry-After` longer than this is not waited for: the channel is retried on the next
+/// announce instead.
+const LONGEST_PAUSE: Duration = Duration::from_secs(30);
+/// How much of an error answer is kept for the report.
+const ANSWER_EXCERPT: usize = 500;
+
+/// A channel's answer.
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+    /// `Retry-After` in seconds, on a rate-limited answer.
+    pub retry_after: Option<Duration>,
+}
+
+/// Why a request failed, in words for the report: the channel's answer, or the network error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Failure(pub String);
+
+pub struct Client {
+    agent: ureq::Agent,
+}
+
+impl Client {
+    pub fn new() -> Self {
+        let config = ureq::Agent::config_builder()
+            .timeout_global(Some(TIMEOUT))
+            .http_status_as_error(false)
+            .user_agent(concat!("sitrep/", env!("CARGO_PKG_VERSION")))
+            .build();
+        Client {
+            agent: config.into(),
+        }
+    }
+
+    /// POSTs `body` as JSON; a 2xx answer is `Ok`. `on_retry` hears of each try that failed.
+    pub fn post_json(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &serde_json::Value,
+        on_retry: &mut dyn FnMut(&Failure),
+    ) -> Result<Answer, Failure> {
+        let bytes = serde_json::to_vec(body).map_err(|e| Failure(e.to_string()))?;
+        let mut pause = FIRST_PAUSE;
+        let mut tries = 1;
+        loop {
+            let (failure, retry_after) = match self.post_once(url, headers, &bytes) {
+                Ok(answer) if (200..300).contains(&answer.status) => return Ok(answer),
+                Ok(answer) => {
+                    let failure =
+                        Failure(format!("HTTP {}: {}", answer.status, excerpt(&answer.body)));
+                    if !worth_retrying(answer.status) {
+                        return Err(failure);
+                    }
+                    (failure, answer.retry_after)
+                }
+                Err(e) => (e, None),
+            };
+            if tries == TRIES {
+                return Err(failure);
+            }
+            if let Some(wait) = retry_after {
+                if wait > LONGEST_PAUSE {
+                    return Err(failure);
+                }
+                pause = pause.max(wait);
+            }
+            on_retry(&failure);
+            std::thread::sleep(pause);
+            pause *= 2;
+            tries += 1;
+        }
+    }
+
+    fn post_once(
+        &self,
+        url: &str,
+        headers: &[(&str, &str)],
+        body: &[u8],
+    ) -> Result<Answer, Failure> {
+        let mut request = self.agent.post(url).content_type("application/json");
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        let mut response = request.send(body).map_err(|e| Failure(e.to_string()))?;
+        let status = response.status().as_u16();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(1024 * 1024)
+            .read_to_string()
+            .unwrap_or_default();
+        Ok(Answer {
+            status,
+            body,
+            retry_after,
+        })
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Rate limits and server trouble pass; a refused token or a malformed message does not.
+fn worth_retrying(status: u16) -> bool {
+    matches!(status, 408 | 425 | 429 | 500..=599)
+}
+
+/// The start of an answer, on one line.
+pub fn excerpt(body: &str) -> String {
+    let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
+    crate::markdown::truncate_at_word(&one_line, ANSWER_EXCERPT)
+}

@@ -1,0 +1,248 @@
+//! The record of what was announced: per channel, every message told, with the id the
+//! channel gave it (for threading replies). Kept with the published site, beside the
+//! manifest (docs/announcing.md, "Where the record of what was sent lives"). Pure: what to
+//! send follows from the model and this record alone.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::publish::plan::Lease;
+
+/// On a channel's first announce, updates older than this are history: marked as told, not
+/// posted (years of old updates would flood followers).
+pub const HISTORY_AGE: TimeDelta = TimeDelta::hours(24);
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ledger {
+    /// Format version of this file.
+    pub version: u32,
+    /// Channel key (see `Channel::key`) → what it was told.
+    #[serde(default)]
+    pub channels: BTreeMap<String, ChannelLog>,
+    /// Set while an announce is under way, so a second one waits rather than posting twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lease: Option<Lease>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelLog {
+    /// When this channel was first announced to.
+    pub since: Option<DateTime<Utc>>,
+    /// Message key (the update's API id; `ID/COMPONENT` for a webhook's component
+    /// notification) → how it was told.
+    #[serde(default)]
+    pub told: BTreeMap<String, Told>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Told {
+    /// The event's slug, so replies find their thread.
+    pub event: String,
+    /// The update's time, so the thread's first and latest posts are known.
+    pub update_at: DateTime<Utc>,
+    /// When it was sent; `None` for history marked as told on a first announce.
+    #[serde(default)]
+    pub sent_at: Option<DateTime<Utc>>,
+    /// The post's id on the channel, where the channel gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remote: Option<Remote>,
+}
+
+/// A post's id on its network: Mastodon's status id, X's tweet id, Bluesky's record URI and
+/// CID (a reply names both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Remote {
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cid: Option<String>,
+}
+
+/// The posts a reply hangs from: the thread's first post and the one before it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Thread {
+    pub root: Remote,
+    pub parent: Remote,
+}
+
+/// One message some channel is to be told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pending {
+    pub key: String,
+    pub event: String,
+    pub update_at: DateTime<Utc>,
+}
+
+impl Ledger {
+    pub const VERSION: u32 = 1;
+
+    pub fn new() -> Self {
+        Ledger {
+            version: Self::VERSION,
+            ..Ledger::default()
+        }
+    }
+
+    /// Two records read from two targets, as one: everything either says was told.
+    pub fn merge(mut self, other: Ledger) -> Ledger {
+        for (channel, log) in other.channels {
+            let mine = self.channels.entry(channel).or_default();
+            mine.since = match (mine.since, log.since) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+            for (key, told) in log.told {
+                match mine.told.get(&key) {
+                    Some(existing) if existing.remote.is_some() || told.remote.is_none() => {}
+                    _ => {
+                        mine.told.insert(key, told);
+                    }
+                }
+            }
+        }
+        self.lease = self.lease.or(other.lease);
+        self
+    }
+
+    pub fn is_told(&self, channel: &str, key: &str) -> bool {
+        self.channels
+            .get(channel)
+            .is_some_and(|log| log.told.contains_key(key))
+    }
+
+    /// Whether `channel` has never been announced to.
+    pub fn is_new_channel(&self, channel: &str) -> bool {
+        self.channels
+            .get(channel)
+            .is_none_or(|log| log.since.is_none())
+    }
+
+    /// A channel's first announce: `history` (messages older than [`HISTORY_AGE`]) is marked
+    /// as told. Returns how many were marked.
+    pub fn start_channel(
+        &mut self,
+        channel: &str,
+        messages: &[Pending],
+        now: DateTime<Utc>,
+    ) -> usize {
+        let log = self.channels.entry(channel.to_string()).or_default();
+        log.since = Some(now);
+        let mut marked = 0;
+        for m in messages.iter().filter(|m| now - m.update_at > HISTORY_AGE) {
+            log.told.entry(m.key.clone()).or_insert_with(|| {
+                marked += 1;
+                Told {
+                    event: m.event.clone(),
+                    update_at: m.update_at,
+                    sent_at: None,
+                    remote: None,
+                }
+            });
+        }
+        marked
+    }
+
+    pub fn record(
+        &mut self,
+        channel: &str,
+        message: &Pending,
+        sent_at: DateTime<Utc>,
+        remote: Option<Remote>,
+    ) {
+        let log = self.channels.entry(channel.to_string()).or_default();
+        log.since.get_or_insert(sent_at);
+        log.told.insert(
+            message.key.clone(),
+            Told {
+                event: message.event.clone(),
+                update_at: message.update_at,
+                sent_at: Some(sent_at),
+                remote,
+            },
+        );
+    }
+
+    /// Where a post about `event` replies on `channel`: under the event's first post there,
+    /// after its latest one. `None` when nothing of the event was posted there yet.
+    pub fn thread(&self, channel: &str, event: &str) -> Option<Thread> {
+        let log = self.channels.get(channel)?;
+        let mut posts: Vec<(&DateTime<Utc>, &str, &Remote)> = log
+            .told
+            .iter()
+            .filter(|(_, t)| t.event == event)
+            .filter_map(|(key, t)| Some((&t.update_at, key.as_str(), t.remote.as_ref()?)))
+            .collect();
+        posts.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        let root = posts.first()?.2.clone();
+        let parent = posts.last()?.2.clone();
+        Some(Thread { root, parent })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(hour: u32) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_790_000_000 + i64::from(hour) * 3600, 0).expect("time")
+    }
+
+    fn pending(key: &str, hour: u32) -> Pending {
+        Pending {
+            key: key.into(),
+            event: "outage".into(),
+            update_at: at(hour),
+        }
+    }
+
+    #[test]
+    fn a_first_announce_marks_only_history_as_told() {
+        let mut ledger = Ledger::new();
+        let messages = [pending("old", 0), pending("recent", 40)];
+        assert_eq!(ledger.start_channel("x", &messages, at(48)), 1);
+        assert!(ledger.is_told("x", "old"));
+        assert!(!ledger.is_told("x", "recent"));
+        assert!(!ledger.is_new_channel("x"));
+        assert!(ledger.is_new_channel("slack"));
+    }
+
+    #[test]
+    fn replies_hang_under_the_first_post_after_the_latest() {
+        let mut ledger = Ledger::new();
+        let remote = |id: &str| {
+            Some(Remote {
+                id: id.into(),
+                cid: None,
+            })
+        };
+        ledger.record("m", &pending("b", 2), at(3), remote("2"));
+        ledger.record("m", &pending("a", 1), at(3), remote("1"));
+        ledger.record("m", &pending("c", 3), at(3), remote("3"));
+        let thread = ledger.thread("m", "outage").expect("thread");
+        assert_eq!(thread.root.id, "1");
+        assert_eq!(thread.parent.id, "3");
+        assert_eq!(ledger.thread("m", "other"), None);
+        assert_eq!(ledger.thread("x", "outage"), None);
+    }
+
+    #[test]
+    fn merging_keeps_everything_either_record_told() {
+        let mut a = Ledger::new();
+        a.record("m", &pending("a", 1), at(2), None);
+        let mut b = Ledger::new();
+        b.record(
+            "m",
+            &pending("b", 2),
+            at(3),
+            Some(Remote {
+                id: "9".into(),
+                cid: None,
+            }),
+        );
+        b.record("s", &pending("a", 1), at(3), None);
+        let merged = a.merge(b);
+        assert!(merged.is_told("m", "a") && merged.is_told("m", "b") && merged.is_told("s", "a"));
+        assert_eq!(merged.channels["m"].since, Some(at(2)));
+    }
+}

@@ -1,0 +1,552 @@
+//! `sitrep announce`: every update told once, oldest first, to every channel in site.yaml's
+//! `announce:` (docs/announcing.md). What to send is pure — [`compose`] turns the model into
+//! drafts and payloads, [`ledger`] says what each channel was already told — and each
+//! channel's [`send`]er only carries one message out. The record of what was sent lives with
+//! the published site, so two people announcing from two machines never post twice. The
+//! library never prints: progress goes to the caller as [`AnnounceEvent`]s.
+
+pub mod compose;
+pub mod http;
+pub mod ledger;
+pub mod send;
+pub mod text;
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use crate::Now;
+use crate::config::{AnnounceChannel, PublishTarget, Site};
+use crate::error::{Diagnostic, Error};
+use crate::i18n::Translations;
+use crate::model::Model;
+use crate::publish::beside::{self, LEDGER_PATH, Stored, Written};
+use crate::publish::{self, PublishError, plan::Lease, s3};
+use compose::Draft;
+use ledger::{Ledger, Pending};
+
+#[derive(Debug, Clone)]
+pub struct AnnounceOptions {
+    pub root: PathBuf,
+    pub now: Now,
+    /// Show what would be sent, sending and recording nothing.
+    pub dry_run: bool,
+}
+
+/// What an announce reports as it goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AnnounceEvent {
+    /// The record of what was sent was read from here.
+    RecordRead { at: String },
+    /// A channel's first announce: this many older updates were marked as told, not posted.
+    HistoryMarked { channel: String, updates: usize },
+    /// `--dry-run`: a message that would be sent, as its text reads.
+    WouldSend {
+        channel: String,
+        key: String,
+        text: String,
+    },
+    Sent {
+        channel: String,
+        key: String,
+        /// The post's id on the network, where it gives one.
+        remote: Option<String>,
+    },
+    /// A request failed and is being tried again.
+    Retrying { channel: String, problem: String },
+    /// A channel failed; it is tried again, from this message, on the next announce.
+    Failed {
+        channel: String,
+        key: String,
+        error: String,
+    },
+}
+
+#[derive(Debug, Default)]
+pub struct AnnounceReport {
+    pub sent: usize,
+    /// Updates marked as already told on channels' first announce.
+    pub marked: usize,
+    /// Messages left for the next announce (the dry run's would-be sends, or those behind a
+    /// failure).
+    pub pending: usize,
+    /// Channels that failed, with why; the others went on.
+    pub failures: Vec<(String, String)>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AnnounceError {
+    #[error(transparent)]
+    Site(#[from] Error),
+
+    #[error(
+        "site.yaml has no `announce:` channels\n  help: add one, e.g.\n    announce:\n      - slack: {{ url_env: SLACK_WEBHOOK_URL }}\n  (docs/announcing.md lists every channel)"
+    )]
+    NoChannels,
+
+    #[error(
+        "an announce from {host} has been under way since {since}; wait for it, then run announce again (one that was killed lets go within {} minutes)",
+        publish::plan::LEASE_TTL.num_minutes()
+    )]
+    Busy { host: String, since: String },
+
+    #[error(
+        "the record of what was announced at {at} changed while this announce ran; run announce again (nothing will be sent twice)"
+    )]
+    Changed { at: String },
+
+    #[error("the record of what was announced at {at} is not one sitrep can read: {message}")]
+    Record { at: String, message: String },
+
+    #[error(transparent)]
+    Store(#[from] PublishError),
+}
+
+/// Announces every update not yet told to every channel, oldest first.
+pub fn run(
+    options: &AnnounceOptions,
+    mut on_event: impl FnMut(AnnounceEvent),
+) -> Result<AnnounceReport, AnnounceError> {
+    let (model, t) = load(&options.root, &options.now)?;
+    let site = &model.site;
+    if site.announce.is_empty() {
+        return Err(AnnounceError::NoChannels);
+    }
+    let secrets = if options.dry_run {
+        Vec::new()
+    } else {
+        resolve_secrets(site, &|name| std::env::var(name).ok())?
+    };
+    let mut records = Records::read(site, &options.root)?;
+    for store in &records.copies {
+        on_event(AnnounceEvent::RecordRead {
+            at: store.describe(),
+        });
+    }
+    let drafts = compose::drafts(&model, &t);
+    let now = model.now;
+    if options.dry_run {
+        let mut ledger = records.ledger.clone();
+        return Ok(dry_run(site, &drafts, &mut ledger, now, &mut on_event));
+    }
+    records.take_lease(site.time_zone)?;
+    let result = send_all(site, &drafts, secrets, &mut records, now, &mut on_event);
+    let released = records.release();
+    let report = result?;
+    released?;
+    Ok(report)
+}
+
+/// The model and translations, as `build` reads them; drafts are never announced.
+fn load(root: &Path, now: &Now) -> Result<(Model, Translations), Error> {
+    let (site, events, theme) = crate::load_checked(root, false)?;
+    let now = now.resolve(site.time_zone)?;
+    let (t, _) = Translations::load(&theme, &site.language)?;
+    Ok((Model::new(site, events, now), t))
+}
+
+/// Every channel's secret, or every missing variable reported at once, at its line.
+pub fn resolve_secrets(
+    site: &Site,
+    lookup: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<String>, Error> {
+    let mut secrets = Vec::new();
+    let mut missing: Vec<Diagnostic> = Vec::new();
+    let set: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
+    for channel in &site.announce {
+        let var = secret_var(channel);
+        match var.resolve(lookup) {
+            Ok(secret) => secrets.push(secret),
+            Err(d) => {
+                let similar = crate::suggest::closest(&var.name, set.iter().map(String::as_str))
+                    .filter(|s| *s != var.name)
+                    .map(|s| format!("did you mean `{s}`? It is set; `{}` is not", var.name));
+                missing.push(d.with_optional_help(similar));
+            }
+        }
+    }
+    if missing.is_empty() {
+        Ok(secrets)
+    } else {
+        Err(Error::Content(missing))
+    }
+}
+
+fn secret_var(channel: &AnnounceChannel) -> &crate::config::SecretVar {
+    match channel {
+        AnnounceChannel::Webhook { url }
+        | AnnounceChannel::Slack { url }
+        | AnnounceChannel::Discord { url }
+        | AnnounceChannel::Teams { url } => url,
+        AnnounceChannel::Mastodon { token, .. } | AnnounceChannel::X { token, .. } => token,
+        AnnounceChannel::Bluesky { password, .. } => password,
+    }
+}
+
+/// How messages name a channel.
+pub fn describe(channel: &AnnounceChannel) -> String {
+    match channel {
+        AnnounceChannel::Webhook { url } => format!("webhook (${})", url.name),
+        AnnounceChannel::Slack { url } => format!("Slack (${})", url.name),
+        AnnounceChannel::Discord { url } => format!("Discord (${})", url.name),
+        AnnounceChannel::Teams { url } => format!("Teams (${})", url.name),
+        AnnounceChannel::Mastodon { instance, .. } => format!("Mastodon {instance}"),
+        AnnounceChannel::Bluesky { handle, .. } => format!("Bluesky @{handle}"),
+        AnnounceChannel::X { token, .. } => format!("X (${})", token.name),
+    }
+}
+
+/// A channel's name in the record: what stays the same for as long as it is the same
+/// channel. No secret ever goes in.
+pub fn channel_key(channel: &AnnounceChannel) -> String {
+    match channel {
+        AnnounceChannel::Webhook { url } => format!("webhook:{}", url.name),
+        AnnounceChannel::Slack { url } => format!("slack:{}", url.name),
+        AnnounceChannel::Discord { url } => format!("discord:{}", url.name),
+        AnnounceChannel::Teams { url } => format!("teams:{}", url.name),
+        AnnounceChannel::Mastodon { instance, token } => {
+            format!("mastodon:{instance}:{}", token.name)
+        }
+        AnnounceChannel::Bluesky {
+            handle, service, ..
+        } => format!("bluesky:{service}:{handle}"),
+        AnnounceChannel::X { token, api } => format!("x:{api}:{}", token.name),
+    }
+}
+
+/// What each channel is still to be told, oldest first, after marking history on channels
+/// announced to for the first time. Pure.
+pub fn plan(
+    site: &Site,
+    drafts: &[Draft],
+    ledger: &mut Ledger,
+    now: DateTime<Utc>,
+    on_event: &mut dyn FnMut(AnnounceEvent),
+) -> (usize, Vec<Vec<(usize, Pending)>>) {
+    let mut marked = 0;
+    let mut queues = Vec::new();
+    for channel in &site.announce {
+        let key = channel_key(channel);
+        let all: Vec<(usize, Pending)> = drafts
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| {
+                compose::messages(channel, d)
+                    .into_iter()
+                    .map(move |m| (i, m))
+            })
+            .collect();
+        if ledger.is_new_channel(&key) {
+            let messages: Vec<Pending> = all.iter().map(|(_, m)| m.clone()).collect();
+            let count = ledger.start_channel(&key, &messages, now);
+            marked += count;
+            if count > 0 {
+                on_event(AnnounceEvent::HistoryMarked {
+                    channel: describe(channel),
+                    updates: count,
+                });
+            }
+        }
+        queues.push(
+            all.into_iter()
+                .filter(|(_, m)| !ledger.is_told(&key, &m.key))
+                .collect(),
+        );
+    }
+    (marked, queues)
+}
+
+fn dry_run(
+    site: &Site,
+    drafts: &[Draft],
+    ledger: &mut Ledger,
+    now: DateTime<Utc>,
+    on_event: &mut dyn FnMut(AnnounceEvent),
+) -> AnnounceReport {
+    let (marked, queues) = plan(site, drafts, ledger, now, on_event);
+    let mut report = AnnounceReport {
+        marked,
+        ..AnnounceReport::default()
+    };
+    for (c, d, message) in in_order(queues) {
+        let channel = &site.announce[c];
+        report.pending += 1;
+        on_event(AnnounceEvent::WouldSend {
+            channel: describe(channel),
+            key: message.key,
+            text: preview(channel, &drafts[d]),
+        });
+    }
+    report
+}
+
+/// A message as its reader sees it, for `--dry-run`.
+fn preview(channel: &AnnounceChannel, draft: &Draft) -> String {
+    use text::Measure;
+    let measure = match channel {
+        AnnounceChannel::Bluesky { .. } => Measure::Bluesky,
+        AnnounceChannel::X { .. } => Measure::X,
+        _ => Measure::Mastodon,
+    };
+    compose::post(draft, measure).text
+}
+
+/// Sends message after message, in order across channels, recording each as soon as it is
+/// sent: a run killed half-way leaves a record of exactly what went out.
+fn send_all(
+    site: &Site,
+    drafts: &[Draft],
+    secrets: Vec<String>,
+    records: &mut Records<'_>,
+    now: DateTime<Utc>,
+    on_event: &mut dyn FnMut(AnnounceEvent),
+) -> Result<AnnounceReport, AnnounceError> {
+    let (marked, queues) = plan(site, drafts, &mut records.ledger, now, on_event);
+    let mut report = AnnounceReport {
+        marked,
+        ..AnnounceReport::default()
+    };
+    if marked > 0 {
+        records.write()?;
+    }
+    let client = http::Client::new();
+    let mut senders: Vec<send::Sender<'_>> = site
+        .announce
+        .iter()
+        .zip(secrets)
+        .map(|(c, s)| send::Sender::new(c, s))
+        .collect();
+    let mut failed = vec![false; senders.len()];
+    for (c, d, message) in in_order(queues) {
+        let channel = &site.announce[c];
+        if failed[c] {
+            report.pending += 1;
+            continue;
+        }
+        let key = channel_key(channel);
+        let outgoing = send::Outgoing {
+            draft: &drafts[d],
+            key: &message.key,
+            thread: records.ledger.thread(&key, &message.event),
+            now: Utc::now(),
+        };
+        let name = describe(channel);
+        let mut on_retry = |f: &http::Failure| {
+            on_event(AnnounceEvent::Retrying {
+                channel: name.clone(),
+                problem: f.to_string(),
+            });
+        };
+        match senders[c].send(&client, &outgoing, &mut on_retry) {
+            Ok(remote) => {
+                let id = remote.as_ref().map(|r| r.id.clone());
+                records.ledger.record(&key, &message, Utc::now(), remote);
+                records.write()?;
+                report.sent += 1;
+                on_event(AnnounceEvent::Sent {
+                    channel: name,
+                    key: message.key,
+                    remote: id,
+                });
+            }
+            Err(failure) => {
+                failed[c] = true;
+                report.pending += 1;
+                report.failures.push((name.clone(), failure.to_string()));
+                on_event(AnnounceEvent::Failed {
+                    channel: name,
+                    key: message.key,
+                    error: failure.to_string(),
+                });
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Every channel's queue as one list, oldest first across channels: (channel, draft, message).
+/// The sort is stable, so each update's messages keep the order their channel lists them in,
+/// and the channels site.yaml's order.
+fn in_order(queues: Vec<Vec<(usize, Pending)>>) -> Vec<(usize, usize, Pending)> {
+    let mut order: Vec<(usize, usize, Pending)> = queues
+        .into_iter()
+        .enumerate()
+        .flat_map(|(c, q)| q.into_iter().map(move |(d, m)| (c, d, m)))
+        .collect();
+    order.sort_by_key(|(_, d, m)| (m.update_at, *d));
+    order
+}
+
+/// How long a new lease is left before it is read back (see `Records::take_lease`).
+const LEASE_SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
+
+/// Where the record is kept: beside the manifest at every publish target, or in the site
+/// folder when there is none.
+enum Store<'a> {
+    Target(&'a PublishTarget),
+    Local(PathBuf),
+}
+
+struct Copy<'a> {
+    store: Store<'a>,
+    version: Option<String>,
+}
+
+impl Copy<'_> {
+    fn describe(&self) -> String {
+        match &self.store {
+            Store::Target(t) => publish::describe(t),
+            Store::Local(path) => path.display().to_string(),
+        }
+    }
+}
+
+/// The record as read from every copy, merged, and the versions it was read at.
+struct Records<'a> {
+    root: &'a Path,
+    copies: Vec<Copy<'a>>,
+    ledger: Ledger,
+    lease: Option<Lease>,
+}
+
+impl<'a> Records<'a> {
+    fn read(site: &'a Site, root: &'a Path) -> Result<Self, AnnounceError> {
+        let stores: Vec<Store<'a>> = if site.publish.is_empty() {
+            vec![Store::Local(root.join(LEDGER_PATH))]
+        } else {
+            site.publish.iter().map(Store::Target).collect()
+        };
+        let mut records = Records {
+            root,
+            copies: stores
+                .into_iter()
+                .map(|store| Copy {
+                    store,
+                    version: None,
+                })
+                .collect(),
+            ledger: Ledger::new(),
+            lease: None,
+        };
+        records.reload()?;
+        Ok(records)
+    }
+
+    fn reload(&mut self) -> Result<(), AnnounceError> {
+        let mut merged = Ledger::new();
+        for copy in &mut self.copies {
+            let stored = match &copy.store {
+                Store::Target(t) => beside::read(t, self.root, LEDGER_PATH)?,
+                Store::Local(path) => crate::publish::folder::read_file(path)?,
+            };
+            copy.version = stored.version.clone();
+            merged = merged.merge(parse(&stored, &copy.describe())?);
+        }
+        self.ledger = merged;
+        Ok(())
+    }
+
+    /// Claims the record for this run, as publish claims its manifest.
+    fn take_lease(&mut self, zone: chrono_tz::Tz) -> Result<(), AnnounceError> {
+        let busy = |lease: &Lease| AnnounceError::Busy {
+            host: lease.host.clone(),
+            since: lease
+                .started
+                .with_timezone(&zone)
+                .format("%H:%M %Z on %Y-%m-%d")
+                .to_string(),
+        };
+        for _ in 0..3 {
+            if let Some(lease) = &self.ledger.lease
+                && lease.blocks(Utc::now(), &s3::host_name(), s3::pid_alive)
+            {
+                return Err(busy(lease));
+            }
+            let ours = Lease {
+                host: s3::host_name(),
+                pid: std::process::id(),
+                started: Utc::now(),
+                renewed: Utc::now(),
+            };
+            self.lease = Some(ours.clone());
+            match self.write() {
+                Ok(()) => {}
+                Err(AnnounceError::Changed { .. }) => {
+                    self.lease = None;
+                    self.reload()?;
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
+            // Read it back after a moment: storage that checks a condition and then writes,
+            // rather than both at once, can let two writers through; the later one is the
+            // one left in the record, and the other stops before sending anything.
+            std::thread::sleep(LEASE_SETTLE);
+            self.reload()?;
+            match &self.ledger.lease {
+                Some(l) if (&l.host, l.pid, l.started) == (&ours.host, ours.pid, ours.started) => {
+                    return Ok(());
+                }
+                Some(theirs) => {
+                    self.lease = None;
+                    return Err(busy(theirs));
+                }
+                None => {
+                    self.lease = None;
+                }
+            }
+        }
+        Err(AnnounceError::Changed {
+            at: self.copies.first().map(Copy::describe).unwrap_or_default(),
+        })
+    }
+
+    fn release(&mut self) -> Result<(), AnnounceError> {
+        if self.lease.take().is_some() {
+            self.write()?;
+        }
+        Ok(())
+    }
+
+    /// Writes the record, with our lease renewed, to every copy, each only if nobody else
+    /// wrote it since we did.
+    fn write(&mut self) -> Result<(), AnnounceError> {
+        if let Some(lease) = &mut self.lease {
+            lease.renewed = Utc::now();
+        }
+        let ledger = Ledger {
+            lease: self.lease.clone(),
+            ..self.ledger.clone()
+        };
+        let bytes = serde_json::to_vec_pretty(&ledger).map_err(|e| AnnounceError::Record {
+            at: String::new(),
+            message: e.to_string(),
+        })?;
+        for copy in &mut self.copies {
+            let expected = copy.version.as_deref();
+            let written = match &copy.store {
+                Store::Target(t) => beside::write(t, self.root, LEDGER_PATH, &bytes, expected)?,
+                Store::Local(path) => crate::publish::folder::write_file(path, &bytes, expected)?,
+            };
+            match written {
+                Written::Done(version) => copy.version = version,
+                Written::Conflict => {
+                    return Err(AnnounceError::Changed {
+                        at: copy.describe(),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse(stored: &Stored, at: &str) -> Result<Ledger, AnnounceError> {
+    match &stored.bytes {
+        None => Ok(Ledger::new()),
+        Some(bytes) => serde_json::from_slice(bytes).map_err(|e| AnnounceError::Record {
+            at: at.to_string(),
+            message: e.to_string(),
+        }),
+    }
+}

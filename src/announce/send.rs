@@ -1,0 +1,163 @@
+//! One thin sender per channel: the payload comes from [`compose`], the request goes through
+//! the shared [`Client`], and what comes back is the post's id for threading.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::compose::{self, Draft};
+use super::http::{Client, Failure, excerpt};
+use super::ledger::{Remote, Thread};
+use crate::config::AnnounceChannel;
+
+/// A channel ready to send: its settings and the secret read from the environment.
+pub struct Sender<'a> {
+    channel: &'a AnnounceChannel,
+    secret: String,
+    /// Bluesky's session, opened on the first post of a run.
+    bluesky: Option<BlueskySession>,
+}
+
+struct BlueskySession {
+    did: String,
+    access_jwt: String,
+}
+
+/// One message to send: which draft, which of its messages, and where it replies.
+pub struct Outgoing<'d> {
+    pub draft: &'d Draft,
+    pub key: &'d str,
+    pub thread: Option<Thread>,
+    pub now: DateTime<Utc>,
+}
+
+impl<'a> Sender<'a> {
+    pub fn new(channel: &'a AnnounceChannel, secret: String) -> Self {
+        Sender {
+            channel,
+            secret,
+            bluesky: None,
+        }
+    }
+
+    /// Sends one message; the post's id on the network when it gives one.
+    pub fn send(
+        &mut self,
+        client: &Client,
+        message: &Outgoing<'_>,
+        on_retry: &mut dyn FnMut(&Failure),
+    ) -> Result<Option<Remote>, Failure> {
+        let draft = message.draft;
+        let thread = message.thread.as_ref();
+        match self.channel {
+            AnnounceChannel::Webhook { .. } => {
+                let payload = draft
+                    .webhook
+                    .iter()
+                    .find(|(key, _)| key == message.key)
+                    .map(|(_, payload)| payload)
+                    .ok_or_else(|| Failure(format!("no webhook payload for `{}`", message.key)))?;
+                client.post_json(&self.secret, &[], payload, on_retry)?;
+                Ok(None)
+            }
+            AnnounceChannel::Slack { .. } => {
+                client.post_json(&self.secret, &[], &compose::slack(draft), on_retry)?;
+                Ok(None)
+            }
+            AnnounceChannel::Discord { .. } => {
+                client.post_json(&self.secret, &[], &compose::discord(draft), on_retry)?;
+                Ok(None)
+            }
+            AnnounceChannel::Teams { .. } => {
+                client.post_json(&self.secret, &[], &compose::teams(draft), on_retry)?;
+                Ok(None)
+            }
+            AnnounceChannel::Mastodon { instance, .. } => {
+                let auth = format!("Bearer {}", self.secret);
+                let idempotency = compose::idempotency_key(message.key);
+                let answer = client.post_json(
+                    &format!("{instance}/api/v1/statuses"),
+                    &[("Authorization", &auth), ("Idempotency-Key", &idempotency)],
+                    &compose::mastodon(draft, thread),
+                    on_retry,
+                )?;
+                let id = id_in(&answer.body, "/id")?;
+                Ok(Some(Remote { id, cid: None }))
+            }
+            AnnounceChannel::Bluesky {
+                handle, service, ..
+            } => {
+                let (handle, service) = (handle.clone(), service.clone());
+                let session = self.bluesky_session(client, &handle, &service, on_retry)?;
+                let auth = format!("Bearer {}", session.access_jwt);
+                let body = json!({
+                    "repo": session.did,
+                    "collection": "app.bsky.feed.post",
+                    "record": compose::bluesky(draft, thread, message.now),
+                });
+                let answer = client.post_json(
+                    &format!("{service}/xrpc/com.atproto.repo.createRecord"),
+                    &[("Authorization", &auth)],
+                    &body,
+                    on_retry,
+                )?;
+                Ok(Some(Remote {
+                    id: id_in(&answer.body, "/uri")?,
+                    cid: Some(id_in(&answer.body, "/cid")?),
+                }))
+            }
+            AnnounceChannel::X { api, .. } => {
+                let auth = format!("Bearer {}", self.secret);
+                let answer = client.post_json(
+                    &format!("{api}/2/tweets"),
+                    &[("Authorization", &auth)],
+                    &compose::x(draft, thread),
+                    on_retry,
+                )?;
+                Ok(Some(Remote {
+                    id: id_in(&answer.body, "/data/id")?,
+                    cid: None,
+                }))
+            }
+        }
+    }
+
+    /// `com.atproto.server.createSession` with the app password, once per run.
+    fn bluesky_session(
+        &mut self,
+        client: &Client,
+        handle: &str,
+        service: &str,
+        on_retry: &mut dyn FnMut(&Failure),
+    ) -> Result<&BlueskySession, Failure> {
+        if self.bluesky.is_none() {
+            let answer = client.post_json(
+                &format!("{service}/xrpc/com.atproto.server.createSession"),
+                &[],
+                &json!({ "identifier": handle, "password": self.secret }),
+                on_retry,
+            )?;
+            self.bluesky = Some(BlueskySession {
+                did: id_in(&answer.body, "/did")?,
+                access_jwt: id_in(&answer.body, "/accessJwt")?,
+            });
+        }
+        self.bluesky
+            .as_ref()
+            .ok_or_else(|| Failure("no Bluesky session".into()))
+    }
+}
+
+/// A string at `pointer` in a JSON answer; ids may come as numbers too.
+fn id_in(body: &str, pointer: &str) -> Result<String, Failure> {
+    let value: Value = serde_json::from_str(body)
+        .map_err(|_| Failure(format!("the answer is not JSON: {}", excerpt(body))))?;
+    match value.pointer(pointer) {
+        Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
+        Some(Value::Number(n)) => Ok(n.to_string()),
+        _ => Err(Failure(format!(
+            "the answer has no `{}`: {}",
+            pointer.trim_start_matches('/').replace('/', "."),
+            excerpt(body)
+        ))),
+    }
+}

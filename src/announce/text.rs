@@ -1,0 +1,204 @@
+//! The words of a short post (Mastodon, Bluesky, X), fitted to each network's limit the way
+//! that network counts (docs/announcing.md, "What each message looks like").
+//!
+//! A post is `STATUS: TITLE`, the update's message cut at a word to fit, and the link to the
+//! update on the incident page. The link is never cut: a reader must always reach the page.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+/// How a network measures a post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// Mastodon: 500 characters (code points), every link counted as 23.
+    Mastodon,
+    /// Bluesky: 300 graphemes, links counted as written.
+    Bluesky,
+    /// X: 280 weighted characters, links counted as 23 (the twitter-text rules: most
+    /// Latin-script code points weigh 1, others — CJK, emoji — weigh 2).
+    X,
+}
+
+impl Measure {
+    pub fn limit(self) -> usize {
+        match self {
+            Measure::Mastodon => 500,
+            Measure::Bluesky => 300,
+            Measure::X => 280,
+        }
+    }
+
+    /// The length of `text` without links.
+    fn text_length(self, text: &str) -> usize {
+        match self {
+            Measure::Mastodon => text.chars().count(),
+            Measure::Bluesky => text.graphemes(true).count(),
+            Measure::X => text.chars().map(x_weight).sum(),
+        }
+    }
+
+    fn link_length(self, link: &str) -> usize {
+        match self {
+            Measure::Mastodon | Measure::X => 23,
+            Measure::Bluesky => link.graphemes(true).count(),
+        }
+    }
+}
+
+/// twitter-text v3: code points in these ranges weigh 1, others 2.
+/// An emoji sequence counts as one emoji of weight 200 in twitter-text; counting each code
+/// point is stricter, so a post never goes over.
+fn x_weight(c: char) -> usize {
+    let light = matches!(u32::from(c), 0..=4351 | 8192..=8205 | 8208..=8223 | 8242..=8247);
+    if light { 1 } else { 2 }
+}
+
+/// A post that fits: its text, and where the link is in it (bytes), for Bluesky's facet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Post {
+    pub text: String,
+    pub link: std::ops::Range<usize>,
+}
+
+/// `headline`, then as much of `message` as fits (cut at a word, with `…`), then `link`.
+pub fn fit(measure: Measure, headline: &str, message: &str, link: &str) -> Post {
+    let limit = measure.limit();
+    // Two line breaks and the link are always there.
+    let fixed = measure.link_length(link) + 2;
+    let headline = cut_to(measure, headline, limit.saturating_sub(fixed + 2));
+    let room = limit.saturating_sub(fixed + measure.text_length(&headline) + 2);
+    let message = cut_to(measure, message, room);
+    let mut text = headline;
+    if !message.is_empty() {
+        text.push_str("\n\n");
+        text.push_str(&message);
+    }
+    text.push_str("\n\n");
+    let start = text.len();
+    text.push_str(link);
+    Post {
+        link: start..text.len(),
+        text,
+    }
+}
+
+/// `text` if it fits in `room`, else its longest prefix ending at a word that fits with `…`.
+fn cut_to(measure: Measure, text: &str, room: usize) -> String {
+    if measure.text_length(text) <= room {
+        return text.to_string();
+    }
+    if room == 0 {
+        return String::new();
+    }
+    let fits = |end: usize| measure.text_length(&text[..end]) < room;
+    // Prefer a word boundary; a single word longer than the room is cut between graphemes.
+    let words = text
+        .split_word_bound_indices()
+        .map(|(i, _)| i)
+        .filter(|&i| i > 0 && text[..i].ends_with(char::is_whitespace));
+    let end = last_fitting(words, fits)
+        .or_else(|| last_fitting(text.grapheme_indices(true).map(|(i, _)| i).skip(1), fits));
+    match end {
+        Some(end) => format!("{}…", text[..end].trim_end()),
+        None => String::new(),
+    }
+}
+
+/// The largest candidate that fits (candidates ascend; lengths grow with them).
+fn last_fitting(
+    candidates: impl Iterator<Item = usize>,
+    fits: impl Fn(usize) -> bool,
+) -> Option<usize> {
+    let all: Vec<usize> = candidates.collect();
+    let fitting = all.partition_point(|&i| fits(i));
+    fitting.checked_sub(1).map(|i| all[i])
+}
+
+/// The length of a whole post as `measure` counts it.
+pub fn length(measure: Measure, post: &Post) -> usize {
+    let before = &post.text[..post.link.start];
+    let after = &post.text[post.link.end..];
+    measure.text_length(before)
+        + measure.link_length(&post.text[post.link.clone()])
+        + measure.text_length(after)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINK: &str =
+        "https://status.example.com/incidents/2026-11-28-switch/#update-20261128T093000Z";
+
+    #[test]
+    fn a_short_post_is_left_whole() {
+        let post = fit(
+            Measure::X,
+            "Identified: Packet loss",
+            "A switch drops packets.",
+            LINK,
+        );
+        assert_eq!(
+            post.text,
+            format!("Identified: Packet loss\n\nA switch drops packets.\n\n{LINK}")
+        );
+        assert_eq!(&post.text[post.link.clone()], LINK);
+    }
+
+    #[test]
+    fn a_long_message_is_cut_at_a_word_to_fit_every_network() {
+        let message = "The upstream switch drops packets again. ".repeat(50);
+        for measure in [Measure::Mastodon, Measure::Bluesky, Measure::X] {
+            let post = fit(measure, "Investigating: Packet loss", &message, LINK);
+            let len = length(measure, &post);
+            assert!(len <= measure.limit(), "{measure:?}: {len}");
+            assert!(
+                len >= measure.limit() - 12,
+                "{measure:?} wastes room: {len}"
+            );
+            let body = post.text.split("\n\n").nth(1).expect("message");
+            assert!(body.ends_with("again.…") || body.ends_with("packets…") || body.ends_with('…'));
+            let kept = body.trim_end_matches('…');
+            assert!(message.starts_with(kept), "{kept:?}");
+            assert!(
+                message[kept.len()..].starts_with(' '),
+                "cut inside a word: {kept:?}"
+            );
+            assert!(post.text.ends_with(LINK));
+        }
+    }
+
+    #[test]
+    fn emoji_and_right_to_left_text_are_counted_as_each_network_does() {
+        let family = "👨‍👩‍👧‍👦";
+        let message = format!("{family} ").repeat(200);
+        let post = fit(Measure::Bluesky, "Monitoring", &message, LINK);
+        assert!(length(Measure::Bluesky, &post) <= 300);
+        // Graphemes are never split: every family stays whole.
+        let body = post.text.split("\n\n").nth(1).expect("message");
+        assert!(
+            body.trim_end_matches('…')
+                .trim()
+                .split(' ')
+                .all(|w| w == family)
+        );
+
+        let post = fit(Measure::X, "Monitoring", &message, LINK);
+        assert!(length(Measure::X, &post) <= 280);
+
+        let arabic = "تم حل المشكلة وعادت جميع الخدمات إلى العمل بشكل طبيعي. ".repeat(30);
+        for measure in [Measure::Mastodon, Measure::Bluesky, Measure::X] {
+            let post = fit(measure, "تم الحل: فقدان الحزم", &arabic, LINK);
+            assert!(length(measure, &post) <= measure.limit(), "{measure:?}");
+            assert!(post.text.starts_with("تم الحل"));
+        }
+    }
+
+    #[test]
+    fn x_counts_links_as_23_and_cjk_as_two() {
+        let post = Post {
+            text: format!("障害 {LINK}"),
+            link: "障害 ".len().."障害 ".len() + LINK.len(),
+        };
+        assert_eq!(length(Measure::X, &post), 2 + 2 + 1 + 23);
+    }
+}
