@@ -431,7 +431,8 @@ async function searchChecks(site, all) {
   const english = /^en\b/.test(fs.readFileSync(path.join(site.dir, 'index.html'), 'utf8').match(/<html lang="([^"]+)"/)?.[1] || 'en');
   const lang = fs.readFileSync(path.join(site.dir, 'search/index.html'), 'utf8').match(/<html lang="([^"]+)"/)?.[1] || '';
   const held = distinctiveWord(events.filter(e => e.postmortem.trim()), 'postmortem', false);
-  const local = english ? null : distinctiveWord(events, 'text', true);
+  // A site in another language, or one without post-mortems: a word of an event's own text.
+  const local = english && held ? null : distinctiveWord(events, 'text', !english);
   const searchUrl = site.base + 'search/';
   const report = { site: site.name };
 
@@ -452,7 +453,7 @@ async function searchChecks(site, all) {
 
     const probe = held || local;
     if (!check(probe !== null, held ? `a word held back in one post-mortem: "${held.word}" (${held.event.path})` :
-      local ? `a word of the site's language: "${local.word}" (${local.event.path})` : 'a distinctive word to search for')) return;
+      local ? `a word only one event has: "${local.word}" (${local.event.path})` : 'a distinctive word to search for')) return;
     mark = logSize(site.log);
     const found = await searchFor(page, probe.word);
     await page.waitForLoadState('networkidle');
@@ -482,7 +483,7 @@ async function searchChecks(site, all) {
 
     // Narrowing by component: a word several events share, then one component of some results.
     let narrowed = false;
-    for (const word of sharedWords(events).slice(0, 8)) {
+    for (const word of sharedWords(events).slice(0, 25)) {
       const before = await searchFor(page, word);
       const names = [...new Set(before.flatMap(r => r.components.split(', ').filter(Boolean)))];
       const name = names.find(n => before.some(r => !r.components.split(', ').includes(n)));
@@ -499,7 +500,10 @@ async function searchChecks(site, all) {
       narrowed = true;
       break;
     }
-    if (events.length >= 3) check(narrowed, 'a shared word and a component to narrow it by were found');
+    // Required on the example site (several components, many shared words); a small fixture
+    // may have no word whose results differ in components.
+    if (site.weight) check(narrowed, 'a shared word and a component to narrow it by were found');
+    else if (!narrowed) console.log(`       (no shared word with results that differ in components on ${site.name})`);
     check(w.errors.length === 0 && w.external.length === 0, 'no errors, no request to another host', [...w.errors, ...w.external]);
   } catch (e) {
     check(false, 'the search page works', [clip(e.message, 300)]);

@@ -24,11 +24,17 @@ if (form) {
     form.dataset[key].replace(/\{(\w+)\}/g, (all, name) => (name in values ? values[name] : all));
 
   const load = () => {
-    pagefind ??= import(new URL("pagefind/pagefind.js", root).href).then(async (api) => {
-      // Result URLs are relative to the site root, wherever the site is served.
-      await api.options({ baseUrl: root.pathname, excerptLength: 24 });
-      return api;
-    });
+    pagefind ??= import(new URL("pagefind/pagefind.js", root).href).then(
+      async (api) => {
+        // Result URLs are relative to the site root, wherever the site is served.
+        await api.options({ baseUrl: root.pathname, excerptLength: 24 });
+        return api;
+      },
+      (error) => {
+        pagefind = null; // a lost connection: the next search tries again
+        throw error;
+      },
+    );
     return pagefind;
   };
 
