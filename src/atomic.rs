@@ -14,7 +14,7 @@ const POLL: Duration = Duration::from_millis(25);
 /// An exclusive lock, held until dropped. The lock file holds who holds it, so a process that
 /// waits, or gives up, can say so; it is removed when the lock is released.
 #[derive(Debug)]
-pub struct Lock {
+pub(crate) struct Lock {
     file: File,
     path: PathBuf,
 }
@@ -22,7 +22,7 @@ pub struct Lock {
 /// Someone else holds the lock: who, as their lock file says, and for how long we waited.
 #[derive(Debug, thiserror::Error)]
 #[error("{holder} holds `{}` (waited {} s)", .path.display(), .waited.as_secs())]
-pub struct Busy {
+pub(crate) struct Busy {
     pub path: PathBuf,
     /// E.g. `sitrep build (pid 4242, since 2026-11-28T09:12:03Z)`, or `another process`.
     pub holder: String,
@@ -34,7 +34,7 @@ impl Lock {
     /// while another process holds it. Returns the lock and, if it had to wait, whom for.
     ///
     /// An error of kind [`io::ErrorKind::WouldBlock`] wraps a [`Busy`] when patience ran out.
-    pub fn acquire(
+    pub(crate) fn acquire(
         path: &Path,
         purpose: &str,
         patience: Duration,
@@ -125,7 +125,7 @@ fn still_at(_file: &File, path: &Path) -> bool {
 
 /// How [`swap_in`] replaced the target.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Swapped {
+pub(crate) enum Swapped {
     /// There was nothing at the target: the new folder was moved there.
     Placed,
     /// One atomic exchange: the old content is now at the new folder's former path.
@@ -139,7 +139,7 @@ pub enum Swapped {
 /// Puts the folder `new` at `target`. Where the target exists, the two are exchanged in one
 /// step (`renameat2(RENAME_EXCHANGE)` on Linux), so no moment exists without the target;
 /// elsewhere, or where the file system cannot, the old target goes to `aside` first.
-pub fn swap_in(new: &Path, target: &Path, aside: &Path) -> io::Result<Swapped> {
+pub(crate) fn swap_in(new: &Path, target: &Path, aside: &Path) -> io::Result<Swapped> {
     if fs::symlink_metadata(target).is_err() {
         place(new, target)?;
         return Ok(Swapped::Placed);
@@ -158,7 +158,7 @@ pub fn swap_in(new: &Path, target: &Path, aside: &Path) -> io::Result<Swapped> {
 
 /// After a kill between the two renames of [`Swapped::MovedAside`]: the old content back at
 /// `target`. Returns whether there was anything to restore.
-pub fn restore_aside(target: &Path, aside: &Path) -> io::Result<bool> {
+pub(crate) fn restore_aside(target: &Path, aside: &Path) -> io::Result<bool> {
     if fs::symlink_metadata(target).is_ok() || fs::symlink_metadata(aside).is_err() {
         return Ok(false);
     }
@@ -203,7 +203,7 @@ fn place(from: &Path, to: &Path) -> io::Result<()> {
 
 /// Whether `path` is the root of a mounted file system (a volume, a bind mount): such a
 /// folder cannot be renamed, only its contents can change.
-pub fn is_mount_point(path: &Path) -> io::Result<bool> {
+pub(crate) fn is_mount_point(path: &Path) -> io::Result<bool> {
     #[cfg(target_os = "linux")]
     {
         use rustix::fs::{AtFlags, CWD, StatxAttributes, StatxFlags, statx};

@@ -49,7 +49,7 @@ fn write_stdout(bytes: &[u8], newline: bool) {
     version = env!("SITREP_VERSION"),
     about = "Build a static status site from Markdown incident reports"
 )]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(subcommand)]
     command: Command,
 }
@@ -205,7 +205,7 @@ fn now_from(arg: Option<String>) -> Now {
     }
 }
 
-pub fn run(cli: Cli) -> ExitCode {
+pub(crate) fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Command::Build {
             time,

@@ -15,7 +15,7 @@ use crate::suggest;
 use crate::time;
 use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
-pub const SITE_FILE: &str = "site.yaml";
+pub(crate) const SITE_FILE: &str = "site.yaml";
 
 /// The validated settings of a site.
 #[derive(Debug, Clone, PartialEq)]
@@ -384,7 +384,7 @@ impl Schema for RawSite {
 }
 
 /// Parses and validates site.yaml's text. `path` is how messages name the file.
-pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
+pub(crate) fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
     let source = YamlSource::whole_file(path, text);
     let (raw, unknown_keys): (RawSite, _) = yaml::parse(&source, text, yaml::site_budget())?;
     match validate(&source, raw) {
@@ -400,7 +400,7 @@ pub fn parse(path: &Path, text: &str) -> Result<Site, Vec<Diagnostic>> {
 
 /// The theme and language site.yaml asks for, read leniently: when the file has errors, its
 /// theme can still be checked in the same run. Defaults where the file says nothing usable.
-pub fn declared_theme_and_language(root: &Path) -> (String, String) {
+pub(crate) fn declared_theme_and_language(root: &Path) -> (String, String) {
     #[derive(Deserialize)]
     struct Declared {
         #[serde(default)]
@@ -429,7 +429,7 @@ pub fn declared_theme_and_language(root: &Path) -> (String, String) {
 }
 
 /// Reads site.yaml from the site folder, and the logo it names.
-pub fn load(root: &Path) -> Result<Site, crate::Error> {
+pub(crate) fn load(root: &Path) -> Result<Site, crate::Error> {
     let text =
         files::read_text(&root.join(SITE_FILE), files::SETTINGS_FILE_LIMIT).map_err(|e| {
             let diagnostic = if e.is_not_found() {
@@ -530,7 +530,7 @@ fn check_length(
 }
 
 /// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
-pub fn is_valid_id(id: &str) -> bool {
+pub(crate) fn is_valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')

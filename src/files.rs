@@ -11,17 +11,17 @@ use std::path::{Path, PathBuf};
 use crate::error::ErrorCode;
 
 /// The largest event file read: far beyond any real post-mortem.
-pub const EVENT_FILE_LIMIT: u64 = 2 * 1024 * 1024;
+pub(crate) const EVENT_FILE_LIMIT: u64 = 2 * 1024 * 1024;
 /// site.yaml and translation files.
-pub const SETTINGS_FILE_LIMIT: u64 = 8 * 1024 * 1024;
+pub(crate) const SETTINGS_FILE_LIMIT: u64 = 8 * 1024 * 1024;
 /// A theme's templates and static files.
-pub const THEME_FILE_LIMIT: u64 = 16 * 1024 * 1024;
+pub(crate) const THEME_FILE_LIMIT: u64 = 16 * 1024 * 1024;
 /// The logo: shown on every page, so small.
-pub const LOGO_LIMIT: u64 = 2 * 1024 * 1024;
+pub(crate) const LOGO_LIMIT: u64 = 2 * 1024 * 1024;
 
 /// Why a file could not be read.
 #[derive(Debug, thiserror::Error)]
-pub enum ReadError {
+pub(crate) enum ReadError {
     #[error("it is not a regular file but {0}")]
     NotRegular(&'static str),
     #[error("it is {size} bytes; the limit is {limit}")]
@@ -35,20 +35,20 @@ pub enum ReadError {
 }
 
 impl ReadError {
-    pub fn code(&self) -> ErrorCode {
+    pub(crate) fn code(&self) -> ErrorCode {
         match self {
             ReadError::TooLarge { .. } => ErrorCode::TooLarge,
             _ => ErrorCode::Unreadable,
         }
     }
 
-    pub fn is_not_found(&self) -> bool {
+    pub(crate) fn is_not_found(&self) -> bool {
         matches!(self, ReadError::Io(e) if e.kind() == io::ErrorKind::NotFound)
     }
 }
 
 /// The bytes of a regular file, at most `limit` of them.
-pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     let file = open_without_blocking(path)?;
     let metadata = file.metadata()?;
     if !metadata.is_file() {
@@ -73,13 +73,13 @@ pub fn read_bytes(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
 }
 
 /// The text of a regular UTF-8 file, at most `limit` bytes.
-pub fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
+pub(crate) fn read_text(path: &Path, limit: u64) -> Result<String, ReadError> {
     String::from_utf8(read_bytes(path, limit)?).map_err(|_| ReadError::NotUtf8)
 }
 
 /// Like [`read_bytes`], for a file named by a path the user wrote: it must resolve (through
 /// any symbolic link) to a file inside `root`.
-pub fn read_inside(root: &Path, relative: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+pub(crate) fn read_inside(root: &Path, relative: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
     let path = root.join(relative);
     if !resolves_inside(root, &path)? {
         return Err(ReadError::Outside);
@@ -88,7 +88,7 @@ pub fn read_inside(root: &Path, relative: &Path, limit: u64) -> Result<Vec<u8>, 
 }
 
 /// Whether `path` resolves, through any symbolic link, to somewhere inside `root`.
-pub fn resolves_inside(root: &Path, path: &Path) -> io::Result<bool> {
+pub(crate) fn resolves_inside(root: &Path, path: &Path) -> io::Result<bool> {
     let root = root.canonicalize()?;
     Ok(path.canonicalize()?.starts_with(root))
 }
@@ -133,7 +133,7 @@ fn kind_of(file_type: &std::fs::FileType) -> &'static str {
 
 /// How [`write_atomically`] treats a file that already exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Existing {
+pub(crate) enum Existing {
     Replace,
     /// Refuse with `AlreadyExists`, atomically: a file that appeared meanwhile is never
     /// overwritten.
@@ -142,7 +142,7 @@ pub enum Existing {
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, flushed to disk, then
 /// renamed over it, so the file is always either the old one or the new one.
-pub fn write_atomically(path: &Path, bytes: &[u8], existing: Existing) -> io::Result<()> {
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8], existing: Existing) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let temporary = temporary_beside(path);

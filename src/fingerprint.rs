@@ -5,7 +5,7 @@
 use std::hash::{DefaultHasher, Hash, Hasher};
 
 /// A fingerprint of a sequence of byte strings (kept apart, so `ab`+`c` ≠ `a`+`bc`).
-pub fn of_bytes(parts: &[&[u8]]) -> u64 {
+pub(crate) fn of_bytes(parts: &[&[u8]]) -> u64 {
     let mut hasher = DefaultHasher::new();
     for part in parts {
         hasher.write_usize(part.len());
@@ -15,7 +15,7 @@ pub fn of_bytes(parts: &[&[u8]]) -> u64 {
 }
 
 /// A fingerprint of anything hashable.
-pub fn of<T: Hash + ?Sized>(value: &T) -> u64 {
+pub(crate) fn of<T: Hash + ?Sized>(value: &T) -> u64 {
     let mut hasher = DefaultHasher::new();
     value.hash(&mut hasher);
     hasher.finish()
@@ -26,7 +26,7 @@ pub fn of<T: Hash + ?Sized>(value: &T) -> u64 {
 /// fingerprint ([`Fingerprinted`]) contribute it instead of their contents, so a list of many
 /// event cards is not serialized again on every rebuild. `None` if the value cannot be
 /// serialized (then nothing may be reused).
-pub fn of_serialized<T: serde::Serialize + ?Sized>(value: &T) -> Option<u64> {
+pub(crate) fn of_serialized<T: serde::Serialize + ?Sized>(value: &T) -> Option<u64> {
     struct HashWriter(DefaultHasher);
     impl std::io::Write for HashWriter {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -53,13 +53,13 @@ thread_local! {
 /// for templates, and as its fingerprint inside [`of_serialized`] (as a one-key map, so it can
 /// be `#[serde(flatten)]`ed).
 #[derive(Debug, Clone)]
-pub struct Fingerprinted<T> {
+pub(crate) struct Fingerprinted<T> {
     value: T,
     fingerprint: Option<u64>,
 }
 
 impl<T: serde::Serialize> Fingerprinted<T> {
-    pub fn new(value: T) -> Self {
+    pub(crate) fn new(value: T) -> Self {
         let fingerprint = of_serialized(&value);
         Fingerprinted { value, fingerprint }
     }
@@ -84,7 +84,7 @@ impl<T: serde::Serialize> serde::Serialize for Fingerprinted<T> {
 }
 
 /// SHA-256 of the bytes, lowercase hex: the same on every machine and every version.
-pub fn content_hash(bytes: &[u8]) -> String {
+pub(crate) fn content_hash(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     let digest = Sha256::digest(bytes);
     let mut hex = String::with_capacity(64);
@@ -96,7 +96,7 @@ pub fn content_hash(bytes: &[u8]) -> String {
 
 /// `assets/style.css` → `assets/style.0123456789abcdef.css`: the name carries the content's
 /// hash, so a host may let browsers keep the file for a year (docs/publishing.md).
-pub fn fingerprinted_path(path: &str, bytes: &[u8]) -> String {
+pub(crate) fn fingerprinted_path(path: &str, bytes: &[u8]) -> String {
     let hash = &content_hash(bytes)[..16];
     match path.rsplit_once('.') {
         Some((stem, ext)) if !stem.ends_with('/') => format!("{stem}.{hash}.{ext}"),

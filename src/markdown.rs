@@ -18,11 +18,11 @@ fn options() -> Options {
 /// the sanitiser's) spends time in proportion to the depth for every element, so a megabyte of
 /// `>>>>…` or `<div><div>…` would take minutes. Deeper structure is flattened: its text stays,
 /// its markup goes (docs/reliability.md, "Pathological Markdown").
-pub const MAX_DEPTH: usize = 32;
+pub(crate) const MAX_DEPTH: usize = 32;
 
 /// Renders Markdown to sanitised HTML. Headings without an explicit `{#id}` get one from their
 /// text, unique within the document. Every pass is linear in the input's size.
-pub fn to_html(markdown: &str) -> String {
+pub(crate) fn to_html(markdown: &str) -> String {
     let events = with_short_runs(with_labelled_tasks(with_heading_ids(within_depth(
         Parser::new_ext(markdown, options()),
     ))));
@@ -33,7 +33,7 @@ pub fn to_html(markdown: &str) -> String {
 
 /// The text of the Markdown without its markup, with blocks separated by single spaces: what
 /// feeds and bots show as a summary.
-pub fn to_plain_text(markdown: &str) -> String {
+pub(crate) fn to_plain_text(markdown: &str) -> String {
     let mut text = String::new();
     for event in Parser::new_ext(markdown, options()) {
         match event {
@@ -63,7 +63,7 @@ fn ends_a_block(tag: TagEnd) -> bool {
 }
 
 /// The first paragraph of a Markdown document as plain text, if it has one.
-pub fn first_paragraph(markdown: &str) -> Option<String> {
+pub(crate) fn first_paragraph(markdown: &str) -> Option<String> {
     let mut text = String::new();
     let mut inside = false;
     for event in Parser::new_ext(markdown, options()) {
@@ -81,7 +81,7 @@ pub fn first_paragraph(markdown: &str) -> Option<String> {
 
 /// Cuts text at a word boundary to at most `max` characters (docs/format.md: "cut at a word"), so
 /// the result is always a prefix of the text. A single word longer than `max` is cut inside.
-pub fn truncate_at_word(text: &str, max: usize) -> String {
+pub(crate) fn truncate_at_word(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
         return text.to_string();
     }

@@ -17,7 +17,7 @@ use crate::theme::THEMES_DIR;
 
 /// The file every build writes into its output folder. A folder is replaced only when it holds
 /// this file or nothing at all: a folder of the user's own files (or `.git`) never is.
-pub const MARKER: &str = ".sitrep-output";
+pub(crate) const MARKER: &str = ".sitrep-output";
 const MARKER_TEXT: &str = "This folder is written by `sitrep build`, which replaces it whole on every build.\nDo not keep files of your own here: the next build removes them.\n";
 
 /// How long a build waits for another build of the same output folder to finish.
@@ -26,7 +26,7 @@ const LOCK_PATIENCE: Duration = Duration::from_secs(120);
 /// Refuses output folders whose replacement would destroy the user's work: the site folder
 /// itself, a folder that contains it, one inside its sources, or any folder that is neither
 /// empty nor an earlier build.
-pub fn check_output_dir(root: &Path, output: &Path) -> Result<(), Error> {
+pub(crate) fn check_output_dir(root: &Path, output: &Path) -> Result<(), Error> {
     let refuse = |reason: &str| {
         Err(Error::UnsafeOutput {
             path: output.to_path_buf(),
@@ -143,7 +143,7 @@ impl Beside {
 /// Writes `files` as the new content of `output`, replacing what was there in one atomic swap.
 /// One build at a time per output folder: a second waits for the first. Returns warnings
 /// (waiting for another build, an old build that could not be removed).
-pub fn write_site(output: &Path, files: &[OutputFile]) -> Result<Vec<String>, Error> {
+pub(crate) fn write_site(output: &Path, files: &[OutputFile]) -> Result<Vec<String>, Error> {
     let output = absolute(output);
     let beside = Beside::of(&output)?;
     fs::create_dir_all(&beside.parent).map_err(|e| Error::io("create", &beside.parent, e))?;

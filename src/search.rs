@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::render::OutputFile;
 
 /// Where the index and Pagefind's search script go, relative to the site root.
-pub const BUNDLE_DIR: &str = "pagefind/";
+pub(crate) const BUNDLE_DIR: &str = "pagefind/";
 
 /// The attribute that marks a page as searchable (and the part of it that is indexed).
 const BODY_MARKER: &[u8] = b"data-pagefind-body";
@@ -33,7 +33,7 @@ fn is_needed(name: &str) -> bool {
 
 /// The index of a site, and what building it cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchIndex {
+pub(crate) struct SearchIndex {
     /// Under [`BUNDLE_DIR`], sorted by path.
     pub files: Vec<OutputFile>,
     /// How many pages were indexed.
@@ -43,14 +43,14 @@ pub struct SearchIndex {
 
 impl SearchIndex {
     /// The bytes of all the index files.
-    pub fn bytes(&self) -> usize {
+    pub(crate) fn bytes(&self) -> usize {
         self.files.iter().map(|f| f.bytes.len()).sum()
     }
 }
 
 /// Indexes every HTML page of `files` that has a `data-pagefind-body` element. Pages are added
 /// in path order and Pagefind sorts what it writes, so the same pages give the same bytes.
-pub fn index(files: &[OutputFile]) -> Result<SearchIndex, Error> {
+pub(crate) fn index(files: &[OutputFile]) -> Result<SearchIndex, Error> {
     let started = Instant::now();
     let mut pages: Vec<&OutputFile> = files.iter().filter(|f| is_searchable(f)).collect();
     pages.sort_by(|a, b| a.path.cmp(&b.path));

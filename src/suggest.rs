@@ -1,7 +1,10 @@
 //! "Did you mean …?" for near misses: a tired person typing `pnael` deserves `panel`.
 
 /// The candidate closest to `input`, if it is close enough to be a plausible typo.
-pub fn closest<'a>(input: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn closest<'a>(
+    input: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let input_lower = input.to_lowercase();
     candidates
         .into_iter()
@@ -24,7 +27,7 @@ fn is_plausible_typo(distance: usize, input: &str, candidate: &str) -> bool {
 }
 
 /// The help line for an unknown name: the suggestion if there is one, else the valid names.
-pub fn help_for<'a>(
+pub(crate) fn help_for<'a>(
     input: &str,
     candidates: impl IntoIterator<Item = &'a str> + Clone,
 ) -> Option<String> {

@@ -29,10 +29,10 @@ const INLINE_IMAGES: &[&str] = &[
 
 /// Why an SVG is refused: what was found, for the person who exported it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unsafe(pub String);
+pub(crate) struct Unsafe(pub String);
 
 /// Checks that `bytes` is well-formed SVG with nothing active in it.
-pub fn check(bytes: &[u8]) -> Result<(), Unsafe> {
+pub(crate) fn check(bytes: &[u8]) -> Result<(), Unsafe> {
     let text = std::str::from_utf8(bytes)
         .map_err(|_| Unsafe("it is not UTF-8 text, so not an SVG file".into()))?;
     let mut reader = Reader::from_str(text);

@@ -10,7 +10,7 @@ use crate::error::Error;
 
 static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
-pub const THEMES_DIR: &str = "themes";
+pub(crate) const THEMES_DIR: &str = "themes";
 const TEMPLATES: &str = "templates";
 const STATIC: &str = "static";
 const I18N: &str = "i18n";

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 
 /// Why a timestamp was refused; the message and help are written for the person who typed it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TimestampError {
+pub(crate) struct TimestampError {
     pub message: String,
     pub help: String,
 }
@@ -19,19 +19,19 @@ const FORMS_HELP: &str =
     "write `2014-04-17 17:30`, `2014-04-17 17:30 -04:00` or `2014-04-17T17:30:00-04:00`";
 
 /// The first instant sitrep accepts: the Unix epoch, where `SOURCE_DATE_EPOCH` starts.
-pub const EARLIEST: &str = "1970-01-01T00:00:00Z";
+pub(crate) const EARLIEST: &str = "1970-01-01T00:00:00Z";
 /// The last instant sitrep accepts. Every output must be able to write every accepted time in
 /// any zone: RFC 2822 dates (RSS), tag URIs and iCalendar need a four-digit year, and
 /// JavaScript's `Date` parses years up to 9999 in the API's RFC 3339 (docs/format.md,
 /// "Timestamps"). A day of margin keeps the local year at 9999 in every zone.
-pub const LATEST: &str = "9999-12-30T23:59:59Z";
+pub(crate) const LATEST: &str = "9999-12-30T23:59:59Z";
 
 /// Parses an RFC 3339 timestamp, or `YYYY-MM-DD HH:MM[:SS]` optionally followed by ` Z`, ` UTC`
 /// or ` ±HH:MM`. Without an offset the time is read in `zone`; a local time that falls in a
 /// daylight-saving gap or overlap is refused rather than guessed. The instant must lie between
 /// [`EARLIEST`] and [`LATEST`]; fractions of a second are dropped, and a leap second is
 /// accepted only where one can be inserted (see [`whole_second`]).
-pub fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimestampError> {
+pub(crate) fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimestampError> {
     let text = text.trim();
     parse_any_timestamp(text, zone)
         .and_then(|t| whole_second(t, text))
@@ -64,7 +64,7 @@ fn parse_any_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimestampE
 }
 
 /// Checks that every output can write `t` (see [`LATEST`]).
-pub fn in_range(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, TimestampError> {
+pub(crate) fn in_range(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, TimestampError> {
     let bound = |b: &str| {
         DateTime::parse_from_rfc3339(b)
             .map(|b| b.with_timezone(&Utc))
@@ -200,19 +200,19 @@ fn parse_naive(text: &str) -> Option<NaiveDateTime> {
 }
 
 /// Parses a `YYYY-MM-DD` date.
-pub fn parse_date(text: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date(text: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").ok()
 }
 
 /// The calendar date of an instant in the site's zone.
-pub fn local_date(t: DateTime<Utc>, zone: Tz) -> NaiveDate {
+pub(crate) fn local_date(t: DateTime<Utc>, zone: Tz) -> NaiveDate {
     t.with_timezone(&zone).date_naive()
 }
 
 /// The instant a calendar day starts in `zone`. Where midnight itself is skipped by a
 /// daylight-saving change (some zones switch at 00:00), the day starts at the first local time
 /// that exists.
-pub fn start_of_day(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
+pub(crate) fn start_of_day(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
     let mut local = date.and_time(NaiveTime::MIN);
     for _ in 0..48 {
         if let Some(t) = zone.from_local_datetime(&local).earliest() {
@@ -225,18 +225,18 @@ pub fn start_of_day(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
 }
 
 /// RFC 3339 in the site's zone, e.g. `2014-04-17T17:30:00-04:00`, for `<time datetime>`.
-pub fn rfc3339_in(t: DateTime<Utc>, zone: Tz) -> String {
+pub(crate) fn rfc3339_in(t: DateTime<Utc>, zone: Tz) -> String {
     t.with_timezone(&zone)
         .to_rfc3339_opts(SecondsFormat::Secs, false)
 }
 
 /// RFC 3339 in UTC, e.g. `2014-04-17T21:30:00Z`: the form used inside ids.
-pub fn rfc3339_utc(t: DateTime<Utc>) -> String {
+pub(crate) fn rfc3339_utc(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
 /// A length of time as whole days, hours and minutes (negative lengths count as zero).
-pub fn duration_parts(d: Duration) -> (i64, i64, i64) {
+pub(crate) fn duration_parts(d: Duration) -> (i64, i64, i64) {
     let minutes = d.num_minutes().max(0);
     (minutes / 1440, (minutes % 1440) / 60, minutes % 60)
 }

@@ -248,7 +248,7 @@ impl Checker<'_> {
 
 /// Parses one event file. `path` is relative to the site folder; it names the file in messages
 /// and gives the default slug.
-pub fn parse(path: &Path, text: &str, site: &Site) -> Result<Event, Vec<Diagnostic>> {
+pub(crate) fn parse(path: &Path, text: &str, site: &Site) -> Result<Event, Vec<Diagnostic>> {
     let whole = YamlSource::whole_file(path, text);
     let split = front_matter::split(text).map_err(|e| {
         vec![

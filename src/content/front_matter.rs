@@ -2,7 +2,7 @@
 
 /// An event file cut in two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Split<'a> {
+pub(crate) struct Split<'a> {
     pub yaml: &'a str,
     /// The file line on which the YAML starts (the line after the opening `---`).
     pub yaml_first_line: u32,
@@ -11,14 +11,14 @@ pub struct Split<'a> {
 
 /// Why a file has no usable front matter, with the 1-based line it concerns.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SplitError {
+pub(crate) struct SplitError {
     pub line: u32,
     pub message: &'static str,
     pub help: &'static str,
 }
 
 /// Front matter is the block between a first line `---` and the next line `---` (or `...`).
-pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
+pub(crate) fn split(text: &str) -> Result<Split<'_>, SplitError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut lines = text.split_inclusive('\n');
     let opening = lines.next().unwrap_or_default();

@@ -1,8 +1,8 @@
 //! Reading the site's event files: find them under `incidents/`, parse each (in parallel), and
 //! check what only the whole set can show (duplicate slugs).
 
-pub mod event;
-pub mod front_matter;
+pub(crate) mod event;
+pub(crate) mod front_matter;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -15,12 +15,12 @@ use crate::error::{Diagnostic, ErrorCode};
 use crate::files;
 use crate::model::Event;
 
-pub const EVENTS_DIR: &str = "incidents";
+pub(crate) const EVENTS_DIR: &str = "incidents";
 
 /// One event file as read: where it is (relative to the site folder), its text's fingerprint,
 /// and its event or its errors.
 #[derive(Debug, Clone)]
-pub struct Source {
+pub(crate) struct Source {
     pub path: PathBuf,
     pub fingerprint: u64,
     pub parsed: Result<Arc<Event>, Vec<Diagnostic>>,
@@ -30,7 +30,7 @@ pub struct Source {
 /// `check`, the preview session and the authoring commands read a site's events. A broken
 /// file is one entry among the others, so a command that does not need it can go on.
 #[derive(Debug, Clone, Default)]
-pub struct Scan {
+pub(crate) struct Scan {
     pub sources: BTreeMap<PathBuf, Source>,
     /// Problems walking `incidents/` itself (a folder that cannot be listed).
     pub walk_errors: Vec<Diagnostic>,
@@ -38,17 +38,17 @@ pub struct Scan {
 
 impl Scan {
     /// The events that parsed, drafts included, in path order.
-    pub fn events(&self) -> impl Iterator<Item = &Arc<Event>> + Clone {
+    pub(crate) fn events(&self) -> impl Iterator<Item = &Arc<Event>> + Clone {
         self.sources.values().filter_map(|s| s.parsed.as_ref().ok())
     }
 
     /// The files that have errors.
-    pub fn broken(&self) -> impl Iterator<Item = &Source> {
+    pub(crate) fn broken(&self) -> impl Iterator<Item = &Source> {
         self.sources.values().filter(|s| s.parsed.is_err())
     }
 
     /// Every problem: the walk's, each file's, and slugs used twice.
-    pub fn errors(&self) -> Vec<Diagnostic> {
+    pub(crate) fn errors(&self) -> Vec<Diagnostic> {
         let mut errors = self.walk_errors.clone();
         errors.extend(
             self.sources
@@ -62,7 +62,7 @@ impl Scan {
     }
 
     /// The events to build (drafts only when asked), or every problem.
-    pub fn events_to_build(&self, drafts: bool) -> Result<Vec<Arc<Event>>, Vec<Diagnostic>> {
+    pub(crate) fn events_to_build(&self, drafts: bool) -> Result<Vec<Arc<Event>>, Vec<Diagnostic>> {
         let errors = self.errors();
         if !errors.is_empty() {
             return Err(errors);
@@ -76,13 +76,17 @@ impl Scan {
 }
 
 /// Reads and parses every event file under `incidents/`, in parallel.
-pub fn scan(root: &Path, site: &Site) -> Scan {
+pub(crate) fn scan(root: &Path, site: &Site) -> Scan {
     scan_reusing(root, site, BTreeMap::new())
 }
 
 /// Like [`scan`], but a file whose text is unchanged since `previous` keeps its parsed event
 /// (the preview session re-reads every file, and parses again only what changed).
-pub fn scan_reusing(root: &Path, site: &Site, mut previous: BTreeMap<PathBuf, Source>) -> Scan {
+pub(crate) fn scan_reusing(
+    root: &Path,
+    site: &Site,
+    mut previous: BTreeMap<PathBuf, Source>,
+) -> Scan {
     let (files, walk_errors) = find_event_files(root);
     let with_previous: Vec<(PathBuf, Option<Source>)> = files
         .into_iter()
@@ -105,7 +109,12 @@ pub fn scan_reusing(root: &Path, site: &Site, mut previous: BTreeMap<PathBuf, So
 }
 
 /// Reads one event file, and parses it unless its text is that of `previous`.
-pub fn read_source(root: &Path, relative: &Path, site: &Site, previous: Option<Source>) -> Source {
+pub(crate) fn read_source(
+    root: &Path,
+    relative: &Path,
+    site: &Site,
+    previous: Option<Source>,
+) -> Source {
     let text = match read_text(root, relative) {
         Ok(text) => text,
         Err(error) => {
@@ -128,14 +137,14 @@ pub fn read_source(root: &Path, relative: &Path, site: &Site, previous: Option<S
 }
 
 /// The text of an event file: a regular file within the size limit, or an error naming it.
-pub fn read_text(root: &Path, relative: &Path) -> Result<String, Diagnostic> {
+pub(crate) fn read_text(root: &Path, relative: &Path) -> Result<String, Diagnostic> {
     files::read_text(&root.join(relative), files::EVENT_FILE_LIMIT)
         .map_err(|e| Diagnostic::new(relative, e.code(), format!("cannot read the file: {e}")))
 }
 
 /// Every `.md` file under `incidents/`, relative to the root and sorted, skipping hidden files
 /// and folders and anything a link would take outside the site folder.
-pub fn find_event_files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
+pub(crate) fn find_event_files(root: &Path) -> (Vec<PathBuf>, Vec<Diagnostic>) {
     let dir = root.join(EVENTS_DIR);
     let canonical_root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     // docs/format.md: symbolic links are not followed out of the site folder (a link to a folder
@@ -223,7 +232,7 @@ mod tests {
 }
 
 /// One error for each event whose slug an earlier one (by path) already uses.
-pub fn duplicate_slugs<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Diagnostic> {
+pub(crate) fn duplicate_slugs<'a>(events: impl IntoIterator<Item = &'a Event>) -> Vec<Diagnostic> {
     let mut first_by_slug: HashMap<&str, &Path> = HashMap::new();
     let mut errors = Vec::new();
     for e in events {

@@ -281,7 +281,7 @@ impl Event {
 
 /// content.md: the latest update's message as plain text, else the body's first paragraph,
 /// else the title; cut at a word to 280 characters.
-pub fn derived_summary(timeline: &[Update], body: &str, title: &str) -> String {
+pub(crate) fn derived_summary(timeline: &[Update], body: &str, title: &str) -> String {
     let text = timeline
         .last()
         .map(|u| markdown::to_plain_text(&u.message))
@@ -292,20 +292,20 @@ pub fn derived_summary(timeline: &[Update], body: &str, title: &str) -> String {
 }
 
 /// content.md: a summary is at most 280 characters.
-pub const SUMMARY_LIMIT: usize = 280;
+pub(crate) const SUMMARY_LIMIT: usize = 280;
 
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    pub fn t(h: u32, m: u32) -> DateTime<Utc> {
+    pub(crate) fn t(h: u32, m: u32) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 4, 16, h, m, 0)
             .single()
             .expect("valid test time")
     }
 
-    pub fn update(
+    pub(crate) fn update(
         at: DateTime<Utc>,
         status: UpdateStatus,
         components: &[(&str, ComponentStatus)],
@@ -321,7 +321,7 @@ pub(crate) mod tests {
         }
     }
 
-    pub fn incident(
+    pub(crate) fn incident(
         slug: &str,
         components: &[(&str, ComponentStatus)],
         timeline: Vec<Update>,
@@ -347,7 +347,7 @@ pub(crate) mod tests {
         }
     }
 
-    pub fn maintenance(slug: &str, window: Window, timeline: Vec<Update>) -> Event {
+    pub(crate) fn maintenance(slug: &str, window: Window, timeline: Vec<Update>) -> Event {
         Event {
             kind: Kind::Maintenance,
             impact: Impact::None,

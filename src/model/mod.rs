@@ -2,18 +2,18 @@
 //! (status, indicator, uptime, history). Immutable once built; every answer is a pure function
 //! of the events and `now`.
 
-pub mod event;
-pub mod status;
-pub mod uptime;
+pub(crate) mod event;
+pub(crate) mod status;
+pub(crate) mod uptime;
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Datelike, Utc};
 
-pub use event::{Event, Phase, Update, Window};
-pub use status::{ComponentStatus, Impact, Kind, UpdateStatus};
-pub use uptime::{Uptime, UptimeDay};
+pub(crate) use event::{Event, Phase, Update, Window};
+pub(crate) use status::{ComponentStatus, Impact, Kind, UpdateStatus};
+pub(crate) use uptime::{Uptime, UptimeDay};
 
 use crate::config::{Component, Site};
 use crate::time;

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 /// A word of one of docs/format.md's closed vocabularies, for parsing with a suggestion.
-pub trait Word: Sized + Copy + 'static {
+pub(crate) trait Word: Sized + Copy + 'static {
     /// What the word names, for messages: "component status", "impact".
     const NOUN: &'static str;
     fn parse(text: &str) -> Option<Self>;

@@ -83,7 +83,7 @@ impl Ratio {
 }
 
 /// The days of the window: `days` calendar days ending on today's date in `zone`.
-pub fn window_dates(now: DateTime<Utc>, zone: Tz, days: u32) -> Vec<NaiveDate> {
+pub(crate) fn window_dates(now: DateTime<Utc>, zone: Tz, days: u32) -> Vec<NaiveDate> {
     let today = time::local_date(now, zone);
     (0..days)
         .rev()
@@ -100,7 +100,7 @@ struct Piece {
 }
 
 /// Computes a component's uptime bar. `events` are those that affect the component.
-pub fn component_uptime(
+pub(crate) fn component_uptime(
     component: &str,
     since: Option<NaiveDate>,
     events: &[&Event],

@@ -159,7 +159,7 @@ pub(crate) struct Context<'a> {
 
 impl Context<'_> {
     /// A time as authors read it, in the site's zone: `10:42 CET on 2026-11-28`.
-    pub fn local_time(&self, t: DateTime<Utc>) -> String {
+    pub(crate) fn local_time(&self, t: DateTime<Utc>) -> String {
         t.with_timezone(&self.time_zone)
             .format("%H:%M %Z on %Y-%m-%d")
             .to_string()

@@ -93,7 +93,7 @@ struct Api {
     components: Vec<ApiComponent>,
 }
 
-pub fn render(model: &Model) -> Vec<OutputFile> {
+pub(crate) fn render(model: &Model) -> Vec<OutputFile> {
     let api = Api::new(model);
     let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, model.site.time_zone);
     // Only the events a document lists are turned into Statuspage objects: a site with years of
@@ -454,14 +454,14 @@ fn incident_update(
 }
 
 /// An update's id in the API and in webhook payloads: the event's slug and the update's time.
-pub fn update_id(event: &Event, update: &Update) -> String {
+pub(crate) fn update_id(event: &Event, update: &Update) -> String {
     format!("{}-{}", event.slug, update.at.format("%Y%m%dT%H%M%SZ"))
 }
 
 /// The Statuspage webhook notifications (webhook.md) that tell the `index`th update of
 /// `event`: the incident notification first, then one component notification per component
 /// the update changes. Each comes with a key that names it in the announce ledger.
-pub fn webhook_notifications(
+pub(crate) fn webhook_notifications(
     model: &Model,
     event: &Event,
     index: usize,

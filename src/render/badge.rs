@@ -7,7 +7,7 @@ use crate::i18n::Translations;
 use crate::model::{ComponentStatus, Impact, Model};
 
 /// The site's badge and one per component, with words in the site's language.
-pub fn render(model: &Model, t: &Translations) -> Vec<OutputFile> {
+pub(crate) fn render(model: &Model, t: &Translations) -> Vec<OutputFile> {
     let overall = model.overall();
     let (key, colour) = overall_badge(overall.indicator, overall.maintenance_active);
     let mut files = vec![OutputFile::new(

@@ -13,7 +13,7 @@ use crate::fingerprint;
 use crate::markdown;
 
 #[derive(Default)]
-pub struct RenderCache {
+pub(crate) struct RenderCache {
     /// Compiled templates, with the fingerprint of the theme they came from.
     pub(super) templates: Option<(u64, Arc<tera::Tera>)>,
     pub(super) markdown: Memo,
@@ -27,26 +27,26 @@ pub struct RenderCache {
 }
 
 /// An output file and the key it was made under.
-pub struct Rendered {
+pub(crate) struct Rendered {
     pub file: super::OutputFile,
     pub key: u64,
 }
 
 /// The previous build's files, to reuse those whose key is unchanged.
-pub struct Reuse<'a> {
+pub(crate) struct Reuse<'a> {
     previous: &'a HashMap<String, (u64, Bytes)>,
     /// What every file depends on: the site's settings and the theme.
     base: u64,
 }
 
 impl<'a> Reuse<'a> {
-    pub fn new(previous: &'a HashMap<String, (u64, Bytes)>, base: u64) -> Self {
+    pub(crate) fn new(previous: &'a HashMap<String, (u64, Bytes)>, base: u64) -> Self {
         Reuse { previous, base }
     }
 
     /// The file at `path`: the previous bytes if `key` is unchanged, else `make()`'s.
     /// `None` as a key means "always make it" (pages that show `now`, for instance).
-    pub fn file<E>(
+    pub(crate) fn file<E>(
         &self,
         path: String,
         key: Option<u64>,
@@ -72,14 +72,14 @@ impl<'a> Reuse<'a> {
 /// Rendered Markdown by source text. Keeps what the last build used and drops the rest, so a
 /// long preview session does not grow without bound.
 #[derive(Default)]
-pub struct Memo {
+pub(crate) struct Memo {
     current: Mutex<HashMap<u64, Arc<str>>>,
     previous: Mutex<HashMap<u64, Arc<str>>>,
 }
 
 impl Memo {
     /// Sanitised HTML of `source`.
-    pub fn html(&self, source: &str) -> Arc<str> {
+    pub(crate) fn html(&self, source: &str) -> Arc<str> {
         let key = fingerprint::of(source);
         if let Some(hit) = lock(&self.current).get(&key) {
             return hit.clone();

@@ -50,7 +50,7 @@ struct Feeds<'a> {
 /// Every feed of the site: the global ones, the per-update one, and one pair per component.
 /// A feed whose entries' events are unchanged is reused from the previous build (feeds do not
 /// depend on `now`).
-pub fn render(model: &Model, memo: &Memo, reuse: &Reuse<'_>) -> Vec<Rendered> {
+pub(crate) fn render(model: &Model, memo: &Memo, reuse: &Reuse<'_>) -> Vec<Rendered> {
     let feeds = Feeds {
         model,
         memo,
@@ -129,7 +129,7 @@ fn reused(reuse: &Reuse<'_>, path: &str, key: u64, make: impl FnOnce() -> Vec<u8
 
 /// `tag:HOST,YYYY:SLUG`, the year being that of the first update (or the scheduled start) in
 /// the site's zone: fixed at the event's birth, so it never changes.
-pub fn event_id(model: &Model, event: &Event) -> String {
+pub(crate) fn event_id(model: &Model, event: &Event) -> String {
     let born = event
         .first_update()
         .map(|u| u.at)
@@ -140,7 +140,7 @@ pub fn event_id(model: &Model, event: &Event) -> String {
 }
 
 /// `tag:HOST,YYYY:SLUG/AT`, AT being the update's time in UTC.
-pub fn update_id(model: &Model, event: &Event, update: &Update) -> String {
+pub(crate) fn update_id(model: &Model, event: &Event, update: &Update) -> String {
     format!(
         "{}/{}",
         event_id(model, event),

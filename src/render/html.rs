@@ -28,7 +28,7 @@ use std::path::Path;
 const RECENT_DAYS: u64 = 7;
 
 /// What several pages share, computed once per build.
-pub struct Prepared {
+pub(crate) struct Prepared {
     /// One card per event, in `model.events` order.
     pub cards: Vec<Card>,
     /// The key of each event's views: its text, and as much of `now` as they depend on.
@@ -44,7 +44,12 @@ pub struct Prepared {
 }
 
 impl Prepared {
-    pub fn new(model: &Model, theme: &Theme, t: &Translations, cache: &mut RenderCache) -> Self {
+    pub(crate) fn new(
+        model: &Model,
+        theme: &Theme,
+        t: &Translations,
+        cache: &mut RenderCache,
+    ) -> Self {
         let base_key = fingerprint::of(&(site_key(model), theme.fingerprint()));
         let event_keys: Vec<u64> = model
             .events
@@ -103,7 +108,7 @@ impl Prepared {
 }
 
 /// What every output depends on in the site's settings.
-pub fn site_key(model: &Model) -> u64 {
+pub(crate) fn site_key(model: &Model) -> u64 {
     fingerprint::of(&format!("{:?}", model.site))
 }
 
@@ -119,7 +124,7 @@ fn event_key(event: &Event, model: &Model) -> u64 {
     fingerprint::of(&(event.fingerprint, phase as u8, minute))
 }
 
-pub struct Renderer<'a> {
+pub(crate) struct Renderer<'a> {
     tera: Arc<Tera>,
     /// The compiled templates' key: the theme, the translations and the time zone.
     templates_key: u64,
@@ -135,7 +140,7 @@ pub struct Renderer<'a> {
 
 /// Compiles the theme's templates, or reuses them when the theme and language have not
 /// changed. The translations are the templates' global `t`. Returns them with their key.
-pub fn templates(
+pub(crate) fn templates(
     theme: &Theme,
     model: &Model,
     t: &Translations,
@@ -180,7 +185,7 @@ fn compile(theme: &Theme, zone: chrono_tz::Tz) -> Result<Tera, tera::Error> {
 /// Every template of the theme that does not compile. Tera stops at the first; each of the
 /// site's own templates is then compiled with the built-in ones, so one broken template does
 /// not hide the next.
-pub fn check_templates(theme: &Theme, zone: chrono_tz::Tz) -> Vec<Diagnostic> {
+pub(crate) fn check_templates(theme: &Theme, zone: chrono_tz::Tz) -> Vec<Diagnostic> {
     let Err(first) = compile(theme, zone) else {
         return Vec::new();
     };
@@ -205,7 +210,7 @@ pub fn check_templates(theme: &Theme, zone: chrono_tz::Tz) -> Vec<Diagnostic> {
 }
 
 impl<'a> Renderer<'a> {
-    pub fn new(
+    pub(crate) fn new(
         (tera, templates_key): (Arc<Tera>, u64),
         theme: &'a Theme,
         cache: &'a mut RenderCache,
@@ -225,7 +230,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// The event page fingerprints of this build, for the next one.
-    pub fn into_event_pages(self) -> HashMap<String, (u64, Option<u64>)> {
+    pub(crate) fn into_event_pages(self) -> HashMap<String, (u64, Option<u64>)> {
         self.event_pages
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -294,7 +299,7 @@ impl<'a> Renderer<'a> {
     }
 
     /// Every HTML page of the site.
-    pub fn pages(&self, model: &Model, prepared: &Prepared) -> Result<Vec<Rendered>, Error> {
+    pub(crate) fn pages(&self, model: &Model, prepared: &Prepared) -> Result<Vec<Rendered>, Error> {
         let mut pages = vec![
             self.index(model, prepared)?,
             self.history(model, prepared)?,

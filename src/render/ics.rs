@@ -15,7 +15,7 @@ use crate::markdown;
 use crate::model::{Event, Kind, Model};
 
 /// The maintenance calendar, its words in the site's language.
-pub fn render(model: &Model, t: &Translations) -> OutputFile {
+pub(crate) fn render(model: &Model, t: &Translations) -> OutputFile {
     let site = &model.site;
     let mut ics = Calendar::default();
     ics.line("BEGIN", "VCALENDAR");
@@ -99,7 +99,7 @@ impl Calendar {
 
 /// RFC 5545 3.3.11: backslash, semicolon and comma escaped, every line break (LF, CRLF, or a
 /// lone CR) as `\n`. Other control characters cannot appear in TEXT and are dropped.
-pub fn escape_text(text: &str) -> String {
+pub(crate) fn escape_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + text.len() / 8);
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {

@@ -1,20 +1,20 @@
 //! Rendering: the model in, files out. Pure: nothing here reads or writes the disk; `output`
 //! decides where the bytes go (and `serve` keeps them in memory).
 
-pub mod api;
-pub mod badge;
-pub mod cache;
-pub mod feeds;
-pub mod html;
-pub mod ics;
-pub mod sitemap;
-pub mod uptime_json;
-pub mod views;
+pub(crate) mod api;
+pub(crate) mod badge;
+pub(crate) mod cache;
+pub(crate) mod feeds;
+pub(crate) mod html;
+pub(crate) mod ics;
+pub(crate) mod sitemap;
+pub(crate) mod uptime_json;
+pub(crate) mod views;
 
 use bytes::Bytes;
 use rayon::prelude::*;
 
-pub use cache::RenderCache;
+pub(crate) use cache::RenderCache;
 
 use crate::error::Error;
 use crate::i18n::Translations;
@@ -40,13 +40,13 @@ impl OutputFile {
 
 /// A rendered site: its files, sorted by path, and what the author should be warned about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RenderedSite {
+pub(crate) struct RenderedSite {
     pub files: Vec<OutputFile>,
     pub warnings: Vec<String>,
 }
 
 /// Every problem of the theme for a site in `language`: its translations and each template.
-pub fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Diagnostic> {
+pub(crate) fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Diagnostic> {
     let mut errors = match Translations::load(theme, language) {
         Ok(_) => Vec::new(),
         Err(Error::Content(found)) => found,
@@ -62,13 +62,13 @@ pub fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Diagnosti
 }
 
 /// Renders the whole site, sorted by path so the output never depends on thread timing.
-pub fn site(model: &Model, theme: &Theme) -> Result<RenderedSite, Error> {
+pub(crate) fn site(model: &Model, theme: &Theme) -> Result<RenderedSite, Error> {
     site_cached(model, theme, &mut RenderCache::default())
 }
 
 /// Renders the whole site, reusing what `cache` holds from the previous build wherever its
 /// inputs are unchanged, and leaves in `cache` what the next build can reuse.
-pub fn site_cached(
+pub(crate) fn site_cached(
     model: &Model,
     theme: &Theme,
     cache: &mut RenderCache,

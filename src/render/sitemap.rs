@@ -7,7 +7,7 @@ use super::OutputFile;
 use crate::model::Model;
 
 /// `pages` are output paths of HTML pages (`incidents/x/index.html`); the 404 page is left out.
-pub fn render(model: &Model, pages: &[&str]) -> Vec<OutputFile> {
+pub(crate) fn render(model: &Model, pages: &[&str]) -> Vec<OutputFile> {
     let base = model.site.base_url.as_str();
     let mut writer = Writer::new_with_indent(Vec::new(), b' ', 2);
     let write = |w: &mut Writer<Vec<u8>>, e: Event<'_>| {

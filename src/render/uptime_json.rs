@@ -30,7 +30,7 @@ struct Day<'a> {
 }
 
 /// `uptimes` is in the order of `model.site.components`.
-pub fn render(model: &Model, uptimes: &[Uptime]) -> OutputFile {
+pub(crate) fn render(model: &Model, uptimes: &[Uptime]) -> OutputFile {
     let document = Document {
         generated_at: time::rfc3339_in(model.now, model.site.time_zone),
         window_days: model.site.uptime_days,

@@ -17,7 +17,7 @@ use crate::model::{
 use crate::time;
 
 /// What building views needs besides the model: the Markdown memo and the translations.
-pub struct Views<'a> {
+pub(crate) struct Views<'a> {
     pub model: &'a Model,
     pub memo: &'a Memo,
     pub t: &'a Translations,
@@ -25,7 +25,7 @@ pub struct Views<'a> {
 
 /// An instant, ready to show: `<time datetime="{{ t.datetime }}">{{ t.display }}</time>`.
 #[derive(Debug, Clone, Serialize)]
-pub struct TimeView {
+pub(crate) struct TimeView {
     /// RFC 3339 with the site zone's offset.
     pub datetime: String,
     /// Date and time, e.g. `Apr 17, 2014 17:30 EDT`.
@@ -37,7 +37,7 @@ pub struct TimeView {
 }
 
 impl Views<'_> {
-    pub fn time(&self, t: DateTime<Utc>) -> TimeView {
+    pub(crate) fn time(&self, t: DateTime<Utc>) -> TimeView {
         let local = t.with_timezone(&self.model.site.time_zone);
         TimeView {
             datetime: time::rfc3339_in(t, self.model.site.time_zone),
@@ -47,7 +47,7 @@ impl Views<'_> {
         }
     }
 
-    pub fn status_label(&self, status: ComponentStatus) -> String {
+    pub(crate) fn status_label(&self, status: ComponentStatus) -> String {
         self.t.get(&format!("status_{status}")).to_string()
     }
 
@@ -56,7 +56,7 @@ impl Views<'_> {
     }
 
     /// `35 min`, `4 h 35 min`, `2 d 3 h`, in the page's language.
-    pub fn duration(&self, d: chrono::Duration) -> String {
+    pub(crate) fn duration(&self, d: chrono::Duration) -> String {
         let (days, hours, minutes) = time::duration_parts(d);
         let (d, h, m) = (days.to_string(), hours.to_string(), minutes.to_string());
         let values = [("d", d.as_str()), ("h", h.as_str()), ("m", m.as_str())];
@@ -70,7 +70,11 @@ impl Views<'_> {
         self.t.fill(key, &values)
     }
 
-    pub fn indicator_description(&self, indicator: Impact, maintenance_active: bool) -> String {
+    pub(crate) fn indicator_description(
+        &self,
+        indicator: Impact,
+        maintenance_active: bool,
+    ) -> String {
         let key = match indicator {
             Impact::None if maintenance_active => "indicator_maintenance",
             other => &format!("indicator_{other}"),
@@ -78,7 +82,7 @@ impl Views<'_> {
         self.t.get(key).to_string()
     }
 
-    pub fn site(&self) -> SiteView {
+    pub(crate) fn site(&self) -> SiteView {
         let site = &self.model.site;
         let w = site.uptime_weights;
         let (major, partial, degraded) = (
@@ -114,7 +118,7 @@ impl Views<'_> {
         }
     }
 
-    pub fn component(&self, component: &Component, uptime: &Uptime) -> ComponentView {
+    pub(crate) fn component(&self, component: &Component, uptime: &Uptime) -> ComponentView {
         let status = self.model.component_status(&component.id);
         ComponentView {
             id: component.id.clone(),
@@ -192,7 +196,7 @@ impl Views<'_> {
         }
     }
 
-    pub fn card(&self, event: &Event) -> EventCard {
+    pub(crate) fn card(&self, event: &Event) -> EventCard {
         let now = self.model.now;
         let end = event.end(now);
         let phase = event.phase(now);
@@ -229,7 +233,7 @@ impl Views<'_> {
         }
     }
 
-    pub fn event_page(&self, event: &Event, card: Card) -> EventPage {
+    pub(crate) fn event_page(&self, event: &Event, card: Card) -> EventPage {
         EventPage {
             card,
             updates: event
@@ -244,7 +248,7 @@ impl Views<'_> {
 
     /// A month of the site's history (`history/YYYY/MM/`), or of one component's
     /// (`components/ID/YYYY/MM/`) when `component` is given.
-    pub fn month_link(
+    pub(crate) fn month_link(
         &self,
         component: Option<&str>,
         year: i32,
@@ -268,7 +272,7 @@ impl Views<'_> {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct SiteView {
+pub(crate) struct SiteView {
     pub title: String,
     pub description: Option<String>,
     pub base_url: String,
@@ -293,7 +297,7 @@ pub struct SiteView {
 
 /// A background colour and the text colour that reads on it.
 #[derive(Debug, Clone, Serialize)]
-pub struct Accent {
+pub(crate) struct Accent {
     pub background: String,
     /// `#000000` or `#ffffff`, whichever contrasts more (WCAG relative luminance).
     pub text: &'static str,
@@ -321,7 +325,7 @@ fn readable_on(hex: &str) -> &'static str {
 
 /// The page being rendered.
 #[derive(Debug, Clone, Serialize)]
-pub struct PageView {
+pub(crate) struct PageView {
     /// What kind of page: `index`, `event`, `component`, `history`, `month`, `404`.
     pub kind: &'static str,
     pub title: String,
@@ -335,7 +339,7 @@ pub struct PageView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct FeedLink {
+pub(crate) struct FeedLink {
     pub title: String,
     /// Relative to the page (starts with `root`).
     pub href: String,
@@ -349,7 +353,7 @@ const RSS: &str = "application/rss+xml";
 impl FeedLink {
     /// The site-wide feeds, and a component's own when `component` (id, name) is given, with
     /// titles in the page's language.
-    pub fn for_page(
+    pub(crate) fn for_page(
         t: &Translations,
         root: &str,
         site_title: &str,
@@ -390,7 +394,7 @@ impl FeedLink {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct StatusView {
+pub(crate) struct StatusView {
     /// `none`, `minor`, `major` or `critical`.
     pub indicator: &'static str,
     /// In the page's language: "All Systems Operational", …
@@ -400,7 +404,7 @@ pub struct StatusView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct DayView {
+pub(crate) struct DayView {
     /// `YYYY-MM-DD`.
     pub date: String,
     /// The whole day in words, for tooltips and screen readers.
@@ -414,7 +418,7 @@ pub struct DayView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct EventLink {
+pub(crate) struct EventLink {
     pub slug: String,
     pub title: String,
     /// Relative to the site root: `incidents/SLUG/`.
@@ -422,7 +426,7 @@ pub struct EventLink {
 }
 
 impl EventLink {
-    pub fn new(event: &Event) -> Self {
+    pub(crate) fn new(event: &Event) -> Self {
         EventLink {
             slug: event.slug.clone(),
             title: event.title.clone(),
@@ -431,12 +435,12 @@ impl EventLink {
     }
 }
 
-pub fn event_path(slug: &str) -> String {
+pub(crate) fn event_path(slug: &str) -> String {
     format!("incidents/{slug}/")
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct ComponentView {
+pub(crate) struct ComponentView {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
@@ -454,7 +458,7 @@ pub struct ComponentView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct GroupView {
+pub(crate) struct GroupView {
     pub name: Option<String>,
     /// The worst status among its members.
     pub status: ComponentStatus,
@@ -462,7 +466,7 @@ pub struct GroupView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct AffectedView {
+pub(crate) struct AffectedView {
     pub id: String,
     pub name: String,
     pub status: ComponentStatus,
@@ -470,7 +474,7 @@ pub struct AffectedView {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct UpdateView {
+pub(crate) struct UpdateView {
     /// The fragment naming this update on the event page, e.g. `update-20140417T213000Z`.
     pub anchor: String,
     pub status: &'static str,
@@ -483,16 +487,16 @@ pub struct UpdateView {
 }
 
 /// The fragment id of an update: stable, and unique within its event.
-pub fn update_anchor(update: &Update) -> String {
+pub(crate) fn update_anchor(update: &Update) -> String {
     format!("update-{}", update.at.format("%Y%m%dT%H%M%SZ"))
 }
 
 /// An event card as pages hold it: shared between pages, with its fingerprint for page keys.
-pub type Card = Arc<Fingerprinted<EventCard>>;
+pub(crate) type Card = Arc<Fingerprinted<EventCard>>;
 
 /// An event as lists show it: no body, only its latest update.
 #[derive(Debug, Clone, Serialize)]
-pub struct EventCard {
+pub(crate) struct EventCard {
     pub slug: String,
     pub title: String,
     pub kind: &'static str,
@@ -518,7 +522,7 @@ pub struct EventCard {
 
 /// An event with everything its own page shows.
 #[derive(Debug, Clone, Serialize)]
-pub struct EventPage {
+pub(crate) struct EventPage {
     #[serde(flatten)]
     pub card: Card,
     /// Newest first.
@@ -562,7 +566,7 @@ mod tests {
 
 /// One calendar day of the front page's recent history.
 #[derive(Debug, Clone, Serialize)]
-pub struct DayOfEvents {
+pub(crate) struct DayOfEvents {
     /// `YYYY-MM-DD`, for `<time datetime>`: a day, not an instant.
     pub day: String,
     pub date: TimeView,
@@ -575,7 +579,7 @@ pub struct DayOfEvents {
 
 /// A month of the history index.
 #[derive(Debug, Clone, Serialize)]
-pub struct MonthLink {
+pub(crate) struct MonthLink {
     /// `2014-04`.
     pub id: String,
     /// `April 2014`, in the page's language.
@@ -587,7 +591,7 @@ pub struct MonthLink {
 /// The choices of the search page's filters: exactly the values the event pages give Pagefind
 /// (`data-pagefind-filter`), in the page's language, only those some event has.
 #[derive(Debug, Clone, Serialize)]
-pub struct SearchFilters {
+pub(crate) struct SearchFilters {
     /// Component names, in site order.
     pub components: Vec<String>,
     /// Kind labels, in the order incident, maintenance, notice.
@@ -599,7 +603,7 @@ pub struct SearchFilters {
 }
 
 impl Views<'_> {
-    pub fn search_filters(&self, cards: &[Card]) -> SearchFilters {
+    pub(crate) fn search_filters(&self, cards: &[Card]) -> SearchFilters {
         let model = self.model;
         let has = |pred: &dyn Fn(&Event) -> bool| model.events.iter().any(|e| pred(e));
         let years: std::collections::BTreeSet<i32> = cards.iter().map(|c| c.year).collect();

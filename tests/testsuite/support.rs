@@ -7,14 +7,14 @@ use std::process::{Command, Output};
 
 use scraper::{Html, Selector};
 
-pub fn fixture(name: &str) -> PathBuf {
+pub(crate) fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(name)
 }
 
 /// Runs `sitrep` with `args`, with no SOURCE_DATE_EPOCH leaking in from the environment.
-pub fn sitrep(args: &[&str]) -> Output {
+pub(crate) fn sitrep(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_sitrep"))
         .args(args)
         .env_remove("SOURCE_DATE_EPOCH")
@@ -22,36 +22,36 @@ pub fn sitrep(args: &[&str]) -> Output {
         .expect("run sitrep")
 }
 
-pub fn stderr(output: &Output) -> String {
+pub(crate) fn stderr(output: &Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
 /// A site built into a temporary folder (or, shared, under the test target folder).
-pub struct Built {
+pub(crate) struct Built {
     _dir: Option<tempfile::TempDir>,
     pub out: PathBuf,
 }
 
 impl Built {
-    pub fn read(&self, path: &str) -> String {
+    pub(crate) fn read(&self, path: &str) -> String {
         std::fs::read_to_string(self.out.join(path)).unwrap_or_else(|e| panic!("read {path}: {e}"))
     }
 
-    pub fn exists(&self, path: &str) -> bool {
+    pub(crate) fn exists(&self, path: &str) -> bool {
         self.out.join(path).exists()
     }
 
-    pub fn html(&self, path: &str) -> Page {
+    pub(crate) fn html(&self, path: &str) -> Page {
         Page(Html::parse_document(&self.read(path)))
     }
 
-    pub fn json(&self, path: &str) -> serde_json::Value {
+    pub(crate) fn json(&self, path: &str) -> serde_json::Value {
         serde_json::from_str(&self.read(path)).unwrap_or_else(|e| panic!("{path} is not JSON: {e}"))
     }
 }
 
 /// Builds a site folder with extra command-line arguments; panics with stderr on failure.
-pub fn build(root: &Path, now: &str, extra: &[&str]) -> Built {
+pub(crate) fn build(root: &Path, now: &str, extra: &[&str]) -> Built {
     let dir = tempfile::tempdir().expect("tempdir");
     let out = dir.path().join("out");
     build_into(root, &out, now, extra);
@@ -83,7 +83,7 @@ fn build_into(root: &Path, out: &Path, now: &str, extra: &[&str]) {
 
 /// The fixture `name` built at `now` once per test run, shared by every test that only reads
 /// it, so that `cargo test` does not build the same site twenty times.
-pub fn shared_build(name: &str, now: &str) -> &'static Built {
+pub(crate) fn shared_build(name: &str, now: &str) -> &'static Built {
     static BUILDS: std::sync::Mutex<BTreeMap<(String, String), &'static Built>> =
         std::sync::Mutex::new(BTreeMap::new());
     let mut builds = BUILDS
@@ -118,7 +118,7 @@ pub fn shared_build(name: &str, now: &str) -> &'static Built {
         })
 }
 
-pub struct Page(pub Html);
+pub(crate) struct Page(pub Html);
 
 impl Page {
     fn select(&self, css: &str) -> Vec<scraper::ElementRef<'_>> {
@@ -127,7 +127,7 @@ impl Page {
     }
 
     /// The value of `attr` on the one element matching `css`.
-    pub fn attr(&self, css: &str, attr: &str) -> String {
+    pub(crate) fn attr(&self, css: &str, attr: &str) -> String {
         let found = self.select(css);
         assert_eq!(
             found.len(),
@@ -142,19 +142,19 @@ impl Page {
             .to_string()
     }
 
-    pub fn attr_opt(&self, css: &str, attr: &str) -> Option<String> {
+    pub(crate) fn attr_opt(&self, css: &str, attr: &str) -> Option<String> {
         self.select(css)
             .first()
             .and_then(|e| e.value().attr(attr))
             .map(str::to_string)
     }
 
-    pub fn count(&self, css: &str) -> usize {
+    pub(crate) fn count(&self, css: &str) -> usize {
         self.select(css).len()
     }
 
     /// The text of the first element matching `css`, whitespace folded.
-    pub fn text(&self, css: &str) -> String {
+    pub(crate) fn text(&self, css: &str) -> String {
         let found = self.select(css);
         let first = found.first().unwrap_or_else(|| panic!("no `{css}`"));
         first
@@ -165,7 +165,7 @@ impl Page {
             .join(" ")
     }
 
-    pub fn texts(&self, css: &str) -> Vec<String> {
+    pub(crate) fn texts(&self, css: &str) -> Vec<String> {
         self.select(css)
             .iter()
             .map(|e| {
@@ -180,7 +180,7 @@ impl Page {
 }
 
 /// Every file below `dir` with its bytes, keyed by relative path.
-pub fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+pub(crate) fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     let mut files = BTreeMap::new();
     for entry in walk(dir) {
         let relative = entry
@@ -210,33 +210,33 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
 }
 
 /// A site written into a temporary folder from strings, for error tests.
-pub struct TempSite {
+pub(crate) struct TempSite {
     pub dir: tempfile::TempDir,
 }
 
-pub const SITE_YAML: &str = "title: Test Status\nbase_url: https://status.test/\ntime_zone: America/New_York\ncomponents:\n  - id: panel\n    name: Control panel\n  - id: web\n    name: Website\n";
+pub(crate) const SITE_YAML: &str = "title: Test Status\nbase_url: https://status.test/\ntime_zone: America/New_York\ncomponents:\n  - id: panel\n    name: Control panel\n  - id: web\n    name: Website\n";
 
 impl TempSite {
-    pub fn new(site_yaml: &str) -> Self {
+    pub(crate) fn new(site_yaml: &str) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         std::fs::write(dir.path().join("site.yaml"), site_yaml).expect("write site.yaml");
         std::fs::create_dir_all(dir.path().join("incidents")).expect("mkdir");
         TempSite { dir }
     }
 
-    pub fn with(self, path: &str, text: &str) -> Self {
+    pub(crate) fn with(self, path: &str, text: &str) -> Self {
         let full = self.dir.path().join(path);
         std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
         std::fs::write(full, text).expect("write");
         self
     }
 
-    pub fn root(&self) -> &Path {
+    pub(crate) fn root(&self) -> &Path {
         self.dir.path()
     }
 
     /// `sitrep check` on the site: (exit code, stderr).
-    pub fn check(&self) -> (i32, String) {
+    pub(crate) fn check(&self) -> (i32, String) {
         let output = sitrep(&[
             "check",
             "--root",
