@@ -498,7 +498,7 @@ fn build(options: BuildOptions) -> anyhow::Result<()> {
 
 /// `sitrep check`: every problem, in the format asked for; exit 1 if there is an error.
 fn check(root: &std::path::Path, now: &Now, format: Format) -> ExitCode {
-    use sitrep::error::{Severity, warning_github, warning_json};
+    use sitrep::error::{Severity, unlocated_github, unlocated_json};
     let result = sitrep::render_site(root, now, true);
     if let Format::Human = format {
         return match result {
@@ -539,22 +539,14 @@ fn check(root: &std::path::Path, now: &Now, format: Format) -> ExitCode {
     if let Some(message) = &other {
         // Not about a place in a file (a theme folder that cannot be read, say).
         lines.push(match format {
-            Format::Json => serde_json::json!({
-                "type": "diagnostic", "file": null, "line": null, "column": null,
-                "end_line": null, "end_column": null, "severity": "error",
-                "code": "site", "message": message, "help": null,
-            })
-            .to_string(),
-            _ => format!(
-                "::error title=site::{}",
-                message.replace('%', "%25").replace('\n', "%0A")
-            ),
+            Format::Json => unlocated_json(Severity::Error, "site", message).to_string(),
+            _ => unlocated_github(Severity::Error, "site", message),
         });
     }
     for w in &warnings {
         lines.push(match format {
-            Format::Json => warning_json(w).to_string(),
-            _ => warning_github(w),
+            Format::Json => unlocated_json(Severity::Warning, "warning", w).to_string(),
+            _ => unlocated_github(Severity::Warning, "warning", w),
         });
     }
     let error_count = errors.len() + usize::from(other.is_some());

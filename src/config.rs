@@ -413,7 +413,7 @@ pub(crate) fn declared_theme_and_language(root: &Path) -> (String, String) {
         .and_then(|text| {
             serde_saphyr::from_str_with_options::<Declared>(
                 &text,
-                serde_saphyr::options! { budget: Some(yaml::site_budget()) },
+                yaml::options(yaml::site_budget()),
             )
             .ok()
         });
@@ -519,14 +519,7 @@ fn check_length(
     max: usize,
     errors: &mut Vec<Diagnostic>,
 ) {
-    let length = value.value.chars().count();
-    if length > max {
-        errors.push(source.error_on(
-            value,
-            ErrorCode::TooLarge,
-            format!("{what} is {length} characters; the limit is {max}"),
-        ));
-    }
+    errors.extend(source.too_long(value, what, max));
 }
 
 /// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
@@ -1208,6 +1201,22 @@ mod tests {
         parse(Path::new("site.yaml"), text)
     }
 
+    /// Each error of an invalid site.yaml as `LOCATION MESSAGE / HELP`.
+    fn located_errors(text: &str) -> Vec<String> {
+        parse_str(text)
+            .expect_err("invalid")
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {} / {}",
+                    d.location(),
+                    d.message,
+                    d.help.as_deref().unwrap_or("")
+                )
+            })
+            .collect()
+    }
+
     #[test]
     fn an_unknown_key_is_found_in_every_kind_of_mapping() {
         let text = "title: T\nbase_url: https://s.test/\ntitel: x\nuptime_weights: { major: 1 }\ncomponents:\n  - { id: web, name: W, gruop: G }\nlinks:\n  - { name: A, url: https://a.test/, rel: x }\nfooter_links:\n  - { name: B, url: https://b.test/, target: x }\n";
@@ -1305,21 +1314,7 @@ mod tests {
 
     #[test]
     fn publish_mistakes_are_located_with_a_suggestion() {
-        let errors = |publish: &str| {
-            let text = format!("{MINIMAL}publish:\n{publish}");
-            parse_str(&text)
-                .expect_err("invalid")
-                .iter()
-                .map(|d| {
-                    format!(
-                        "{} {} / {}",
-                        d.location(),
-                        d.message,
-                        d.help.as_deref().unwrap_or("")
-                    )
-                })
-                .collect::<Vec<_>>()
-        };
+        let errors = |publish: &str| located_errors(&format!("{MINIMAL}publish:\n{publish}"));
         assert_eq!(
             errors("  - s4: { bucket: status }\n"),
             ["site.yaml:7:5 unknown value `s4` / did you mean `s3`?"]
@@ -1398,21 +1393,7 @@ mod tests {
 
     #[test]
     fn announce_mistakes_are_located_with_a_suggestion() {
-        let errors = |announce: &str| {
-            let text = format!("{MINIMAL}announce:\n{announce}");
-            parse_str(&text)
-                .expect_err("invalid")
-                .iter()
-                .map(|d| {
-                    format!(
-                        "{} {} / {}",
-                        d.location(),
-                        d.message,
-                        d.help.as_deref().unwrap_or("")
-                    )
-                })
-                .collect::<Vec<_>>()
-        };
+        let errors = |announce: &str| located_errors(&format!("{MINIMAL}announce:\n{announce}"));
         assert_eq!(
             errors("  - mastodn: { instance: \"https://m.example\", token_env: T }\n"),
             ["site.yaml:7:5 unknown value `mastodn` / did you mean `mastodon`?"]

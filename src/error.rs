@@ -241,8 +241,9 @@ impl Severity {
     }
 }
 
-/// A warning (no file or position) as JSON.
-pub fn warning_json(message: &str) -> serde_json::Value {
+/// A finding about no place in a file (a warning, a theme folder that cannot be read) as JSON,
+/// in the shape of [`Diagnostic::to_json`] with `null` where there is no place.
+pub fn unlocated_json(severity: Severity, code: &str, message: &str) -> serde_json::Value {
     serde_json::json!({
         "type": "diagnostic",
         "file": null,
@@ -250,16 +251,21 @@ pub fn warning_json(message: &str) -> serde_json::Value {
         "column": null,
         "end_line": null,
         "end_column": null,
-        "severity": "warning",
-        "code": "warning",
+        "severity": severity.as_str(),
+        "code": code,
         "message": message,
         "help": null,
     })
 }
 
-/// A warning as a GitHub Actions workflow command.
-pub fn warning_github(message: &str) -> String {
-    format!("::warning title=warning::{}", github_data(message))
+/// The same as a GitHub Actions workflow command.
+pub fn unlocated_github(severity: Severity, code: &str, message: &str) -> String {
+    format!(
+        "::{} title={}::{}",
+        severity.as_str(),
+        github_property(code),
+        github_data(message)
+    )
 }
 
 /// GitHub's escaping of a workflow command's message (its "data").

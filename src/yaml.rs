@@ -99,6 +99,24 @@ impl<'a> YamlSource<'a> {
         }
     }
 
+    /// An error when `value` is longer than `max` characters: one wording for every limit on
+    /// a string ("`summary` is 300 characters; the limit is 280").
+    pub(crate) fn too_long(
+        &self,
+        value: &Spanned<String>,
+        what: &str,
+        max: usize,
+    ) -> Option<Diagnostic> {
+        let length = value.value.chars().count();
+        (length > max).then(|| {
+            self.error_on(
+                value,
+                ErrorCode::TooLarge,
+                format!("{what} is {length} characters; the limit is {max}"),
+            )
+        })
+    }
+
     /// A diagnostic about the file as a whole.
     pub(crate) fn error(&self, code: ErrorCode, message: impl Into<String>) -> Diagnostic {
         Diagnostic::new(PathBuf::from(self.path), code, message)
@@ -183,7 +201,9 @@ pub(crate) fn fields_of<T: DeserializeOwned>() -> &'static [&'static str] {
     fields
 }
 
-fn options(budget: Budget) -> serde_saphyr::Options {
+/// serde-saphyr's options for reading users' YAML: within `budget`, without its own snippets
+/// (ours are in file lines).
+pub(crate) fn options(budget: Budget) -> serde_saphyr::Options {
     serde_saphyr::options! {
         budget: Some(budget),
         with_snippet: false,

@@ -342,10 +342,11 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
     let (impact_written, summary_written) = (declared_impact.is_some(), summary.is_some());
     let summary = match summary {
         Some(s) if s.value.chars().count() > MAX_SUMMARY => {
-            let n = s.value.chars().count();
-            c.push(c.source.error_on(&s, ErrorCode::InvalidValue, format!("`summary` is {n} characters; the limit is {MAX_SUMMARY}")).with_help(
-                "bots repost it: keep it to one or two sentences, or leave it out to use the latest update",
-            ));
+            if let Some(d) = c.source.too_long(&s, "`summary`", MAX_SUMMARY) {
+                c.push(d.with_help(
+                    "bots repost it: keep it to one or two sentences, or leave it out to use the latest update",
+                ));
+            }
             String::new()
         }
         Some(s) => s.value.split_whitespace().collect::<Vec<_>>().join(" "),
@@ -621,17 +622,10 @@ fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<U
                     .with_help("say what is known and what happens next"),
             );
         }
-        let length = m.value.chars().count();
-        if length > MAX_MESSAGE {
-            c.push(
-                c.source
-                    .error_on(
-                        m,
-                        ErrorCode::TooLarge,
-                        format!("the update's `message` is {length} characters; the limit is {MAX_MESSAGE}"),
-                    )
-                    .with_help("keep updates short; the full story goes in the post-mortem below the front matter"),
-            );
+        if let Some(d) = c.source.too_long(m, "the update's `message`", MAX_MESSAGE) {
+            c.push(d.with_help(
+                "keep updates short; the full story goes in the post-mortem below the front matter",
+            ));
         }
     }
     let components = update_components(c, raw, kind);

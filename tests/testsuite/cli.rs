@@ -285,3 +285,30 @@ fn colours_only_on_a_terminal_and_never_with_no_color() {
     assert!(run(false).contains('\u{1b}'), "{:?}", run(false));
     assert!(!run(true).contains('\u{1b}'), "{:?}", run(true));
 }
+
+/// A problem that is about no place in a file (here a theme that does not exist) still reports
+/// in both formats, with the code `site`.
+#[test]
+fn a_problem_with_no_place_in_a_file_is_reported_in_both_formats() {
+    let site = TempSite::new(&format!("{SITE_YAML}theme: nope\n")).with("incidents/a.md", GOOD);
+    let (code, out) = check_with(&site, "json");
+    assert_eq!(code, Some(1), "{out}");
+    let objects = json_lines(&out);
+    assert_eq!(objects.len(), 2, "{out}");
+    assert_eq!(objects[0]["code"], "site");
+    assert_eq!(objects[0]["file"], serde_json::Value::Null);
+    assert!(
+        objects[0]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("theme `nope` not found")),
+        "{out}"
+    );
+    assert_eq!(
+        objects[1],
+        serde_json::json!({"type": "summary", "errors": 1, "warnings": 0})
+    );
+    let (code, out) = check_with(&site, "github");
+    assert_eq!(code, Some(1));
+    assert!(out.starts_with("::error title=site::"), "{out}");
+    assert!(out.contains("theme `nope` not found"), "{out}");
+}

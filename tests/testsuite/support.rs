@@ -99,21 +99,7 @@ pub(crate) fn shared_build(name: &str, now: &str) -> &'static Built {
                 std::fs::remove_dir_all(&out).expect("remove the last run's build");
             }
             std::fs::create_dir_all(out.parent().expect("parent")).expect("mkdir");
-            let root = fixture(name);
-            let output = sitrep(&[
-                "build",
-                "--root",
-                root.to_str().expect("utf-8 path"),
-                "--output",
-                out.to_str().expect("utf-8 path"),
-                "--now",
-                now,
-            ]);
-            assert!(
-                output.status.success(),
-                "build failed:\n{}",
-                stderr(&output)
-            );
+            build_into(&fixture(name), &out, now, &[]);
             Box::leak(Box::new(Built { _dir: None, out }))
         })
 }
