@@ -30,16 +30,20 @@ export NO_PROXY=127.0.0.1,localhost,169.254.18.2 no_proxy=127.0.0.1,localhost,16
 unset SOURCE_DATE_EPOCH
 failures=0
 PIDS=()
-NS=sitrep-lossy-$$
-VETH_HOST=slh$$ VETH_NS=sln$$
+# The lossy link joins two namespaces of our own, neither of them the machine's: whatever rules
+# the machine has for its own traffic (a firewall, a proxy, a route for link-local addresses)
+# cannot touch it. sitrep and boto3 run in the client's, s3s-fs in the server's.
+NS=sitrep-lossy-$$ NS_CLIENT=sitrep-client-$$
+VETH_CLIENT=slc$$ VETH_NS=sln$$
 
 cleanup() {
   for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
-  if ip netns list 2>/dev/null | grep -qw "$NS"; then
-    ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null || true
-    ip link del "$VETH_HOST" 2>/dev/null || true
-    ip netns del "$NS" 2>/dev/null || true
-  fi
+  for ns in "$NS" "$NS_CLIENT"; do
+    if ip netns list 2>/dev/null | grep -qw "$ns"; then
+      ip netns pids "$ns" 2>/dev/null | xargs -r kill 2>/dev/null || true
+      ip netns del "$ns" 2>/dev/null || true
+    fi
+  done
 }
 trap cleanup EXIT
 
@@ -52,6 +56,16 @@ wait_port() { # HOST PORT [NETNS]
     sleep 0.1
   done
   echo "s3s-fs did not start on $1:$2" >&2; return 1
+}
+# What a failure needs to be understood: is the server alive, what did it say, can the client
+# reach it at all.
+explain_server() { # DATA HOST PORT
+  echo "  --- s3s-fs ($(kill -0 "${PIDS[-1]}" 2>/dev/null && echo running || echo 'not running')), last lines of $1.log:"
+  tail -n 20 "$1.log" | sed 's/^/  | /'
+  echo "  --- from the client's namespace:"
+  on_client "$VENV/bin/python" -c "import socket; socket.create_connection(('$2',$3),3); print('  connects to $2:$3')" 2>&1 \
+    | tail -n 1 | sed 's/^/  | /'
+  on_client ip -brief addr | sed 's/^/  | /'
 }
 
 # ---- tools: boto3 in a venv (pinned: a new release must not change what "right" means)
@@ -133,14 +147,19 @@ done
 grep -h "someone published at\|under way since" "$WORK/race-a" "$WORK/race-b" | head -1 | sed 's/^/  message: /' || true
 
 # ---- 3 and 4 need a network namespace -----------------------------------------------
-if [[ $(id -u) -ne 0 ]] || ! command -v nft >/dev/null || ! ip netns add "$NS" 2>/dev/null; then
+on_client() { ip netns exec "$NS_CLIENT" "$@"; }
+if [[ $(id -u) -ne 0 ]] || ! command -v nft >/dev/null || ! ip netns add "$NS" 2>/dev/null \
+  || ! ip netns add "$NS_CLIENT" 2>/dev/null; then
   echo "== 3, 4 skipped: need root, ip netns and nft (apt-get install nftables)"
 else
   echo "== 3. an 18 % lossy link"
-  ip link add "$VETH_HOST" type veth peer name "$VETH_NS"
+  ip link add "$VETH_CLIENT" type veth peer name "$VETH_NS"
+  ip link set "$VETH_CLIENT" netns "$NS_CLIENT"
   ip link set "$VETH_NS" netns "$NS"
-  # Link-local addresses on our own veth pair: no other network is involved.
-  ip addr add 169.254.18.1/30 dev "$VETH_HOST"; ip link set "$VETH_HOST" up
+  # Link-local addresses on our own veth pair between our own namespaces.
+  on_client ip addr add 169.254.18.1/30 dev "$VETH_CLIENT"
+  on_client ip link set "$VETH_CLIENT" up
+  on_client ip link set lo up
   ip netns exec "$NS" ip addr add 169.254.18.2/30 dev "$VETH_NS"
   ip netns exec "$NS" ip link set "$VETH_NS" up
   ip netns exec "$NS" ip link set lo up
@@ -159,12 +178,12 @@ NFT
   "$VENV/bin/python" "$ROOT/scripts/generate_site.py" "$SITE" "$LOSSY_INCIDENTS" \
     "  - s3: { bucket: status, endpoint: \"$EP\", region: auto }"
   start=$(date +%s.%N)
-  if "$SITREP" publish --root "$SITE" >"$WORK/lossy1" 2>&1; then
+  if on_client "$SITREP" publish --root "$SITE" >"$WORK/lossy1" 2>&1; then
     pass "full publish of $(find "$SITE/public" -type f | wc -l) files over the lossy link in $(awk "BEGIN{printf \"%.1f\", $(date +%s.%N) - $start}") s: $(grep -o '[0-9]* requests retried' "$WORK/lossy1" || echo 'no request retried')"
   else
-    cat "$WORK/lossy1"; fail "full publish over the lossy link"
+    cat "$WORK/lossy1"; explain_server "$WORK/data3" 169.254.18.2 9000; fail "full publish over the lossy link"
   fi
-  $CHECK exact "$EP" status "$SITE/public" && pass "read back over the lossy link: complete" || fail "lossy read back"
+  on_client $CHECK exact "$EP" status "$SITE/public" && pass "read back over the lossy link: complete" || fail "lossy read back"
   echo "  dropped by the link so far: $(ip netns exec "$NS" nft list chain inet lossy input | grep -o 'packets [0-9]*')"
 
   echo "== 4. publishes killed at random moments ($KILL_ROUNDS rounds)"
@@ -172,7 +191,7 @@ NFT
   # How long one update's publish takes here, to aim the kills inside it.
   "$SITREP" update "$slug" --root "$SITE" --status monitoring -m "Timing run." >/dev/null
   start=$(date +%s%N)
-  "$SITREP" publish --root "$SITE" >/dev/null 2>&1 || true
+  on_client "$SITREP" publish --root "$SITE" >/dev/null 2>&1 || true
   span=$(( ($(date +%s%N) - start) / 1000000 + 200 ))
   echo "  an update's publish takes about $span ms here"
   previous=""
@@ -183,18 +202,19 @@ NFT
     "$SITREP" update "$slug" --root "$SITE" --status monitoring -m "Round $round." >/dev/null
     delay=$(( RANDOM % span ))
     signal=$([[ $((round % 2)) -eq 0 ]] && echo INT || echo KILL)
-    "$SITREP" publish --root "$SITE" >"$WORK/kill-$round" 2>&1 & p=$!
+    # ip netns exec execs sitrep in place, so $p is sitrep itself and the signal reaches it.
+    ip netns exec "$NS_CLIENT" "$SITREP" publish --root "$SITE" >"$WORK/kill-$round" 2>&1 & p=$!
     sleep "$(printf '0.%03d' "$delay")"
     kill -s "$signal" "$p" 2>/dev/null || true
     wait "$p" 2>/dev/null || true
-    if $CHECK consistent "$EP" status >"$WORK/consistent-$round" 2>&1; then
+    if on_client $CHECK consistent "$EP" status >"$WORK/consistent-$round" 2>&1; then
       pass "round $round: SIG$signal after $delay ms; the live site is whole ($(grep -o '[0-9]* links checked' "$WORK/consistent-$round"))"
     else
       cat "$WORK/consistent-$round"; fail "round $round: broken links after SIG$signal at $delay ms"
     fi
   done
-  "$SITREP" publish --root "$SITE" >"$WORK/kill-final" 2>&1 || { cat "$WORK/kill-final"; fail "the publish after the kills"; }
-  $CHECK exact "$EP" status "$SITE/public" && pass "the next publish finished the job: the bucket is exactly the site" \
+  on_client "$SITREP" publish --root "$SITE" >"$WORK/kill-final" 2>&1 || { cat "$WORK/kill-final"; fail "the publish after the kills"; }
+  on_client $CHECK exact "$EP" status "$SITE/public" && pass "the next publish finished the job: the bucket is exactly the site" \
     || fail "after the kills"
 fi
 
