@@ -12,7 +12,7 @@ use crate::publish::plan::Lease;
 
 /// On a channel's first announce, updates older than this are history: marked as told, not
 /// posted (years of old updates would flood followers).
-pub const HISTORY_AGE: TimeDelta = TimeDelta::hours(24);
+pub(crate) const HISTORY_AGE: TimeDelta = TimeDelta::hours(24);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Ledger {

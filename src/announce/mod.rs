@@ -5,11 +5,11 @@
 //! the published site, so two people announcing from two machines never post twice. The
 //! library never prints: progress goes to the caller as [`AnnounceEvent`]s.
 
-pub mod compose;
-pub mod http;
-pub mod ledger;
-pub mod send;
-pub mod text;
+pub(crate) mod compose;
+pub(crate) mod http;
+pub(crate) mod ledger;
+pub(crate) mod send;
+pub(crate) mod text;
 
 use std::path::{Path, PathBuf};
 

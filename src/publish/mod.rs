@@ -3,11 +3,11 @@
 //! executor ([`s3`], [`git`], [`folder`]) only carries a plan out. The library never prints:
 //! progress goes to the caller as [`PublishEvent`]s.
 
-pub mod beside;
-pub mod folder;
-pub mod git;
-pub mod plan;
-pub mod s3;
+pub(crate) mod beside;
+pub(crate) mod folder;
+pub(crate) mod git;
+pub(crate) mod plan;
+pub(crate) mod s3;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
