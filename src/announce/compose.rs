@@ -16,7 +16,7 @@ use crate::render::views::{event_path, update_anchor};
 
 /// One update, as every channel tells it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Draft {
+pub(crate) struct Draft {
     /// The update's id, as in `api/v2/`.
     pub key: String,
     /// The event's slug.
@@ -45,7 +45,7 @@ pub struct Draft {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ComponentLine {
+pub(crate) struct ComponentLine {
     pub name: String,
     pub status: ComponentStatus,
     pub label: String,

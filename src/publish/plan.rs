@@ -54,7 +54,7 @@ pub(crate) struct FileEntry {
 
 /// Who is publishing, since when, and when they last said they still are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Lease {
+pub(crate) struct Lease {
     pub host: String,
     pub pid: u32,
     pub started: DateTime<Utc>,
@@ -69,7 +69,12 @@ impl Lease {
     /// Whether this lease stops a publish on `host` at `now`. A lease is over when it has not
     /// been renewed within [`LEASE_TTL`], or when its process on this very host is gone (a
     /// publish killed here is finished by the next one at once).
-    pub fn blocks(&self, now: DateTime<Utc>, host: &str, pid_alive: impl Fn(u32) -> bool) -> bool {
+    pub(crate) fn blocks(
+        &self,
+        now: DateTime<Utc>,
+        host: &str,
+        pid_alive: impl Fn(u32) -> bool,
+    ) -> bool {
         if now - self.renewed > LEASE_TTL {
             return false;
         }
