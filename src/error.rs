@@ -108,7 +108,8 @@ pub struct Diagnostic {
     pub path: PathBuf,
     /// The kind of problem, stable across releases whatever the wording.
     pub code: ErrorCode,
-    /// Where in the file; `None` when the problem concerns the whole file (unreadable, too large).
+    /// Where in the file; `None` when the problem concerns the file as a whole (it cannot be
+    /// read, say).
     pub position: Option<Position>,
     /// What is wrong, one line, quoting the offending value.
     pub message: String,
@@ -371,7 +372,7 @@ pub enum Error {
     Content(Vec<Diagnostic>),
 
     /// The theme cannot be used as a whole: its folder is missing or leads outside the site,
-    /// cannot be read, or lacks the reference translation. The text names the theme.
+    /// cannot be read, or lacks the reference translation.
     #[error("{0}")]
     Theme(String),
 

@@ -151,7 +151,8 @@ pub enum AnnounceError {
         message: String,
     },
 
-    /// The record could not be read from or written to a publish target.
+    /// The record could not be read or written where it lives: at a publish target, or in the
+    /// site folder when there is none.
     #[error(transparent)]
     Store(#[from] PublishError),
 }

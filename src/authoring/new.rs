@@ -25,14 +25,16 @@ pub struct NewEvent {
     /// incident's component takes the status its impact implies (`partial_outage` when no
     /// impact is given), a maintenance's `under_maintenance`. A notice takes none.
     pub components: Vec<String>,
-    /// An incident's impact (`none`, `minor`, `major`, `critical`); ignored for other kinds.
+    /// An incident's impact (`none`, `minor`, `major`, `critical`); written only for an
+    /// incident.
     pub impact: Option<String>,
     /// A maintenance's scheduled start, a timestamp as event files take it (docs/format.md,
     /// "Timestamps"); required for a maintenance, ignored otherwise.
     pub start: Option<String>,
     /// A maintenance's scheduled end; required for a maintenance, ignored otherwise.
     pub end: Option<String>,
-    /// The first update's message (Markdown); without it, a stock sentence for the kind.
+    /// The first update's message (Markdown); without it, a stock sentence for the kind (a
+    /// notice's title).
     pub message: Option<String>,
 }
 

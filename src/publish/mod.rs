@@ -136,7 +136,8 @@ pub struct PublishReport {
 /// Why a target was not published. The target is left as one consistent site in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
-    /// The site does not build, or a local file operation failed; nothing was sent.
+    /// The site does not build, or a file operation failed (a folder target refused or not
+    /// writable, say).
     #[error(transparent)]
     Site(#[from] Error),
 
