@@ -19,7 +19,7 @@ pub(crate) const SITE_FILE: &str = "site.yaml";
 
 /// The validated settings of a site.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Site {
+pub(crate) struct Site {
     pub title: String,
     /// Always ends in `/`, so `base_url.join("incidents/x/")` works.
     pub base_url: Url,
@@ -53,7 +53,7 @@ pub struct Site {
 /// One channel `sitrep announce` posts updates to. Secrets never live in site.yaml: each
 /// channel names the environment variables that hold them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum AnnounceChannel {
+pub(crate) enum AnnounceChannel {
     /// A receiver of Statuspage's webhook notifications.
     Webhook { url: SecretVar },
     /// A Slack incoming webhook.
@@ -83,7 +83,7 @@ pub enum AnnounceChannel {
 /// An environment variable that site.yaml names for a secret, and where it names it, so that
 /// a variable missing when `announce` runs is reported at that line.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretVar {
+pub(crate) struct SecretVar {
     pub name: String,
     /// The error to give when the variable is unset or empty.
     pub unset: Diagnostic,
@@ -91,7 +91,10 @@ pub struct SecretVar {
 
 impl SecretVar {
     /// The variable's value, from `lookup` (the environment, or a test's map).
-    pub fn resolve(&self, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, Diagnostic> {
+    pub(crate) fn resolve(
+        &self,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) -> Result<String, Diagnostic> {
         match lookup(&self.name) {
             Some(value) if !value.trim().is_empty() => Ok(value.trim().to_string()),
             _ => Err(self.unset.clone()),
@@ -102,7 +105,7 @@ impl SecretVar {
 /// One host `sitrep publish` sends the site to. Secrets never live here: each target reads its
 /// credentials from the standard places of its kind (docs/publishing.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PublishTarget {
+pub(crate) enum PublishTarget {
     S3(S3Target),
     Git(GitTarget),
     Folder(FolderTarget),
@@ -110,7 +113,7 @@ pub enum PublishTarget {
 
 /// S3-compatible object storage: AWS S3, Cloudflare R2, Backblaze B2, MinIO, Ceph, …
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct S3Target {
+pub(crate) struct S3Target {
     pub bucket: String,
     /// Empty, or a folder inside the bucket ending in `/`.
     pub prefix: String,
@@ -122,21 +125,21 @@ pub struct S3Target {
 
 /// A branch of a Git remote, for GitHub, GitLab or Codeberg Pages.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GitTarget {
+pub(crate) struct GitTarget {
     pub remote: String,
     pub branch: String,
 }
 
 /// A folder: a mounted share or a web server's document root.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FolderTarget {
+pub(crate) struct FolderTarget {
     /// As written in site.yaml; relative paths are taken from the site folder.
     pub path: PathBuf,
 }
 
 /// The site's logo: where it is in the site folder, and its bytes once read.
 #[derive(Clone, PartialEq)]
-pub struct Logo {
+pub(crate) struct Logo {
     /// Relative to the site folder.
     pub source: PathBuf,
     pub bytes: std::sync::Arc<[u8]>,
@@ -146,7 +149,7 @@ pub struct Logo {
 
 impl Logo {
     /// Where the build writes it: `assets/logo.EXT`.
-    pub fn output_path(&self) -> String {
+    pub(crate) fn output_path(&self) -> String {
         let ext = self
             .source
             .extension()
@@ -171,7 +174,7 @@ impl std::fmt::Debug for Logo {
 const LOGO_TYPES: &[&str] = &["svg", "png", "jpg", "jpeg", "webp", "gif"];
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Component {
+pub(crate) struct Component {
     pub id: String,
     pub name: String,
     pub description: Option<String>,
@@ -181,14 +184,14 @@ pub struct Component {
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
-pub struct Link {
+pub(crate) struct Link {
     pub name: String,
     pub url: String,
 }
 
 /// How much of the time in each status counts as downtime (docs/format.md, "Uptime").
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct UptimeWeights {
+pub(crate) struct UptimeWeights {
     pub major_outage: f64,
     pub partial_outage: f64,
     pub degraded_performance: f64,
@@ -205,11 +208,11 @@ impl Default for UptimeWeights {
 }
 
 impl Site {
-    pub fn component(&self, id: &str) -> Option<&Component> {
+    pub(crate) fn component(&self, id: &str) -> Option<&Component> {
         self.components.iter().find(|c| c.id == id)
     }
 
-    pub fn component_ids(&self) -> impl Iterator<Item = &str> + Clone {
+    pub(crate) fn component_ids(&self) -> impl Iterator<Item = &str> + Clone {
         self.components.iter().map(|c| c.id.as_str())
     }
 }

@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 /// the snippet can underline it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Position {
+    /// Line of the file, counted from 1.
     pub line: u32,
+    /// Column in characters (not bytes), counted from 1.
     pub column: u32,
+    /// Length of the offending text in characters; 0 is underlined as one.
     pub len: u32,
 }
 
@@ -103,8 +106,12 @@ impl fmt::Display for ErrorCode {
 pub struct Diagnostic {
     /// Relative to the site folder, so messages read the same on every machine.
     pub path: PathBuf,
+    /// The kind of problem, stable across releases whatever the wording.
     pub code: ErrorCode,
+    /// Where in the file; `None` when the problem concerns the file as a whole (it cannot be
+    /// read, say).
     pub position: Option<Position>,
+    /// What is wrong, one line, quoting the offending value.
     pub message: String,
     /// A suggestion ("did you mean `panel`?") or what to do about it.
     pub help: Option<String>,
@@ -113,6 +120,8 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// A diagnostic for the whole file at `path` (relative to the site folder), without
+    /// position, help or source line; builders and the parsers fill those in.
     pub fn new(path: impl Into<PathBuf>, code: ErrorCode, message: impl Into<String>) -> Self {
         Diagnostic {
             path: path.into(),
@@ -124,6 +133,7 @@ impl Diagnostic {
         }
     }
 
+    /// Sets the help line: a suggestion or what to do about the problem.
     pub fn with_help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
         self
@@ -361,32 +371,62 @@ pub enum Error {
     #[error("{}", format_diagnostics(.0))]
     Content(Vec<Diagnostic>),
 
+    /// The theme cannot be used as a whole: its folder is missing or leads outside the site,
+    /// cannot be read, or lacks the reference translation.
     #[error("{0}")]
     Theme(String),
 
+    /// The output folder (or a publish folder) was refused before anything was written,
+    /// because replacing it could destroy the user's work: the site folder itself, a folder
+    /// holding it or inside its sources, or one that is neither empty nor an earlier build.
     #[error("refusing to use `{}` as the output folder: {reason}", display_path(.path))]
-    UnsafeOutput { path: PathBuf, reason: String },
+    UnsafeOutput {
+        /// The refused folder, as given.
+        path: PathBuf,
+        /// Why, in words for the user.
+        reason: String,
+    },
 
+    /// `serve` could not start watching the site folder.
     #[error("cannot watch `{}` for changes: {message}", display_path(.path))]
-    Watch { path: PathBuf, message: String },
+    Watch {
+        /// The folder being watched.
+        path: PathBuf,
+        /// The watcher's own error.
+        message: String,
+    },
 
     /// Pagefind could not index the pages (docs/search.md).
     #[error("cannot build the search index: {message}")]
-    Search { message: String },
+    Search {
+        /// Pagefind's own error.
+        message: String,
+    },
 
+    /// `--now` or `SOURCE_DATE_EPOCH` is not a timestamp sitrep can build for.
     #[error("invalid --now `{value}`: {reason}")]
-    InvalidNow { value: String, reason: String },
+    InvalidNow {
+        /// The text as given.
+        value: String,
+        /// What is wrong with it and what would be accepted.
+        reason: String,
+    },
 
+    /// A file operation failed; the message reads "cannot {action} `{path}`: {source}".
     #[error("cannot {action} `{}`: {source}", display_path(.path))]
     Io {
+        /// What was being done, as a verb phrase: `read`, `move into place`, ….
         action: &'static str,
+        /// The file or folder concerned (or an address, for sockets).
         path: PathBuf,
+        /// The operating system's error.
         #[source]
         source: io::Error,
     },
 }
 
 impl Error {
+    /// An [`Error::Io`]: `action` is a verb phrase that completes "cannot …".
     pub fn io(action: &'static str, path: impl Into<PathBuf>, source: io::Error) -> Self {
         Error::Io {
             action,
@@ -420,6 +460,8 @@ fn format_diagnostics(list: &[Diagnostic]) -> String {
     out
 }
 
+/// The library's result type: [`Error`] unless a module has its own (publish, announce,
+/// authoring).
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]

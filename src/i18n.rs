@@ -16,7 +16,7 @@ use crate::yaml::{self, YamlSource};
 const REFERENCE: &str = "en";
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Translations {
+pub(crate) struct Translations {
     strings: BTreeMap<String, String>,
     locale: Locale,
 }
@@ -24,7 +24,10 @@ pub struct Translations {
 impl Translations {
     /// The strings for `language` (a BCP 47 tag: `fr-CA` falls back to `fr`, then English), and
     /// the warnings a site author should see.
-    pub fn load(theme: &Theme, language: &str) -> Result<(Translations, Vec<String>), Error> {
+    pub(crate) fn load(
+        theme: &Theme,
+        language: &str,
+    ) -> Result<(Translations, Vec<String>), Error> {
         let reference = parse(theme, REFERENCE)?.ok_or_else(|| {
             Error::Theme(format!(
                 "the theme has no i18n/{REFERENCE}.yaml, which every other language falls back to"
@@ -82,7 +85,7 @@ impl Translations {
 
     /// The built-in English strings, for machine-facing outputs (feeds): read once per run,
     /// not on every build.
-    pub fn english() -> &'static Translations {
+    pub(crate) fn english() -> &'static Translations {
         static ENGLISH: std::sync::LazyLock<Translations> = std::sync::LazyLock::new(|| {
             Translations::load(&Theme::builtin(), REFERENCE).map_or_else(
                 |_| Translations {
@@ -96,28 +99,28 @@ impl Translations {
     }
 
     /// The text for `key` (the key itself if even English lacks it, so a gap is visible).
-    pub fn get<'a>(&'a self, key: &'a str) -> &'a str {
+    pub(crate) fn get<'a>(&'a self, key: &'a str) -> &'a str {
         self.strings.get(key).map_or(key, String::as_str)
     }
 
     /// The text for `key` with each `{name}` replaced.
-    pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
+    pub(crate) fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
         fill(self.get(key), values)
     }
 
     /// Every string, for templates (`{{ t.components }}`).
-    pub fn strings(&self) -> &BTreeMap<String, String> {
+    pub(crate) fn strings(&self) -> &BTreeMap<String, String> {
         &self.strings
     }
 
     /// An instant in the site's zone, with the pattern stored under `format_key`.
-    pub fn datetime(&self, t: DateTime<Tz>, format_key: &str) -> String {
+    pub(crate) fn datetime(&self, t: DateTime<Tz>, format_key: &str) -> String {
         t.format_localized(self.get(format_key), self.locale)
             .to_string()
     }
 
     /// A calendar date, with the pattern stored under `format_key`.
-    pub fn date(&self, date: NaiveDate, format_key: &str) -> String {
+    pub(crate) fn date(&self, date: NaiveDate, format_key: &str) -> String {
         date.format_localized(self.get(format_key), self.locale)
             .to_string()
     }

@@ -1,7 +1,11 @@
 //! sitrep turns a folder of Markdown incident reports and a `site.yaml` into a static status site.
 //!
-//! The pipeline, one module per stage: [`config`] → [`content`] → [`model`] → [`render`] →
-//! [`output`]. The library never prints; the binary does.
+//! The pipeline, one crate-private module per stage: `config` (site.yaml) → `content` (the
+//! event files) → `model` (what is true at "now") → `render` (pages, feeds, API; pure) →
+//! `output` (the only writer of the output folder). At the edge: [`session`] and [`serve`] for
+//! the live preview, [`authoring`] for `new`, `update` and `init`, [`publish`] and [`announce`]
+//! for getting the site and its updates to readers. [`build`] and [`render_site`] run the
+//! whole pipeline. The library never prints; the binary does.
 
 pub mod announce;
 pub(crate) mod atomic;
@@ -54,6 +58,9 @@ pub enum Now {
 }
 
 impl Now {
+    /// The instant this stands for. A timestamp without an offset is read in `zone`, the
+    /// site's time zone; [`Error::InvalidNow`] when the text is not a timestamp sitrep reads
+    /// or lies outside the years it supports.
     pub fn resolve(&self, zone: Tz) -> Result<DateTime<Utc>> {
         match self {
             Now::Given(text) => time::parse_timestamp(text, zone).map_err(|e| Error::InvalidNow {
@@ -80,24 +87,34 @@ impl Now {
     }
 }
 
+/// What [`build`] is asked to do: the command line's `build` flags.
 #[derive(Debug, Clone)]
 pub struct BuildOptions {
+    /// The site folder, holding site.yaml, `incidents/` and optionally `themes/`.
     pub root: PathBuf,
     /// Overrides `output:` in site.yaml; relative paths are taken as they are (from the
     /// current folder), as the command line gives them.
     pub output: Option<PathBuf>,
+    /// The instant the site is built for: what is ongoing, upcoming or resolved depends on it.
     pub now: Now,
+    /// Build events marked `draft: true` too (`--drafts`, docs/format.md, "Drafts").
     pub drafts: bool,
 }
 
+/// What a finished [`build`] did, for the summary the binary prints.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BuildReport {
     /// Problems that did not stop the build (a theme string missing from a translation, …).
     pub warnings: Vec<String>,
+    /// Events on the site (drafts count only when built with `drafts`).
     pub events: usize,
+    /// HTML pages written.
     pub pages: usize,
+    /// Every file written: pages, feeds, API, assets and the search index.
     pub files: usize,
+    /// The output folder the site was written to.
     pub output: PathBuf,
+    /// Wall-clock time from reading site.yaml to the last file in place.
     pub elapsed: Duration,
     /// The search index, unless `search: false` (docs/search.md).
     pub search: Option<SearchReport>,
@@ -106,8 +123,11 @@ pub struct BuildReport {
 /// What indexing the site for search did, for the build's summary line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SearchReport {
+    /// Pages indexed: those whose template marks a `data-pagefind-body`.
     pub pages: usize,
+    /// Files the index adds to the site (under `pagefind/`).
     pub files: usize,
+    /// Their total size, in bytes.
     pub bytes: usize,
     /// Part of the build's `elapsed`.
     pub elapsed: Duration,

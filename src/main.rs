@@ -1,3 +1,6 @@
+//! The `sitrep` command: parses the command line and hands it to `cli`, which calls the library
+//! and prints what it reports.
+
 use std::process::ExitCode;
 
 use clap::Parser;

@@ -33,12 +33,16 @@ pub enum Change {
     Time,
 }
 
+/// What one [`Session::rebuild`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rebuilt {
+    /// Problems that did not stop the build, as [`crate::BuildReport::warnings`].
     pub warnings: Vec<String>,
+    /// Events on the site now.
     pub events: usize,
     /// Output files whose bytes changed, were added or were removed.
     pub changed: Vec<String>,
+    /// Wall-clock time of the rebuild.
     pub elapsed: Duration,
 }
 
@@ -47,6 +51,8 @@ struct Settings {
     theme: Theme,
 }
 
+/// One site folder kept built in memory. Create it with [`Session::new`], then call
+/// [`Session::rebuild`] with what changed; [`Session::files`] is always the last good build.
 pub struct Session {
     root: PathBuf,
     drafts: bool,
@@ -59,6 +65,9 @@ pub struct Session {
 }
 
 impl Session {
+    /// A session for the site folder `root`, with nothing read yet: the first
+    /// [`Session::rebuild`] reads everything, whatever change it is given. `drafts` builds
+    /// draft events too, as `build --drafts` does.
     pub fn new(root: impl Into<PathBuf>, drafts: bool) -> Self {
         Session {
             root: root.into(),
@@ -70,17 +79,19 @@ impl Session {
         }
     }
 
+    /// The site folder, as given to [`Session::new`].
     pub fn root(&self) -> &Path {
         &self.root
     }
 
-    /// The last site that built without errors.
+    /// The last site that built without errors (empty before the first): a cheap shared
+    /// handle, which later rebuilds do not change.
     pub fn files(&self) -> Files {
         self.files.clone()
     }
 
     /// The site's settings, once they have been read.
-    pub fn site(&self) -> Option<&Site> {
+    pub(crate) fn site(&self) -> Option<&Site> {
         self.settings.as_ref().map(|s| &s.site)
     }
 

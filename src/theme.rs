@@ -17,7 +17,7 @@ const I18N: &str = "i18n";
 
 /// A file of the theme and where it came from, for error messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ThemeFile {
+pub(crate) struct ThemeFile {
     pub bytes: Vec<u8>,
     /// `built-in default theme` or the site-relative path of an override.
     pub origin: String,
@@ -25,7 +25,7 @@ pub struct ThemeFile {
 
 /// Every template and static file of the theme, overrides applied.
 #[derive(Debug, Clone, Default)]
-pub struct Theme {
+pub(crate) struct Theme {
     /// Template name (path under `templates/`, e.g. `index.html`) → source.
     pub templates: BTreeMap<String, ThemeFile>,
     /// Output path (path under `static/`, e.g. `assets/style.css`) → bytes.
@@ -36,7 +36,7 @@ pub struct Theme {
 
 impl Theme {
     /// The built-in default theme alone.
-    pub fn builtin() -> Theme {
+    pub(crate) fn builtin() -> Theme {
         let mut theme = Theme::default();
         for file in all_files(&DEFAULT_THEME) {
             let path = file.path().to_string_lossy().replace('\\', "/");
@@ -51,7 +51,7 @@ impl Theme {
 
     /// The default theme with the site's `themes/NAME/` laid over it. `default` without a
     /// folder is the built-in theme; any other name must exist.
-    pub fn load(root: &Path, name: &str) -> Result<Theme, Error> {
+    pub(crate) fn load(root: &Path, name: &str) -> Result<Theme, Error> {
         let mut theme = Theme::builtin();
         let dir = root.join(THEMES_DIR).join(name);
         if !dir.is_dir() {
@@ -108,7 +108,7 @@ impl Theme {
 
     /// A fingerprint of every file, so compiled templates and pages can be reused while the
     /// theme is unchanged.
-    pub fn fingerprint(&self) -> u64 {
+    pub(crate) fn fingerprint(&self) -> u64 {
         let parts: Vec<&[u8]> = self
             .templates
             .iter()
@@ -121,7 +121,7 @@ impl Theme {
 
     /// Stylesheets and scripts by their fingerprinted output path (`assets/style.css` →
     /// `assets/style.0123456789abcdef.css`); templates link to these (`site.assets`).
-    pub fn fingerprinted_assets(&self) -> BTreeMap<String, String> {
+    pub(crate) fn fingerprinted_assets(&self) -> BTreeMap<String, String> {
         self.statics
             .iter()
             .filter(|(path, _)| path.ends_with(".css") || path.ends_with(".js"))
@@ -133,7 +133,7 @@ impl Theme {
     }
 
     /// Where a template came from, for messages.
-    pub fn origin_of(&self, template: &str) -> String {
+    pub(crate) fn origin_of(&self, template: &str) -> String {
         self.templates
             .get(template)
             .map_or_else(|| template.to_string(), |f| f.origin.clone())

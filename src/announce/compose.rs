@@ -16,7 +16,7 @@ use crate::render::views::{event_path, update_anchor};
 
 /// One update, as every channel tells it.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Draft {
+pub(crate) struct Draft {
     /// The update's id, as in `api/v2/`.
     pub key: String,
     /// The event's slug.
@@ -45,14 +45,14 @@ pub struct Draft {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct ComponentLine {
+pub(crate) struct ComponentLine {
     pub name: String,
     pub status: ComponentStatus,
     pub label: String,
 }
 
 /// Every update of every event published by `model.now`, oldest first.
-pub fn drafts(model: &Model, t: &Translations) -> Vec<Draft> {
+pub(crate) fn drafts(model: &Model, t: &Translations) -> Vec<Draft> {
     let mut all: Vec<Draft> = model
         .events
         .iter()
@@ -147,7 +147,7 @@ fn component_lines(
 
 /// The messages `channel` is told for `draft`: the webhook sends a component notification
 /// per changed component besides the incident one; every other channel one message.
-pub fn messages(channel: &AnnounceChannel, draft: &Draft) -> Vec<Pending> {
+pub(crate) fn messages(channel: &AnnounceChannel, draft: &Draft) -> Vec<Pending> {
     let pending = |key: &str| Pending {
         key: key.to_string(),
         event: draft.event.clone(),
@@ -226,7 +226,7 @@ fn slack_escape(text: &str) -> String {
 
 /// A Slack incoming webhook message: Block Kit blocks, with `text` as the notification
 /// fallback (Slack: "Sending messages using incoming webhooks").
-pub fn slack(draft: &Draft) -> Value {
+pub(crate) fn slack(draft: &Draft) -> Value {
     let mut blocks = vec![json!({
         "type": "header",
         "text": { "type": "plain_text", "text": at_most(&draft.headline, 150), "emoji": false },
@@ -267,7 +267,7 @@ pub fn slack(draft: &Draft) -> Value {
 
 /// A Discord webhook message: one embed, mentions switched off so a message can never ping
 /// anyone (Discord: "Execute Webhook", embed limits).
-pub fn discord(draft: &Draft) -> Value {
+pub(crate) fn discord(draft: &Draft) -> Value {
     let fields: Vec<Value> = draft
         .components
         .iter()
@@ -291,7 +291,7 @@ pub fn discord(draft: &Draft) -> Value {
 
 /// A Teams workflow webhook message: an Adaptive Card in a message's attachments
 /// (Microsoft: "Create incoming webhooks with Workflows for Microsoft Teams").
-pub fn teams(draft: &Draft) -> Value {
+pub(crate) fn teams(draft: &Draft) -> Value {
     let mut body = vec![json!({
         "type": "TextBlock",
         "text": draft.headline.clone(),
@@ -328,12 +328,12 @@ pub fn teams(draft: &Draft) -> Value {
 }
 
 /// The short post every network shares, fitted to `measure`.
-pub fn post(draft: &Draft, measure: Measure) -> text::Post {
+pub(crate) fn post(draft: &Draft, measure: Measure) -> text::Post {
     text::fit(measure, &draft.headline, &draft.message, &draft.link)
 }
 
 /// `POST /api/v1/statuses` (Mastodon: "statuses API").
-pub fn mastodon(draft: &Draft, thread: Option<&Thread>) -> Value {
+pub(crate) fn mastodon(draft: &Draft, thread: Option<&Thread>) -> Value {
     let mut body = json!({
         "status": post(draft, Measure::Mastodon).text,
         "visibility": "public",
@@ -346,13 +346,13 @@ pub fn mastodon(draft: &Draft, thread: Option<&Thread>) -> Value {
 }
 
 /// The key Mastodon uses to keep a retried post from being posted twice.
-pub fn idempotency_key(draft_key: &str) -> String {
+pub(crate) fn idempotency_key(draft_key: &str) -> String {
     format!("sitrep-{draft_key}")
 }
 
 /// An `app.bsky.feed.post` record, with the link as a facet over its bytes (Bluesky:
 /// "Posts", rich text facets).
-pub fn bluesky(draft: &Draft, thread: Option<&Thread>, now: DateTime<Utc>) -> Value {
+pub(crate) fn bluesky(draft: &Draft, thread: Option<&Thread>, now: DateTime<Utc>) -> Value {
     let post = post(draft, Measure::Bluesky);
     let mut record = json!({
         "$type": "app.bsky.feed.post",
@@ -372,7 +372,7 @@ pub fn bluesky(draft: &Draft, thread: Option<&Thread>, now: DateTime<Utc>) -> Va
 }
 
 /// `POST /2/tweets` (X API v2: "Create Post").
-pub fn x(draft: &Draft, thread: Option<&Thread>) -> Value {
+pub(crate) fn x(draft: &Draft, thread: Option<&Thread>) -> Value {
     let mut body = json!({ "text": post(draft, Measure::X).text });
     if let Some(thread) = thread {
         body["reply"] = json!({ "in_reply_to_tweet_id": thread.parent.id });

@@ -17,7 +17,7 @@ const ANSWER_EXCERPT: usize = 500;
 
 /// A channel's answer.
 #[derive(Debug, Clone)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: u16,
     pub body: String,
     /// `Retry-After` in seconds, on a rate-limited answer.
@@ -27,14 +27,14 @@ pub struct Answer {
 /// Why a request failed, in words for the report: the channel's answer, or the network error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub struct Failure(pub String);
+pub(crate) struct Failure(pub String);
 
-pub struct Client {
+pub(crate) struct Client {
     agent: ureq::Agent,
 }
 
 impl Client {
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(TIMEOUT))
             .http_status_as_error(false)
@@ -46,7 +46,7 @@ impl Client {
     }
 
     /// POSTs `body` as JSON; a 2xx answer is `Ok`. `on_retry` hears of each try that failed.
-    pub fn post_json(
+    pub(crate) fn post_json(
         &self,
         url: &str,
         headers: &[(&str, &str)],
@@ -129,7 +129,7 @@ fn worth_retrying(status: u16) -> bool {
 }
 
 /// The start of an answer, on one line.
-pub fn excerpt(body: &str) -> String {
+pub(crate) fn excerpt(body: &str) -> String {
     let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
     crate::markdown::truncate_at_word(&one_line, ANSWER_EXCERPT)
 }

@@ -12,10 +12,10 @@ use crate::publish::plan::Lease;
 
 /// On a channel's first announce, updates older than this are history: marked as told, not
 /// posted (years of old updates would flood followers).
-pub const HISTORY_AGE: TimeDelta = TimeDelta::hours(24);
+pub(crate) const HISTORY_AGE: TimeDelta = TimeDelta::hours(24);
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ledger {
+pub(crate) struct Ledger {
     /// Format version of this file.
     pub version: u32,
     /// Channel key (see `Channel::key`) → what it was told.
@@ -27,7 +27,7 @@ pub struct Ledger {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChannelLog {
+pub(crate) struct ChannelLog {
     /// When this channel was first announced to.
     pub since: Option<DateTime<Utc>>,
     /// Message key (the update's API id; `ID/COMPONENT` for a webhook's component
@@ -37,7 +37,7 @@ pub struct ChannelLog {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Told {
+pub(crate) struct Told {
     /// The event's slug, so replies find their thread.
     pub event: String,
     /// The update's time, so the thread's first and latest posts are known.
@@ -53,7 +53,7 @@ pub struct Told {
 /// A post's id on its network: Mastodon's status id, X's tweet id, Bluesky's record URI and
 /// CID (a reply names both).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Remote {
+pub(crate) struct Remote {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cid: Option<String>,
@@ -61,23 +61,23 @@ pub struct Remote {
 
 /// The posts a reply hangs from: the thread's first post and the one before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Thread {
+pub(crate) struct Thread {
     pub root: Remote,
     pub parent: Remote,
 }
 
 /// One message some channel is to be told.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Pending {
+pub(crate) struct Pending {
     pub key: String,
     pub event: String,
     pub update_at: DateTime<Utc>,
 }
 
 impl Ledger {
-    pub const VERSION: u32 = 1;
+    pub(crate) const VERSION: u32 = 1;
 
-    pub fn new() -> Self {
+    pub(crate) fn new() -> Self {
         Ledger {
             version: Self::VERSION,
             ..Ledger::default()
@@ -85,7 +85,7 @@ impl Ledger {
     }
 
     /// Two records read from two targets, as one: everything either says was told.
-    pub fn merge(mut self, other: Ledger) -> Ledger {
+    pub(crate) fn merge(mut self, other: Ledger) -> Ledger {
         for (channel, log) in other.channels {
             let mine = self.channels.entry(channel).or_default();
             mine.since = match (mine.since, log.since) {
@@ -105,14 +105,14 @@ impl Ledger {
         self
     }
 
-    pub fn is_told(&self, channel: &str, key: &str) -> bool {
+    pub(crate) fn is_told(&self, channel: &str, key: &str) -> bool {
         self.channels
             .get(channel)
             .is_some_and(|log| log.told.contains_key(key))
     }
 
     /// Whether `channel` has never been announced to.
-    pub fn is_new_channel(&self, channel: &str) -> bool {
+    pub(crate) fn is_new_channel(&self, channel: &str) -> bool {
         self.channels
             .get(channel)
             .is_none_or(|log| log.since.is_none())
@@ -120,7 +120,7 @@ impl Ledger {
 
     /// A channel's first announce: `history` (messages older than [`HISTORY_AGE`]) is marked
     /// as told. Returns how many were marked.
-    pub fn start_channel(
+    pub(crate) fn start_channel(
         &mut self,
         channel: &str,
         messages: &[Pending],
@@ -143,7 +143,7 @@ impl Ledger {
         marked
     }
 
-    pub fn record(
+    pub(crate) fn record(
         &mut self,
         channel: &str,
         message: &Pending,
@@ -165,7 +165,7 @@ impl Ledger {
 
     /// Where a post about `event` replies on `channel`: under the event's first post there,
     /// after its latest one. `None` when nothing of the event was posted there yet.
-    pub fn thread(&self, channel: &str, event: &str) -> Option<Thread> {
+    pub(crate) fn thread(&self, channel: &str, event: &str) -> Option<Thread> {
         let log = self.channels.get(channel)?;
         let mut posts: Vec<(&DateTime<Utc>, &str, &Remote)> = log
             .told

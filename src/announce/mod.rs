@@ -1,15 +1,15 @@
 //! `sitrep announce`: every update told once, oldest first, to every channel in site.yaml's
-//! `announce:` (docs/announcing.md). What to send is pure — [`compose`] turns the model into
-//! drafts and payloads, [`ledger`] says what each channel was already told — and each
-//! channel's [`send`]er only carries one message out. The record of what was sent lives with
+//! `announce:` (docs/announcing.md). What to send is pure — `compose` turns the model into
+//! drafts and payloads, `ledger` says what each channel was already told — and each
+//! channel's `send`er only carries one message out. The record of what was sent lives with
 //! the published site, so two people announcing from two machines never post twice. The
 //! library never prints: progress goes to the caller as [`AnnounceEvent`]s.
 
-pub mod compose;
-pub mod http;
-pub mod ledger;
-pub mod send;
-pub mod text;
+pub(crate) mod compose;
+pub(crate) mod http;
+pub(crate) mod ledger;
+pub(crate) mod send;
+pub(crate) mod text;
 
 use std::path::{Path, PathBuf};
 
@@ -25,9 +25,12 @@ use crate::publish::{self, PublishError, plan::Lease, s3};
 use compose::Draft;
 use ledger::{Ledger, Pending};
 
+/// What `sitrep announce` was asked for.
 #[derive(Debug, Clone)]
 pub struct AnnounceOptions {
+    /// The site folder; its site.yaml lists the channels under `announce:`.
     pub root: PathBuf,
+    /// The instant the site is read at: updates dated after it are not announced yet.
     pub now: Now,
     /// Show what would be sent, sending and recording nothing.
     pub dry_run: bool,
@@ -37,33 +40,58 @@ pub struct AnnounceOptions {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AnnounceEvent {
     /// The record of what was sent was read from here.
-    RecordRead { at: String },
+    RecordRead {
+        /// A publish target, named as publish names it, or the file in the site folder.
+        at: String,
+    },
     /// A channel's first announce: this many older updates were marked as told, not posted.
-    HistoryMarked { channel: String, updates: usize },
+    HistoryMarked {
+        /// The channel as messages name it: `Slack ($SLACK_WEBHOOK_URL)`, `Bluesky @handle`, ….
+        channel: String,
+        /// Updates marked as told.
+        updates: usize,
+    },
     /// `--dry-run`: a message that would be sent, as its text reads.
     WouldSend {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
         channel: String,
+        /// The message's key in the record: the update's id (a webhook's component
+        /// notifications have their own).
         key: String,
+        /// The message as plain text.
         text: String,
     },
+    /// A message was delivered and recorded as told.
     Sent {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
         channel: String,
+        /// The message's key in the record.
         key: String,
         /// The post's id on the network, where it gives one.
         remote: Option<String>,
     },
     /// A request failed and is being tried again.
-    Retrying { channel: String, problem: String },
+    Retrying {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
+        channel: String,
+        /// What went wrong with the request.
+        problem: String,
+    },
     /// A channel failed; it is tried again, from this message, on the next announce.
     Failed {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
         channel: String,
+        /// The key of the message that failed; later ones on this channel wait behind it.
         key: String,
+        /// Why, as the channel or the network answered.
         error: String,
     },
 }
 
+/// What [`run`] did, over every channel.
 #[derive(Debug, Default)]
 pub struct AnnounceReport {
+    /// Messages delivered and recorded (0 on a dry run).
     pub sent: usize,
     /// Updates marked as already told on channels' first announce.
     pub marked: usize,
@@ -74,30 +102,57 @@ pub struct AnnounceReport {
     pub failures: Vec<(String, String)>,
 }
 
+/// Why an announce stopped before trying the channels. A channel's own failure is not one of
+/// these: it is reported in [`AnnounceReport::failures`] and the other channels go on.
 #[derive(Debug, thiserror::Error)]
 pub enum AnnounceError {
+    /// The site does not build, or a channel's secret variable is not set (all of them
+    /// reported at once, at their lines in site.yaml).
     #[error(transparent)]
     Site(#[from] Error),
 
+    /// site.yaml has no `announce:` channels.
     #[error(
         "site.yaml has no `announce:` channels\n  help: add one, e.g.\n    announce:\n      - slack: {{ url_env: SLACK_WEBHOOK_URL }}\n  (docs/announcing.md lists every channel)"
     )]
     NoChannels,
 
+    /// Another announce holds the record's lease and is still under way.
     #[error(
         "an announce from {host} has been under way since {since}; wait for it, then run announce again (one that was killed lets go within {} minutes)",
         publish::plan::LEASE_TTL.num_minutes()
     )]
-    Busy { host: String, since: String },
+    Busy {
+        /// The machine the other announce runs on.
+        host: String,
+        /// When it started, in the site's time zone.
+        since: String,
+    },
+
+    /// Someone else wrote the record of what was sent after this announce read it, or claiming
+    /// it kept racing another writer; this announce stops there rather than risk posting twice.
 
     #[error(
         "the record of what was announced at {at} changed while this announce ran; run announce again (nothing will be sent twice)"
     )]
-    Changed { at: String },
+    Changed {
+        /// Where the record lives, named as in [`AnnounceEvent::RecordRead`].
+        at: String,
+    },
+
+    /// The record of what was sent is not JSON of the shape sitrep writes; announce stops
+    /// before sending anything.
 
     #[error("the record of what was announced at {at} is not one sitrep can read: {message}")]
-    Record { at: String, message: String },
+    Record {
+        /// Where the record lives, named as in [`AnnounceEvent::RecordRead`].
+        at: String,
+        /// What is wrong with it.
+        message: String,
+    },
 
+    /// The record could not be read or written where it lives: at a publish target, or in the
+    /// site folder when there is none.
     #[error(transparent)]
     Store(#[from] PublishError),
 }
@@ -146,7 +201,7 @@ fn load(root: &Path, now: &Now) -> Result<(Model, Translations), Error> {
 }
 
 /// Every channel's secret, or every missing variable reported at once, at its line.
-pub fn resolve_secrets(
+pub(crate) fn resolve_secrets(
     site: &Site,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Vec<String>, Error> {
@@ -184,7 +239,7 @@ fn secret_var(channel: &AnnounceChannel) -> &crate::config::SecretVar {
 }
 
 /// How messages name a channel.
-pub fn describe(channel: &AnnounceChannel) -> String {
+pub(crate) fn describe(channel: &AnnounceChannel) -> String {
     match channel {
         AnnounceChannel::Webhook { url } => format!("webhook (${})", url.name),
         AnnounceChannel::Slack { url } => format!("Slack (${})", url.name),
@@ -198,7 +253,7 @@ pub fn describe(channel: &AnnounceChannel) -> String {
 
 /// A channel's name in the record: what stays the same for as long as it is the same
 /// channel. No secret ever goes in.
-pub fn channel_key(channel: &AnnounceChannel) -> String {
+pub(crate) fn channel_key(channel: &AnnounceChannel) -> String {
     match channel {
         AnnounceChannel::Webhook { url } => format!("webhook:{}", url.name),
         AnnounceChannel::Slack { url } => format!("slack:{}", url.name),
@@ -216,7 +271,7 @@ pub fn channel_key(channel: &AnnounceChannel) -> String {
 
 /// What each channel is still to be told, oldest first, after marking history on channels
 /// announced to for the first time. Pure.
-pub fn plan(
+pub(crate) fn plan(
     site: &Site,
     drafts: &[Draft],
     ledger: &mut Ledger,

@@ -10,7 +10,7 @@ use super::ledger::{Remote, Thread};
 use crate::config::AnnounceChannel;
 
 /// A channel ready to send: its settings and the secret read from the environment.
-pub struct Sender<'a> {
+pub(crate) struct Sender<'a> {
     channel: &'a AnnounceChannel,
     secret: String,
     /// Bluesky's session, opened on the first post of a run.
@@ -23,7 +23,7 @@ struct BlueskySession {
 }
 
 /// One message to send: which draft, which of its messages, and where it replies.
-pub struct Outgoing<'d> {
+pub(crate) struct Outgoing<'d> {
     pub draft: &'d Draft,
     pub key: &'d str,
     pub thread: Option<Thread>,
@@ -31,7 +31,7 @@ pub struct Outgoing<'d> {
 }
 
 impl<'a> Sender<'a> {
-    pub fn new(channel: &'a AnnounceChannel, secret: String) -> Self {
+    pub(crate) fn new(channel: &'a AnnounceChannel, secret: String) -> Self {
         Sender {
             channel,
             secret,
@@ -40,7 +40,7 @@ impl<'a> Sender<'a> {
     }
 
     /// Sends one message; the post's id on the network when it gives one.
-    pub fn send(
+    pub(crate) fn send(
         &mut self,
         client: &Client,
         message: &Outgoing<'_>,

@@ -8,7 +8,7 @@ use unicode_segmentation::UnicodeSegmentation;
 
 /// How a network measures a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Measure {
+pub(crate) enum Measure {
     /// Mastodon: 500 characters (code points), every link counted as 23.
     Mastodon,
     /// Bluesky: 300 graphemes, links counted as written.
@@ -19,7 +19,7 @@ pub enum Measure {
 }
 
 impl Measure {
-    pub fn limit(self) -> usize {
+    pub(crate) fn limit(self) -> usize {
         match self {
             Measure::Mastodon => 500,
             Measure::Bluesky => 300,
@@ -54,13 +54,13 @@ fn x_weight(c: char) -> usize {
 
 /// A post that fits: its text, and where the link is in it (bytes), for Bluesky's facet.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Post {
+pub(crate) struct Post {
     pub text: String,
     pub link: std::ops::Range<usize>,
 }
 
 /// `headline`, then as much of `message` as fits (cut at a word, with `…`), then `link`.
-pub fn fit(measure: Measure, headline: &str, message: &str, link: &str) -> Post {
+pub(crate) fn fit(measure: Measure, headline: &str, message: &str, link: &str) -> Post {
     let limit = measure.limit();
     // Two line breaks and the link are always there.
     let fixed = measure.link_length(link) + 2;
@@ -113,8 +113,9 @@ fn last_fitting(
     fitting.checked_sub(1).map(|i| all[i])
 }
 
-/// The length of a whole post as `measure` counts it.
-pub fn length(measure: Measure, post: &Post) -> usize {
+/// The length of a whole post as `measure` counts it; the tests check every post fits with it.
+#[cfg(test)]
+fn length(measure: Measure, post: &Post) -> usize {
     let before = &post.text[..post.link.start];
     let after = &post.text[post.link.end..];
     measure.text_length(before)

@@ -16,31 +16,41 @@ use crate::files::{self, Existing};
 /// Why an authoring command refused; the user's files are untouched.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthoringError {
+    /// The request cannot be carried out as asked (an empty title or message, a slug already
+    /// taken or not found, an event file with errors): exit 1.
     #[error("{message}{}", help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default())]
     Refused {
+        /// What was refused and why.
         message: String,
+        /// What to do instead, or the likely intended word.
         help: Option<String>,
     },
     /// A command-line option with a value sitrep does not accept (`--kind`, `--status`,
     /// `--component`, `--impact`, `--start`): a usage error, exit 2, like clap's own.
     #[error("{message}{}", help.as_ref().map(|h| format!("\n  help: {h}")).unwrap_or_default())]
     BadOption {
+        /// Which option and value, and why it is not accepted.
         message: String,
+        /// The likely intended value, or the values accepted.
         help: Option<String>,
     },
+    /// site.yaml or the event file has errors, `--now` is invalid, or a file could not be read
+    /// or written.
     #[error(transparent)]
     Site(#[from] Error),
 }
 
 impl AuthoringError {
-    pub fn refused(message: impl Into<String>, help: Option<String>) -> Self {
+    /// An [`AuthoringError::Refused`].
+    pub(crate) fn refused(message: impl Into<String>, help: Option<String>) -> Self {
         AuthoringError::Refused {
             message: message.into(),
             help,
         }
     }
 
-    pub fn bad_option(message: impl Into<String>, help: Option<String>) -> Self {
+    /// An [`AuthoringError::BadOption`].
+    pub(crate) fn bad_option(message: impl Into<String>, help: Option<String>) -> Self {
         AuthoringError::BadOption {
             message: message.into(),
             help,
@@ -87,6 +97,7 @@ pub(crate) fn yaml_value(value: &str, indent: usize) -> String {
 pub struct Authored {
     /// Relative to the site folder.
     pub path: PathBuf,
+    /// Problems that did not stop the command, such as other event files with errors.
     pub warnings: Vec<String>,
 }
 

@@ -13,15 +13,28 @@ use crate::model::{ComponentStatus, Impact, Kind};
 use crate::suggest;
 use crate::time;
 
+/// What `sitrep new` was asked for, as the command line gave it: words are checked against
+/// their vocabularies by [`run`], with a suggestion for a likely typo.
 #[derive(Debug, Clone, Default)]
 pub struct NewEvent {
+    /// The event's title, plain text; its slug (and file name) is made from it.
     pub title: String,
+    /// `incident` (the default), `maintenance` or `notice`.
     pub kind: Option<String>,
-    /// `ID` or `ID=STATUS`.
+    /// `ID` or `ID=STATUS`: affected components, declared in site.yaml. Without a status, an
+    /// incident's component takes the status its impact implies (`partial_outage` when no
+    /// impact is given), a maintenance's `under_maintenance`. A notice takes none.
     pub components: Vec<String>,
+    /// An incident's impact (`none`, `minor`, `major`, `critical`); written only for an
+    /// incident.
     pub impact: Option<String>,
+    /// A maintenance's scheduled start, a timestamp as event files take it (docs/format.md,
+    /// "Timestamps"); required for a maintenance, ignored otherwise.
     pub start: Option<String>,
+    /// A maintenance's scheduled end; required for a maintenance, ignored otherwise.
     pub end: Option<String>,
+    /// The first update's message (Markdown); without it, a stock sentence for the kind (a
+    /// notice's title).
     pub message: Option<String>,
 }
 

@@ -13,12 +13,17 @@ use crate::model::{ComponentStatus, Event, UpdateStatus};
 use crate::suggest;
 use chrono::{DateTime, Utc};
 
+/// What `sitrep update` was asked to append, as the command line gave it.
 #[derive(Debug, Clone, Default)]
 pub struct NewUpdate {
+    /// The event's slug: its `slug:`, or its file name without `.md`.
     pub slug: String,
+    /// The update's status; it must be one the event's kind allows (docs/format.md, "Update
+    /// statuses").
     pub status: String,
+    /// The update's text (Markdown); must not be empty.
     pub message: String,
-    /// `ID=STATUS`.
+    /// `ID=STATUS`: components whose status changes with this update, declared in site.yaml.
     pub components: Vec<String>,
 }
 

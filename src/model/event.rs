@@ -10,7 +10,7 @@ use crate::markdown;
 
 /// An incident, a maintenance or a notice.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Event {
+pub(crate) struct Event {
     pub slug: String,
     pub title: String,
     pub kind: Kind,
@@ -38,13 +38,13 @@ pub struct Event {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
+pub(crate) struct Window {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct Update {
+pub(crate) struct Update {
     pub at: DateTime<Utc>,
     pub status: UpdateStatus,
     /// Markdown.
@@ -55,7 +55,7 @@ pub struct Update {
 
 /// Where an event stands at `now`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
+pub(crate) enum Phase {
     /// An incident not yet resolved.
     Ongoing,
     /// A maintenance whose window has begun and not ended.
@@ -68,7 +68,7 @@ pub enum Phase {
 
 /// A component an event touches: the last status its timeline gives it, and the worst.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Affected<'a> {
+pub(crate) struct Affected<'a> {
     pub id: &'a str,
     pub latest: ComponentStatus,
     pub worst: ComponentStatus,
@@ -76,7 +76,7 @@ pub struct Affected<'a> {
 
 /// A stretch of time in which an event gives one component one status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Segment {
+pub(crate) struct Segment {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub status: ComponentStatus,
@@ -87,7 +87,7 @@ impl Event {
     /// until their time, so status, uptime, feeds and the API all agree (docs/format.md,
     /// "Updates dated after now"). `None` while none of its updates is published yet; the
     /// second value is when the withheld updates are dated.
-    pub fn published_at(
+    pub(crate) fn published_at(
         event: &Arc<Event>,
         now: DateTime<Utc>,
     ) -> (Option<Arc<Event>>, Vec<DateTime<Utc>>) {
@@ -118,17 +118,17 @@ impl Event {
         (Some(Arc::new(published)), withheld)
     }
 
-    pub fn first_update(&self) -> Option<&Update> {
+    pub(crate) fn first_update(&self) -> Option<&Update> {
         self.timeline.first()
     }
 
-    pub fn latest_update(&self) -> Option<&Update> {
+    pub(crate) fn latest_update(&self) -> Option<&Update> {
         self.timeline.last()
     }
 
     /// When the event began (docs/format.md, "Start, end and phase"). For a maintenance, its scheduled start
     /// or an earlier `in_progress` update; otherwise its first update.
-    pub fn start(&self) -> DateTime<Utc> {
+    pub(crate) fn start(&self) -> DateTime<Utc> {
         let first_update = self.first_update().map(|u| u.at);
         match (self.kind, self.scheduled) {
             (Kind::Maintenance, Some(window)) => self
@@ -143,7 +143,7 @@ impl Event {
 
     /// When the event ended, if it has. `None` means still open at `now` (an ongoing incident,
     /// or a maintenance before its scheduled end without a `completed` update).
-    pub fn end(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    pub(crate) fn end(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
         match self.kind {
             Kind::Incident => {
                 // docs/format.md: the earliest `resolved` update, once the latest update is
@@ -171,7 +171,7 @@ impl Event {
         }
     }
 
-    pub fn phase(&self, now: DateTime<Utc>) -> Phase {
+    pub(crate) fn phase(&self, now: DateTime<Utc>) -> Phase {
         match self.kind {
             Kind::Incident if self.end(now).is_none() => Phase::Ongoing,
             Kind::Maintenance => {
@@ -189,7 +189,7 @@ impl Event {
     }
 
     /// Ongoing incidents and active maintenance set component statuses now.
-    pub fn is_current(&self, now: DateTime<Utc>) -> bool {
+    pub(crate) fn is_current(&self, now: DateTime<Utc>) -> bool {
         matches!(self.phase(now), Phase::Ongoing | Phase::Active)
     }
 
@@ -198,7 +198,7 @@ impl Event {
     }
 
     /// Every component the event ever touches, in order of first mention.
-    pub fn affected_components(&self) -> Vec<Affected<'_>> {
+    pub(crate) fn affected_components(&self) -> Vec<Affected<'_>> {
         let mut affected: Vec<Affected<'_>> = Vec::new();
         let changes = self
             .components
@@ -222,7 +222,11 @@ impl Event {
 
     /// The status this event gives `component` now, if it is ongoing or active and touches
     /// the component by now.
-    pub fn status_now(&self, component: &str, now: DateTime<Utc>) -> Option<ComponentStatus> {
+    pub(crate) fn status_now(
+        &self,
+        component: &str,
+        now: DateTime<Utc>,
+    ) -> Option<ComponentStatus> {
         if !self.is_current(now) {
             return None;
         }
@@ -257,7 +261,7 @@ impl Event {
     }
 
     /// The stretches of time, up to `now`, in which this event gives `component` a status.
-    pub fn segments(&self, component: &str, now: DateTime<Utc>) -> Vec<Segment> {
+    pub(crate) fn segments(&self, component: &str, now: DateTime<Utc>) -> Vec<Segment> {
         let start = self.start();
         let end = self.end(now).unwrap_or(now).min(now);
         if end <= start {

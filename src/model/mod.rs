@@ -18,7 +18,7 @@ pub(crate) use uptime::{Uptime, UptimeDay};
 use crate::config::{Component, Site};
 use crate::time;
 
-pub struct Model {
+pub(crate) struct Model {
     pub site: Site,
     pub now: DateTime<Utc>,
     /// Newest start first; ties broken by slug so the order never depends on the file system.
@@ -34,7 +34,7 @@ pub struct Model {
 
 /// Updates of one event dated after now, not published until their time.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Withheld {
+pub(crate) struct Withheld {
     pub source: std::path::PathBuf,
     /// When they are dated, oldest first.
     pub at: Vec<DateTime<Utc>>,
@@ -44,7 +44,7 @@ pub struct Withheld {
 
 impl Withheld {
     /// What the author is told: which file, how many updates, from when.
-    pub fn warning(&self, zone: chrono_tz::Tz) -> String {
+    pub(crate) fn warning(&self, zone: chrono_tz::Tz) -> String {
         let n = self.at.len();
         let first = self.at.first().map_or_else(String::new, |t| {
             t.with_timezone(&zone)
@@ -68,13 +68,13 @@ impl Withheld {
 
 /// The overall indicator (docs/format.md, "The overall indicator").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Overall {
+pub(crate) struct Overall {
     pub indicator: Impact,
     pub maintenance_active: bool,
 }
 
 impl Overall {
-    pub fn description(&self) -> &'static str {
+    pub(crate) fn description(&self) -> &'static str {
         self.indicator
             .indicator_description(self.maintenance_active)
     }
@@ -82,14 +82,14 @@ impl Overall {
 
 /// A heading components are shown under, or a lone component without a group.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Group<'a> {
+pub(crate) struct Group<'a> {
     pub name: Option<&'a str>,
     pub components: Vec<&'a Component>,
 }
 
 /// A calendar month of the site's time zone with the events that started in it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Month {
+pub(crate) struct Month {
     pub year: i32,
     pub month: u32,
     /// Indices into `Model::events`, newest first.
@@ -97,7 +97,7 @@ pub struct Month {
 }
 
 impl Model {
-    pub fn new(
+    pub(crate) fn new(
         site: Site,
         events: impl IntoIterator<Item = impl Into<Arc<Event>>>,
         now: DateTime<Utc>,
@@ -148,16 +148,16 @@ impl Model {
     }
 
     /// The index into `events` of the event with this slug.
-    pub fn event_index(&self, slug: &str) -> Option<usize> {
+    pub(crate) fn event_index(&self, slug: &str) -> Option<usize> {
         self.by_slug.get(slug).copied()
     }
 
-    pub fn event(&self, slug: &str) -> Option<&Event> {
+    pub(crate) fn event(&self, slug: &str) -> Option<&Event> {
         self.event_index(slug).map(|i| &*self.events[i])
     }
 
     /// Indices into `events` of the events that touch a component, newest first.
-    pub fn event_indices_for(&self, component: &str) -> &[usize] {
+    pub(crate) fn event_indices_for(&self, component: &str) -> &[usize] {
         self.by_component
             .get(component)
             .map(Vec::as_slice)
@@ -165,21 +165,24 @@ impl Model {
     }
 
     /// The events that touch a component, newest first.
-    pub fn events_for<'a>(&'a self, component: &str) -> impl Iterator<Item = &'a Event> + 'a {
+    pub(crate) fn events_for<'a>(
+        &'a self,
+        component: &str,
+    ) -> impl Iterator<Item = &'a Event> + 'a {
         self.event_indices_for(component)
             .iter()
             .map(|&i| &*self.events[i])
     }
 
     /// The worst status any ongoing incident or active maintenance sets for it now.
-    pub fn component_status(&self, component: &str) -> ComponentStatus {
+    pub(crate) fn component_status(&self, component: &str) -> ComponentStatus {
         self.events_for(component)
             .filter_map(|e| e.status_now(component, self.now))
             .max()
             .unwrap_or(ComponentStatus::Operational)
     }
 
-    pub fn overall(&self) -> Overall {
+    pub(crate) fn overall(&self) -> Overall {
         let indicator = self
             .events_in_phase(Phase::Ongoing)
             .filter(|e| e.kind == Kind::Incident)
@@ -193,14 +196,14 @@ impl Model {
         }
     }
 
-    pub fn events_in_phase(&self, phase: Phase) -> impl Iterator<Item = &Event> {
+    pub(crate) fn events_in_phase(&self, phase: Phase) -> impl Iterator<Item = &Event> {
         self.events
             .iter()
             .map(|e| &**e)
             .filter(move |e| e.phase(self.now) == phase)
     }
 
-    pub fn uptime(&self, component: &Component) -> Uptime {
+    pub(crate) fn uptime(&self, component: &Component) -> Uptime {
         let events: Vec<&Event> = self.events_for(&component.id).collect();
         uptime::component_uptime(
             &component.id,
@@ -215,7 +218,7 @@ impl Model {
 
     /// Components in display order, gathered under their groups (a group sits where its first
     /// member is listed).
-    pub fn groups(&self) -> Vec<Group<'_>> {
+    pub(crate) fn groups(&self) -> Vec<Group<'_>> {
         let mut groups: Vec<Group<'_>> = Vec::new();
         for component in &self.site.components {
             let name = component.group.as_deref();
@@ -231,14 +234,14 @@ impl Model {
     }
 
     /// Every month with events, newest first.
-    pub fn months(&self) -> Vec<Month> {
+    pub(crate) fn months(&self) -> Vec<Month> {
         self.months_of(0..self.events.len())
     }
 
     /// The months (of the site's time zone) in which the given events started, newest first,
     /// each with its events. `indices` are into `events`, newest first, as every list of the
     /// model is: events of one month are then next to each other.
-    pub fn months_of(&self, indices: impl IntoIterator<Item = usize>) -> Vec<Month> {
+    pub(crate) fn months_of(&self, indices: impl IntoIterator<Item = usize>) -> Vec<Month> {
         let mut months: Vec<Month> = Vec::new();
         for i in indices {
             let date = time::local_date(self.events[i].start(), self.site.time_zone);

@@ -10,7 +10,7 @@ use crate::time;
 
 /// One day of a component's uptime bar.
 #[derive(Debug, Clone, PartialEq)]
-pub struct UptimeDay {
+pub(crate) struct UptimeDay {
     pub date: NaiveDate,
     /// `None` for a day without data (before the component's `since`).
     pub data: Option<DayData>,
@@ -19,7 +19,7 @@ pub struct UptimeDay {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct DayData {
+pub(crate) struct DayData {
     /// The worst status at any moment of the day.
     pub status: ComponentStatus,
     /// Weighted seconds of downtime.
@@ -29,21 +29,21 @@ pub struct DayData {
 }
 
 impl DayData {
-    pub fn uptime(&self) -> Ratio {
+    pub(crate) fn uptime(&self) -> Ratio {
         Ratio::new(self.downtime, self.length)
     }
 }
 
 /// A component's uptime over the site's window.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Uptime {
+pub(crate) struct Uptime {
     /// Oldest first, ending today.
     pub days: Vec<UptimeDay>,
 }
 
 impl Uptime {
     /// The window's uptime over the days with data, `None` when no day has data.
-    pub fn window(&self) -> Option<Ratio> {
+    pub(crate) fn window(&self) -> Option<Ratio> {
         let with_data = self.days.iter().filter_map(|d| d.data);
         let (downtime, length, count) = with_data.fold((0.0, 0.0, 0), |(d, l, n), day| {
             (d + day.downtime, l + day.length, n + 1)
@@ -54,7 +54,7 @@ impl Uptime {
 
 /// An uptime figure, kept as its parts so the percentage can be truncated honestly.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Ratio {
+pub(crate) struct Ratio {
     downtime: f64,
     length: f64,
 }
@@ -66,7 +66,7 @@ impl Ratio {
 
     /// Hundredths of a percent, truncated (not rounded) so that any downtime at all shows below
     /// 100.00, and a float error never rounds 99.5 down to 99.49.
-    pub fn basis_points(&self) -> u32 {
+    pub(crate) fn basis_points(&self) -> u32 {
         if self.downtime <= 0.0 || self.length <= 0.0 {
             return 10_000;
         }
@@ -76,7 +76,7 @@ impl Ratio {
     }
 
     /// `NN.NN`, as the pages and the API show it.
-    pub fn percent(&self) -> String {
+    pub(crate) fn percent(&self) -> String {
         let bp = self.basis_points();
         format!("{}.{:02}", bp / 100, bp % 100)
     }

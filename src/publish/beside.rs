@@ -11,11 +11,11 @@ use crate::config::PublishTarget;
 
 /// Where `sitrep announce` keeps its record at a target, beside [`super::plan::MANIFEST_PATH`]
 /// (and in the site folder when there is no target). A dot file, like the manifest.
-pub const LEDGER_PATH: &str = ".sitrep-announced.json";
+pub(crate) const LEDGER_PATH: &str = ".sitrep-announced.json";
 
 /// The file's contents and the version they were read at (`None`: the file is not there).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Stored {
+pub(crate) struct Stored {
     pub bytes: Option<Vec<u8>>,
     /// An ETag, a commit or a content hash: whatever the target compares writes against.
     pub version: Option<String>,
@@ -23,7 +23,7 @@ pub struct Stored {
 
 /// What a conditional write did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Written {
+pub(crate) enum Written {
     /// Written; the new version.
     Done(Option<String>),
     /// Someone wrote the file since it was read; nothing was written.
@@ -31,7 +31,11 @@ pub enum Written {
 }
 
 /// Reads `name` beside the manifest at `target`.
-pub fn read(target: &PublishTarget, root: &Path, name: &str) -> Result<Stored, PublishError> {
+pub(crate) fn read(
+    target: &PublishTarget,
+    root: &Path,
+    name: &str,
+) -> Result<Stored, PublishError> {
     let described = super::describe(target);
     match target {
         PublishTarget::S3(t) => s3::read_beside(t, &described, name),
@@ -41,7 +45,7 @@ pub fn read(target: &PublishTarget, root: &Path, name: &str) -> Result<Stored, P
 }
 
 /// Writes `name` beside the manifest at `target` if it is still at `expected`.
-pub fn write(
+pub(crate) fn write(
     target: &PublishTarget,
     root: &Path,
     name: &str,

@@ -1,13 +1,13 @@
 //! `sitrep publish`: the built site sent to every target in site.yaml's `publish:`, in turn
-//! (docs/publishing.md). What to send is decided by [`plan`], a pure function; each target's
-//! executor ([`s3`], [`git`], [`folder`]) only carries a plan out. The library never prints:
+//! (docs/publishing.md). What to send is decided by `plan`, a pure function; each target's
+//! executor (`s3`, `git`, `folder`) only carries a plan out. The library never prints:
 //! progress goes to the caller as [`PublishEvent`]s.
 
-pub mod beside;
-pub mod folder;
-pub mod git;
-pub mod plan;
-pub mod s3;
+pub(crate) mod beside;
+pub(crate) mod folder;
+pub(crate) mod git;
+pub(crate) mod plan;
+pub(crate) mod s3;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -20,10 +20,14 @@ use crate::config::PublishTarget;
 use crate::error::Error;
 use crate::render::OutputFile;
 
+/// What `sitrep publish` was asked for.
 #[derive(Debug, Clone)]
 pub struct PublishOptions {
+    /// The site folder; its site.yaml lists the targets under `publish:`.
     pub root: PathBuf,
+    /// The instant the site is built for, as for `build`.
     pub now: Now,
+    /// Build and publish draft events too (`--drafts`).
     pub drafts: bool,
     /// Work out and report what would change, sending nothing.
     pub dry_run: bool,
@@ -34,65 +38,94 @@ pub struct PublishOptions {
 pub enum PublishEvent {
     /// The site was built (written to its output folder too, as `build` does).
     Built {
+        /// Events on the site.
         events: usize,
+        /// Files of the site, the search index included.
         files: usize,
+        /// Problems that did not stop the build.
         warnings: Vec<String>,
     },
     /// A target is being compared with the site.
     Started {
+        /// The target as messages name it: `s3://bucket/prefix`, `remote (branch)`, a folder.
         target: String,
     },
     /// What this target will receive.
     Planned {
+        /// The target, named as in [`PublishEvent::Started`].
         target: String,
+        /// Files to send: new, or changed since the target's manifest.
         uploads: usize,
+        /// Files on the target the site no longer has.
         deletes: usize,
+        /// Total size of the uploads, in bytes.
         bytes: u64,
+        /// Files already on the target as built, not sent again.
         unchanged: usize,
     },
     /// `--dry-run`: one file that would be sent (`new` when the target lacks it) or deleted.
     WouldSend {
+        /// Relative to the site's root on the target.
         path: String,
+        /// The target does not have the file yet.
         new: bool,
     },
+    /// `--dry-run`: one file that would be deleted from the target.
     WouldDelete {
+        /// Relative to the site's root on the target.
         path: String,
     },
     /// One more file sent or deleted, of `total`.
     Progress {
+        /// Files sent or deleted so far on this target.
         done: usize,
+        /// Uploads and deletions this target's plan holds.
         total: usize,
     },
     /// A request failed and is being tried again.
     Retrying {
+        /// The target, named as in [`PublishEvent::Started`].
         target: String,
+        /// What went wrong with the request.
         problem: String,
     },
     /// A target is done.
     Finished(TargetReport),
     /// A target failed; the others are still tried.
     Failed {
+        /// The target, named as in [`PublishEvent::Started`].
         target: String,
+        /// The [`PublishError`], as text.
         error: String,
     },
     /// Something that did not stop the publish (a wait for another build's lock, …).
     Warning(String),
 }
 
+/// What a publish did at one target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TargetReport {
+    /// The target, named as in [`PublishEvent::Started`].
     pub target: String,
+    /// Files sent (0 on a dry run).
     pub uploaded: usize,
+    /// Files deleted from the target (0 on a dry run).
     pub deleted: usize,
+    /// Bytes sent.
     pub bytes: u64,
+    /// Wall-clock time spent on this target, from comparing to done.
     pub elapsed: Duration,
     /// Where readers find the site (site.yaml's `base_url`).
     pub url: String,
+    /// `--dry-run`: nothing was sent and the counts are 0; [`PublishEvent::Planned`] said what
+    /// would have been.
     pub dry_run: bool,
 }
 
+/// What [`run`] did, target by target.
 #[derive(Debug)]
 pub struct PublishReport {
+    /// Targets published (or, on a dry run, compared), in site.yaml's order.
     pub targets: Vec<TargetReport>,
     /// Targets that failed, with why; the others were published.
     pub failures: Vec<PublishError>,
@@ -103,45 +136,74 @@ pub struct PublishReport {
 /// Why a target was not published. The target is left as one consistent site in every case.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// The site does not build, or a file operation failed (a folder target refused or not
+    /// writable, say).
     #[error(transparent)]
     Site(#[from] Error),
 
+    /// site.yaml has no `publish:` targets.
     #[error(
         "site.yaml has no `publish:` targets\n  help: add one, e.g.\n    publish:\n      - folder: {{ path: /srv/www/status }}\n  (docs/publishing.md has recipes for S3, R2, B2 and GitHub Pages)"
     )]
     NoTargets,
 
+    /// Another publish changed the target since this one read it; its site is left live.
     #[error("{target}: someone published at {at}; run publish again")]
-    Conflict { target: String, at: String },
+    Conflict {
+        /// The target, named as in [`PublishEvent::Started`].
+        target: String,
+        /// When the other publish happened, in the site's time zone.
+        at: String,
+    },
+
+    /// Another publish holds the target's lease and is still under way (docs/publishing.md).
 
     #[error(
         "{target}: a publish from {host} has been under way since {since}; wait for it, then run publish again (a publish that was killed lets go within {} minutes)",
         plan::LEASE_TTL.num_minutes()
     )]
     Busy {
+        /// The target, named as in [`PublishEvent::Started`].
         target: String,
+        /// The machine the other publish runs on.
         host: String,
+        /// When it started, in the site's time zone.
         since: String,
     },
 
+    /// An S3 request failed for good, after its retries.
     #[error("{target}: cannot {action}: {source}")]
     Storage {
+        /// The target, named as in [`PublishEvent::Started`].
         target: String,
+        /// What was being done, completing "cannot …": `read the manifest`, ….
         action: String,
+        /// The storage layer's error.
         #[source]
         source: Box<opendal::Error>,
     },
+
+    /// The target's manifest cannot be read or written as sitrep's; the target is left as it is.
 
     #[error(
         "{target}: the manifest `{}` is not one sitrep can read: {message}",
         plan::MANIFEST_PATH
     )]
-    Manifest { target: String, message: String },
+    Manifest {
+        /// The target, named as in [`PublishEvent::Started`].
+        target: String,
+        /// What is wrong with it.
+        message: String,
+    },
 
+    /// A Git command for a Git target failed.
     #[error("{target}: `git {command}` failed: {message}")]
     Git {
+        /// The target, named as in [`PublishEvent::Started`].
         target: String,
+        /// The git subcommand and its arguments.
         command: String,
+        /// What git said.
         message: String,
     },
 }

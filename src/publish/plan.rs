@@ -16,15 +16,15 @@ use crate::render::OutputFile;
 
 /// Where the manifest lives, under the target's prefix. A dot file, so it sorts apart from the
 /// site and static hosts do not list it.
-pub const MANIFEST_PATH: &str = ".sitrep-manifest.json";
+pub(crate) const MANIFEST_PATH: &str = ".sitrep-manifest.json";
 
 /// The version of the headers policy ([`content_type`], [`cache_control`]). A manifest written
 /// under another policy has every file sent again, so headers never go stale.
-pub const HEADERS_POLICY: u32 = 1;
+pub(crate) const HEADERS_POLICY: u32 = 1;
 
 /// What the target holds, as the last publish left it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Manifest {
+pub(crate) struct Manifest {
     /// Format version of this file.
     pub version: u32,
     #[serde(default)]
@@ -46,7 +46,7 @@ pub struct Manifest {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FileEntry {
+pub(crate) struct FileEntry {
     /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
     pub size: u64,
@@ -54,7 +54,7 @@ pub struct FileEntry {
 
 /// Who is publishing, since when, and when they last said they still are.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Lease {
+pub(crate) struct Lease {
     pub host: String,
     pub pid: u32,
     pub started: DateTime<Utc>,
@@ -63,13 +63,18 @@ pub struct Lease {
 
 /// A lease not renewed for this long belongs to a publish that is gone (killed, or its
 /// machine lost the network); publishers renew theirs well within it.
-pub const LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::minutes(3);
+pub(crate) const LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::minutes(3);
 
 impl Lease {
     /// Whether this lease stops a publish on `host` at `now`. A lease is over when it has not
     /// been renewed within [`LEASE_TTL`], or when its process on this very host is gone (a
     /// publish killed here is finished by the next one at once).
-    pub fn blocks(&self, now: DateTime<Utc>, host: &str, pid_alive: impl Fn(u32) -> bool) -> bool {
+    pub(crate) fn blocks(
+        &self,
+        now: DateTime<Utc>,
+        host: &str,
+        pid_alive: impl Fn(u32) -> bool,
+    ) -> bool {
         if now - self.renewed > LEASE_TTL {
             return false;
         }
@@ -79,7 +84,7 @@ impl Lease {
 
 /// One upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Put {
+pub(crate) struct Put {
     pub path: String,
     pub bytes: Bytes,
     pub content_type: &'static str,
@@ -90,7 +95,7 @@ pub struct Put {
 
 /// What one publish does, in order: `puts`, then the manifest (`files`), then `deletes`.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Plan {
+pub(crate) struct Plan {
     pub puts: Vec<Put>,
     pub deletes: Vec<String>,
     /// The manifest's `files` once the puts are done.
@@ -100,25 +105,25 @@ pub struct Plan {
 }
 
 impl Plan {
-    pub fn bytes(&self) -> u64 {
+    pub(crate) fn bytes(&self) -> u64 {
         self.puts.iter().map(|p| p.bytes.len() as u64).sum()
     }
 
     /// The puts in batches that may go out together: one wave, new files before changed ones.
     /// A batch starts only once the one before it is wholly on the target.
-    pub fn waves(&self) -> Vec<&[Put]> {
+    pub(crate) fn waves(&self) -> Vec<&[Put]> {
         self.puts
             .chunk_by(|a, b| (wave(&a.path), a.is_new) == (wave(&b.path), b.is_new))
             .collect()
     }
 
-    pub fn is_empty(&self) -> bool {
+    pub(crate) fn is_empty(&self) -> bool {
         self.puts.is_empty() && self.deletes.is_empty()
     }
 
     /// The manifest to write while this plan runs: the old site, plus every path this plan
     /// may leave behind if it is cut off, held by `lease`.
-    pub fn leased_manifest(&self, old: Option<&Manifest>, lease: Lease) -> Manifest {
+    pub(crate) fn leased_manifest(&self, old: Option<&Manifest>, lease: Lease) -> Manifest {
         let mut manifest = old.cloned().unwrap_or_else(empty_manifest);
         manifest.lease = Some(lease);
         manifest.stale.extend(
@@ -132,7 +137,7 @@ impl Plan {
 
     /// The manifest that makes this plan's site the published one; `deletes` stay listed as
     /// stale until they are gone.
-    pub fn committed_manifest(&self, published_at: DateTime<Utc>) -> Manifest {
+    pub(crate) fn committed_manifest(&self, published_at: DateTime<Utc>) -> Manifest {
         Manifest {
             published_at: Some(published_at),
             files: self.files.clone(),
@@ -151,7 +156,7 @@ fn empty_manifest() -> Manifest {
 }
 
 /// Compares the built files with what the target holds and orders the difference.
-pub fn plan(manifest: Option<&Manifest>, files: &[OutputFile]) -> Plan {
+pub(crate) fn plan(manifest: Option<&Manifest>, files: &[OutputFile]) -> Plan {
     let entries: Vec<FileEntry> = files
         .par_iter()
         .map(|f| FileEntry {
@@ -246,7 +251,7 @@ fn put_order(put: &Put) -> (Wave, bool, &str) {
 }
 
 /// The `Content-Type` a host should serve the file with; text always says its charset.
-pub fn content_type(path: &str) -> &'static str {
+pub(crate) fn content_type(path: &str) -> &'static str {
     let ext = path.rsplit_once('.').map_or("", |(_, e)| e);
     match ext {
         "html" => "text/html; charset=utf-8",
@@ -272,7 +277,7 @@ pub fn content_type(path: &str) -> &'static str {
 /// Short for what changes with every update (pages, feeds, `api/`, badges), so readers and
 /// CDNs see an update within a minute; a year for fingerprinted assets, whose name changes
 /// with their content.
-pub fn cache_control(path: &str) -> &'static str {
+pub(crate) fn cache_control(path: &str) -> &'static str {
     if is_fingerprinted(path) {
         "public, max-age=31536000, immutable"
     } else if path.starts_with("assets/") {
@@ -283,7 +288,7 @@ pub fn cache_control(path: &str) -> &'static str {
 }
 
 /// `assets/style.0123456789abcdef.css`: a name that carries its content's hash.
-pub fn is_fingerprinted(path: &str) -> bool {
+pub(crate) fn is_fingerprinted(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     let mut parts = name.rsplit('.');
     let (_ext, hash) = (parts.next(), parts.next());

@@ -26,10 +26,12 @@ use crate::theme::Theme;
 pub struct OutputFile {
     /// Relative to the output folder, with forward slashes: `incidents/x/index.html`.
     pub path: String,
+    /// The file's contents exactly as written; shared, so copies are cheap.
     pub bytes: Bytes,
 }
 
 impl OutputFile {
+    /// A file at `path` (relative to the output folder, forward slashes) with these contents.
     pub fn new(path: impl Into<String>, bytes: impl Into<Bytes>) -> Self {
         OutputFile {
             path: path.into(),

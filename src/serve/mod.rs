@@ -20,9 +20,12 @@ use crate::Now;
 use crate::error::Error;
 use crate::session::{Change, Files, Rebuilt, Session};
 
+/// What `sitrep serve` was asked for.
 #[derive(Debug, Clone)]
 pub struct ServeOptions {
+    /// The site folder to build and watch.
     pub root: PathBuf,
+    /// The address to listen on; the command line's default is loopback (127.0.0.1).
     pub bind: IpAddr,
     /// 0 picks a free port.
     pub port: u16,
@@ -33,14 +36,22 @@ pub struct ServeOptions {
 /// What the server reports as it goes; the binary prints these.
 #[derive(Debug, Clone)]
 pub enum ServeEvent {
+    /// The server is accepting connections at this address (the port is the real one when 0
+    /// was asked for).
     Listening(SocketAddr),
+    /// A build succeeded; its pages are being served and open pages reload.
     Rebuilt(Rebuilt),
     /// The search index of the latest pages is being served (docs/search.md).
     Indexed {
+        /// Pages indexed.
         pages: usize,
+        /// How long indexing took, after the pages were already served.
         elapsed: Duration,
     },
+    /// A build failed, with the errors as the build would print them; the last good pages
+    /// are still served, and the browser shows the errors.
     Failed(String),
+    /// Ctrl-C was pressed and the server has shut down.
     Stopped,
 }
 
