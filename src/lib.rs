@@ -214,15 +214,21 @@ pub(crate) fn load_checked(
 /// Builds the site into its output folder.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
-    let mut built = render_site(&options.root, &options.now, options.drafts)?;
-    let search = add_search_index(&mut built)?;
+    let built = render_site(&options.root, &options.now, options.drafts)?;
     let output = options
         .output
         .clone()
         .unwrap_or_else(|| options.root.join(&built.model.site.output));
     output::check_output_dir(&options.root, &output)?;
     let mut warnings = built.warnings.clone();
-    warnings.extend(output::write_site(&output, &built.files)?);
+    let mut search = None;
+    warnings.extend(output::write_site_with(&output, &built.files, || {
+        let Some(index) = search_index(&built)? else {
+            return Ok(Vec::new());
+        };
+        search = Some(SearchReport::of(&index));
+        Ok(index.files)
+    })?);
     Ok(BuildReport {
         warnings,
         events: built.model.events.len(),
@@ -231,7 +237,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
             .iter()
             .filter(|f| f.path.ends_with(".html"))
             .count(),
-        files: built.files.len(),
+        files: built.files.len() + search.as_ref().map_or(0, |s| s.files),
         output,
         elapsed: started.elapsed(),
         search,
@@ -241,17 +247,30 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 /// Indexes the rendered pages and adds the index to the site's files, unless the site turned
 /// search off: what `build` and `publish` write.
 pub(crate) fn add_search_index(built: &mut Built) -> Result<Option<SearchReport>> {
-    if !built.model.site.search {
+    let Some(index) = search_index(built)? else {
         return Ok(None);
-    }
-    let index = search::index(&built.files)?;
-    let report = SearchReport {
-        pages: index.pages,
-        files: index.files.len(),
-        bytes: index.bytes(),
-        elapsed: index.elapsed,
     };
+    let report = SearchReport::of(&index);
     built.files.extend(index.files);
     built.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Some(report))
+}
+
+/// The search index of the rendered pages, unless the site turned search off.
+fn search_index(built: &Built) -> Result<Option<search::SearchIndex>> {
+    if !built.model.site.search {
+        return Ok(None);
+    }
+    search::index(&built.files).map(Some)
+}
+
+impl SearchReport {
+    fn of(index: &search::SearchIndex) -> Self {
+        SearchReport {
+            pages: index.pages,
+            files: index.files.len(),
+            bytes: index.bytes(),
+            elapsed: index.elapsed,
+        }
+    }
 }

@@ -144,6 +144,17 @@ impl Beside {
 /// One build at a time per output folder: a second waits for the first. Returns warnings
 /// (waiting for another build, an old build that could not be removed).
 pub(crate) fn write_site(output: &Path, files: &[OutputFile]) -> Result<Vec<String>, Error> {
+    write_site_with(output, files, || Ok(Vec::new()))
+}
+
+/// [`write_site`], with more files that `more` makes while `files` are written: the search
+/// index, which is one thread's work, is built while the pages go to the disk (writing waits
+/// mostly on the disk). They are written before the swap, so the site appears with them.
+pub(crate) fn write_site_with(
+    output: &Path,
+    files: &[OutputFile],
+    more: impl FnOnce() -> Result<Vec<OutputFile>, Error> + Send,
+) -> Result<Vec<String>, Error> {
     let output = absolute(output);
     let beside = Beside::of(&output)?;
     fs::create_dir_all(&beside.parent).map_err(|e| Error::io("create", &beside.parent, e))?;
@@ -166,7 +177,7 @@ pub(crate) fn write_site(output: &Path, files: &[OutputFile]) -> Result<Vec<Stri
     warnings.extend(remove_leftovers(&beside));
 
     let staging = beside.staging();
-    if let Err(e) = write_all(&staging, files, &output) {
+    if let Err(e) = write_all(&staging, files, more, &output) {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
@@ -225,12 +236,27 @@ fn remove_leftovers(beside: &Beside) -> Vec<String> {
     warnings
 }
 
-fn write_all(staging: &Path, files: &[OutputFile], output: &Path) -> Result<(), Error> {
+fn write_all(
+    staging: &Path,
+    files: &[OutputFile],
+    more: impl FnOnce() -> Result<Vec<OutputFile>, Error> + Send,
+    output: &Path,
+) -> Result<(), Error> {
     fs::create_dir_all(staging).map_err(|e| Error::io("create", staging, e))?;
     // The site keeps the folder's permissions (a web server's group, say) across builds.
     if let Ok(meta) = fs::metadata(output) {
         let _ = fs::set_permissions(staging, meta.permissions());
     }
+    let (written, more) = rayon::join(|| write_files(staging, files, output), more);
+    written?;
+    write_files(staging, &more?, output)?;
+    let marker = staging.join(MARKER);
+    fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", marker, e))
+}
+
+/// Writes `files` under `staging`, each hard-linked from the previous build in `output` where
+/// it is the same there.
+fn write_files(staging: &Path, files: &[OutputFile], output: &Path) -> Result<(), Error> {
     let mut dirs: Vec<PathBuf> = files
         .iter()
         .filter_map(|f| Path::new(&f.path).parent().map(|p| staging.join(p)))
@@ -246,9 +272,7 @@ fn write_all(staging: &Path, files: &[OutputFile], output: &Path) -> Result<(), 
             return Ok(());
         }
         fs::write(&path, &f.bytes).map_err(|e| Error::io("write", path, e))
-    })?;
-    let marker = staging.join(MARKER);
-    fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", marker, e))
+    })
 }
 
 /// A file the previous build already holds byte for byte is hard-linked into the new build
