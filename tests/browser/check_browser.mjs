@@ -569,6 +569,8 @@ async function searchChecks(site, all) {
 //   basic (built 2026-04-20 12:00Z, an ongoing major incident): the DNS upgrade in its window
 //     (11:00Z–13:00Z, `in_progress` posted), the mail move upcoming (2026-04-25 02:00Z–04:00Z);
 //   component pages list a maintenance only once it has begun;
+//   window (the example built 2026-12-09 06:30 EST = 11:30Z, in the upgrade's window, whose latest
+//     update is still `scheduled`): the banner says "Service Under Maintenance";
 //   french (built 2026-04-20 12:00 CEST = 10:00Z): no maintenance, the note in French.
 const UPGRADE = '2026-12-09-dashboard-and-email-upgrade';
 const CLOCK_CASES = {
@@ -608,6 +610,22 @@ const CLOCK_CASES = {
     { what: 'a clock behind the build\'s never undoes it', file: 'index.html', at: '2026-04-20T10:00:00Z',
       labels: { 'maint-active': 'In progress', 'maint-upcoming': 'Scheduled' }, note: null },
   ],
+  window: [
+    { what: 'at the build: the label says what the window means', file: 'index.html', at: '2026-12-09T11:30:30Z',
+      labels: { [UPGRADE]: 'In progress' }, updateTime: false, banner: 'Service Under Maintenance',
+      colour: 's-under_maintenance', note: null },
+    { what: 'a clock behind the build\'s never undoes it', file: 'index.html', at: '2026-12-09T10:00:00Z',
+      labels: { [UPGRADE]: 'In progress' }, banner: 'Service Under Maintenance', colour: 's-under_maintenance', note: null },
+    { what: 'after the window: the banner drops the maintenance', file: 'index.html', at: '2026-12-09T12:31:00Z',
+      labels: { [UPGRADE]: 'Completed' }, banner: 'All Systems Operational', colour: 's-operational',
+      note: 'This page was last updated 1 hour ago.' },
+    { what: 'after the window, JavaScript off: what the build said', file: 'index.html', at: '2026-12-09T12:31:00Z', js: false,
+      labels: { [UPGRADE]: 'Scheduled' }, updateTime: true, banner: 'Service Under Maintenance', colour: 's-under_maintenance', note: null },
+    { what: 'after the window', file: 'components/panel/index.html', at: '2026-12-09T12:31:00Z',
+      labels: { [UPGRADE]: 'Completed' } },
+    { what: 'after the window', file: `incidents/${UPGRADE}/index.html`, at: '2026-12-09T12:31:00Z',
+      ended: 'Dec 9, 2026 07:30 EST', duration: '1 h 30 min' },
+  ],
   french: [
     { what: '3 h after the build', file: 'index.html', at: '2026-04-20T13:00:00Z',
       note: 'Cette page a été mise à jour pour la dernière fois il y a 3 heures.' },
@@ -626,7 +644,8 @@ function clockView() {
     (updateTimes[item.dataset.event] ||= []).push(!!beside && beside.checkVisibility());
   }
   const note = document.querySelector('.stale');
-  const ended = [...document.querySelectorAll('.facts div')].find(d => text(d.querySelector('dt')) === 'Ended');
+  const fact = name => [...document.querySelectorAll('.facts div')].find(d => text(d.querySelector('dt')) === name);
+  const ended = fact('Ended'), duration = fact('Duration');
   const banner = document.querySelector('.banner');
   return {
     labels, updateTimes,
@@ -634,6 +653,7 @@ function clockView() {
     colour: banner ? [...banner.classList].find(c => c.startsWith('s-')) : null,
     note: note && note.checkVisibility() ? text(note) : null,
     ended: ended ? text(ended.querySelector('dd')) : null,
+    duration: duration ? text(duration.querySelector('dd')) : null,
   };
 }
 
@@ -665,6 +685,7 @@ async function clockChecks(site) {
       if ('colour' in c) check(seen.colour === c.colour, `${where}: the banner is ${c.colour}`, [`it is: ${seen.colour}`]);
       if ('note' in c) check(seen.note === c.note, `${where}: ${c.note === null ? 'no age note' : `the note "${c.note}"`}`,
         [`note: ${seen.note === null ? '(none shown)' : `"${seen.note}"`}`]);
+      if ('duration' in c) check(seen.duration === c.duration, `${where}: "Duration" says "${c.duration}"`, [`it says: "${seen.duration}"`]);
       if ('ended' in c) check(seen.ended === c.ended, `${where}: "Ended" says "${c.ended}"`, [`it says: "${seen.ended}"`]);
       check(w.errors.length === 0 && w.external.length === 0, `${where}: no errors, no other host`, [...w.errors, ...w.external]);
     } catch (e) { check(false, `${where}: loads`, [clip(e.message, 300)]); }
