@@ -230,7 +230,34 @@ impl Views<'_> {
             components: self.affected(&shown_statuses(event, now)),
             latest: event.latest_update().map(|u| self.update(u)),
             draft: event.draft,
+            clock: self.clock(event, phase),
         }
+    }
+
+    /// What the page's script needs to move a maintenance on as the reader's clock passes its
+    /// window (docs/templates.md, "Between builds"); none once it is over, as nothing more can
+    /// change without a new update.
+    fn clock(&self, event: &Event, phase: Phase) -> Option<ClockView> {
+        let window = event
+            .scheduled
+            .filter(|_| event.kind == Kind::Maintenance)?;
+        if phase == Phase::Past {
+            return None;
+        }
+        // Not over, so no `completed` update is out yet: the window's end ends it.
+        let start = event.start();
+        let shows = match event.latest_update().map(|u| u.status) {
+            Some(UpdateStatus::Scheduled) => Phase::Upcoming,
+            Some(UpdateStatus::InProgress | UpdateStatus::Verifying) => Phase::Active,
+            _ => phase,
+        };
+        Some(ClockView {
+            start: time::rfc3339_utc(start),
+            end: time::rfc3339_utc(window.end),
+            shows: phase_name(shows),
+            end_display: self.time(window.end).display,
+            duration: self.duration(window.end - start),
+        })
     }
 
     pub(crate) fn event_page(&self, event: &Event, card: Card) -> EventPage {
@@ -518,6 +545,25 @@ pub(crate) struct EventCard {
     pub components: Vec<AffectedView>,
     pub latest: Option<UpdateView>,
     pub draft: bool,
+    /// A maintenance not over yet: its window, for the page's script.
+    pub clock: Option<ClockView>,
+}
+
+/// A maintenance's window as the page's script reads it (docs/templates.md, "Between
+/// builds"): without JavaScript the page keeps what the build saw.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ClockView {
+    /// When it starts, RFC 3339 in UTC.
+    pub start: String,
+    /// When its window ends, RFC 3339 in UTC.
+    pub end: String,
+    /// The phase its latest update's label stands for (`upcoming` for `scheduled`, `active`
+    /// for `in_progress` and `verifying`): the script moves the label on only from there.
+    pub shows: &'static str,
+    /// The end as the event page's "Ended" shows it once the window is over.
+    pub end_display: String,
+    /// The whole window's length, as "Duration" shows it once it is over.
+    pub duration: String,
 }
 
 /// An event with everything its own page shows.

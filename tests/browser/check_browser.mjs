@@ -11,8 +11,9 @@
 // finds nothing, no horizontal scrolling at 375 px, no console/page error or failed request,
 // no request to another host, and a full-page screenshot. Then: every HTML page once at
 // 375×800 (errors, other hosts, scrolling); the index with JavaScript off; uptime-bar day
-// cells showing date and uptime on hover, keyboard focus and tap; the example's front-page
-// weight; Atlassian's status widget reading the example's summary.json.
+// cells showing date and uptime on hover, keyboard focus and tap; maintenance states, the
+// banner and the page-age note with the browser's clock set before, in and after a window;
+// the example's front-page weight; Atlassian's status widget reading the example's summary.json.
 //
 // Prints check groups like tests/conformance/run.sh (VERBOSE=1 lists passes too), appends
 // one line per failure to failures_file, and ends with `RESULT passed failed`.
@@ -556,6 +557,143 @@ async function searchChecks(site, all) {
     `first search "${report.first_search.term}" ${report.first_search.bytes} B in ${report.first_search.files.length} files: ${report.first_search.files.map(f => f.split('/').pop()).join(', ')}`);
 }
 
+// ---- between builds: the reader's clock -------------------------------------------------------
+// The page's script moves a maintenance from Scheduled to In progress to Completed as the
+// reader's clock passes its window, keeps the front-page banner in step, and says how old a
+// page built over an hour ago is (docs/templates.md, "Between builds"). Each case loads a page
+// with the browser's clock set (Playwright's clock API, installed before the page loads) and
+// compares what a reader sees with what a build at that moment says; `advance` lets the page's
+// own once-a-minute timer move it on. Times are UTC. The expectations are the fixtures' facts:
+//   example (built 2026-11-25 12:00 EST = 17:00Z): the cPanel and email upgrade, 2026-12-09
+//     06:00–07:30 EST = 11:00Z–12:30Z, upcoming at build, nothing else current;
+//   basic (built 2026-04-20 12:00Z, an ongoing major incident): the DNS upgrade in its window
+//     (11:00Z–13:00Z, `in_progress` posted), the mail move upcoming (2026-04-25 02:00Z–04:00Z);
+//   component pages list a maintenance only once it has begun;
+//   window (the example built 2026-12-09 06:30 EST = 11:30Z, in the upgrade's window, whose latest
+//     update is still `scheduled`): the banner says "Service Under Maintenance";
+//   french (built 2026-04-20 12:00 CEST = 10:00Z): no maintenance, the note in French.
+const UPGRADE = '2026-12-09-dashboard-and-email-upgrade';
+const CLOCK_CASES = {
+  example: [
+    { what: 'just after the build', file: 'index.html', at: '2026-11-25T17:01:00Z',
+      labels: { [UPGRADE]: 'Scheduled' }, banner: 'All Systems Operational', colour: 's-operational', note: null },
+    { what: '59 min after the build (no note yet)', file: 'index.html', at: '2026-11-25T17:59:00Z', note: null },
+    { what: '3 h after the build', file: 'index.html', at: '2026-11-25T20:00:00Z',
+      labels: { [UPGRADE]: 'Scheduled' }, note: 'This page was last updated 3 hours ago.' },
+    { what: 'in the window', file: 'index.html', at: '2026-12-09T11:45:00Z',
+      labels: { [UPGRADE]: 'In progress' }, updateTime: false, banner: 'Service Under Maintenance',
+      colour: 's-under_maintenance', note: 'This page was last updated 14 days ago.' },
+    { what: 'after the window', file: 'index.html', at: '2026-12-09T12:31:00Z',
+      labels: { [UPGRADE]: 'Completed' }, updateTime: false, banner: 'All Systems Operational', colour: 's-operational' },
+    { what: '30 s before the window, then the page\'s timer a minute on', file: 'index.html',
+      at: '2026-12-09T10:59:30Z', advance: 60_000,
+      labels: { [UPGRADE]: 'In progress' }, banner: 'Service Under Maintenance', colour: 's-under_maintenance' },
+    { what: 'in the window, JavaScript off: what the build said', file: 'index.html', at: '2026-12-09T11:45:00Z', js: false,
+      labels: { [UPGRADE]: 'Scheduled' }, updateTime: true, banner: 'All Systems Operational', colour: 's-operational', note: null },
+    { what: 'before the window', file: `incidents/${UPGRADE}/index.html`, at: '2026-11-25T17:01:00Z', ended: 'Not started' },
+    { what: 'in the window', file: `incidents/${UPGRADE}/index.html`, at: '2026-12-09T11:45:00Z', ended: 'Ongoing' },
+    { what: 'after the window', file: `incidents/${UPGRADE}/index.html`, at: '2026-12-09T12:31:00Z',
+      ended: 'Dec 9, 2026 07:30 EST' },
+    { what: '3 h after the build', file: 'components/panel/index.html', at: '2026-11-25T20:00:00Z',
+      note: 'This page was last updated 3 hours ago.' },
+  ],
+  basic: [
+    { what: 'at the build', file: 'index.html', at: '2026-04-20T12:00:30Z',
+      labels: { 'maint-active': 'In progress', 'maint-upcoming': 'Scheduled' }, banner: 'Partial System Outage', note: null },
+    { what: 'after the DNS window: an incident keeps the banner', file: 'index.html', at: '2026-04-20T13:30:00Z',
+      labels: { 'maint-active': 'Completed', 'maint-upcoming': 'Scheduled' }, banner: 'Partial System Outage',
+      colour: 's-partial_outage', note: 'This page was last updated 2 hours ago.' },
+    { what: 'in the mail window', file: 'index.html', at: '2026-04-25T03:00:00Z',
+      labels: { 'maint-active': 'Completed', 'maint-upcoming': 'In progress' }, banner: 'Partial System Outage' },
+    { what: 'after the DNS window', file: 'components/dns/index.html', at: '2026-04-20T13:30:00Z',
+      labels: { 'maint-active': 'Completed' }, updateTime: false, note: 'This page was last updated 2 hours ago.' },
+    { what: 'a clock behind the build\'s never undoes it', file: 'index.html', at: '2026-04-20T10:00:00Z',
+      labels: { 'maint-active': 'In progress', 'maint-upcoming': 'Scheduled' }, note: null },
+  ],
+  window: [
+    { what: 'at the build: the label says what the window means', file: 'index.html', at: '2026-12-09T11:30:30Z',
+      labels: { [UPGRADE]: 'In progress' }, updateTime: false, banner: 'Service Under Maintenance',
+      colour: 's-under_maintenance', note: null },
+    { what: 'a clock behind the build\'s never undoes it', file: 'index.html', at: '2026-12-09T10:00:00Z',
+      labels: { [UPGRADE]: 'In progress' }, banner: 'Service Under Maintenance', colour: 's-under_maintenance', note: null },
+    { what: 'after the window: the banner drops the maintenance', file: 'index.html', at: '2026-12-09T12:31:00Z',
+      labels: { [UPGRADE]: 'Completed' }, banner: 'All Systems Operational', colour: 's-operational',
+      note: 'This page was last updated 1 hour ago.' },
+    { what: 'after the window, JavaScript off: what the build said', file: 'index.html', at: '2026-12-09T12:31:00Z', js: false,
+      labels: { [UPGRADE]: 'Scheduled' }, updateTime: true, banner: 'Service Under Maintenance', colour: 's-under_maintenance', note: null },
+    { what: 'after the window', file: 'components/panel/index.html', at: '2026-12-09T12:31:00Z',
+      labels: { [UPGRADE]: 'Completed' } },
+    { what: 'after the window', file: `incidents/${UPGRADE}/index.html`, at: '2026-12-09T12:31:00Z',
+      ended: 'Dec 9, 2026 07:30 EST', duration: '1 h 30 min' },
+  ],
+  french: [
+    { what: '3 h after the build', file: 'index.html', at: '2026-04-20T13:00:00Z',
+      note: 'Cette page a été mise à jour pour la dernière fois il y a 3 heures.' },
+  ],
+};
+
+// What a reader sees of the clock-driven parts of the page.
+function clockView() {
+  const text = el => (el ? el.textContent.replace(/\s+/g, ' ').trim() : null);
+  const labels = {}, updateTimes = {};
+  for (const item of document.querySelectorAll('[data-event]')) {
+    const label = item.querySelector('.st strong');
+    if (!label) continue;
+    (labels[item.dataset.event] ||= []).push(text(label));
+    const beside = label.parentElement.querySelector('time');
+    (updateTimes[item.dataset.event] ||= []).push(!!beside && beside.checkVisibility());
+  }
+  const note = document.querySelector('.stale');
+  const fact = name => [...document.querySelectorAll('.facts div')].find(d => text(d.querySelector('dt')) === name);
+  const ended = fact('Ended'), duration = fact('Duration');
+  const banner = document.querySelector('.banner');
+  return {
+    labels, updateTimes,
+    banner: text(document.querySelector('#overall')),
+    colour: banner ? [...banner.classList].find(c => c.startsWith('s-')) : null,
+    note: note && note.checkVisibility() ? text(note) : null,
+    ended: ended ? text(ended.querySelector('dd')) : null,
+    duration: duration ? text(duration.querySelector('dd')) : null,
+  };
+}
+
+async function clockChecks(site) {
+  const cases = CLOCK_CASES[site.name];
+  if (!cases) return;
+  group(`${site.name}: maintenance states, banner and page age follow the reader's clock`);
+  for (const c of cases) {
+    const where = `${c.file} at ${c.at}${c.advance ? ` + ${c.advance / 1000} s` : ''}${c.js === false ? ' (JavaScript off)' : ''}: ${c.what}`;
+    const context = await browser.newContext({ viewport: SIZES[1], javaScriptEnabled: c.js !== false });
+    const w = await guard(context, site.origin);
+    try {
+      await context.clock.install({ time: new Date(c.at) });
+      const page = await context.newPage();
+      w.watch(page);
+      await page.goto(urlOf(site, c.file), { waitUntil: 'load' });
+      if (c.advance) await page.clock.runFor(c.advance);
+      const seen = await page.evaluate(clockView);
+      for (const [slug, want] of Object.entries(c.labels || {})) {
+        const got = seen.labels[slug] || [];
+        check(got.length > 0 && got.every(t => t === want), `${where}: "${slug}" says "${want}"`, [`it says: ${list(got.map(t => `"${t}"`))}`]);
+        if (c.updateTime !== undefined) {
+          const shown = seen.updateTimes[slug] || [];
+          check(shown.length > 0 && shown.every(v => v === c.updateTime),
+            `${where}: "${slug}" ${c.updateTime ? 'shows' : 'no longer shows'} its latest update's time`, [`shown: ${list(shown.map(String))}`]);
+        }
+      }
+      if ('banner' in c) check(seen.banner === c.banner, `${where}: the banner says "${c.banner}"`, [`it says: "${seen.banner}"`]);
+      if ('colour' in c) check(seen.colour === c.colour, `${where}: the banner is ${c.colour}`, [`it is: ${seen.colour}`]);
+      if ('note' in c) check(seen.note === c.note, `${where}: ${c.note === null ? 'no age note' : `the note "${c.note}"`}`,
+        [`note: ${seen.note === null ? '(none shown)' : `"${seen.note}"`}`]);
+      if ('duration' in c) check(seen.duration === c.duration, `${where}: "Duration" says "${c.duration}"`, [`it says: "${seen.duration}"`]);
+      if ('ended' in c) check(seen.ended === c.ended, `${where}: "Ended" says "${c.ended}"`, [`it says: "${seen.ended}"`]);
+      check(w.errors.length === 0 && w.external.length === 0, `${where}: no errors, no other host`, [...w.errors, ...w.external]);
+    } catch (e) { check(false, `${where}: loads`, [clip(e.message, 300)]); }
+    await context.close();
+  }
+  endGroup();
+}
+
 // ---- main ---------------------------------------------------------------------------------
 const browser = await chromium.launch(LAUNCH);
 console.log(`chromium ${browser.version()} (${cfg.chromium}), playwright-core ${require('playwright-core/package.json').version}, ` +
@@ -740,6 +878,7 @@ try {
       await context.close();
       endGroup();
     }
+    await clockChecks(site);
     if (all.includes('search/index.html')) await searchChecks(site, all);
   }
 

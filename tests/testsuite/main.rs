@@ -4,6 +4,7 @@ mod announce;
 mod authoring;
 mod build;
 mod cli;
+mod clock;
 mod errors;
 mod feeds;
 mod incremental;
