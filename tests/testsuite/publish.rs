@@ -233,6 +233,124 @@ fn publish_to_a_git_branch_commits_on_top_and_keeps_history() {
     assert_eq!(git(&remote, &["rev-list", "--count", "pages"]).trim(), "3");
 }
 
+/// Someone else pushes to the branch between this publish's fetch and its push: a `git` first
+/// on PATH pushes their commit just before passing `push` on to the real one. The push is
+/// refused, the author is told to publish again, their commit stays, and the next publish goes
+/// on top of it.
+#[test]
+fn a_push_refused_because_someone_else_pushed_keeps_their_commit() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let remote = dir.path().join("status.git");
+    bare_repo(&remote);
+    let site = Site::new(&format!(
+        "  - git: {{ remote: \"{}\", branch: pages }}\n",
+        remote.display()
+    ));
+    site.publish(NOW, &[]);
+
+    let other = dir.path().join("other");
+    let clone = Command::new("git")
+        .args(["clone", "-q", "-b", "pages"])
+        .arg(&remote)
+        .arg(&other)
+        .output()
+        .expect("run git");
+    assert!(clone.status.success(), "{}", stderr(&clone));
+    std::fs::write(other.join("theirs.txt"), "published from elsewhere\n").expect("write");
+    let in_other = |args: &[&str]| {
+        let out = Command::new("git")
+            .arg("-C")
+            .arg(&other)
+            .args([
+                "-c",
+                "user.name=Other",
+                "-c",
+                "user.email=other@example.com",
+            ])
+            .args(args)
+            .output()
+            .expect("run git");
+        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    };
+    in_other(&["add", "theirs.txt"]);
+    in_other(&["commit", "-q", "-m", "Their publish"]);
+    let theirs = String::from_utf8_lossy(
+        &Command::new("git")
+            .arg("-C")
+            .arg(&other)
+            .args(["rev-parse", "HEAD"])
+            .output()
+            .expect("run git")
+            .stdout,
+    )
+    .trim()
+    .to_string();
+
+    let real_git = String::from_utf8_lossy(
+        &Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .expect("run sh")
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    let wrapper = bin.join("git");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\nfor arg in \"$@\"; do\n  if [ \"$arg\" = push ]; then\n    \"{real_git}\" -C \"{}\" push -q origin pages || exit 1\n    break\n  fi\ndone\nexec \"{real_git}\" \"$@\"\n",
+            other.display()
+        ),
+    )
+    .expect("write wrapper");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+
+    let update = site.run(&[
+        "update",
+        "ongoing",
+        "--status",
+        "monitoring",
+        "--message",
+        "Watching.",
+        "--now",
+        LATER,
+    ]);
+    assert!(update.status.success(), "{}", stderr(&update));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let raced = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args(["publish", "--now", LATER, "--root"])
+        .arg(site.root())
+        .env("PATH", path)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("run sitrep");
+    let message = stderr(&raced);
+    assert!(!raced.status.success(), "the push went through:\n{message}");
+    assert!(message.contains("someone published at"), "{message}");
+    assert!(message.contains("run publish again"), "{message}");
+    assert_eq!(
+        git(&remote, &["rev-parse", "pages"]).trim(),
+        theirs,
+        "their commit is the branch's tip"
+    );
+
+    site.publish(LATER, &[]);
+    let history = git(&remote, &["rev-list", "pages"]);
+    assert!(history.lines().any(|c| c == theirs), "{history}");
+    assert_eq!(
+        git(&remote, &["show", "pages:incidents/ongoing/index.html"]).as_bytes(),
+        std::fs::read(site.root().join("public/incidents/ongoing/index.html")).expect("read")
+    );
+}
+
 #[test]
 fn one_failing_target_does_not_stop_the_others() {
     let dir = tempfile::tempdir().expect("tempdir");
