@@ -552,6 +552,106 @@ fn s3_publish_waits_for_a_publish_under_way_elsewhere() {
     assert_eq!(server.objects(), before, "nothing sent");
 }
 
+/// A TCP proxy in front of the S3 server that loses the answer to the first `PUT` whose request
+/// line holds `needle`: the request reaches the server, which acts on it, and the connection is
+/// closed before the answer gets back, as a bad link does.
+struct AnswerLosingProxy {
+    endpoint: String,
+    lost: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl AnswerLosingProxy {
+    fn start(upstream: &str, needle: &'static str) -> AnswerLosingProxy {
+        use std::io::Read;
+        use std::net::{Shutdown, TcpListener, TcpStream};
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+        let upstream = upstream.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+        let endpoint = format!("http://{}", listener.local_addr().expect("address"));
+        let lost = Arc::new(AtomicUsize::new(0));
+        let armed = Arc::new(AtomicBool::new(true));
+        let counter = Arc::clone(&lost);
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let Ok(server) = TcpStream::connect(&upstream) else {
+                    continue;
+                };
+                let lose_next = Arc::new(AtomicBool::new(false));
+                let (mut from, mut to) = (
+                    client.try_clone().expect("clone"),
+                    server.try_clone().expect("clone"),
+                );
+                let (armed, lose) = (Arc::clone(&armed), Arc::clone(&lose_next));
+                std::thread::spawn(move || {
+                    let mut buf = vec![0; 1 << 16];
+                    while let Ok(n @ 1..) = from.read(&mut buf) {
+                        let line = buf[..n].split(|&b| b == b'\n').next().unwrap_or_default();
+                        let line = String::from_utf8_lossy(line);
+                        if line.starts_with("PUT ")
+                            && line.contains(needle)
+                            && armed.swap(false, Ordering::SeqCst)
+                        {
+                            lose.store(true, Ordering::SeqCst);
+                        }
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(Shutdown::Write);
+                });
+                let (mut from, mut to) = (server, client);
+                let lost = Arc::clone(&counter);
+                std::thread::spawn(move || {
+                    let mut buf = vec![0; 1 << 16];
+                    while let Ok(n @ 1..) = from.read(&mut buf) {
+                        if lose_next.load(Ordering::SeqCst) {
+                            lost.fetch_add(1, Ordering::SeqCst);
+                            break;
+                        }
+                        if to.write_all(&buf[..n]).is_err() {
+                            break;
+                        }
+                    }
+                    let _ = to.shutdown(Shutdown::Both);
+                    let _ = from.shutdown(Shutdown::Both);
+                });
+            }
+        });
+        AnswerLosingProxy { endpoint, lost }
+    }
+}
+
+/// The server takes the lease (a conditional write of the manifest) but its answer is lost:
+/// the retry's condition then fails against our own write. sitrep reads the manifest back,
+/// finds its own lease, goes on, and the bucket ends up exactly the site; the next publish is
+/// not held up by a lease left behind.
+#[test]
+fn s3_publish_survives_the_lost_answer_of_its_own_conditional_write() {
+    let Some(server) = S3Server::start() else {
+        return;
+    };
+    let proxy = AnswerLosingProxy::start(&server.endpoint, ".sitrep-manifest.json");
+    let site = Site::new(&format!(
+        "  - s3: {{ bucket: status, endpoint: \"{}\", region: auto }}\n",
+        proxy.endpoint
+    ));
+    let first = server.publish(&site, NOW);
+    assert!(first.status.success(), "{}", stderr(&first));
+    assert_eq!(
+        proxy.lost.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "the proxy lost an answer"
+    );
+    assert_eq!(server.objects(), site_files(&site.root().join("public")));
+
+    std::fs::remove_file(site.root().join("incidents/notice.md")).expect("remove");
+    let second = server.publish(&site, LATER);
+    assert!(second.status.success(), "{}", stderr(&second));
+    assert_eq!(server.objects(), site_files(&site.root().join("public")));
+}
+
 #[test]
 fn a_folder_target_may_not_be_the_sites_own_output() {
     let site = Site::new("  - folder: { path: public }\n");
