@@ -9,7 +9,7 @@ one incident gains an update (into the folder that holds the previous build), an
 page. "without search" is the same first build with `search: false` (docs/search.md).
 docs/performance.md records results with the machine.
 
-    scripts/bench.py [--binary target/release/sitrep] [--runs 3] [--large] [--work DIR]
+    scripts/bench.py [--binary target/release/sitrep] [--runs 3] [--large] [--sizes N …] [--work DIR]
 
 The sites are generated deterministically (a seeded generator): 20 components, incidents over
 ten years, 2-6 updates each, a 2-6 KB post-mortem each.
@@ -164,13 +164,15 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--large", action="store_true", help="also 100,000 incidents (minutes)")
     parser.add_argument("--work", default="target/bench")
+    parser.add_argument("--sizes", type=int, nargs="+",
+                        help="only these site sizes, e.g. --sizes 10000 100000 (a single run at 100,000)")
     args = parser.parse_args()
     binary = Path(args.binary).resolve()
     if not binary.exists():
         sys.exit(f"{binary} does not exist: cargo build --release first")
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
-    sizes = [1_000, 10_000] + ([100_000] if args.large else [])
+    sizes = args.sizes or [1_000, 10_000] + ([100_000] if args.large else [])
     results = [measure(binary, work, n, args.runs if n < 100_000 else 1) for n in sizes]
     print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
           f"medians of {args.runs} runs (one at 100,000)")
