@@ -181,16 +181,41 @@ fn bare_repo(path: &Path) {
     assert!(out.status.success(), "{}", stderr(&out));
 }
 
-#[test]
-fn publish_to_a_git_branch_commits_on_top_and_keeps_history() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let remote = dir.path().join("status.git");
+/// Runs git in a work tree (or any folder), as a committer of its own; returns stdout.
+fn git_in(dir: &Path, args: &[&str]) -> String {
+    let out = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args([
+            "-c",
+            "user.name=Other",
+            "-c",
+            "user.email=other@example.com",
+        ])
+        .args(args)
+        .output()
+        .expect("run git");
+    assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A bare repository in `dir` and the basic site publishing to its `pages` branch, published
+/// once at NOW.
+fn published_to_git(dir: &Path) -> (PathBuf, Site) {
+    let remote = dir.join("status.git");
     bare_repo(&remote);
     let site = Site::new(&format!(
         "  - git: {{ remote: \"{}\", branch: pages }}\n",
         remote.display()
     ));
     site.publish(NOW, &[]);
+    (remote, site)
+}
+
+#[test]
+fn publish_to_a_git_branch_commits_on_top_and_keeps_history() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (remote, site) = published_to_git(dir.path());
     let tree = |repo: &Path| -> Vec<String> {
         git(repo, &["ls-tree", "-r", "--name-only", "pages"])
             .lines()
@@ -240,51 +265,24 @@ fn publish_to_a_git_branch_commits_on_top_and_keeps_history() {
 #[test]
 fn a_push_refused_because_someone_else_pushed_keeps_their_commit() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let remote = dir.path().join("status.git");
-    bare_repo(&remote);
-    let site = Site::new(&format!(
-        "  - git: {{ remote: \"{}\", branch: pages }}\n",
-        remote.display()
-    ));
-    site.publish(NOW, &[]);
+    let (remote, site) = published_to_git(dir.path());
 
     let other = dir.path().join("other");
-    let clone = Command::new("git")
-        .args(["clone", "-q", "-b", "pages"])
-        .arg(&remote)
-        .arg(&other)
-        .output()
-        .expect("run git");
-    assert!(clone.status.success(), "{}", stderr(&clone));
+    git_in(
+        dir.path(),
+        &[
+            "clone",
+            "-q",
+            "-b",
+            "pages",
+            &remote.to_string_lossy(),
+            "other",
+        ],
+    );
     std::fs::write(other.join("theirs.txt"), "published from elsewhere\n").expect("write");
-    let in_other = |args: &[&str]| {
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(&other)
-            .args([
-                "-c",
-                "user.name=Other",
-                "-c",
-                "user.email=other@example.com",
-            ])
-            .args(args)
-            .output()
-            .expect("run git");
-        assert!(out.status.success(), "git {args:?}: {}", stderr(&out));
-    };
-    in_other(&["add", "theirs.txt"]);
-    in_other(&["commit", "-q", "-m", "Their publish"]);
-    let theirs = String::from_utf8_lossy(
-        &Command::new("git")
-            .arg("-C")
-            .arg(&other)
-            .args(["rev-parse", "HEAD"])
-            .output()
-            .expect("run git")
-            .stdout,
-    )
-    .trim()
-    .to_string();
+    git_in(&other, &["add", "theirs.txt"]);
+    git_in(&other, &["commit", "-q", "-m", "Their publish"]);
+    let theirs = git_in(&other, &["rev-parse", "HEAD"]).trim().to_string();
 
     let real_git = String::from_utf8_lossy(
         &Command::new("sh")
