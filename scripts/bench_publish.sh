@@ -24,6 +24,8 @@ trap 'kill $SERVER 2>/dev/null; wait $SERVER 2>/dev/null || true' EXIT
 sleep 1
 SITE=$WORK/site
 python3 scripts/generate_site.py "$SITE" "$COUNT" "  - s3: { bucket: status, endpoint: \"http://127.0.0.1:$PORT\", region: auto }"
+# SEARCH=false measures the same without the search index (docs/search.md).
+[[ ${SEARCH:-true} == false ]] && echo "search: false" >>"$SITE/site.yaml"
 TIME=(); [[ -x /usr/bin/time ]] && TIME=(/usr/bin/time -f "%U %S %M" -o "$WORK/time")
 
 timed() { # LABEL COMMAND… → prints wall seconds; output of the command in $WORK/last

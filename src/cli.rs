@@ -484,8 +484,12 @@ fn build(options: BuildOptions) -> anyhow::Result<()> {
         report.elapsed.as_millis()
     );
     if let Some(search) = &report.search {
+        let carried_over = match search.carried_over {
+            0 => String::new(),
+            n => format!(" ({n} carried over from the previous build)"),
+        };
         println!(
-            "Search index: {} page{} in {} files ({} KB) in {} ms",
+            "Search index: {} page{}{carried_over} in {} files ({} KB) in {} ms",
             search.pages,
             if search.pages == 1 { "" } else { "s" },
             search.files,

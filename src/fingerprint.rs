@@ -1,6 +1,7 @@
 //! Hashes. [`of`], [`of_bytes`] and [`of_serialized`] are for change detection within one
-//! binary: not for security, and not stored anywhere. [`content_hash`] is the stable one, for
-//! what outlives the process: asset names and the publish manifest.
+//! binary: not for security, and not stored anywhere. [`content_hash`] and
+//! [`content_hash_of`] are the stable ones, for what outlives the process: asset names, the
+//! publish manifest, the search index's record of what it was built from.
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -86,8 +87,23 @@ impl<T: serde::Serialize> serde::Serialize for Fingerprinted<T> {
 /// SHA-256 of the bytes, lowercase hex: the same on every machine and every version.
 pub(crate) fn content_hash(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes);
-    let mut hex = String::with_capacity(64);
+    hex(&Sha256::digest(bytes))
+}
+
+/// [`content_hash`] of a sequence of byte strings, each preceded by its length so that
+/// `ab`+`c` ≠ `a`+`bc`: stable like it, for a record that outlives the process.
+pub(crate) fn content_hash_of<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hex(&hasher.finalize())
+}
+
+fn hex(digest: &[u8]) -> String {
+    let mut hex = String::with_capacity(2 * digest.len());
     for byte in digest {
         hex.push_str(&format!("{byte:02x}"));
     }

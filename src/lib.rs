@@ -129,6 +129,9 @@ pub struct SearchReport {
     pub files: usize,
     /// Their total size, in bytes.
     pub bytes: usize,
+    /// Pages of a part of the index carried over from the previous build rather than indexed
+    /// again (docs/search.md).
+    pub carried_over: usize,
     /// Part of the build's `elapsed`.
     pub elapsed: Duration,
 }
@@ -223,7 +226,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let mut warnings = built.warnings.clone();
     let mut search = None;
     warnings.extend(output::write_site_with(&output, &built.files, || {
-        let Some(index) = search_index(&built)? else {
+        let Some(index) = search_index(&built, &output)? else {
             return Ok(Vec::new());
         };
         search = Some(SearchReport::of(&index));
@@ -245,9 +248,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 }
 
 /// Indexes the rendered pages and adds the index to the site's files, unless the site turned
-/// search off: what `build` and `publish` write.
-pub(crate) fn add_search_index(built: &mut Built) -> Result<Option<SearchReport>> {
-    let Some(index) = search_index(built)? else {
+/// search off: what `publish` writes. What `output` holds of an earlier build's index is
+/// carried over where it was built from the same pages.
+pub(crate) fn add_search_index(built: &mut Built, output: &Path) -> Result<Option<SearchReport>> {
+    let Some(index) = search_index(built, output)? else {
         return Ok(None);
     };
     let report = SearchReport::of(&index);
@@ -256,12 +260,32 @@ pub(crate) fn add_search_index(built: &mut Built) -> Result<Option<SearchReport>
     Ok(Some(report))
 }
 
-/// The search index of the rendered pages, unless the site turned search off.
-fn search_index(built: &Built) -> Result<Option<search::SearchIndex>> {
+/// The search index of the rendered pages, unless the site turned search off. Its archive
+/// bundle holds the pages of events from before this year, so an update to this year's events
+/// re-indexes only this year's pages; the rest is carried over from the build in `output`.
+fn search_index(built: &Built, output: &Path) -> Result<Option<search::SearchIndex>> {
     if !built.model.site.search {
         return Ok(None);
     }
-    search::index(&built.files).map(Some)
+    let archived = archived_pages(&built.model);
+    let previous = output::previous_build(output);
+    let sources = search::Sources {
+        archived: &|path| archived.contains(path),
+        previous: &|dir| previous.files_under(dir),
+    };
+    search::index(&built.files, &sources).map(Some)
+}
+
+/// The pages of the events that started before this year, in the site's time zone.
+fn archived_pages(model: &Model) -> std::collections::HashSet<String> {
+    let zone = model.site.time_zone;
+    let this_year = chrono::Datelike::year(&time::local_date(model.now, zone));
+    model
+        .events
+        .iter()
+        .filter(|event| chrono::Datelike::year(&time::local_date(event.start(), zone)) < this_year)
+        .map(|event| format!("{}index.html", render::views::event_path(&event.slug)))
+        .collect()
 }
 
 impl SearchReport {
@@ -270,6 +294,7 @@ impl SearchReport {
             pages: index.pages,
             files: index.files.len(),
             bytes: index.bytes(),
+            carried_over: index.carried_over,
             elapsed: index.elapsed,
         }
     }

@@ -140,6 +140,52 @@ impl Beside {
     }
 }
 
+/// An earlier build in the output folder, for what a new build may carry over from it.
+pub(crate) struct PreviousBuild {
+    /// None when the folder is not an earlier build (no marker): nothing is read from it.
+    root: Option<PathBuf>,
+}
+
+/// The build in `output`, if the folder holds one.
+pub(crate) fn previous_build(output: &Path) -> PreviousBuild {
+    let is_build = fs::symlink_metadata(output.join(MARKER)).is_ok_and(|m| m.is_file());
+    PreviousBuild {
+        root: is_build.then(|| output.to_path_buf()),
+    }
+}
+
+impl PreviousBuild {
+    /// The regular files under `dir` (relative to the site root, ending in `/`), with their
+    /// paths relative to the site root; empty when there are none or one cannot be read, since
+    /// the caller then makes them afresh. Symbolic links are not followed.
+    pub(crate) fn files_under(&self, dir: &str) -> Vec<OutputFile> {
+        let Some(root) = &self.root else {
+            return Vec::new();
+        };
+        let mut paths = Vec::new();
+        for entry in walkdir::WalkDir::new(root.join(dir)) {
+            let Ok(entry) = entry else {
+                return Vec::new();
+            };
+            if entry.file_type().is_file() {
+                paths.push(entry.into_path());
+            }
+        }
+        let files: Option<Vec<OutputFile>> = paths
+            .par_iter()
+            .map(|path| {
+                let relative = path.strip_prefix(root).ok()?.to_str()?.replace('\\', "/");
+                let bytes = crate::files::read_bytes(path, PREVIOUS_FILE_LIMIT).ok()?;
+                Some(OutputFile::new(relative, bytes))
+            })
+            .collect();
+        files.unwrap_or_default()
+    }
+}
+
+/// The largest file carried over from an earlier build: far above any file sitrep writes.
+const PREVIOUS_FILE_LIMIT: u64 = 256 * 1024 * 1024;
+
 /// Writes `files` as the new content of `output`, replacing what was there in one atomic swap.
 /// One build at a time per output folder: a second waits for the first. Returns warnings
 /// (waiting for another build, an old build that could not be removed).

@@ -10,8 +10,11 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use pagefind::api::PagefindIndex;
 use pagefind::options::PagefindServiceConfig;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
 
 use crate::error::Error;
+use crate::fingerprint;
 use crate::render::OutputFile;
 
 /// Where the index and Pagefind's search script go, relative to the site root.
@@ -31,6 +34,27 @@ fn is_needed(name: &str) -> bool {
         || name.starts_with("playground/"))
 }
 
+/// The older events' part of the index: a bundle of its own, which the search page merges with
+/// the main one (docs/search.md). An update during an incident changes this year's pages, so
+/// only the main bundle is indexed again; this one is carried over from the previous build.
+pub(crate) const ARCHIVE_DIR: &str = "pagefind/archive/";
+
+/// The bundles the search page merges into the main one, as a JSON list of folders relative to
+/// the site root (empty when the whole index is one bundle).
+const MERGE_LIST: &str = "pagefind/sitrep-merge.json";
+
+/// In each bundle: what it was built from and a hash of its files, so that a later build can
+/// carry it over after checking every byte of it.
+const RECORD: &str = "sitrep-bundle.json";
+
+/// What a bundle was built from: the pages' paths and bytes, and the versions of sitrep and
+/// Pagefind that built it. `files` is the hash of the bundle's files, the record left out.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+struct Record {
+    key: String,
+    files: String,
+}
+
 /// The index of a site, and what building it cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SearchIndex {
@@ -38,6 +62,8 @@ pub(crate) struct SearchIndex {
     pub files: Vec<OutputFile>,
     /// How many pages were indexed.
     pub pages: usize,
+    /// How many of them are in a bundle carried over from the previous build.
+    pub carried_over: usize,
     pub elapsed: Duration,
 }
 
@@ -48,31 +74,186 @@ impl SearchIndex {
     }
 }
 
+/// Where the index's pages go, and what an earlier build left to carry over.
+pub(crate) struct Sources<'a> {
+    /// Whether a page (by its path) belongs to the archive bundle: the pages of events of
+    /// earlier years. Ignored when either bundle would be empty: the index is then one bundle.
+    pub archived: &'a (dyn Fn(&str) -> bool + Sync),
+    /// The files an earlier build wrote under a folder (a path ending in `/`), if any.
+    pub previous: &'a (dyn Fn(&str) -> Vec<OutputFile> + Sync),
+}
+
+impl Sources<'static> {
+    /// One bundle, nothing carried over: every page indexed afresh.
+    pub(crate) fn fresh() -> Self {
+        Sources {
+            archived: &|_| false,
+            previous: &|_| Vec::new(),
+        }
+    }
+}
+
+/// One folder of the index and the pages that go into it.
+struct Bundle<'a> {
+    dir: &'static str,
+    pages: Vec<&'a OutputFile>,
+}
+
+impl Bundle<'_> {
+    /// What the bundle is built from: if it is the same, Pagefind would write the same bytes.
+    fn key(&self) -> String {
+        let versions = [
+            env!("SITREP_VERSION").as_bytes(),
+            env!("SITREP_PAGEFIND_VERSION").as_bytes(),
+            self.dir.as_bytes(),
+        ];
+        let pages = self
+            .pages
+            .iter()
+            .flat_map(|page| [page.path.as_bytes(), &page.bytes[..]]);
+        fingerprint::content_hash_of(versions.into_iter().chain(pages))
+    }
+
+    /// Whether a file of Pagefind's bundle belongs in this folder: the main one has what a
+    /// search page needs (see [`is_needed`]); a merged one only its index, because a merged
+    /// index uses the main one's script and WebAssembly.
+    fn keeps(&self, name: &str) -> bool {
+        if self.dir == BUNDLE_DIR {
+            return is_needed(name);
+        }
+        name == "pagefind-entry.json"
+            || name.ends_with(".pf_meta")
+            || ["index/", "fragment/", "filter/"]
+                .iter()
+                .any(|dir| name.starts_with(dir))
+    }
+
+    /// The bundle the previous build left, if it was built from the same pages and its files
+    /// are still byte for byte what it recorded.
+    fn carried_over(
+        &self,
+        key: &str,
+        previous: &dyn Fn(&str) -> Vec<OutputFile>,
+    ) -> Option<Vec<OutputFile>> {
+        let mut files: Vec<OutputFile> = previous(self.dir)
+            .into_iter()
+            .filter(|f| {
+                self.dir != BUNDLE_DIR || !(f.path.starts_with(ARCHIVE_DIR) || f.path == MERGE_LIST)
+            })
+            .collect();
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let record_path = format!("{}{RECORD}", self.dir);
+        let record: Record =
+            serde_json::from_slice(&files.iter().find(|f| f.path == record_path)?.bytes).ok()?;
+        (record.key == key && record.files == files_hash(&files, &record_path)).then_some(files)
+    }
+
+    /// Indexes the pages with Pagefind and adds the record.
+    fn build(&self, key: String) -> Result<Vec<OutputFile>, Error> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(|e| search_error(format!("cannot start its runtime: {e}")))?;
+        let bundle = runtime.block_on(build_bundle(&self.pages))?;
+        let mut files: Vec<OutputFile> = bundle
+            .into_iter()
+            .filter_map(|file| {
+                let name = file.filename.to_string_lossy().replace('\\', "/");
+                self.keeps(&name).then(|| {
+                    OutputFile::new(format!("{}{name}", self.dir), Bytes::from(file.contents))
+                })
+            })
+            .collect();
+        if self.dir == BUNDLE_DIR && !needs_generic_wasm(&files) {
+            files.retain(|f| f.path != GENERIC_WASM);
+        }
+        let record_path = format!("{}{RECORD}", self.dir);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let record = Record {
+            key,
+            files: files_hash(&files, &record_path),
+        };
+        let record = serde_json::to_vec(&record).expect("a record serializes");
+        files.push(OutputFile::new(record_path, record));
+        Ok(files)
+    }
+
+    /// The bundle: carried over from the previous build where it can be, or built.
+    fn files(
+        &self,
+        previous: &dyn Fn(&str) -> Vec<OutputFile>,
+    ) -> Result<(Vec<OutputFile>, bool), Error> {
+        let key = self.key();
+        match self.carried_over(&key, previous) {
+            Some(files) => Ok((files, true)),
+            None => self.build(key).map(|files| (files, false)),
+        }
+    }
+}
+
+/// The hash of a bundle's files (sorted by path), its record left out.
+fn files_hash(files: &[OutputFile], record_path: &str) -> String {
+    fingerprint::content_hash_of(
+        files
+            .iter()
+            .filter(|f| f.path != record_path)
+            .flat_map(|f| [f.path.as_bytes(), &f.bytes[..]]),
+    )
+}
+
 /// Indexes every HTML page of `files` that has a `data-pagefind-body` element. Pages are added
-/// in path order and Pagefind sorts what it writes, so the same pages give the same bytes.
-pub(crate) fn index(files: &[OutputFile]) -> Result<SearchIndex, Error> {
+/// in path order and Pagefind sorts what it writes, so the same pages give the same bytes —
+/// which is also why a bundle built from the same pages can be carried over.
+pub(crate) fn index(files: &[OutputFile], sources: &Sources) -> Result<SearchIndex, Error> {
     let started = Instant::now();
     let mut pages: Vec<&OutputFile> = files.iter().filter(|f| is_searchable(f)).collect();
     pages.sort_by(|a, b| a.path.cmp(&b.path));
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .map_err(|e| search_error(format!("cannot start its runtime: {e}")))?;
-    let bundle = runtime.block_on(build_bundle(&pages))?;
-    let mut files: Vec<OutputFile> = bundle
+    let count = pages.len();
+    let (archived, current): (Vec<&OutputFile>, Vec<&OutputFile>) = pages
         .into_iter()
-        .filter_map(|file| {
-            let name = file.filename.to_string_lossy().replace('\\', "/");
-            is_needed(&name)
-                .then(|| OutputFile::new(format!("{BUNDLE_DIR}{name}"), Bytes::from(file.contents)))
-        })
+        .partition(|page| (sources.archived)(&page.path));
+    let bundles = if archived.is_empty() || current.is_empty() {
+        vec![Bundle {
+            dir: BUNDLE_DIR,
+            pages: archived.into_iter().chain(current).collect(),
+        }]
+    } else {
+        vec![
+            Bundle {
+                dir: BUNDLE_DIR,
+                pages: current,
+            },
+            Bundle {
+                dir: ARCHIVE_DIR,
+                pages: archived,
+            },
+        ]
+    };
+    // Two bundles are two indexes, built side by side. On rayon's threads, not threads of
+    // their own: Pagefind itself uses rayon, and a rayon thread waiting here for a thread that
+    // waits for rayon would wait forever (with one rayon thread, `RAYON_NUM_THREADS=1`).
+    let built: Vec<Result<(Vec<OutputFile>, bool), Error>> = bundles
+        .par_iter()
+        .map(|bundle| bundle.files(sources.previous))
         .collect();
-    if !needs_generic_wasm(&files) {
-        files.retain(|f| f.path != GENERIC_WASM);
+    let mut files = Vec::new();
+    let mut carried_over = 0;
+    for (bundle, result) in bundles.iter().zip(built) {
+        let (bundle_files, reused) = result?;
+        files.extend(bundle_files);
+        if reused {
+            carried_over += bundle.pages.len();
+        }
     }
+    let merged: Vec<&str> = bundles.iter().skip(1).map(|b| b.dir).collect();
+    files.push(OutputFile::new(
+        MERGE_LIST,
+        serde_json::to_vec(&merged).expect("a list serializes"),
+    ));
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(SearchIndex {
         files,
-        pages: pages.len(),
+        pages: count,
+        carried_over,
         elapsed: started.elapsed(),
     })
 }
@@ -141,7 +322,7 @@ mod tests {
             OutputFile::new("index.html", "<html lang=\"en\"><body>front</body></html>"),
             OutputFile::new("feed.atom", "<feed data-pagefind-body/>"),
         ];
-        let index = index(&files).expect("index");
+        let index = index(&files, &Sources::fresh()).expect("index");
         assert_eq!(index.pages, 2);
         let paths: Vec<&str> = index.files.iter().map(|f| f.path.as_str()).collect();
         for needed in [
@@ -172,7 +353,7 @@ mod tests {
     #[test]
     fn the_language_of_the_pages_names_the_index() {
         let files = vec![page("incidents/a/index.html", "fr", "Panne du résolveur")];
-        let index = index(&files).expect("index");
+        let index = index(&files, &Sources::fresh()).expect("index");
         assert!(
             index
                 .files
@@ -192,10 +373,200 @@ mod tests {
                 )
             })
             .collect();
-        let first = index(&files).expect("first");
+        let first = index(&files, &Sources::fresh()).expect("first");
         let mut reversed = files.clone();
         reversed.reverse();
-        let second = index(&reversed).expect("second");
+        let second = index(&reversed, &Sources::fresh()).expect("second");
         assert_eq!(first.files, second.files);
+    }
+
+    fn events(count: usize) -> Vec<OutputFile> {
+        (0..count)
+            .map(|i| {
+                page(
+                    &format!("incidents/e{i}/index.html"),
+                    "en",
+                    &format!("Event {i} word{}", i % 7),
+                )
+            })
+            .collect()
+    }
+
+    /// The first ten of [`events`] are from earlier years.
+    fn split(path: &str) -> bool {
+        path.strip_prefix("incidents/e")
+            .and_then(|rest| rest.strip_suffix("/index.html"))
+            .and_then(|n| n.parse::<usize>().ok())
+            .is_some_and(|n| n < 10)
+    }
+
+    fn paths(index: &SearchIndex) -> Vec<&str> {
+        index.files.iter().map(|f| f.path.as_str()).collect()
+    }
+
+    fn merge_list(index: &SearchIndex) -> serde_json::Value {
+        let list = index
+            .files
+            .iter()
+            .find(|f| f.path == MERGE_LIST)
+            .expect("merge list");
+        serde_json::from_slice(&list.bytes).expect("json")
+    }
+
+    #[test]
+    fn older_events_get_a_bundle_of_their_own_that_the_main_one_lists() {
+        let files = events(30);
+        let sources = Sources {
+            archived: &split,
+            previous: &|_| Vec::new(),
+        };
+        let index = index(&files, &sources).expect("index");
+        assert_eq!((index.pages, index.carried_over), (30, 0));
+        assert_eq!(merge_list(&index), serde_json::json!(["pagefind/archive/"]));
+        let paths = paths(&index);
+        for needed in [
+            "pagefind/pagefind.js",
+            "pagefind/wasm.en.pagefind",
+            "pagefind/pagefind-entry.json",
+            "pagefind/archive/pagefind-entry.json",
+            "pagefind/sitrep-bundle.json",
+            "pagefind/archive/sitrep-bundle.json",
+        ] {
+            assert!(paths.contains(&needed), "{needed} in {paths:?}");
+        }
+        // A merged index runs on the main one's script and WebAssembly.
+        let archive: Vec<&str> = paths
+            .iter()
+            .copied()
+            .filter(|p| p.starts_with(ARCHIVE_DIR))
+            .collect();
+        assert!(
+            archive
+                .iter()
+                .all(|p| !p.ends_with(".js") && !p.contains("wasm")),
+            "{archive:?}"
+        );
+        let count = |dir: &str| {
+            let entry = index
+                .files
+                .iter()
+                .find(|f| f.path == format!("{dir}pagefind-entry.json"))
+                .expect("entry");
+            serde_json::from_slice::<serde_json::Value>(&entry.bytes).expect("json")["languages"]["en"]["page_count"].clone()
+        };
+        assert_eq!(
+            (count(BUNDLE_DIR), count(ARCHIVE_DIR)),
+            (serde_json::json!(20), serde_json::json!(10))
+        );
+    }
+
+    #[test]
+    fn with_nothing_from_earlier_years_or_only_that_the_index_is_one_bundle() {
+        let none = |_: &str| false;
+        let all = |_: &str| true;
+        let rules: [&(dyn Fn(&str) -> bool + Sync); 2] = [&none, &all];
+        for archived in rules {
+            let sources = Sources {
+                archived,
+                previous: &|_| Vec::new(),
+            };
+            let index = index(&events(5), &sources).expect("index");
+            assert_eq!(merge_list(&index), serde_json::json!([]));
+            assert!(!paths(&index).iter().any(|p| p.starts_with(ARCHIVE_DIR)));
+        }
+    }
+
+    /// The files of `index` under `dir`, as a previous build in the output folder offers them.
+    fn offered(index: &SearchIndex) -> impl Fn(&str) -> Vec<OutputFile> + Sync + '_ {
+        |dir: &str| {
+            index
+                .files
+                .iter()
+                .filter(|f| f.path.starts_with(dir))
+                .cloned()
+                .collect()
+        }
+    }
+
+    #[test]
+    fn a_bundle_built_from_the_same_pages_is_carried_over_and_the_same_bytes_result() {
+        let mut files = events(30);
+        let sources = Sources {
+            archived: &split,
+            previous: &|_| Vec::new(),
+        };
+        let first = index(&files, &sources).expect("first");
+        // This year's event 25 gains words: only the main bundle is indexed again.
+        files[25] = page("incidents/e25/index.html", "en", "Event 25 resolver");
+        let fresh = index(&files, &sources).expect("fresh");
+        let previous = offered(&first);
+        let again = index(
+            &files,
+            &Sources {
+                archived: &split,
+                previous: &previous,
+            },
+        )
+        .expect("again");
+        assert_eq!(again.carried_over, 10);
+        assert_eq!(again.files, fresh.files);
+        // Unchanged pages: both bundles carried over, byte for byte.
+        let previous = offered(&fresh);
+        let unchanged = index(
+            &files,
+            &Sources {
+                archived: &split,
+                previous: &previous,
+            },
+        )
+        .expect("unchanged");
+        assert_eq!(
+            (unchanged.carried_over, &unchanged.files),
+            (30, &fresh.files)
+        );
+    }
+
+    #[test]
+    fn a_bundle_whose_files_changed_since_or_whose_pages_did_is_built_again() {
+        let files = events(30);
+        let sources = Sources {
+            archived: &split,
+            previous: &|_| Vec::new(),
+        };
+        let fresh = index(&files, &sources).expect("fresh");
+        let mut tampered = fresh.clone();
+        let chunk = tampered
+            .files
+            .iter_mut()
+            .find(|f| f.path.starts_with("pagefind/archive/fragment/"))
+            .expect("a fragment");
+        chunk.bytes = Bytes::from_static(b"edited by hand");
+        let previous = offered(&tampered);
+        let again = index(
+            &files,
+            &Sources {
+                archived: &split,
+                previous: &previous,
+            },
+        )
+        .expect("again");
+        assert_eq!((again.carried_over, &again.files), (20, &fresh.files));
+        // An older event changed: the archive is indexed again, the main bundle carried over.
+        let mut changed = files.clone();
+        changed[3] = page("incidents/e3/index.html", "en", "Event 3 rewritten");
+        let previous = offered(&fresh);
+        let rebuilt = index(
+            &changed,
+            &Sources {
+                archived: &split,
+                previous: &previous,
+            },
+        )
+        .expect("rebuilt");
+        let expected = index(&changed, &sources).expect("expected");
+        assert_eq!(
+            (rebuilt.carried_over, &rebuilt.files),
+            (20, &expected.files)
+        );
     }
 }

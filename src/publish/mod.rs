@@ -248,12 +248,12 @@ pub fn run(
     mut on_event: impl FnMut(PublishEvent),
 ) -> Result<PublishReport, PublishError> {
     let mut built = crate::render_site(&options.root, &options.now, options.drafts)?;
-    crate::add_search_index(&mut built)?;
+    let output = options.root.join(&built.model.site.output);
+    crate::add_search_index(&mut built, &output)?;
     let site = &built.model.site;
     if site.publish.is_empty() {
         return Err(PublishError::NoTargets);
     }
-    let output = options.root.join(&site.output);
     if !options.dry_run {
         crate::output::check_output_dir(&options.root, &output)?;
     }

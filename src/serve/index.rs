@@ -35,7 +35,7 @@ pub(super) fn start(state: State, report: Arc<dyn Fn(ServeEvent) + Send + Sync>)
                 .iter()
                 .map(|(path, bytes)| OutputFile::new(path.clone(), bytes.clone()))
                 .collect();
-            match search::index(&files) {
+            match search::index(&files, &search::Sources::fresh()) {
                 Ok(index) => {
                     if swap_in(&state, generation, &pages, index.files) {
                         report(ServeEvent::Indexed {

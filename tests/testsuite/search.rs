@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::support::{Built, SITE_YAML, TempSite, build, fixture, snapshot};
+use crate::support::{Built, SITE_YAML, TempSite, build, fixture, sitrep, snapshot, stderr};
 
 const BASIC_NOW: &str = "2026-04-20T12:00:00Z";
 
@@ -102,4 +102,76 @@ fn search_false_leaves_out_the_page_the_index_and_the_links() {
     assert!(!built.exists("search/index.html"));
     assert!(!built.read("index.html").contains("search/"));
     assert!(!built.read("sitemap.xml").contains("search/"));
+}
+
+/// An event file of `year` whose text holds `word`.
+fn event_of(year: i32, word: &str) -> String {
+    format!(
+        "---\ntitle: Panel down\ncomponents:\n  panel: major_outage\ntimeline:\n  - at: {year}-03-20 10:00\n    status: resolved\n    message: Fixed.\n---\nThe {word} was at fault.\n"
+    )
+}
+
+/// `sitrep build` of `site` into `out` at the example's now; its standard output.
+fn build_in(site: &TempSite, out: &std::path::Path) -> String {
+    let output = sitrep(&[
+        "build",
+        "--root",
+        site.root().to_str().expect("utf-8"),
+        "--output",
+        out.to_str().expect("utf-8"),
+        "--now",
+        "2026-11-25 12:00",
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn a_rebuild_indexes_again_only_the_part_of_the_index_whose_pages_changed() {
+    let site = TempSite::new(SITE_YAML)
+        .with("incidents/old.md", &event_of(2024, "resolver"))
+        .with("incidents/older.md", &event_of(2025, "switch"))
+        .with("incidents/new.md", &event_of(2026, "router"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = dir.path().join("out");
+    let first = build_in(&site, &out);
+    assert!(first.contains("Search index: 3 pages in"), "{first}");
+    // Events of earlier years have an index of their own, which the main one lists.
+    let merged: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("pagefind/sitrep-merge.json")).expect("list"),
+    )
+    .expect("json");
+    assert_eq!(merged, serde_json::json!(["pagefind/archive/"]));
+    let archive: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.join("pagefind/archive/pagefind-entry.json")).expect("archive entry"),
+    )
+    .expect("json");
+    assert_eq!(archive["languages"]["en"]["page_count"], 2);
+
+    // This year's event changes: the older events' index is carried over, and the site is
+    // what a first build of the same files makes.
+    let site = site.with("incidents/new.md", &event_of(2026, "firewall"));
+    let second = build_in(&site, &out);
+    assert!(
+        second.contains("(2 carried over from the previous build)"),
+        "{second}"
+    );
+    let fresh = dir.path().join("fresh");
+    build_in(&site, &fresh);
+    assert_eq!(snapshot(&out), snapshot(&fresh));
+
+    // A file of the carried-over index edited by hand is not carried over.
+    let fragment = std::fs::read_dir(out.join("pagefind/archive/fragment"))
+        .expect("fragments")
+        .next()
+        .expect("a fragment")
+        .expect("entry")
+        .path();
+    std::fs::write(&fragment, b"edited").expect("edit");
+    let third = build_in(&site, &out);
+    assert!(
+        third.contains("(1 carried over from the previous build)"),
+        "{third}"
+    );
+    assert_eq!(snapshot(&out), snapshot(&fresh));
 }

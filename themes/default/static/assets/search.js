@@ -23,18 +23,27 @@ if (form) {
   const say = (key, values) =>
     form.dataset[key].replace(/\{(\w+)\}/g, (all, name) => (name in values ? values[name] : all));
 
+  // Older events have an index of their own (docs/search.md), merged with the main one: the
+  // list of such indexes comes first, so that a lost connection leaves nothing half set up.
+  const mergedIndexes = async () => {
+    const listed = await fetch(new URL("pagefind/sitrep-merge.json", root));
+    if (!listed.ok) throw new Error(`pagefind/sitrep-merge.json: ${listed.status}`);
+    return listed.json();
+  };
+
   const load = () => {
-    pagefind ??= import(new URL("pagefind/pagefind.js", root).href).then(
-      async (api) => {
+    pagefind ??= Promise.all([mergedIndexes(), import(new URL("pagefind/pagefind.js", root).href)])
+      .then(async ([merged, api]) => {
         // Result URLs are relative to the site root, wherever the site is served.
-        await api.options({ baseUrl: root.pathname, excerptLength: 24 });
+        const options = { baseUrl: root.pathname, excerptLength: 24 };
+        await api.options(options);
+        for (const dir of merged) await api.mergeIndex(new URL(dir, root).pathname, options);
         return api;
-      },
-      (error) => {
+      })
+      .catch((error) => {
         pagefind = null; // a lost connection: the next search tries again
         throw error;
-      },
-    );
+      });
     return pagefind;
   };
 
