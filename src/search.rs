@@ -2,8 +2,13 @@
 //! `data-pagefind-body` (the event pages of the default theme) are indexed in memory with
 //! Pagefind, and its files are handed on like any other output file, under `pagefind/`.
 //!
-//! Pure like rendering: pages in, files out; nothing is read from or written to the disk.
-//! Pagefind's API is async, so it runs on a small runtime of its own here.
+//! The pages of events from earlier years go into a second bundle, merged by the search page,
+//! and a bundle built from the same pages as in the previous build is carried over from it
+//! rather than indexed again (docs/search.md, "Two parts").
+//!
+//! Pure like rendering: pages in, files out; the previous build's files come in through
+//! [`Sources`], read by the output module, and nothing here touches the disk. Pagefind's API
+//! is async, so it runs on a small runtime of its own here.
 
 use std::time::{Duration, Instant};
 
@@ -415,12 +420,7 @@ mod tests {
 
     #[test]
     fn older_events_get_a_bundle_of_their_own_that_the_main_one_lists() {
-        let files = events(30);
-        let sources = Sources {
-            archived: &split,
-            previous: &|_| Vec::new(),
-        };
-        let index = index(&files, &sources).expect("index");
+        let index = index_after(&events(30), None);
         assert_eq!((index.pages, index.carried_over), (30, 0));
         assert_eq!(merge_list(&index), serde_json::json!(["pagefind/archive/"]));
         let paths = paths(&index);
@@ -476,50 +476,36 @@ mod tests {
         }
     }
 
-    /// The files of `index` under `dir`, as a previous build in the output folder offers them.
-    fn offered(index: &SearchIndex) -> impl Fn(&str) -> Vec<OutputFile> + Sync + '_ {
-        |dir: &str| {
-            index
+    /// The index of `files`, older events split off by [`split`], with what `previous` holds
+    /// offered as the previous build's files (as the output folder offers them).
+    fn index_after(files: &[OutputFile], previous: Option<&SearchIndex>) -> SearchIndex {
+        let offered = |dir: &str| match previous {
+            Some(index) => index
                 .files
                 .iter()
                 .filter(|f| f.path.starts_with(dir))
                 .cloned()
-                .collect()
-        }
+                .collect(),
+            None => Vec::new(),
+        };
+        let sources = Sources {
+            archived: &split,
+            previous: &offered,
+        };
+        index(files, &sources).expect("index")
     }
 
     #[test]
     fn a_bundle_built_from_the_same_pages_is_carried_over_and_the_same_bytes_result() {
         let mut files = events(30);
-        let sources = Sources {
-            archived: &split,
-            previous: &|_| Vec::new(),
-        };
-        let first = index(&files, &sources).expect("first");
+        let first = index_after(&files, None);
         // This year's event 25 gains words: only the main bundle is indexed again.
         files[25] = page("incidents/e25/index.html", "en", "Event 25 resolver");
-        let fresh = index(&files, &sources).expect("fresh");
-        let previous = offered(&first);
-        let again = index(
-            &files,
-            &Sources {
-                archived: &split,
-                previous: &previous,
-            },
-        )
-        .expect("again");
-        assert_eq!(again.carried_over, 10);
-        assert_eq!(again.files, fresh.files);
+        let fresh = index_after(&files, None);
+        let again = index_after(&files, Some(&first));
+        assert_eq!((again.carried_over, &again.files), (10, &fresh.files));
         // Unchanged pages: both bundles carried over, byte for byte.
-        let previous = offered(&fresh);
-        let unchanged = index(
-            &files,
-            &Sources {
-                archived: &split,
-                previous: &previous,
-            },
-        )
-        .expect("unchanged");
+        let unchanged = index_after(&files, Some(&fresh));
         assert_eq!(
             (unchanged.carried_over, &unchanged.files),
             (30, &fresh.files)
@@ -529,11 +515,7 @@ mod tests {
     #[test]
     fn a_bundle_whose_files_changed_since_or_whose_pages_did_is_built_again() {
         let files = events(30);
-        let sources = Sources {
-            archived: &split,
-            previous: &|_| Vec::new(),
-        };
-        let fresh = index(&files, &sources).expect("fresh");
+        let fresh = index_after(&files, None);
         let mut tampered = fresh.clone();
         let chunk = tampered
             .files
@@ -541,29 +523,13 @@ mod tests {
             .find(|f| f.path.starts_with("pagefind/archive/fragment/"))
             .expect("a fragment");
         chunk.bytes = Bytes::from_static(b"edited by hand");
-        let previous = offered(&tampered);
-        let again = index(
-            &files,
-            &Sources {
-                archived: &split,
-                previous: &previous,
-            },
-        )
-        .expect("again");
+        let again = index_after(&files, Some(&tampered));
         assert_eq!((again.carried_over, &again.files), (20, &fresh.files));
         // An older event changed: the archive is indexed again, the main bundle carried over.
         let mut changed = files.clone();
         changed[3] = page("incidents/e3/index.html", "en", "Event 3 rewritten");
-        let previous = offered(&fresh);
-        let rebuilt = index(
-            &changed,
-            &Sources {
-                archived: &split,
-                previous: &previous,
-            },
-        )
-        .expect("rebuilt");
-        let expected = index(&changed, &sources).expect("expected");
+        let rebuilt = index_after(&changed, Some(&fresh));
+        let expected = index_after(&changed, None);
         assert_eq!(
             (rebuilt.carried_over, &rebuilt.files),
             (20, &expected.files)
