@@ -163,7 +163,9 @@ impl PreviousBuild {
             return Vec::new();
         };
         let mut paths = Vec::new();
-        for entry in walkdir::WalkDir::new(root.join(dir)) {
+        // Without the final `/`, which would make the system follow a link in its place.
+        let folder = root.join(dir.trim_end_matches('/'));
+        for entry in walkdir::WalkDir::new(folder).follow_root_links(false) {
             let Ok(entry) = entry else {
                 return Vec::new();
             };
@@ -339,6 +341,42 @@ fn linked_from_previous(previous: &Path, new: &Path, bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_an_earlier_build_is_read_and_only_its_regular_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let output = dir.path().join("public");
+        fs::create_dir_all(output.join("pagefind/archive/index")).expect("mkdir");
+        fs::write(output.join("pagefind/archive/index/a.pf_index"), "a").expect("write");
+        fs::write(output.join("pagefind/b.json"), "b").expect("write");
+        fs::write(dir.path().join("secret"), "s").expect("write");
+        std::os::unix::fs::symlink(dir.path().join("secret"), output.join("pagefind/link"))
+            .expect("symlink");
+        let paths = |dir: &str| -> Vec<String> {
+            let mut paths: Vec<String> = previous_build(&output)
+                .files_under(dir)
+                .into_iter()
+                .map(|f| f.path)
+                .collect();
+            paths.sort();
+            paths
+        };
+        assert!(paths("pagefind/").is_empty(), "no marker: not a build");
+        fs::write(output.join(MARKER), MARKER_TEXT).expect("marker");
+        assert_eq!(
+            paths("pagefind/"),
+            ["pagefind/archive/index/a.pf_index", "pagefind/b.json"]
+        );
+        assert_eq!(
+            paths("pagefind/archive/"),
+            ["pagefind/archive/index/a.pf_index"]
+        );
+        assert!(paths("missing/").is_empty());
+        // A folder that is a link leads out of the build: not read.
+        std::os::unix::fs::symlink(output.join("pagefind/archive"), output.join("elsewhere"))
+            .expect("symlink");
+        assert!(paths("elsewhere/").is_empty());
+    }
 
     #[test]
     fn refuses_folders_that_would_destroy_sources() {
