@@ -38,7 +38,7 @@ mod proptests;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use chrono_tz::Tz;
 
 pub use error::{Diagnostic, Error, ErrorCode, Position, Result};
@@ -279,11 +279,11 @@ fn search_index(built: &Built, output: &Path) -> Result<Option<search::SearchInd
 /// The pages of the events that started before this year, in the site's time zone.
 fn archived_pages(model: &Model) -> std::collections::HashSet<String> {
     let zone = model.site.time_zone;
-    let this_year = chrono::Datelike::year(&time::local_date(model.now, zone));
+    let this_year = time::local_date(model.now, zone).year();
     model
         .events
         .iter()
-        .filter(|event| chrono::Datelike::year(&time::local_date(event.start(), zone)) < this_year)
+        .filter(|event| time::local_date(event.start(), zone).year() < this_year)
         .map(|event| format!("{}index.html", render::views::event_path(&event.slug)))
         .collect()
 }
