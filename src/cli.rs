@@ -429,9 +429,14 @@ fn print_serve_event(event: ServeEvent) {
                 if r.changed.len() == 1 { "" } else { "s" },
             )
         }
-        ServeEvent::Indexed { pages, elapsed } => println!(
-            "Search index of {pages} page{} ready in {} ms",
+        ServeEvent::Indexed {
+            pages,
+            carried_over,
+            elapsed,
+        } => println!(
+            "Search index of {pages} page{}{} ready in {} ms",
             if pages == 1 { "" } else { "s" },
+            carried_over_note(carried_over),
             elapsed.as_millis()
         ),
         ServeEvent::Failed(errors) => eprintln!(
@@ -484,20 +489,25 @@ fn build(options: BuildOptions) -> anyhow::Result<()> {
         report.elapsed.as_millis()
     );
     if let Some(search) = &report.search {
-        let carried_over = match search.carried_over {
-            0 => String::new(),
-            n => format!(" ({n} carried over from the previous build)"),
-        };
         println!(
-            "Search index: {} page{}{carried_over} in {} files ({} KB) in {} ms",
+            "Search index: {} page{}{} in {} files ({} KB) in {} ms",
             search.pages,
             if search.pages == 1 { "" } else { "s" },
+            carried_over_note(search.carried_over),
             search.files,
             search.bytes.div_ceil(1000),
             search.elapsed.as_millis()
         );
     }
     Ok(())
+}
+
+/// How many pages of a search index were carried over from the previous one, if any.
+fn carried_over_note(pages: usize) -> String {
+    match pages {
+        0 => String::new(),
+        n => format!(" ({n} carried over from the previous build)"),
+    }
 }
 
 /// `sitrep check`: every problem, in the format asked for; exit 1 if there is an error.

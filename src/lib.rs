@@ -277,7 +277,7 @@ fn search_index(built: &Built, output: &Path) -> Result<Option<search::SearchInd
 }
 
 /// The pages of the events that started before this year, in the site's time zone.
-fn archived_pages(model: &Model) -> std::collections::HashSet<String> {
+pub(crate) fn archived_pages(model: &Model) -> std::collections::HashSet<String> {
     let zone = model.site.time_zone;
     let this_year = time::local_date(model.now, zone).year();
     model

@@ -88,6 +88,7 @@ pub(crate) struct Sources<'a> {
     pub previous: &'a (dyn Fn(&str) -> Vec<OutputFile> + Sync),
 }
 
+#[cfg(test)]
 impl Sources<'static> {
     /// One bundle, nothing carried over: every page indexed afresh.
     pub(crate) fn fresh() -> Self {

@@ -3,7 +3,7 @@
 //! are rendered again (see `render::cache`). The result is byte for byte what a full build of
 //! the same files and `now` writes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -62,6 +62,8 @@ pub struct Session {
     scan: Scan,
     cache: RenderCache,
     files: Files,
+    /// The pages of [`Session::files`] that the search index puts in its archive bundle.
+    archived: Arc<HashSet<String>>,
 }
 
 impl Session {
@@ -76,6 +78,7 @@ impl Session {
             scan: Scan::default(),
             cache: RenderCache::default(),
             files: Files::default(),
+            archived: Arc::default(),
         }
     }
 
@@ -88,6 +91,12 @@ impl Session {
     /// handle, which later rebuilds do not change.
     pub fn files(&self) -> Files {
         self.files.clone()
+    }
+
+    /// The pages of [`Session::files`] whose events started before this year: the search
+    /// index's archive bundle (docs/search.md), as `build` makes it.
+    pub(crate) fn archived_pages(&self) -> Arc<HashSet<String>> {
+        self.archived.clone()
     }
 
     /// The site's settings, once they have been read.
@@ -133,6 +142,7 @@ impl Session {
             .collect();
         let changed = changed_paths(&self.files, &files);
         self.files = Arc::new(files);
+        self.archived = Arc::new(crate::archived_pages(&model));
         Ok(Rebuilt {
             warnings: output.warnings,
             events: model.events.len(),

@@ -3,7 +3,7 @@
 //! (requests that piled up meanwhile are skipped), and an index is swapped in only if no newer
 //! pages were served in the meantime.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, mpsc};
 
 use bytes::Bytes;
@@ -13,36 +13,68 @@ use crate::render::OutputFile;
 use crate::search;
 use crate::session::Files;
 
+/// What the indexer thread is asked for: the index of the site served as `generation`.
+struct Request {
+    generation: u64,
+    pages: Files,
+    /// The pages that go into the archive bundle (docs/search.md), as `build` splits them.
+    archived: Arc<HashSet<String>>,
+}
+
 /// Hands pages to the indexer thread.
 pub(super) struct Indexer {
-    requests: mpsc::Sender<(u64, Files)>,
+    requests: mpsc::Sender<Request>,
 }
 
 impl Indexer {
-    /// Asks for the index of `pages`, the site served as `generation`.
-    pub(super) fn request(&self, generation: u64, pages: Files) {
+    /// Asks for the index of `pages`, the site served as `generation`, with `archived` pages in
+    /// the archive bundle.
+    pub(super) fn request(&self, generation: u64, pages: Files, archived: Arc<HashSet<String>>) {
         // The thread only stops when the sender is dropped, so sending cannot fail.
-        let _ = self.requests.send((generation, pages));
+        let _ = self.requests.send(Request {
+            generation,
+            pages,
+            archived,
+        });
     }
 }
 
+/// Indexes as `build` does, carrying over from the thread's previous index what was built from
+/// the same pages: an edit to this year's events re-indexes only this year's pages.
 pub(super) fn start(state: State, report: Arc<dyn Fn(ServeEvent) + Send + Sync>) -> Indexer {
-    let (requests, received) = mpsc::channel::<(u64, Files)>();
+    let (requests, received) = mpsc::channel::<Request>();
     std::thread::spawn(move || {
+        let mut previous: Vec<OutputFile> = Vec::new();
         while let Ok(first) = received.recv() {
-            let (generation, pages) = received.try_iter().last().unwrap_or(first);
-            let files: Vec<OutputFile> = pages
+            let request = received.try_iter().last().unwrap_or(first);
+            let files: Vec<OutputFile> = request
+                .pages
                 .iter()
                 .map(|(path, bytes)| OutputFile::new(path.clone(), bytes.clone()))
                 .collect();
-            match search::index(&files, &search::Sources::fresh()) {
+            let archived = |path: &str| request.archived.contains(path);
+            let earlier = |dir: &str| -> Vec<OutputFile> {
+                previous
+                    .iter()
+                    .filter(|f| f.path.starts_with(dir))
+                    .cloned()
+                    .collect()
+            };
+            let sources = search::Sources {
+                archived: &archived,
+                previous: &earlier,
+            };
+            match search::index(&files, &sources) {
                 Ok(index) => {
-                    if swap_in(&state, generation, &pages, index.files) {
-                        report(ServeEvent::Indexed {
-                            pages: index.pages,
-                            elapsed: index.elapsed,
-                        });
+                    let event = ServeEvent::Indexed {
+                        pages: index.pages,
+                        carried_over: index.carried_over,
+                        elapsed: index.elapsed,
+                    };
+                    if swap_in(&state, request.generation, &request.pages, &index.files) {
+                        report(event);
                     }
+                    previous = index.files;
                 }
                 Err(error) => report(ServeEvent::Failed(error.to_string())),
             }
@@ -52,7 +84,7 @@ pub(super) fn start(state: State, report: Arc<dyn Fn(ServeEvent) + Send + Sync>)
 }
 
 /// Serves `pages` with their new index, unless newer pages are served by now.
-fn swap_in(state: &State, generation: u64, pages: &Files, index: Vec<OutputFile>) -> bool {
+fn swap_in(state: &State, generation: u64, pages: &Files, index: &[OutputFile]) -> bool {
     let mut shared = state
         .write()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -60,7 +92,7 @@ fn swap_in(state: &State, generation: u64, pages: &Files, index: Vec<OutputFile>
         return false;
     }
     let mut files: BTreeMap<String, Bytes> = (**pages).clone();
-    files.extend(index.into_iter().map(|f| (f.path, f.bytes)));
+    files.extend(index.iter().map(|f| (f.path.clone(), f.bytes.clone())));
     shared.files = Arc::new(files);
     true
 }

@@ -45,6 +45,8 @@ pub enum ServeEvent {
     Indexed {
         /// Pages indexed.
         pages: usize,
+        /// Of them, pages in a part of the index carried over from the previous index.
+        carried_over: usize,
         /// How long indexing took, after the pages were already served.
         elapsed: Duration,
     },
@@ -223,7 +225,7 @@ fn build_into(
             drop(shared);
             report(ServeEvent::Rebuilt(rebuilt));
             if search {
-                indexer.request(generation, pages);
+                indexer.request(generation, pages, session.archived_pages());
             }
         }
         Err(error) => {

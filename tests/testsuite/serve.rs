@@ -13,6 +13,8 @@ use crate::support::{SITE_YAML, TempSite};
 struct Server {
     child: Child,
     base: String,
+    /// What the server prints after its address, line by line.
+    lines: mpsc::Receiver<String>,
 }
 
 impl Drop for Server {
@@ -57,7 +59,11 @@ fn start(site: &TempSite) -> Server {
                 .to_string();
         }
     };
-    Server { child, base }
+    Server {
+        child,
+        base,
+        lines: rx,
+    }
 }
 
 fn agent() -> ureq::Agent {
@@ -384,6 +390,54 @@ fn other_methods_get_405_with_allow_without_reading_a_body() {
     );
     assert!(response.starts_with("HTTP/1.1 405"), "{response}");
     assert_eq!(header(&response, "allow"), Some("GET, HEAD"));
+}
+
+/// Waits at most 30 s for the server to print a line that satisfies `wanted`.
+fn wait_for_line(server: &Server, wanted: impl Fn(&str) -> bool) -> String {
+    loop {
+        let line = server
+            .lines
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server prints the line in time");
+        if wanted(&line) {
+            return line;
+        }
+    }
+}
+
+#[test]
+fn serve_indexes_older_events_apart_and_carries_them_over_after_an_edit() {
+    let old = EVENT
+        .replace("2026-11-25", "2024-03-02")
+        .replace("Panel slow", "Panel down");
+    let site = TempSite::new(SITE_YAML)
+        .with("incidents/panel.md", EVENT)
+        .with("incidents/old.md", &old);
+    let server = start(&site);
+    let first = wait_for_line(&server, |l| l.starts_with("Search index of"));
+    assert!(
+        first.starts_with("Search index of 2 pages ready"),
+        "{first}"
+    );
+    let (_, _, merged) = get(&server, "/pagefind/sitrep-merge.json");
+    assert_eq!(merged, r#"["pagefind/archive/"]"#);
+    let (status, _, archive) = get(&server, "/pagefind/archive/pagefind-entry.json");
+    assert_eq!(status, 200, "{archive}");
+
+    std::fs::write(
+        site.root().join("incidents/panel.md"),
+        EVENT.replace("Slow.", "Slow pages."),
+    )
+    .expect("write");
+    // Only this year's part is indexed again (an earlier rebuild, had there been one, would
+    // have carried both over, and is skipped).
+    wait_for_line(&server, |l| {
+        l.starts_with("Search index of 2 pages (1 carried over from the previous build)")
+    });
+    assert_eq!(
+        get(&server, "/pagefind/archive/pagefind-entry.json").2,
+        archive
+    );
 }
 
 #[test]
