@@ -505,6 +505,30 @@ async function searchChecks(site, all) {
     // may have no word whose results differ in components.
     if (site.weight) check(narrowed, 'a shared word and a component to narrow it by were found');
     else if (!narrowed) console.log(`       (no shared word with results that differ in components on ${site.name})`);
+
+    // Filters alone list the events they allow, newest first, across the index's bundles (older
+    // years have one of their own, docs/search.md).
+    const kinds = await page.$$eval('#search-kind option', os => os.map(o => o.textContent).filter((t, i) => i > 0));
+    if (kinds.length) {
+      await page.fill('#search-q', '');
+      await page.press('#search-q', 'Enter');
+      await page.waitForFunction(() => document.querySelector('#search-results').getAttribute('aria-busy') === 'false', null, { timeout: 15_000 });
+      await page.selectOption('#search-kind', { label: kinds[0] });
+      await page.waitForFunction(() => document.querySelector('#search-results').getAttribute('aria-busy') === 'false', null, { timeout: 15_000 });
+      const listed = await results(page);
+      const startOf = e => Date.parse(((e.html.match(/<time datetime="([^"]+)"[^>]*data-pagefind-sort/) || [])[1] || '').toUpperCase());
+      const ofKind = events.filter(e => (e.html.match(/data-pagefind-filter="kind">([^<]+)</) || [])[1] === kinds[0].toLowerCase());
+      const root = new URL(site.base).pathname;
+      const times = listed.map(r => {
+        const event = events.find(e => e.path === new URL(r.href).pathname.slice(root.length));
+        return event ? startOf(event) : NaN;
+      });
+      const newest = Math.max(...ofKind.map(startOf));
+      check(listed.length === Math.min(10, ofKind.length) && times[0] === newest && times.every((t, i) => i === 0 || t <= times[i - 1]),
+        `the kind filter "${kinds[0]}" alone lists ${listed.length} of its ${ofKind.length} events, newest first`,
+        listed.map((r, i) => `${new Date(times[i]).toISOString()} ${r.title}`));
+      await page.selectOption('#search-kind', { value: '' });
+    }
     check(w.errors.length === 0 && w.external.length === 0, 'no errors, no request to another host', [...w.errors, ...w.external]);
   } catch (e) {
     check(false, 'the search page works', [clip(e.message, 300)]);
