@@ -31,13 +31,20 @@ if (form) {
     return listed.json();
   };
 
+  // Each index's events carry a filter naming their index, newest index first: Pagefind ranks
+  // merged indexes together by score, so a listing by filters alone asks each in turn.
+  let indexes = [];
+
   const load = () => {
     pagefind ??= Promise.all([mergedIndexes(), import(new URL("pagefind/pagefind.js", root).href)])
       .then(async ([merged, api]) => {
         // Result URLs are relative to the site root, wherever the site is served.
         const options = { baseUrl: root.pathname, excerptLength: 24 };
-        await api.options(options);
-        for (const dir of merged) await api.mergeIndex(new URL(dir, root).pathname, options);
+        await api.options({ ...options, mergeFilter: { index: "0" } });
+        for (const [i, dir] of merged.entries()) {
+          await api.mergeIndex(new URL(dir, root).pathname, { ...options, mergeFilter: { index: `${i + 1}` } });
+        }
+        indexes = ["0", ...merged.map((_, i) => `${i + 1}`)];
         return api;
       })
       .catch((error) => {
@@ -139,8 +146,17 @@ if (form) {
     let found;
     try {
       const api = await load();
-      // Without words, every event the filters allow, newest first.
-      found = await api.search(term || null, term ? { filters } : { filters, sort: { date: "desc" } });
+      if (term) {
+        found = await api.search(term, { filters });
+      } else {
+        // Without words, every event the filters allow, newest first: each index's events in
+        // date order, the main index's (this year's) before the archive's.
+        const sort = { date: "desc" };
+        const parts = await Promise.all(
+          indexes.map((index) => api.search(null, { filters: { ...filters, index }, sort })),
+        );
+        found = { results: parts.flatMap((part) => part.results) };
+      }
     } catch {
       if (search === latest) {
         clear();
