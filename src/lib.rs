@@ -271,7 +271,7 @@ fn search_index(built: &Built, output: &Path) -> Result<Option<search::SearchInd
     let previous = output::previous_build(output);
     let sources = search::Sources {
         archived: &|path| archived.contains(path),
-        previous: &|dir| previous.files_under(dir),
+        previous: &|dir, except| previous.files_under(dir, except),
     };
     search::index(&built.files, &sources).map(Some)
 }

@@ -155,17 +155,25 @@ pub(crate) fn previous_build(output: &Path) -> PreviousBuild {
 }
 
 impl PreviousBuild {
-    /// The regular files under `dir` (relative to the site root, ending in `/`), with their
-    /// paths relative to the site root; empty when there are none or one cannot be read, since
-    /// the caller then makes them afresh. Symbolic links are not followed.
-    pub(crate) fn files_under(&self, dir: &str) -> Vec<OutputFile> {
+    /// The regular files under `dir` (relative to the site root: a folder ending in `/`, or one
+    /// file), leaving out the folders in `except` (ending in `/` too), with their paths relative
+    /// to the site root; empty when there are none or one cannot be read, since the caller then
+    /// makes them afresh. Symbolic links are not followed.
+    pub(crate) fn files_under(&self, dir: &str, except: &[&str]) -> Vec<OutputFile> {
         let Some(root) = &self.root else {
             return Vec::new();
+        };
+        let relative = |path: &Path| -> Option<String> {
+            Some(path.strip_prefix(root).ok()?.to_str()?.replace('\\', "/"))
+        };
+        let excluded = |path: &Path| {
+            relative(path).is_some_and(|r| except.iter().any(|e| e.trim_end_matches('/') == r))
         };
         let mut paths = Vec::new();
         // Without the final `/`, which would make the system follow a link in its place.
         let folder = root.join(dir.trim_end_matches('/'));
-        for entry in walkdir::WalkDir::new(folder).follow_root_links(false) {
+        let walk = walkdir::WalkDir::new(folder).follow_root_links(false);
+        for entry in walk.into_iter().filter_entry(|e| !excluded(e.path())) {
             let Ok(entry) = entry else {
                 return Vec::new();
             };
@@ -176,9 +184,8 @@ impl PreviousBuild {
         let files: Option<Vec<OutputFile>> = paths
             .par_iter()
             .map(|path| {
-                let relative = path.strip_prefix(root).ok()?.to_str()?.replace('\\', "/");
                 let bytes = crate::files::read_bytes(path, PREVIOUS_FILE_LIMIT).ok()?;
-                Some(OutputFile::new(relative, bytes))
+                Some(OutputFile::new(relative(path)?, bytes))
             })
             .collect();
         files.unwrap_or_default()
@@ -354,7 +361,7 @@ mod tests {
             .expect("symlink");
         let paths = |dir: &str| -> Vec<String> {
             let mut paths: Vec<String> = previous_build(&output)
-                .files_under(dir)
+                .files_under(dir, &[])
                 .into_iter()
                 .map(|f| f.path)
                 .collect();
@@ -372,6 +379,13 @@ mod tests {
             ["pagefind/archive/index/a.pf_index"]
         );
         assert!(paths("missing/").is_empty());
+        assert_eq!(paths("pagefind/b.json"), ["pagefind/b.json"], "one file");
+        let outside_archive: Vec<String> = previous_build(&output)
+            .files_under("pagefind/", &["pagefind/archive/"])
+            .into_iter()
+            .map(|f| f.path)
+            .collect();
+        assert_eq!(outside_archive, ["pagefind/b.json"]);
         // A folder that is a link leads out of the build: not read.
         std::os::unix::fs::symlink(output.join("pagefind/archive"), output.join("elsewhere"))
             .expect("symlink");

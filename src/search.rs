@@ -84,8 +84,9 @@ pub(crate) struct Sources<'a> {
     /// Whether a page (by its path) belongs to the archive bundle: the pages of events of
     /// earlier years. Ignored when either bundle would be empty: the index is then one bundle.
     pub archived: &'a (dyn Fn(&str) -> bool + Sync),
-    /// The files an earlier build wrote under a folder (a path ending in `/`), if any.
-    pub previous: &'a (dyn Fn(&str) -> Vec<OutputFile> + Sync),
+    /// The files an earlier build wrote under a folder (a path ending in `/`) or at one path,
+    /// leaving out the folders in the second argument; none if there is no earlier build.
+    pub previous: &'a (dyn Fn(&str, &[&str]) -> Vec<OutputFile> + Sync),
 }
 
 #[cfg(test)]
@@ -94,7 +95,7 @@ impl Sources<'static> {
     pub(crate) fn fresh() -> Self {
         Sources {
             archived: &|_| false,
-            previous: &|_| Vec::new(),
+            previous: &|_, _| Vec::new(),
         }
     }
 }
@@ -135,23 +136,31 @@ impl Bundle<'_> {
     }
 
     /// The bundle the previous build left, if it was built from the same pages and its files
-    /// are still byte for byte what it recorded.
+    /// are still byte for byte what it recorded. Its record is read first, so a bundle built
+    /// from other pages costs one small read; the main bundle's folder holds the archive's,
+    /// which is not its own.
     fn carried_over(
         &self,
         key: &str,
-        previous: &dyn Fn(&str) -> Vec<OutputFile>,
+        previous: &dyn Fn(&str, &[&str]) -> Vec<OutputFile>,
     ) -> Option<Vec<OutputFile>> {
-        let mut files: Vec<OutputFile> = previous(self.dir)
+        let record_path = format!("{}{RECORD}", self.dir);
+        let record = previous(&record_path, &[]).pop()?;
+        let record: Record = serde_json::from_slice(&record.bytes).ok()?;
+        if record.key != key {
+            return None;
+        }
+        let nested: &[&str] = if self.dir == BUNDLE_DIR {
+            &[ARCHIVE_DIR]
+        } else {
+            &[]
+        };
+        let mut files: Vec<OutputFile> = previous(self.dir, nested)
             .into_iter()
-            .filter(|f| {
-                self.dir != BUNDLE_DIR || !(f.path.starts_with(ARCHIVE_DIR) || f.path == MERGE_LIST)
-            })
+            .filter(|f| f.path != MERGE_LIST)
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let record_path = format!("{}{RECORD}", self.dir);
-        let record: Record =
-            serde_json::from_slice(&files.iter().find(|f| f.path == record_path)?.bytes).ok()?;
-        (record.key == key && record.files == files_hash(&files, &record_path)).then_some(files)
+        (record.files == files_hash(&files, &record_path)).then_some(files)
     }
 
     /// Indexes the pages with Pagefind and adds the record.
@@ -186,7 +195,7 @@ impl Bundle<'_> {
     /// The bundle: carried over from the previous build where it can be, or built.
     fn files(
         &self,
-        previous: &dyn Fn(&str) -> Vec<OutputFile>,
+        previous: &dyn Fn(&str, &[&str]) -> Vec<OutputFile>,
     ) -> Result<(Vec<OutputFile>, bool), Error> {
         let key = self.key();
         match self.carried_over(&key, previous) {
@@ -469,7 +478,7 @@ mod tests {
         for archived in rules {
             let sources = Sources {
                 archived,
-                previous: &|_| Vec::new(),
+                previous: &|_, _| Vec::new(),
             };
             let index = index(&events(5), &sources).expect("index");
             assert_eq!(merge_list(&index), serde_json::json!([]));
@@ -480,11 +489,13 @@ mod tests {
     /// The index of `files`, older events split off by [`split`], with what `previous` holds
     /// offered as the previous build's files (as the output folder offers them).
     fn index_after(files: &[OutputFile], previous: Option<&SearchIndex>) -> SearchIndex {
-        let offered = |dir: &str| match previous {
+        let offered = |dir: &str, except: &[&str]| match previous {
             Some(index) => index
                 .files
                 .iter()
-                .filter(|f| f.path.starts_with(dir))
+                .filter(|f| {
+                    f.path.starts_with(dir) && !except.iter().any(|e| f.path.starts_with(e))
+                })
                 .cloned()
                 .collect(),
             None => Vec::new(),

@@ -53,10 +53,12 @@ pub(super) fn start(state: State, report: Arc<dyn Fn(ServeEvent) + Send + Sync>)
                 .map(|(path, bytes)| OutputFile::new(path.clone(), bytes.clone()))
                 .collect();
             let archived = |path: &str| request.archived.contains(path);
-            let earlier = |dir: &str| -> Vec<OutputFile> {
+            let earlier = |dir: &str, except: &[&str]| -> Vec<OutputFile> {
                 previous
                     .iter()
-                    .filter(|f| f.path.starts_with(dir))
+                    .filter(|f| {
+                        f.path.starts_with(dir) && !except.iter().any(|e| f.path.starts_with(e))
+                    })
                     .cloned()
                     .collect()
             };
