@@ -45,6 +45,7 @@ pub use error::{Diagnostic, Error, ErrorCode, Position, Result};
 pub use render::OutputFile;
 
 use model::Model;
+use render::RenderCache;
 
 /// What the build's "now" is (docs/format.md, "Now"), as the caller found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -157,18 +158,23 @@ impl Built {
     }
 }
 
-/// Reads, validates and renders a site without writing anything: what `check` runs, and the
-/// first half of `build`.
+/// Reads, validates and renders a site without writing anything: what `check` and `publish`
+/// run.
 pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
-    let (site, events, theme) = load_checked(root, drafts)?;
-    let now = now.resolve(site.time_zone)?;
-    let model = Model::new(site, events, now);
+    let (model, theme) = load_model(root, now, drafts)?;
     let files = render::site(&model, &theme)?;
     Ok(Built {
         model,
         files: files.files,
         warnings: files.warnings,
     })
+}
+
+/// The site read, validated and seen at `now`, and its theme.
+fn load_model(root: &Path, now: &Now, drafts: bool) -> Result<(Model, theme::Theme)> {
+    let (site, events, theme) = load_checked(root, drafts)?;
+    let now = now.resolve(site.time_zone)?;
+    Ok((Model::new(site, events, now), theme))
 }
 
 /// Reads the site and checks every layer that can be checked on its own — site.yaml, each
@@ -214,66 +220,105 @@ pub(crate) fn load_checked(
     }
 }
 
-/// Builds the site into its output folder.
+/// Builds the site into its output folder. Each file is written as soon as it is rendered, so
+/// memory does not hold the whole site however long its history (docs/performance.md); only
+/// the searchable pages are kept, for the search index, which is made once they all are.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
-    let built = render_site(&options.root, &options.now, options.drafts)?;
+    let (model, theme) = load_model(&options.root, &options.now, options.drafts)?;
     let output = options
         .output
         .clone()
-        .unwrap_or_else(|| options.root.join(&built.model.site.output));
+        .unwrap_or_else(|| options.root.join(&model.site.output));
     output::check_output_dir(&options.root, &output)?;
-    let mut warnings = built.warnings.clone();
+    let staging = output::Staging::begin(&output)?;
+    let written = Written {
+        staging: &staging,
+        searchable: model.site.search.then(Default::default),
+        files: Default::default(),
+        pages: Default::default(),
+    };
+    let mut warnings = render::site_into(&model, &theme, &mut RenderCache::one_shot(), &written)?;
     let mut search = None;
-    warnings.extend(output::write_site_with(&output, &built.files, || {
-        let Some(index) = search_index(&built, &output)? else {
-            return Ok(Vec::new());
-        };
+    let (mut files, pages) = (written.files.into_inner(), written.pages.into_inner());
+    if let Some(pages) = written.searchable {
+        let mut pages = pages
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pages.sort_by(|a, b| a.path.cmp(&b.path));
+        let index = search_index(&model, &pages, staging.output())?;
+        drop(pages);
+        staging.write_all(&index.files)?;
+        files += index.files.len();
         search = Some(SearchReport::of(&index));
-        Ok(index.files)
-    })?);
+    }
+    warnings.extend(staging.finish()?);
     Ok(BuildReport {
         warnings,
-        events: built.model.events.len(),
-        pages: built
-            .files
-            .iter()
-            .filter(|f| f.path.ends_with(".html"))
-            .count(),
-        files: built.files.len() + search.as_ref().map_or(0, |s| s.files),
+        events: model.events.len(),
+        pages,
+        files,
         output,
         elapsed: started.elapsed(),
         search,
     })
 }
 
+/// Where `build` sends rendered files: to the disk at once, counted, and the searchable pages
+/// kept for the index when the site has search.
+struct Written<'a> {
+    staging: &'a output::Staging,
+    searchable: Option<std::sync::Mutex<Vec<OutputFile>>>,
+    files: std::sync::atomic::AtomicUsize,
+    pages: std::sync::atomic::AtomicUsize,
+}
+
+impl render::Sink for Written<'_> {
+    fn accept(&self, file: OutputFile) -> Result<()> {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.staging.write(&file)?;
+        self.files.fetch_add(1, Relaxed);
+        if file.path.ends_with(".html") {
+            self.pages.fetch_add(1, Relaxed);
+        }
+        if let Some(pages) = &self.searchable
+            && search::is_searchable(&file)
+        {
+            pages
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .push(file);
+        }
+        Ok(())
+    }
+}
+
 /// Indexes the rendered pages and adds the index to the site's files, unless the site turned
 /// search off: what `publish` writes. What `output` holds of an earlier build's index is
 /// carried over where it was built from the same pages.
 pub(crate) fn add_search_index(built: &mut Built, output: &Path) -> Result<Option<SearchReport>> {
-    let Some(index) = search_index(built, output)? else {
+    if !built.model.site.search {
         return Ok(None);
-    };
+    }
+    let index = search_index(&built.model, &built.files, output)?;
     let report = SearchReport::of(&index);
     built.files.extend(index.files);
     built.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Some(report))
 }
 
-/// The search index of the rendered pages, unless the site turned search off. Its archive
-/// bundle holds the pages of events from before this year, so an update to this year's events
-/// re-indexes only this year's pages; the rest is carried over from the build in `output`.
-fn search_index(built: &Built, output: &Path) -> Result<Option<search::SearchIndex>> {
-    if !built.model.site.search {
-        return Ok(None);
-    }
-    let archived = archived_pages(&built.model);
+/// The search index of `pages` (sorted by path; those without a searchable body are left
+/// out). Its archive bundle holds the pages of events from before this year, so an update to
+/// this year's events re-indexes only this year's pages; the rest is carried over from the
+/// build in `output`.
+fn search_index(model: &Model, pages: &[OutputFile], output: &Path) -> Result<search::SearchIndex> {
+    let archived = archived_pages(model);
     let previous = output::previous_build(output);
     let sources = search::Sources {
         archived: &|path| archived.contains(path),
         previous: &|dir, except| previous.files_under(dir, except),
     };
-    search::index(&built.files, &sources).map(Some)
+    search::index(pages, &sources)
 }
 
 /// The pages of the events that started before this year, in the site's time zone.

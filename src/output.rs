@@ -210,55 +210,141 @@ pub(crate) fn write_site_with(
     files: &[OutputFile],
     more: impl FnOnce() -> Result<Vec<OutputFile>, Error> + Send,
 ) -> Result<Vec<String>, Error> {
-    let output = absolute(output);
-    let beside = Beside::of(&output)?;
-    fs::create_dir_all(&beside.parent).map_err(|e| Error::io("create", &beside.parent, e))?;
-    let (_lock, waited_for) = atomic::Lock::acquire(&beside.lock, "sitrep build", LOCK_PATIENCE)
-        .map_err(|e| Error::io("lock the output folder with", &beside.lock, e))?;
-    let mut warnings: Vec<String> = waited_for
-        .map(|holder| {
-            format!(
-                "waited for {holder} to finish writing `{}`",
-                output.display()
-            )
-        })
-        .into_iter()
-        .collect();
-    // A build killed between the two renames of the fallback swap left the last good site
-    // aside: put it back before anything else, so a failure below still leaves it in place.
-    atomic::restore_aside(&output, &beside.aside)
-        .map_err(|e| Error::io("restore the previous build from", &beside.aside, e))?;
-    check_replaceable(&output, &output)?;
-    warnings.extend(remove_leftovers(&beside));
+    let staging = Staging::begin(output)?;
+    let (written, more) = rayon::join(|| staging.write_all(files), more);
+    written?;
+    staging.write_all(&more?)?;
+    staging.finish()
+}
 
-    let staging = beside.staging();
-    if let Err(e) = write_all(&staging, files, more, &output) {
-        let _ = fs::remove_dir_all(&staging);
-        return Err(e);
-    }
-    let swapped = match atomic::swap_in(&staging, &output, &beside.aside) {
-        Ok(swapped) => swapped,
-        Err(e) => {
-            let _ = fs::remove_dir_all(&staging);
-            return Err(Error::io("move into place", &output, e));
+/// A new build of an output folder, being written: files go into a staging folder beside it
+/// as they come, from any thread, and [`Staging::finish`] swaps it in whole. Dropped unfinished
+/// (an error on the way), it removes the staging folder and leaves the previous build as it
+/// was. It holds the output folder's lock from [`Staging::begin`] to the end.
+pub(crate) struct Staging {
+    output: PathBuf,
+    beside: Beside,
+    folder: PathBuf,
+    _lock: atomic::Lock,
+    warnings: Vec<String>,
+    /// Folders made so far, so that each is made once.
+    made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    finished: bool,
+}
+
+impl Staging {
+    /// Takes the output folder's lock (waiting for another build to finish) and makes an empty
+    /// staging folder beside it.
+    pub(crate) fn begin(output: &Path) -> Result<Staging, Error> {
+        let output = absolute(output);
+        let beside = Beside::of(&output)?;
+        fs::create_dir_all(&beside.parent).map_err(|e| Error::io("create", &beside.parent, e))?;
+        let (lock, waited_for) = atomic::Lock::acquire(&beside.lock, "sitrep build", LOCK_PATIENCE)
+            .map_err(|e| Error::io("lock the output folder with", &beside.lock, e))?;
+        let mut warnings: Vec<String> = waited_for
+            .map(|holder| {
+                format!(
+                    "waited for {holder} to finish writing `{}`",
+                    output.display()
+                )
+            })
+            .into_iter()
+            .collect();
+        // A build killed between the two renames of the fallback swap left the last good site
+        // aside: put it back before anything else, so a failure below still leaves it in place.
+        atomic::restore_aside(&output, &beside.aside)
+            .map_err(|e| Error::io("restore the previous build from", &beside.aside, e))?;
+        check_replaceable(&output, &output)?;
+        warnings.extend(remove_leftovers(&beside));
+        let folder = beside.staging();
+        fs::create_dir_all(&folder).map_err(|e| Error::io("create", &folder, e))?;
+        // The site keeps the folder's permissions (a web server's group, say) across builds.
+        if let Ok(meta) = fs::metadata(&output) {
+            let _ = fs::set_permissions(&folder, meta.permissions());
         }
-    };
-    let old = match swapped {
-        atomic::Swapped::Placed => None,
-        atomic::Swapped::Exchanged => Some(&staging),
-        atomic::Swapped::MovedAside => Some(&beside.aside),
-    };
-    if let Some(old) = old
-        && let Err(e) = fs::remove_dir_all(old)
-    {
-        // The new site is in place; a stuck file in the old one is the disk's problem, not
-        // the build's.
-        warnings.push(format!(
-            "the new site is in place, but the previous build at `{}` could not be removed ({e}); remove it by hand",
-            old.display()
-        ));
+        Ok(Staging {
+            output,
+            beside,
+            made: std::sync::Mutex::new([folder.clone()].into()),
+            folder,
+            _lock: lock,
+            warnings,
+            finished: false,
+        })
     }
-    Ok(warnings)
+
+    /// The output folder, which holds the previous build until [`Staging::finish`].
+    pub(crate) fn output(&self) -> &Path {
+        &self.output
+    }
+
+    /// Writes one file of the new build, hard-linked from the previous build where it is the
+    /// same there.
+    pub(crate) fn write(&self, file: &OutputFile) -> Result<(), Error> {
+        let path = self.folder.join(&file.path);
+        if let Some(parent) = path.parent() {
+            self.make_folder(parent)?;
+        }
+        if linked_from_previous(&self.output.join(&file.path), &path, &file.bytes) {
+            return Ok(());
+        }
+        fs::write(&path, &file.bytes).map_err(|e| Error::io("write", path, e))
+    }
+
+    /// Writes `files`, several at a time.
+    pub(crate) fn write_all(&self, files: &[OutputFile]) -> Result<(), Error> {
+        files.par_iter().try_for_each(|f| self.write(f))
+    }
+
+    fn make_folder(&self, folder: &Path) -> Result<(), Error> {
+        if lock(&self.made).contains(folder) {
+            return Ok(());
+        }
+        fs::create_dir_all(folder).map_err(|e| Error::io("create", folder, e))?;
+        lock(&self.made).insert(folder.to_path_buf());
+        Ok(())
+    }
+
+    /// Marks the new build as one, swaps it in for the previous one in one step and removes
+    /// the previous one. Returns the warnings of the whole write.
+    pub(crate) fn finish(mut self) -> Result<Vec<String>, Error> {
+        let marker = self.folder.join(MARKER);
+        fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", marker, e))?;
+        let swapped = atomic::swap_in(&self.folder, &self.output, &self.beside.aside)
+            .map_err(|e| Error::io("move into place", &self.output, e))?;
+        self.finished = true;
+        let old = match swapped {
+            atomic::Swapped::Placed => None,
+            atomic::Swapped::Exchanged => Some(&self.folder),
+            atomic::Swapped::MovedAside => Some(&self.beside.aside),
+        };
+        if let Some(old) = old
+            && let Err(e) = fs::remove_dir_all(old)
+        {
+            // The new site is in place; a stuck file in the old one is the disk's problem, not
+            // the build's.
+            self.warnings.push(format!(
+                "the new site is in place, but the previous build at `{}` could not be removed ({e}); remove it by hand",
+                old.display()
+            ));
+        }
+        Ok(std::mem::take(&mut self.warnings))
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.finished {
+            let _ = fs::remove_dir_all(&self.folder);
+        }
+    }
+}
+
+/// A poisoned lock only means another writing thread panicked; the set itself is still whole.
+fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Removes what interrupted builds left beside the output (their names say they are ours);
@@ -289,45 +375,6 @@ fn remove_leftovers(beside: &Beside) -> Vec<String> {
         }
     }
     warnings
-}
-
-fn write_all(
-    staging: &Path,
-    files: &[OutputFile],
-    more: impl FnOnce() -> Result<Vec<OutputFile>, Error> + Send,
-    output: &Path,
-) -> Result<(), Error> {
-    fs::create_dir_all(staging).map_err(|e| Error::io("create", staging, e))?;
-    // The site keeps the folder's permissions (a web server's group, say) across builds.
-    if let Ok(meta) = fs::metadata(output) {
-        let _ = fs::set_permissions(staging, meta.permissions());
-    }
-    let (written, more) = rayon::join(|| write_files(staging, files, output), more);
-    written?;
-    write_files(staging, &more?, output)?;
-    let marker = staging.join(MARKER);
-    fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", marker, e))
-}
-
-/// Writes `files` under `staging`, each hard-linked from the previous build in `output` where
-/// it is the same there.
-fn write_files(staging: &Path, files: &[OutputFile], output: &Path) -> Result<(), Error> {
-    let mut dirs: Vec<PathBuf> = files
-        .iter()
-        .filter_map(|f| Path::new(&f.path).parent().map(|p| staging.join(p)))
-        .collect();
-    dirs.sort();
-    dirs.dedup();
-    for dir in &dirs {
-        fs::create_dir_all(dir).map_err(|e| Error::io("create", dir, e))?;
-    }
-    files.par_iter().try_for_each(|f| {
-        let path = staging.join(&f.path);
-        if linked_from_previous(&output.join(&f.path), &path, &f.bytes) {
-            return Ok(());
-        }
-        fs::write(&path, &f.bytes).map_err(|e| Error::io("write", path, e))
-    })
 }
 
 /// A file the previous build already holds byte for byte is hard-linked into the new build

@@ -288,7 +288,8 @@ fn needs_generic_wasm(files: &[OutputFile]) -> bool {
     languages.values().any(|l| l["wasm"].is_null())
 }
 
-fn is_searchable(file: &OutputFile) -> bool {
+/// Whether a rendered file is a page the index takes in.
+pub(crate) fn is_searchable(file: &OutputFile) -> bool {
     file.path.ends_with(".html") && memchr::memmem::find(&file.bytes, BODY_MARKER).is_some()
 }
 

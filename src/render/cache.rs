@@ -14,6 +14,9 @@ use crate::markdown;
 
 #[derive(Default)]
 pub(crate) struct RenderCache {
+    /// A cache for one build only: it keeps neither files nor Markdown, so that a build holds
+    /// no more than the pages being made (see [`RenderCache::one_shot`]).
+    one_shot: bool,
     /// Compiled templates, with the fingerprint of the theme they came from.
     pub(super) templates: Option<(u64, Arc<tera::Tera>)>,
     pub(super) markdown: Memo,
@@ -24,6 +27,26 @@ pub(crate) struct RenderCache {
     pub(super) event_pages: HashMap<String, (u64, Option<u64>)>,
     /// Output path → (key, bytes), for pages and feeds.
     pub(super) files: HashMap<String, (u64, Bytes)>,
+}
+
+impl RenderCache {
+    /// A cache that keeps nothing for a next build: `sitrep build`, which has none. What a
+    /// large site renders is then written and dropped page by page, rather than kept whole.
+    pub(crate) fn one_shot() -> Self {
+        RenderCache {
+            one_shot: true,
+            markdown: Memo {
+                transient: true,
+                ..Memo::default()
+            },
+            ..RenderCache::default()
+        }
+    }
+
+    /// Whether the rendered pages and feeds are kept for the next build.
+    pub(super) fn keeps_files(&self) -> bool {
+        !self.one_shot
+    }
 }
 
 /// An output file and the key it was made under.
@@ -70,9 +93,10 @@ impl<'a> Reuse<'a> {
 }
 
 /// Rendered Markdown by source text. Keeps what the last build used and drops the rest, so a
-/// long preview session does not grow without bound.
+/// long preview session does not grow without bound; a transient one keeps nothing.
 #[derive(Default)]
 pub(crate) struct Memo {
+    transient: bool,
     current: Mutex<HashMap<u64, Arc<str>>>,
     previous: Mutex<HashMap<u64, Arc<str>>>,
 }
@@ -80,6 +104,9 @@ pub(crate) struct Memo {
 impl Memo {
     /// Sanitised HTML of `source`.
     pub(crate) fn html(&self, source: &str) -> Arc<str> {
+        if self.transient {
+            return Arc::from(markdown::to_html(source));
+        }
         let key = fingerprint::of(source);
         if let Some(hit) = lock(&self.current).get(&key) {
             return hit.clone();
@@ -99,7 +126,7 @@ impl Memo {
 }
 
 /// A poisoned lock only means another render thread panicked; the map itself is still whole.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -298,26 +298,25 @@ impl<'a> Renderer<'a> {
         Context::from_serialize(data).map_err(|e| template_error(self.theme, &e))
     }
 
-    /// Every HTML page of the site.
-    pub(crate) fn pages(&self, model: &Model, prepared: &Prepared) -> Result<Vec<Rendered>, Error> {
-        let mut pages = vec![
-            self.index(model, prepared)?,
-            self.history(model, prepared)?,
-            self.not_found(model, prepared)?,
-        ];
+    /// Every HTML page of the site, each handed to `emit` as soon as it is made.
+    pub(crate) fn pages(
+        &self,
+        model: &Model,
+        prepared: &Prepared,
+        emit: &(dyn Fn(Rendered) -> Result<(), Error> + Sync),
+    ) -> Result<(), Error> {
+        emit(self.index(model, prepared)?)?;
+        emit(self.history(model, prepared)?)?;
+        emit(self.not_found(model, prepared)?)?;
         if model.site.search {
-            pages.push(self.search(model, prepared)?);
+            emit(self.search(model, prepared)?)?;
         }
-        let events: Result<Vec<Rendered>, Error> = (0..model.events.len())
+        (0..model.events.len())
             .into_par_iter()
-            .map(|i| self.event(model, prepared, i))
-            .collect();
-        pages.extend(events?);
-        let components: Result<Vec<Rendered>, Error> = (0..model.site.components.len())
+            .try_for_each(|i| emit(self.event(model, prepared, i)?))?;
+        (0..model.site.components.len())
             .into_par_iter()
-            .map(|i| self.component(model, prepared, i))
-            .collect();
-        pages.extend(components?);
+            .try_for_each(|i| emit(self.component(model, prepared, i)?))?;
         // The site's months, then each component's: one archive page per month, so every
         // page stays bounded however long the history (docs/templates.md).
         let mut archives: Vec<(Option<&ComponentView>, Vec<Month>)> = vec![(None, model.months())];
@@ -325,16 +324,11 @@ impl<'a> Renderer<'a> {
             let indices = model.event_indices_for(&c.id).iter().copied();
             (Some(c), model.months_of(indices))
         }));
-        let month_pages: Result<Vec<Rendered>, Error> = archives
-            .par_iter()
-            .flat_map(|(component, months)| {
-                (0..months.len())
-                    .into_par_iter()
-                    .map(move |i| self.month(model, prepared, *component, months, i))
-            })
-            .collect();
-        pages.extend(month_pages?);
-        Ok(pages)
+        archives.par_iter().try_for_each(|(component, months)| {
+            (0..months.len())
+                .into_par_iter()
+                .try_for_each(|i| emit(self.month(model, prepared, *component, months, i)?))
+        })
     }
 
     fn index(&self, model: &Model, prepared: &Prepared) -> Result<Rendered, Error> {

@@ -63,6 +63,26 @@ pub(crate) fn check_theme(theme: &Theme, language: &str) -> Vec<crate::error::Di
     errors
 }
 
+/// Where rendered files go as they are made: kept in memory (`check`, `publish`, `serve`), or
+/// written at once (`build`), so that a large site is never held whole. Called from rendering
+/// threads, in no particular order.
+pub(crate) trait Sink: Sync {
+    fn accept(&self, file: OutputFile) -> Result<(), Error>;
+}
+
+/// A sink that keeps every file.
+#[derive(Default)]
+struct Collect {
+    files: std::sync::Mutex<Vec<OutputFile>>,
+}
+
+impl Sink for Collect {
+    fn accept(&self, file: OutputFile) -> Result<(), Error> {
+        cache::lock(&self.files).push(file);
+        Ok(())
+    }
+}
+
 /// Renders the whole site, sorted by path so the output never depends on thread timing.
 pub(crate) fn site(model: &Model, theme: &Theme) -> Result<RenderedSite, Error> {
     site_cached(model, theme, &mut RenderCache::default())
@@ -75,6 +95,26 @@ pub(crate) fn site_cached(
     theme: &Theme,
     cache: &mut RenderCache,
 ) -> Result<RenderedSite, Error> {
+    let collected = Collect::default();
+    let warnings = site_into(model, theme, cache, &collected)?;
+    let mut files = collected
+        .files
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    files.par_sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(RenderedSite { files, warnings })
+}
+
+/// Renders the whole site into `sink`, file by file as each is made, and returns the warnings.
+/// What `cache` holds from the previous build is reused wherever its inputs are unchanged, and
+/// what the next build can reuse is left in it — unless it is a [`RenderCache::one_shot`],
+/// which keeps nothing, so that memory does not grow with the site.
+pub(crate) fn site_into(
+    model: &Model,
+    theme: &Theme,
+    cache: &mut RenderCache,
+    sink: &dyn Sink,
+) -> Result<Vec<String>, Error> {
     let (t, mut warnings) = Translations::load(theme, &model.site.language)?;
     let zone = model.site.time_zone;
     warnings.extend(model.withheld.iter().map(|w| w.warning(zone)));
@@ -82,52 +122,61 @@ pub(crate) fn site_cached(
     let prepared = html::Prepared::new(model, theme, &t, cache);
     let previous = std::mem::take(&mut cache.files);
     let reuse = cache::Reuse::new(&previous, prepared.base_key);
+    let keeps = cache.keeps_files();
+    let kept = std::sync::Mutex::new(std::collections::HashMap::new());
+    let page_paths = std::sync::Mutex::new(Vec::new());
+    // Pages and feeds, which the cache can hand to the next build; the sitemap lists the pages.
+    let rendered = |r: cache::Rendered| {
+        if r.file.path.ends_with(".html") {
+            cache::lock(&page_paths).push(r.file.path.clone());
+        }
+        if keeps {
+            cache::lock(&kept).insert(r.file.path.clone(), (r.key, r.file.bytes.clone()));
+        }
+        sink.accept(r.file)
+    };
     let renderer = html::Renderer::new(templates, theme, cache, &t, &reuse);
-    let mut rendered = renderer.pages(model, &prepared)?;
+    renderer.pages(model, &prepared, &rendered)?;
     cache.event_pages = renderer.into_event_pages();
-    rendered.extend(feeds::render(model, &cache.markdown, &reuse));
-    cache.files = rendered
-        .iter()
-        .map(|r| (r.file.path.clone(), (r.key, r.file.bytes.clone())))
-        .collect();
+    for feed in feeds::render(model, &cache.markdown, &reuse) {
+        rendered(feed)?;
+    }
+    cache.files = kept
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
 
-    let mut files: Vec<OutputFile> = rendered.into_iter().map(|r| r.file).collect();
-    files.push(uptime_json::render(model, &prepared.uptimes));
-    files.extend(api::render(model));
-    files.push(ics::render(model, &t));
-    files.extend(badge::render(model, &t));
-    let mut page_paths: Vec<&str> = files
-        .iter()
-        .map(|f| f.path.as_str())
-        .filter(|p| p.ends_with(".html"))
-        .collect();
+    sink.accept(uptime_json::render(model, &prepared.uptimes))?;
+    for file in api::render(model) {
+        sink.accept(file)?;
+    }
+    sink.accept(ics::render(model, &t))?;
+    for file in badge::render(model, &t) {
+        sink.accept(file)?;
+    }
+    let mut page_paths = page_paths
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     page_paths.sort_unstable();
-    let sitemap = sitemap::render(model, &page_paths);
-    files.extend(sitemap);
+    let page_paths: Vec<&str> = page_paths.iter().map(String::as_str).collect();
+    for file in sitemap::render(model, &page_paths) {
+        sink.accept(file)?;
+    }
     if let Some(logo) = &model.site.logo {
-        files.push(OutputFile::new(
+        sink.accept(OutputFile::new(
             logo.output_path(),
             Bytes::copy_from_slice(&logo.bytes),
-        ));
+        ))?;
     }
-    files.extend(
-        theme
-            .statics
-            .iter()
-            .map(|(path, file)| OutputFile::new(path.clone(), file.bytes.clone())),
-    );
+    for (path, file) in &theme.statics {
+        sink.accept(OutputFile::new(path.clone(), file.bytes.clone()))?;
+    }
     // Fingerprinted copies, which the default templates link to; the plain names stay for
     // themes that link to them directly.
-    files.extend(
-        theme
-            .fingerprinted_assets()
-            .into_iter()
-            .filter_map(|(path, named)| {
-                let file = theme.statics.get(&path)?;
-                Some(OutputFile::new(named, file.bytes.clone()))
-            }),
-    );
-    files.par_sort_by(|a, b| a.path.cmp(&b.path));
+    for (path, named) in theme.fingerprinted_assets() {
+        if let Some(file) = theme.statics.get(&path) {
+            sink.accept(OutputFile::new(named, file.bytes.clone()))?;
+        }
+    }
     cache.markdown.end_build();
-    Ok(RenderedSite { files, warnings })
+    Ok(warnings)
 }

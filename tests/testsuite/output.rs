@@ -37,6 +37,36 @@ fn a_failed_build_leaves_the_previous_site_byte_for_byte() {
     assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
 }
 
+/// Files are written as they are rendered (docs/performance.md): a page that fails to render
+/// after others went to the disk still leaves the previous site as it was, and nothing beside it.
+#[test]
+fn a_build_that_fails_half_way_through_rendering_leaves_the_previous_site_byte_for_byte() {
+    let site = TempSite::new(SITE_YAML).with("incidents/a.md", EVENT);
+    let root = site.root().to_str().expect("utf-8").to_string();
+    let ok = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    let before = snapshot(&site.root().join("public"));
+
+    // Compiles, so only rendering an event page finds the missing variable: the front page,
+    // the history and the 404 page are written by then.
+    std::fs::create_dir_all(site.root().join("themes/default/templates")).expect("mkdir");
+    std::fs::write(
+        site.root().join("themes/default/templates/event.html"),
+        "{{ no_such_variable }}\n",
+    )
+    .expect("write");
+    let failed = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
+    assert_eq!(failed.status.code(), Some(1), "{}", stderr(&failed));
+    assert!(
+        stderr(&failed).contains("no_such_variable"),
+        "{}",
+        stderr(&failed)
+    );
+    assert_eq!(snapshot(&site.root().join("public")), before);
+    let leftovers = hidden_entries(site.root());
+    assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
+}
+
 #[test]
 fn refuses_to_build_over_the_site_itself() {
     let site = TempSite::new(SITE_YAML).with("incidents/a.md", EVENT);
