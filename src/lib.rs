@@ -315,21 +315,25 @@ fn search_index(model: &Model, pages: &[OutputFile], output: &Path) -> Result<se
     let archived = archived_pages(model);
     let previous = output::previous_build(output);
     let sources = search::Sources {
-        archived: &|path| archived.contains(path),
+        archived: &|path| archived.get(path).copied(),
         previous: &|dir, except| previous.files_under(dir, except),
     };
     search::index(pages, &sources)
 }
 
-/// The pages of the events that started before this year, in the site's time zone.
-pub(crate) fn archived_pages(model: &Model) -> std::collections::HashSet<String> {
+/// The pages of the events that started before this year, in the site's time zone, with the
+/// year each started in: what the search index keeps in its archive (docs/search.md).
+pub(crate) fn archived_pages(model: &Model) -> std::collections::HashMap<String, i32> {
     let zone = model.site.time_zone;
     let this_year = time::local_date(model.now, zone).year();
     model
         .events
         .iter()
-        .filter(|event| time::local_date(event.start(), zone).year() < this_year)
-        .map(|event| format!("{}index.html", render::views::event_path(&event.slug)))
+        .filter_map(|event| {
+            let year = time::local_date(event.start(), zone).year();
+            let path = format!("{}index.html", render::views::event_path(&event.slug));
+            (year < this_year).then_some((path, year))
+        })
         .collect()
 }
 

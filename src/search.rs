@@ -10,6 +10,7 @@
 //! [`Sources`], read by the output module, and nothing here touches the disk. Pagefind's API
 //! is async, so it runs on a small runtime of its own here.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -39,10 +40,17 @@ fn is_needed(name: &str) -> bool {
         || name.starts_with("playground/"))
 }
 
-/// The older events' part of the index: a bundle of its own, which the search page merges with
-/// the main one (docs/search.md). An update during an incident changes this year's pages, so
-/// only the main bundle is indexed again; this one is carried over from the previous build.
+/// The older events' part of the index: bundles of their own under this folder, which the
+/// search page merges with the main one (docs/search.md). An update during an incident changes
+/// this year's pages, so only the main bundle is indexed again; these are carried over from
+/// the previous build.
 pub(crate) const ARCHIVE_DIR: &str = "pagefind/archive/";
+
+/// The most pages an archive bundle gathers from consecutive years (one year with more has a
+/// bundle of its own). Few bundles keep a search to few requests; bounded ones keep a change
+/// to an older event from re-indexing the whole archive, and memory bounded while indexing
+/// (Pagefind holds a bundle's pages until it writes it; docs/performance.md).
+const ARCHIVE_BUNDLE_PAGES: usize = 5_000;
 
 /// The bundles the search page merges into the main one, as a JSON list of folders relative to
 /// the site root (empty when the whole index is one bundle).
@@ -81,9 +89,10 @@ impl SearchIndex {
 
 /// Where the index's pages go, and what an earlier build left to carry over.
 pub(crate) struct Sources<'a> {
-    /// Whether a page (by its path) belongs to the archive bundle: the pages of events of
-    /// earlier years. Ignored when either bundle would be empty: the index is then one bundle.
-    pub archived: &'a (dyn Fn(&str) -> bool + Sync),
+    /// The year of a page (by its path) that belongs in the archive: the page of an event
+    /// that started in an earlier year. Ignored when all pages or none are in the archive:
+    /// the index is then one bundle.
+    pub archived: &'a (dyn Fn(&str) -> Option<i32> + Sync),
     /// The files an earlier build wrote under a folder (a path ending in `/`) or at one path,
     /// leaving out the folders in the second argument; none if there is no earlier build.
     pub previous: &'a (dyn Fn(&str, &[&str]) -> Vec<OutputFile> + Sync),
@@ -94,7 +103,7 @@ impl Sources<'static> {
     /// One bundle, nothing carried over: every page indexed afresh.
     pub(crate) fn fresh() -> Self {
         Sources {
-            archived: &|_| false,
+            archived: &|_| None,
             previous: &|_, _| Vec::new(),
         }
     }
@@ -102,7 +111,8 @@ impl Sources<'static> {
 
 /// One folder of the index and the pages that go into it.
 struct Bundle<'a> {
-    dir: &'static str,
+    /// Ends in `/`.
+    dir: String,
     pages: Vec<&'a OutputFile>,
 }
 
@@ -155,7 +165,7 @@ impl Bundle<'_> {
         } else {
             &[]
         };
-        let mut files: Vec<OutputFile> = previous(self.dir, nested)
+        let mut files: Vec<OutputFile> = previous(&self.dir, nested)
             .into_iter()
             .filter(|f| f.path != MERGE_LIST)
             .collect();
@@ -223,28 +233,9 @@ pub(crate) fn index(files: &[OutputFile], sources: &Sources) -> Result<SearchInd
     let mut pages: Vec<&OutputFile> = files.iter().filter(|f| is_searchable(f)).collect();
     pages.sort_by(|a, b| a.path.cmp(&b.path));
     let count = pages.len();
-    let (archived, current): (Vec<&OutputFile>, Vec<&OutputFile>) = pages
-        .into_iter()
-        .partition(|page| (sources.archived)(&page.path));
-    let bundles = if archived.is_empty() || current.is_empty() {
-        vec![Bundle {
-            dir: BUNDLE_DIR,
-            pages: archived.into_iter().chain(current).collect(),
-        }]
-    } else {
-        vec![
-            Bundle {
-                dir: BUNDLE_DIR,
-                pages: current,
-            },
-            Bundle {
-                dir: ARCHIVE_DIR,
-                pages: archived,
-            },
-        ]
-    };
-    // Two bundles are two indexes, built side by side. On rayon's threads, not threads of
-    // their own: Pagefind itself uses rayon, and a rayon thread waiting here for a thread that
+    let bundles = bundles(pages, sources.archived, ARCHIVE_BUNDLE_PAGES);
+    // Bundles are indexes of their own, built side by side. On rayon's threads, not threads
+    // of their own: Pagefind itself uses rayon, and a rayon thread waiting here for a thread that
     // waits for rayon would wait forever (with one rayon thread, `RAYON_NUM_THREADS=1`).
     let built: Vec<Result<(Vec<OutputFile>, bool), Error>> = bundles
         .par_iter()
@@ -259,7 +250,7 @@ pub(crate) fn index(files: &[OutputFile], sources: &Sources) -> Result<SearchInd
             carried_over += bundle.pages.len();
         }
     }
-    let merged: Vec<&str> = bundles.iter().skip(1).map(|b| b.dir).collect();
+    let merged: Vec<&str> = bundles.iter().skip(1).map(|b| b.dir.as_str()).collect();
     files.push(OutputFile::new(
         MERGE_LIST,
         serde_json::to_vec(&merged).expect("a list serializes"),
@@ -271,6 +262,74 @@ pub(crate) fn index(files: &[OutputFile], sources: &Sources) -> Result<SearchInd
         carried_over,
         elapsed: started.elapsed(),
     })
+}
+
+/// The main bundle (this year's pages, and any page not of an event), then the archive's,
+/// newest first: the order in which the search page lists them when filters alone are asked
+/// for. One bundle when the archive or the rest would be empty. `pages` is sorted by path, and
+/// so is each bundle's share.
+fn bundles<'a>(
+    pages: Vec<&'a OutputFile>,
+    archived: &(dyn Fn(&str) -> Option<i32> + Sync),
+    cap: usize,
+) -> Vec<Bundle<'a>> {
+    let mut current = Vec::new();
+    let mut years: BTreeMap<i32, Vec<&OutputFile>> = BTreeMap::new();
+    for page in &pages {
+        match archived(&page.path) {
+            Some(year) => years.entry(year).or_default().push(*page),
+            None => current.push(*page),
+        }
+    }
+    if current.is_empty() || years.is_empty() {
+        return vec![Bundle {
+            dir: BUNDLE_DIR.to_string(),
+            pages,
+        }];
+    }
+    let sizes: Vec<(i32, usize)> = years.iter().map(|(y, p)| (*y, p.len())).collect();
+    let mut bundles = vec![Bundle {
+        dir: BUNDLE_DIR.to_string(),
+        pages: current,
+    }];
+    for (first, last) in archive_groups(&sizes, cap).into_iter().rev() {
+        let mut pages: Vec<&OutputFile> = years
+            .range(first..=last)
+            .flat_map(|(_, pages)| pages.iter().copied())
+            .collect();
+        pages.sort_by(|a, b| a.path.cmp(&b.path));
+        let years = if first == last {
+            first.to_string()
+        } else {
+            format!("{first}-{last}")
+        };
+        bundles.push(Bundle {
+            dir: format!("{ARCHIVE_DIR}{years}/"),
+            pages,
+        });
+    }
+    bundles
+}
+
+/// Consecutive years, oldest first, gathered into groups of at most `cap` pages (a year with
+/// more is a group of its own): `(first year, last year)` of each. Filled from the oldest, so
+/// a year that joins the archive on 1 January changes no group but the newest, and an
+/// unchanged group is carried over from the previous build.
+fn archive_groups(years: &[(i32, usize)], cap: usize) -> Vec<(i32, i32)> {
+    let mut groups: Vec<(i32, i32, usize)> = Vec::new();
+    for &(year, pages) in years {
+        match groups.last_mut() {
+            Some((_, last, size)) if *size + pages <= cap => {
+                *last = year;
+                *size += pages;
+            }
+            _ => groups.push((year, year, pages)),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(first, last, _)| (first, last))
+        .collect()
 }
 
 /// Pagefind's language-neutral WebAssembly, which it loads only for an index whose language
@@ -408,13 +467,16 @@ mod tests {
             .collect()
     }
 
-    /// The first ten of [`events`] are from earlier years.
-    fn split(path: &str) -> bool {
+    /// The first ten of [`events`] are from earlier years: five from 2014, five from 2015.
+    fn split(path: &str) -> Option<i32> {
         path.strip_prefix("incidents/e")
             .and_then(|rest| rest.strip_suffix("/index.html"))
             .and_then(|n| n.parse::<usize>().ok())
-            .is_some_and(|n| n < 10)
+            .filter(|n| *n < 10)
+            .map(|n| if n < 5 { 2014 } else { 2015 })
     }
+
+    const ARCHIVE: &str = "pagefind/archive/2014-2015/";
 
     fn paths(index: &SearchIndex) -> Vec<&str> {
         index.files.iter().map(|f| f.path.as_str()).collect()
@@ -433,15 +495,15 @@ mod tests {
     fn older_events_get_a_bundle_of_their_own_that_the_main_one_lists() {
         let index = index_after(&events(30), None);
         assert_eq!((index.pages, index.carried_over), (30, 0));
-        assert_eq!(merge_list(&index), serde_json::json!(["pagefind/archive/"]));
+        assert_eq!(merge_list(&index), serde_json::json!([ARCHIVE]));
         let paths = paths(&index);
         for needed in [
             "pagefind/pagefind.js",
             "pagefind/wasm.en.pagefind",
             "pagefind/pagefind-entry.json",
-            "pagefind/archive/pagefind-entry.json",
+            "pagefind/archive/2014-2015/pagefind-entry.json",
             "pagefind/sitrep-bundle.json",
-            "pagefind/archive/sitrep-bundle.json",
+            "pagefind/archive/2014-2015/sitrep-bundle.json",
         ] {
             assert!(paths.contains(&needed), "{needed} in {paths:?}");
         }
@@ -466,16 +528,16 @@ mod tests {
             serde_json::from_slice::<serde_json::Value>(&entry.bytes).expect("json")["languages"]["en"]["page_count"].clone()
         };
         assert_eq!(
-            (count(BUNDLE_DIR), count(ARCHIVE_DIR)),
+            (count(BUNDLE_DIR), count(ARCHIVE)),
             (serde_json::json!(20), serde_json::json!(10))
         );
     }
 
     #[test]
     fn with_nothing_from_earlier_years_or_only_that_the_index_is_one_bundle() {
-        let none = |_: &str| false;
-        let all = |_: &str| true;
-        let rules: [&(dyn Fn(&str) -> bool + Sync); 2] = [&none, &all];
+        let none = |_: &str| None;
+        let all = |_: &str| Some(2014);
+        let rules: [&(dyn Fn(&str) -> Option<i32> + Sync); 2] = [&none, &all];
         for archived in rules {
             let sources = Sources {
                 archived,
@@ -533,7 +595,7 @@ mod tests {
         let chunk = tampered
             .files
             .iter_mut()
-            .find(|f| f.path.starts_with("pagefind/archive/fragment/"))
+            .find(|f| f.path.starts_with("pagefind/archive/2014-2015/fragment/"))
             .expect("a fragment");
         chunk.bytes = Bytes::from_static(b"edited by hand");
         let again = index_after(&files, Some(&tampered));
@@ -547,5 +609,67 @@ mod tests {
             (rebuilt.carried_over, &rebuilt.files),
             (20, &expected.files)
         );
+    }
+
+    #[test]
+    fn years_are_gathered_from_the_oldest_into_bounded_groups() {
+        let years = [
+            (2016, 3000),
+            (2017, 1500),
+            (2018, 1000),
+            (2019, 7000),
+            (2020, 100),
+        ];
+        assert_eq!(
+            archive_groups(&years, 5000),
+            [(2016, 2017), (2018, 2018), (2019, 2019), (2020, 2020)]
+        );
+        // A year joining the archive changes no group but the newest.
+        let later = [
+            (2016, 3000),
+            (2017, 1500),
+            (2018, 1000),
+            (2019, 7000),
+            (2020, 100),
+            (2021, 800),
+        ];
+        assert_eq!(
+            archive_groups(&later, 5000),
+            [(2016, 2017), (2018, 2018), (2019, 2019), (2020, 2021)]
+        );
+        assert_eq!(archive_groups(&[], 5000), []);
+    }
+
+    #[test]
+    fn the_archive_bundles_follow_the_main_one_newest_first_each_sorted_by_path() {
+        let pages = events(30);
+        // e0…e9: 2014 and 2015 as in `split`; e10…e14 from 2016; the rest this year.
+        let year = |path: &str| {
+            let n: usize = path
+                .strip_prefix("incidents/e")?
+                .strip_suffix("/index.html")?
+                .parse()
+                .ok()?;
+            split(path).or((n < 15).then_some(2016))
+        };
+        let bundles = bundles(pages.iter().collect(), &year, 10);
+        let dirs: Vec<&str> = bundles.iter().map(|b| b.dir.as_str()).collect();
+        assert_eq!(
+            dirs,
+            [
+                "pagefind/",
+                "pagefind/archive/2016/",
+                "pagefind/archive/2014-2015/"
+            ]
+        );
+        let counts: Vec<usize> = bundles.iter().map(|b| b.pages.len()).collect();
+        assert_eq!(counts, [15, 5, 10]);
+        for bundle in &bundles {
+            assert!(
+                bundle.pages.is_sorted_by(|a, b| a.path <= b.path),
+                "{}",
+                bundle.dir
+            );
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! are rendered again (see `render::cache`). The result is byte for byte what a full build of
 //! the same files and `now` writes.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -63,7 +63,7 @@ pub struct Session {
     cache: RenderCache,
     files: Files,
     /// The pages of [`Session::files`] that the search index puts in its archive bundle.
-    archived: Arc<HashSet<String>>,
+    archived: Arc<HashMap<String, i32>>,
 }
 
 impl Session {
@@ -95,7 +95,7 @@ impl Session {
 
     /// The pages of [`Session::files`] whose events started before this year: the search
     /// index's archive bundle (docs/search.md), as `build` makes it.
-    pub(crate) fn archived_pages(&self) -> Arc<HashSet<String>> {
+    pub(crate) fn archived_pages(&self) -> Arc<HashMap<String, i32>> {
         self.archived.clone()
     }
 

@@ -3,7 +3,7 @@
 //! (requests that piled up meanwhile are skipped), and an index is swapped in only if no newer
 //! pages were served in the meantime.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, mpsc};
 
 use bytes::Bytes;
@@ -18,7 +18,7 @@ struct Request {
     generation: u64,
     pages: Files,
     /// The pages that go into the archive bundle (docs/search.md), as `build` splits them.
-    archived: Arc<HashSet<String>>,
+    archived: Arc<HashMap<String, i32>>,
 }
 
 /// Hands pages to the indexer thread.
@@ -29,7 +29,12 @@ pub(super) struct Indexer {
 impl Indexer {
     /// Asks for the index of `pages`, the site served as `generation`, with `archived` pages in
     /// the archive bundle.
-    pub(super) fn request(&self, generation: u64, pages: Files, archived: Arc<HashSet<String>>) {
+    pub(super) fn request(
+        &self,
+        generation: u64,
+        pages: Files,
+        archived: Arc<HashMap<String, i32>>,
+    ) {
         // The thread only stops when the sender is dropped, so sending cannot fail.
         let _ = self.requests.send(Request {
             generation,
@@ -52,7 +57,7 @@ pub(super) fn start(state: State, report: Arc<dyn Fn(ServeEvent) + Send + Sync>)
                 .iter()
                 .map(|(path, bytes)| OutputFile::new(path.clone(), bytes.clone()))
                 .collect();
-            let archived = |path: &str| request.archived.contains(path);
+            let archived = |path: &str| request.archived.get(path).copied();
             let earlier = |dir: &str, except: &[&str]| -> Vec<OutputFile> {
                 previous
                     .iter()

@@ -420,8 +420,8 @@ fn serve_indexes_older_events_apart_and_carries_them_over_after_an_edit() {
         "{first}"
     );
     let (_, _, merged) = get(&server, "/pagefind/sitrep-merge.json");
-    assert_eq!(merged, r#"["pagefind/archive/"]"#);
-    let (status, _, archive) = get(&server, "/pagefind/archive/pagefind-entry.json");
+    assert_eq!(merged, r#"["pagefind/archive/2024/"]"#);
+    let (status, _, archive) = get(&server, "/pagefind/archive/2024/pagefind-entry.json");
     assert_eq!(status, 200, "{archive}");
 
     std::fs::write(
@@ -435,7 +435,7 @@ fn serve_indexes_older_events_apart_and_carries_them_over_after_an_edit() {
         l.starts_with("Search index of 2 pages (1 carried over from the previous build)")
     });
     assert_eq!(
-        get(&server, "/pagefind/archive/pagefind-entry.json").2,
+        get(&server, "/pagefind/archive/2024/pagefind-entry.json").2,
         archive
     );
 }
