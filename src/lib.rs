@@ -231,7 +231,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .clone()
         .unwrap_or_else(|| options.root.join(&model.site.output));
     output::check_output_dir(&options.root, &output)?;
-    let staging = output::Staging::begin(&output)?;
+    let staging = output::Staging::begin(&output, output::Spare::Keep)?;
     let written = Written {
         staging: &staging,
         searchable: model.site.search.then(Default::default),

@@ -106,6 +106,8 @@ struct Beside {
     lock: PathBuf,
     /// Where the old build waits while the fallback swap moves it aside.
     aside: PathBuf,
+    /// The build before the last, kept to be brought up to date by the next (see [`Staging`]).
+    spare: PathBuf,
     /// The start of every leftover's name: `.NAME.sitrep-`.
     prefix: String,
     parent: PathBuf,
@@ -125,13 +127,14 @@ impl Beside {
         Ok(Beside {
             lock: parent.join(format!("{prefix}lock")),
             aside: parent.join(format!("{prefix}old")),
+            spare: parent.join(format!("{prefix}spare")),
             prefix,
             parent: parent.to_path_buf(),
         })
     }
 
-    /// A staging folder name no leftover holds.
-    fn staging(&self) -> PathBuf {
+    /// A folder name no leftover holds: later builds remove it (see [`remove_leftovers`]).
+    fn fresh(&self) -> PathBuf {
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos());
@@ -195,47 +198,68 @@ impl PreviousBuild {
 /// The largest file carried over from an earlier build: far above any file sitrep writes.
 const PREVIOUS_FILE_LIMIT: u64 = 256 * 1024 * 1024;
 
+/// What a build leaves beside the output folder once it is in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Spare {
+    /// The previous build, for the next build to bring up to date (see [`Staging`]): the
+    /// site's own output folder.
+    Keep,
+    /// Nothing: a folder that others serve or sync (a publish target), where a copy beside it
+    /// could be served too.
+    Remove,
+}
+
 /// Writes `files` as the new content of `output`, replacing what was there in one atomic swap.
 /// One build at a time per output folder: a second waits for the first. Returns warnings
 /// (waiting for another build, an old build that could not be removed).
-pub(crate) fn write_site(output: &Path, files: &[OutputFile]) -> Result<Vec<String>, Error> {
-    write_site_with(output, files, || Ok(Vec::new()))
-}
-
-/// [`write_site`], with more files that `more` makes while `files` are written: the search
-/// index, which is one thread's work, is built while the pages go to the disk (writing waits
-/// mostly on the disk). They are written before the swap, so the site appears with them.
-pub(crate) fn write_site_with(
+pub(crate) fn write_site(
     output: &Path,
     files: &[OutputFile],
-    more: impl FnOnce() -> Result<Vec<OutputFile>, Error> + Send,
+    spare: Spare,
 ) -> Result<Vec<String>, Error> {
-    let staging = Staging::begin(output)?;
-    let (written, more) = rayon::join(|| staging.write_all(files), more);
-    written?;
-    staging.write_all(&more?)?;
+    let staging = Staging::begin(output, spare)?;
+    staging.write_all(files)?;
     staging.finish()
 }
 
 /// A new build of an output folder, being written: files go into a staging folder beside it
-/// as they come, from any thread, and [`Staging::finish`] swaps it in whole. Dropped unfinished
-/// (an error on the way), it removes the staging folder and leaves the previous build as it
-/// was. It holds the output folder's lock from [`Staging::begin`] to the end.
+/// as they come, from any thread, and [`Staging::finish`] swaps it in whole. It holds the
+/// output folder's lock from [`Staging::begin`] to the end.
+///
+/// The staging folder is the *spare*: the build before the previous one, which the last swap
+/// left beside the output rather than removing it. A rebuild brings it up to date — a file
+/// already there byte for byte is kept, one the previous build holds byte for byte is
+/// hard-linked from it, the rest written, what the new build lacks removed — so unchanged
+/// files cost a comparison, not a new folder and link each (on ext4, making a folder costs
+/// about as much as writing a small file). Nothing in the spare is trusted: every file is
+/// compared, every folder checked to be a real one, and a file is never written in place
+/// (the spare's files may be links to the live site's). Dropped unfinished (an error on the
+/// way), it removes the spare and leaves the previous build as it was.
 pub(crate) struct Staging {
     output: PathBuf,
     beside: Beside,
     folder: PathBuf,
+    /// The folder was made empty by this build: nothing in it to compare or prune.
+    fresh: bool,
     _lock: atomic::Lock,
     warnings: Vec<String>,
-    /// Folders made so far, so that each is made once.
+    /// Folders known to be real folders of the new build, with all their ancestors.
     made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+    /// The paths written, relative to the folder: the rest of the spare is removed.
+    written: std::sync::Mutex<std::collections::HashSet<String>>,
+    /// Files whose place in the spare something undeletable holds (an immutable file, say),
+    /// with why: [`Staging::finish`] then makes the new build in a folder of its own.
+    stuck: std::sync::Mutex<Vec<(OutputFile, std::io::Error)>>,
+    /// That folder, while it is being made.
+    rescue: Option<PathBuf>,
+    spare: Spare,
     finished: bool,
 }
 
 impl Staging {
-    /// Takes the output folder's lock (waiting for another build to finish) and makes an empty
-    /// staging folder beside it.
-    pub(crate) fn begin(output: &Path) -> Result<Staging, Error> {
+    /// Takes the output folder's lock (waiting for another build to finish) and readies the
+    /// spare beside it, or an empty folder where there is none.
+    pub(crate) fn begin(output: &Path, spare: Spare) -> Result<Staging, Error> {
         let output = absolute(output);
         let beside = Beside::of(&output)?;
         fs::create_dir_all(&beside.parent).map_err(|e| Error::io("create", &beside.parent, e))?;
@@ -255,9 +279,16 @@ impl Staging {
         atomic::restore_aside(&output, &beside.aside)
             .map_err(|e| Error::io("restore the previous build from", &beside.aside, e))?;
         check_replaceable(&output, &output)?;
-        warnings.extend(remove_leftovers(&beside));
-        let folder = beside.staging();
-        fs::create_dir_all(&folder).map_err(|e| Error::io("create", &folder, e))?;
+        warnings.extend(remove_leftovers(&beside, spare));
+        let folder = match spare {
+            Spare::Keep => beside.spare.clone(),
+            Spare::Remove => beside.fresh(),
+        };
+        let fresh = !fs::symlink_metadata(&folder).is_ok_and(|m| m.is_dir());
+        if fresh {
+            remove_any(&folder).map_err(|e| Error::io("remove", &folder, e))?;
+            fs::create_dir_all(&folder).map_err(|e| Error::io("create", &folder, e))?;
+        }
         // The site keeps the folder's permissions (a web server's group, say) across builds.
         if let Ok(meta) = fs::metadata(&output) {
             let _ = fs::set_permissions(&folder, meta.permissions());
@@ -266,7 +297,12 @@ impl Staging {
             output,
             beside,
             made: std::sync::Mutex::new([folder.clone()].into()),
+            written: std::sync::Mutex::default(),
+            stuck: std::sync::Mutex::default(),
+            rescue: None,
+            spare,
             folder,
+            fresh,
             _lock: lock,
             warnings,
             finished: false,
@@ -278,17 +314,27 @@ impl Staging {
         &self.output
     }
 
-    /// Writes one file of the new build, hard-linked from the previous build where it is the
-    /// same there.
+    /// Puts one file of the new build in place: kept if the spare holds it byte for byte,
+    /// hard-linked from the previous build if that does, written otherwise.
     pub(crate) fn write(&self, file: &OutputFile) -> Result<(), Error> {
         let path = self.folder.join(&file.path);
         if let Some(parent) = path.parent() {
             self.make_folder(parent)?;
         }
+        lock(&self.written).insert(file.path.clone());
+        if !self.fresh {
+            if holds(&path, &file.bytes) {
+                return Ok(());
+            }
+            if let Err(e) = remove_any(&path) {
+                lock(&self.stuck).push((file.clone(), e));
+                return Ok(());
+            }
+        }
         if linked_from_previous(&self.output.join(&file.path), &path, &file.bytes) {
             return Ok(());
         }
-        fs::write(&path, &file.bytes).map_err(|e| Error::io("write", path, e))
+        write_new(&path, &file.bytes).map_err(|e| Error::io("write", path, e))
     }
 
     /// Writes `files`, several at a time.
@@ -296,36 +342,141 @@ impl Staging {
         files.par_iter().try_for_each(|f| self.write(f))
     }
 
+    /// Makes `folder` a real folder (not a link, nor a file, which the spare may hold in its
+    /// place), with its ancestors up to the staging folder. One thread at a time: two making
+    /// the same folder must not remove what the other made.
     fn make_folder(&self, folder: &Path) -> Result<(), Error> {
-        if lock(&self.made).contains(folder) {
-            return Ok(());
-        }
-        fs::create_dir_all(folder).map_err(|e| Error::io("create", folder, e))?;
-        lock(&self.made).insert(folder.to_path_buf());
-        Ok(())
+        let mut made = lock(&self.made);
+        make_folder_in(&mut made, folder)
     }
 
-    /// Marks the new build as one, swaps it in for the previous one in one step and removes
-    /// the previous one. Returns the warnings of the whole write.
+    /// Removes from the spare what the new build does not have; what cannot be removed, with
+    /// why.
+    fn prune(&self) -> Result<Vec<(PathBuf, std::io::Error)>, Error> {
+        let made = lock(&self.made);
+        let written = lock(&self.written);
+        let mut stale = Vec::new();
+        let walk = walkdir::WalkDir::new(&self.folder)
+            .min_depth(1)
+            .follow_links(false);
+        let mut entries = walk.into_iter();
+        while let Some(entry) = entries.next() {
+            let entry = entry.map_err(|e| {
+                let path = e.path().unwrap_or(&self.folder).to_path_buf();
+                Error::io("read", path, e.into())
+            })?;
+            let path = entry.path();
+            if entry.file_type().is_dir() {
+                if !made.contains(path) {
+                    stale.push(path.to_path_buf());
+                    entries.skip_current_dir();
+                }
+                continue;
+            }
+            let relative = path
+                .strip_prefix(&self.folder)
+                .ok()
+                .and_then(Path::to_str)
+                .map(|r| r.replace('\\', "/"));
+            if !relative.is_some_and(|r| written.contains(&r)) {
+                stale.push(path.to_path_buf());
+            }
+        }
+        Ok(stale
+            .into_iter()
+            .filter_map(|path| remove_any(&path).err().map(|e| (path, e)))
+            .collect())
+    }
+
+    /// The new build, made afresh beside the spare when the spare cannot become it (something
+    /// in it cannot be removed): each file the spare holds for the new build is hard-linked
+    /// (or copied) from it, the stuck ones written. The spare is then set aside, to be removed
+    /// by a later build.
+    fn rescued(&mut self) -> Result<PathBuf, Error> {
+        let fresh = self.beside.fresh();
+        self.rescue = Some(fresh.clone());
+        fs::create_dir_all(&fresh).map_err(|e| Error::io("create", &fresh, e))?;
+        if let Ok(meta) = fs::metadata(&self.output) {
+            let _ = fs::set_permissions(&fresh, meta.permissions());
+        }
+        let stuck = std::mem::take(&mut *lock(&self.stuck));
+        let stuck_paths: std::collections::HashSet<&str> =
+            stuck.iter().map(|(f, _)| f.path.as_str()).collect();
+        let written = lock(&self.written);
+        let mut paths: Vec<&String> = written
+            .iter()
+            .filter(|p| !stuck_paths.contains(p.as_str()))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let (from, to) = (self.folder.join(path), fresh.join(path));
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
+            }
+            if fs::hard_link(&from, &to).is_err() {
+                fs::copy(&from, &to).map_err(|e| Error::io("copy", &from, e))?;
+            }
+        }
+        for (file, _) in &stuck {
+            let to = fresh.join(&file.path);
+            if let Some(parent) = to.parent() {
+                fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
+            }
+            write_new(&to, &file.bytes).map_err(|e| Error::io("write", &to, e))?;
+        }
+        Ok(fresh)
+    }
+
+    /// Marks the new build as one, swaps it in for the previous one in one step, and keeps the
+    /// previous one as the next build's spare. Returns the warnings of the whole write.
     pub(crate) fn finish(mut self) -> Result<Vec<String>, Error> {
-        let marker = self.folder.join(MARKER);
-        fs::write(&marker, MARKER_TEXT).map_err(|e| Error::io("write", marker, e))?;
-        let swapped = atomic::swap_in(&self.folder, &self.output, &self.beside.aside)
+        self.write(&OutputFile::new(MARKER, MARKER_TEXT))?;
+        let mut unremovable: Vec<(PathBuf, String)> = Vec::new();
+        if !self.fresh {
+            unremovable.extend(self.prune()?.into_iter().map(|(p, e)| (p, e.to_string())));
+        }
+        unremovable.extend(
+            lock(&self.stuck)
+                .iter()
+                .map(|(f, e)| (self.folder.join(&f.path), e.to_string())),
+        );
+        let new = match unremovable.first() {
+            None => self.folder.clone(),
+            Some((path, e)) => {
+                // The new site is still made and put in place; a stuck file in the old one is
+                // the disk's problem, not the build's.
+                self.warnings.push(format!(
+                    "the previous build at `{}` could not be removed (`{}`: {e}); remove it by hand",
+                    self.folder.display(),
+                    path.display()
+                ));
+                let fresh = self.rescued()?;
+                let aside = self.beside.fresh();
+                fs::rename(&self.folder, &aside)
+                    .map_err(|e| Error::io("move aside", &self.folder, e))?;
+                fresh
+            }
+        };
+        let swapped = atomic::swap_in(&new, &self.output, &self.beside.aside)
             .map_err(|e| Error::io("move into place", &self.output, e))?;
         self.finished = true;
-        let old = match swapped {
+        // What the swap left of the previous build becomes the spare.
+        let previous = match swapped {
             atomic::Swapped::Placed => None,
-            atomic::Swapped::Exchanged => Some(&self.folder),
+            atomic::Swapped::Exchanged => Some(&new),
             atomic::Swapped::MovedAside => Some(&self.beside.aside),
         };
-        if let Some(old) = old
-            && let Err(e) = fs::remove_dir_all(old)
-        {
+        let Some(previous) = previous else {
+            return Ok(std::mem::take(&mut self.warnings));
+        };
+        let kept = self.spare == Spare::Keep
+            && (*previous == self.folder || fs::rename(previous, &self.folder).is_ok());
+        if !kept && let Err(e) = fs::remove_dir_all(previous) {
             // The new site is in place; a stuck file in the old one is the disk's problem, not
             // the build's.
             self.warnings.push(format!(
                 "the new site is in place, but the previous build at `{}` could not be removed ({e}); remove it by hand",
-                old.display()
+                previous.display()
             ));
         }
         Ok(std::mem::take(&mut self.warnings))
@@ -336,7 +487,69 @@ impl Drop for Staging {
     fn drop(&mut self) {
         if !self.finished {
             let _ = fs::remove_dir_all(&self.folder);
+            if let Some(rescue) = &self.rescue {
+                let _ = fs::remove_dir_all(rescue);
+            }
         }
+    }
+}
+
+/// [`Staging::make_folder`], with the set of folders made so far (which holds the staging
+/// folder itself, where the climb stops).
+fn make_folder_in(
+    made: &mut std::collections::HashSet<PathBuf>,
+    folder: &Path,
+) -> Result<(), Error> {
+    if made.contains(folder) {
+        return Ok(());
+    }
+    if let Some(parent) = folder.parent() {
+        make_folder_in(made, parent)?;
+    }
+    if !fs::symlink_metadata(folder).is_ok_and(|m| m.is_dir()) {
+        remove_any(folder).map_err(|e| Error::io("remove", folder, e))?;
+        fs::create_dir(folder).map_err(|e| Error::io("create", folder, e))?;
+    }
+    made.insert(folder.to_path_buf());
+    Ok(())
+}
+
+/// Writes a new file at `path`, never into an existing one: whatever is there is removed
+/// first, since a file of the spare may be a link to the live site's.
+fn write_new(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let create = || {
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+    };
+    let mut file = match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            remove_any(path)?;
+            create()?
+        }
+        other => other?,
+    };
+    std::io::Write::write_all(&mut file, bytes)
+}
+
+/// Whether `path` is a regular file (not followed if a link) holding exactly `bytes`.
+fn holds(path: &Path, bytes: &[u8]) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64)
+        && fs::read(path).is_ok_and(|old| old == bytes)
+}
+
+/// Removes whatever is at `path` — a file, a link (not what it points to) or a folder; nothing
+/// there is fine.
+fn remove_any(path: &Path) -> std::io::Result<()> {
+    let removed = match fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => fs::remove_dir_all(path),
+        Ok(_) => fs::remove_file(path),
+        Err(e) => Err(e),
+    };
+    match removed {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        other => other,
     }
 }
 
@@ -349,7 +562,7 @@ fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// Removes what interrupted builds left beside the output (their names say they are ours);
 /// what cannot be removed is a warning, never a failed build.
-fn remove_leftovers(beside: &Beside) -> Vec<String> {
+fn remove_leftovers(beside: &Beside, spare: Spare) -> Vec<String> {
     let Ok(entries) = fs::read_dir(&beside.parent) else {
         return Vec::new();
     };
@@ -360,7 +573,7 @@ fn remove_leftovers(beside: &Beside) -> Vec<String> {
             .file_name()
             .to_str()
             .is_some_and(|n| n.starts_with(&beside.prefix));
-        if !ours || path == beside.lock {
+        if !ours || path == beside.lock || (spare == Spare::Keep && path == beside.spare) {
             continue;
         }
         let removed = match entry.file_type() {
@@ -478,7 +691,8 @@ mod tests {
             refused.contains("it holds files that sitrep did not write"),
             "{refused}"
         );
-        let refused = write_site(&mine, &[OutputFile::new("index.html", "x")]).unwrap_err();
+        let refused =
+            write_site(&mine, &[OutputFile::new("index.html", "x")], Spare::Keep).unwrap_err();
         assert!(matches!(refused, Error::UnsafeOutput { .. }), "{refused}");
         assert_eq!(
             fs::read_to_string(mine.join("a/index.html")).expect("kept"),
@@ -486,7 +700,8 @@ mod tests {
         );
 
         let built = dir.path().join("built");
-        write_site(&built, &[OutputFile::new("index.html", "one")]).expect("new folder");
+        write_site(&built, &[OutputFile::new("index.html", "one")], Spare::Keep)
+            .expect("new folder");
         assert!(built.join(MARKER).is_file());
         assert!(check_output_dir(&root, &built).is_ok(), "an earlier build");
     }
@@ -501,9 +716,11 @@ mod tests {
                 OutputFile::new("a/index.html", "one"),
                 OutputFile::new("old.txt", "x"),
             ],
+            Spare::Keep,
         )
         .expect("first");
-        let warnings = write_site(&out, &[OutputFile::new("a/index.html", "two")]).expect("second");
+        let warnings = write_site(&out, &[OutputFile::new("a/index.html", "two")], Spare::Keep)
+            .expect("second");
         assert_eq!(warnings, Vec::<String>::new());
         assert_eq!(
             fs::read_to_string(out.join("a/index.html")).expect("read"),
@@ -514,10 +731,87 @@ mod tests {
             .expect("list")
             .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
             .collect();
+        let mut names = names;
+        names.sort();
         assert_eq!(
             names,
-            vec!["public".to_string()],
-            "no staging folders left behind"
+            [".public.sitrep-spare", "public"],
+            "no staging folders left behind, only the spare"
+        );
+    }
+
+    /// The spare (the build before the last) becomes the next build without being trusted:
+    /// stray files go, a link or a file where a folder belongs is replaced (what a link points
+    /// to is untouched), and a file shared with the live site by a hard link is never written
+    /// into.
+    #[test]
+    fn the_spare_is_brought_up_to_date_and_never_trusted() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let out = dir.path().join("public");
+        let spare = dir.path().join(".public.sitrep-spare");
+        let build = |files: &[(&str, &str)]| {
+            let files: Vec<OutputFile> = files
+                .iter()
+                .map(|(path, text)| OutputFile::new(*path, text.to_string()))
+                .collect();
+            write_site(&out, &files, Spare::Keep).expect("build");
+        };
+        build(&[("a/index.html", "one"), ("same.txt", "same")]);
+        build(&[("a/index.html", "two"), ("same.txt", "same")]);
+        // The spare (the first build) and the live site share `same.txt`'s file.
+        let inode = |path: &Path| fs::metadata(path).expect("exists").ino();
+        assert_eq!(inode(&spare.join("same.txt")), inode(&out.join("same.txt")));
+
+        let elsewhere = dir.path().join("elsewhere");
+        fs::create_dir(&elsewhere).expect("mkdir");
+        fs::write(elsewhere.join("index.html"), "not ours").expect("write");
+        fs::remove_dir_all(spare.join("a")).expect("rm");
+        std::os::unix::fs::symlink(&elsewhere, spare.join("a")).expect("symlink");
+        fs::write(spare.join("c"), "a file where a folder belongs").expect("write");
+        fs::create_dir_all(spare.join("stray/deep")).expect("mkdir");
+        fs::write(spare.join("stray/deep/x"), "x").expect("write");
+        fs::write(spare.join("stray.txt"), "x").expect("write");
+
+        build(&[
+            ("a/index.html", "three"),
+            ("c/index.html", "c"),
+            ("same.txt", "changed"),
+        ]);
+        let mut built: Vec<(String, String)> = walkdir::WalkDir::new(&out)
+            .into_iter()
+            .map(|e| e.expect("entry"))
+            .filter(|e| !e.file_type().is_dir())
+            .map(|e| {
+                let path = e.path().strip_prefix(&out).expect("inside");
+                let text = fs::read_to_string(e.path()).expect("a regular file");
+                (path.to_string_lossy().into_owned(), text)
+            })
+            .collect();
+        built.sort();
+        let expected: Vec<(String, String)> = [
+            (MARKER, MARKER_TEXT),
+            ("a/index.html", "three"),
+            ("c/index.html", "c"),
+            ("same.txt", "changed"),
+        ]
+        .iter()
+        .map(|(p, t)| (p.to_string(), t.to_string()))
+        .collect();
+        assert_eq!(built, expected);
+        assert!(fs::symlink_metadata(out.join("a")).expect("a").is_dir());
+        assert_eq!(
+            fs::read_to_string(elsewhere.join("index.html")).expect("read"),
+            "not ours"
+        );
+        // The second build, now the spare, still holds what it held.
+        assert_eq!(
+            fs::read_to_string(spare.join("same.txt")).expect("read"),
+            "same"
+        );
+        assert_eq!(
+            fs::read_to_string(spare.join("a/index.html")).expect("read"),
+            "two"
         );
     }
 }

@@ -87,12 +87,15 @@ impl SearchIndex {
     }
 }
 
+/// The year of a page (by its path) that belongs in the archive, if it does.
+pub(crate) type ArchiveYear<'a> = dyn Fn(&str) -> Option<i32> + Sync + 'a;
+
 /// Where the index's pages go, and what an earlier build left to carry over.
 pub(crate) struct Sources<'a> {
     /// The year of a page (by its path) that belongs in the archive: the page of an event
     /// that started in an earlier year. Ignored when all pages or none are in the archive:
     /// the index is then one bundle.
-    pub archived: &'a (dyn Fn(&str) -> Option<i32> + Sync),
+    pub archived: &'a ArchiveYear<'a>,
     /// The files an earlier build wrote under a folder (a path ending in `/`) or at one path,
     /// leaving out the folders in the second argument; none if there is no earlier build.
     pub previous: &'a (dyn Fn(&str, &[&str]) -> Vec<OutputFile> + Sync),
@@ -270,7 +273,7 @@ pub(crate) fn index(files: &[OutputFile], sources: &Sources) -> Result<SearchInd
 /// so is each bundle's share.
 fn bundles<'a>(
     pages: Vec<&'a OutputFile>,
-    archived: &(dyn Fn(&str) -> Option<i32> + Sync),
+    archived: &ArchiveYear<'_>,
     cap: usize,
 ) -> Vec<Bundle<'a>> {
     let mut current = Vec::new();
@@ -537,7 +540,7 @@ mod tests {
     fn with_nothing_from_earlier_years_or_only_that_the_index_is_one_bundle() {
         let none = |_: &str| None;
         let all = |_: &str| Some(2014);
-        let rules: [&(dyn Fn(&str) -> Option<i32> + Sync); 2] = [&none, &all];
+        let rules: [&ArchiveYear<'_>; 2] = [&none, &all];
         for archived in rules {
             let sources = Sources {
                 archived,

@@ -36,7 +36,7 @@ pub(crate) fn publish(
     let mut report = context.report(name, started);
     if !context.dry_run && !plan.is_empty() {
         let files = with_ledger(&folder, files)?;
-        for warning in crate::output::write_site(&folder, &files)? {
+        for warning in crate::output::write_site(&folder, &files, crate::output::Spare::Remove)? {
             on_event(PublishEvent::Warning(warning));
         }
         report.uploaded = plan.puts.len();

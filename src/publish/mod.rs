@@ -273,8 +273,11 @@ pub fn run(
     // The local copy is written while the targets are sent: one waits on the disk, the other
     // on the network, and the author waits for the slower only.
     std::thread::scope(|scope| {
-        let local = (!options.dry_run)
-            .then(|| scope.spawn(|| crate::output::write_site(&output, &built.files)));
+        let local = (!options.dry_run).then(|| {
+            scope.spawn(|| {
+                crate::output::write_site(&output, &built.files, crate::output::Spare::Keep)
+            })
+        });
         let mut report = PublishReport {
             targets: Vec::new(),
             failures: Vec::new(),
