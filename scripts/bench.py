@@ -96,6 +96,16 @@ def io_floor(site: Path, output: Path, scratch: Path) -> float:
     return elapsed
 
 
+def remove_build(output: Path) -> None:
+    """The output folder and what builds keep beside it (the spare: the build before the
+    last, docs/reliability.md), so that a first build starts from nothing."""
+    for path in [output, *output.parent.glob(f".{output.name}.sitrep-*")]:
+        if path.is_dir():
+            shutil.rmtree(path)
+        elif path.exists():
+            path.unlink()
+
+
 def largest_page(output: Path) -> tuple:
     best = (0, "")
     for path in output.rglob("*.html"):
@@ -120,7 +130,9 @@ def touch_one_incident(site: Path, n: int, newest: bool) -> None:
 
 def measure(binary: Path, work: Path, incidents: int, runs: int) -> dict:
     site = work / f"site-{incidents}"
-    output = work / f"out-{incidents}"
+    # Inside the site folder, as `public/` is: the build keeps its spare beside it
+    # (docs/reliability.md), as for a user.
+    output = site / "public"
     print(f"generating {incidents} incidents in {site}", file=sys.stderr)
     generate(site, incidents)
     build = [str(binary), "build", "--root", str(site), "--output", str(output), "--now", NOW]
@@ -130,14 +142,12 @@ def measure(binary: Path, work: Path, incidents: int, runs: int) -> dict:
     site_yaml.write_text(settings + "search: false\n")
     unindexed = []
     for _ in range(runs):
-        if output.exists():
-            shutil.rmtree(output)
+        remove_build(output)
         unindexed.append(run(build)[0])
     site_yaml.write_text(settings)
     firsts, floors, memory = [], [], []
     for _ in range(runs):
-        if output.exists():
-            shutil.rmtree(output)
+        remove_build(output)
         seconds, peak = run(build)
         firsts.append(seconds)
         memory.append(peak)

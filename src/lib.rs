@@ -26,6 +26,7 @@ pub mod serve;
 pub mod session;
 pub(crate) mod suggest;
 pub(crate) mod svg;
+pub(crate) mod sync;
 pub(crate) mod theme;
 pub(crate) mod time;
 pub(crate) mod yaml;
@@ -231,7 +232,8 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .clone()
         .unwrap_or_else(|| options.root.join(&model.site.output));
     output::check_output_dir(&options.root, &output)?;
-    let staging = output::Staging::begin(&output, output::Spare::Keep)?;
+    let spare = output::Spare::for_output(&options.root, &output);
+    let staging = output::Staging::begin(&output, spare)?;
     let written = Written {
         staging: &staging,
         searchable: model.site.search.then(Default::default),
@@ -242,9 +244,7 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let mut search = None;
     let (mut files, pages) = (written.files.into_inner(), written.pages.into_inner());
     if let Some(pages) = written.searchable {
-        let mut pages = pages
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut pages = sync::into_inner(pages);
         pages.sort_by(|a, b| a.path.cmp(&b.path));
         let index = search_index(&model, &pages, staging.output())?;
         drop(pages);
@@ -284,10 +284,7 @@ impl render::Sink for Written<'_> {
         if let Some(pages) = &self.searchable
             && search::is_searchable(&file)
         {
-            pages
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .push(file);
+            sync::lock(pages).push(file);
         }
         Ok(())
     }

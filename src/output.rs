@@ -13,6 +13,7 @@ use crate::atomic;
 use crate::content::EVENTS_DIR;
 use crate::error::Error;
 use crate::render::OutputFile;
+use crate::sync::lock;
 use crate::theme::THEMES_DIR;
 
 /// The file every build writes into its output folder. A folder is replaced only when it holds
@@ -201,12 +202,25 @@ const PREVIOUS_FILE_LIMIT: u64 = 256 * 1024 * 1024;
 /// What a build leaves beside the output folder once it is in place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Spare {
-    /// The previous build, for the next build to bring up to date (see [`Staging`]): the
-    /// site's own output folder.
+    /// The previous build, for the next build to bring up to date (see [`Staging`]).
     Keep,
-    /// Nothing: a folder that others serve or sync (a publish target), where a copy beside it
-    /// could be served too.
+    /// Nothing: a folder that others serve or sync (a publish target, a web root), where a
+    /// copy beside it could be served too.
     Remove,
+}
+
+impl Spare {
+    /// What a build of the site in `root` keeps beside `output`: the spare when the output
+    /// folder is inside the site folder (the default `public/`), which no one serves; nothing
+    /// when it is elsewhere, a web root say, where a copy beside it could be served too —
+    /// and with it pages taken down on purpose.
+    pub(crate) fn for_output(root: &Path, output: &Path) -> Spare {
+        if absolute(output).starts_with(absolute(root)) {
+            Spare::Keep
+        } else {
+            Spare::Remove
+        }
+    }
 }
 
 /// Writes `files` as the new content of `output`, replacing what was there in one atomic swap.
@@ -247,9 +261,10 @@ pub(crate) struct Staging {
     made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
     /// The paths written, relative to the folder: the rest of the spare is removed.
     written: std::sync::Mutex<std::collections::HashSet<String>>,
-    /// Files whose place in the spare something undeletable holds (an immutable file, say),
-    /// with why: [`Staging::finish`] then makes the new build in a folder of its own.
-    stuck: std::sync::Mutex<Vec<(OutputFile, std::io::Error)>>,
+    /// Files that could not be put in the spare (an immutable file in their place, a folder
+    /// of another user), with why: [`Staging::finish`] then makes the new build in a folder
+    /// of its own.
+    stuck: std::sync::Mutex<Vec<(OutputFile, String)>>,
     /// That folder, while it is being made.
     rescue: Option<PathBuf>,
     spare: Spare,
@@ -279,6 +294,12 @@ impl Staging {
         atomic::restore_aside(&output, &beside.aside)
             .map_err(|e| Error::io("restore the previous build from", &beside.aside, e))?;
         check_replaceable(&output, &output)?;
+        // Where names that differ in case are one (macOS, Windows), the spare's names may not
+        // be the ones a build asks for, and comparing them would prune what was just written.
+        let spare = match spare {
+            Spare::Keep if folds_case(&beside.lock) => Spare::Remove,
+            other => other,
+        };
         warnings.extend(remove_leftovers(&beside, spare));
         let folder = match spare {
             Spare::Keep => beside.spare.clone(),
@@ -287,11 +308,9 @@ impl Staging {
         let fresh = !fs::symlink_metadata(&folder).is_ok_and(|m| m.is_dir());
         if fresh {
             remove_any(&folder).map_err(|e| Error::io("remove", &folder, e))?;
-            fs::create_dir_all(&folder).map_err(|e| Error::io("create", &folder, e))?;
-        }
-        // The site keeps the folder's permissions (a web server's group, say) across builds.
-        if let Ok(meta) = fs::metadata(&output) {
-            let _ = fs::set_permissions(&folder, meta.permissions());
+            new_folder(&folder, &output)?;
+        } else {
+            copy_permissions(&output, &folder);
         }
         Ok(Staging {
             output,
@@ -315,21 +334,31 @@ impl Staging {
     }
 
     /// Puts one file of the new build in place: kept if the spare holds it byte for byte,
-    /// hard-linked from the previous build if that does, written otherwise.
+    /// hard-linked from the previous build if that does, written otherwise. What cannot be
+    /// put in a spare kept from before (a folder or file of it that cannot be removed or
+    /// written: immutable, another user's) is kept aside for [`Staging::finish`], which then
+    /// makes the build in a new folder.
     pub(crate) fn write(&self, file: &OutputFile) -> Result<(), Error> {
+        lock(&self.written).insert(file.path.clone());
+        match self.put(file) {
+            Err(e) if !self.fresh => {
+                lock(&self.stuck).push((file.clone(), e.to_string()));
+                Ok(())
+            }
+            done => done,
+        }
+    }
+
+    fn put(&self, file: &OutputFile) -> Result<(), Error> {
         let path = self.folder.join(&file.path);
         if let Some(parent) = path.parent() {
             self.make_folder(parent)?;
         }
-        lock(&self.written).insert(file.path.clone());
         if !self.fresh {
             if holds(&path, &file.bytes) {
                 return Ok(());
             }
-            if let Err(e) = remove_any(&path) {
-                lock(&self.stuck).push((file.clone(), e));
-                return Ok(());
-            }
+            remove_any(&path).map_err(|e| Error::io("remove", &path, e))?;
         }
         if linked_from_previous(&self.output.join(&file.path), &path, &file.bytes) {
             return Ok(());
@@ -358,7 +387,8 @@ impl Staging {
         let mut stale = Vec::new();
         let walk = walkdir::WalkDir::new(&self.folder)
             .min_depth(1)
-            .follow_links(false);
+            .follow_links(false)
+            .follow_root_links(false);
         let mut entries = walk.into_iter();
         while let Some(entry) = entries.next() {
             let entry = entry.map_err(|e| {
@@ -395,10 +425,7 @@ impl Staging {
     fn rescued(&mut self) -> Result<PathBuf, Error> {
         let fresh = self.beside.fresh();
         self.rescue = Some(fresh.clone());
-        fs::create_dir_all(&fresh).map_err(|e| Error::io("create", &fresh, e))?;
-        if let Ok(meta) = fs::metadata(&self.output) {
-            let _ = fs::set_permissions(&fresh, meta.permissions());
-        }
+        new_folder(&fresh, &self.output)?;
         let stuck = std::mem::take(&mut *lock(&self.stuck));
         let stuck_paths: std::collections::HashSet<&str> =
             stuck.iter().map(|(f, _)| f.path.as_str()).collect();
@@ -443,17 +470,18 @@ impl Staging {
         let new = match unremovable.first() {
             None => self.folder.clone(),
             Some((path, e)) => {
-                // The new site is still made and put in place; a stuck file in the old one is
-                // the disk's problem, not the build's.
-                self.warnings.push(format!(
-                    "the previous build at `{}` could not be removed (`{}`: {e}); remove it by hand",
-                    self.folder.display(),
-                    path.display()
-                ));
                 let fresh = self.rescued()?;
                 let aside = self.beside.fresh();
                 fs::rename(&self.folder, &aside)
                     .map_err(|e| Error::io("move aside", &self.folder, e))?;
+                let stuck = aside.join(path.strip_prefix(&self.folder).unwrap_or(path));
+                // The new site is still made and put in place; a stuck file in the old one is
+                // the disk's problem, not the build's.
+                self.warnings.push(format!(
+                    "`{}` could not be removed ({e}), so the build before the last was set aside at `{}` and the new site made afresh; remove it by hand",
+                    stuck.display(),
+                    aside.display()
+                ));
                 fresh
             }
         };
@@ -472,8 +500,6 @@ impl Staging {
         let kept = self.spare == Spare::Keep
             && (*previous == self.folder || fs::rename(previous, &self.folder).is_ok());
         if !kept && let Err(e) = fs::remove_dir_all(previous) {
-            // The new site is in place; a stuck file in the old one is the disk's problem, not
-            // the build's.
             self.warnings.push(format!(
                 "the new site is in place, but the previous build at `{}` could not be removed ({e}); remove it by hand",
                 previous.display()
@@ -486,11 +512,41 @@ impl Staging {
 impl Drop for Staging {
     fn drop(&mut self) {
         if !self.finished {
-            let _ = fs::remove_dir_all(&self.folder);
+            // A spare that cannot be removed is set aside, so that the next build starts from
+            // a new one rather than from what made this one fail (see `remove_leftovers`).
+            if fs::remove_dir_all(&self.folder).is_err() {
+                let _ = fs::rename(&self.folder, self.beside.fresh());
+            }
             if let Some(rescue) = &self.rescue {
                 let _ = fs::remove_dir_all(rescue);
             }
         }
+    }
+}
+
+/// Whether the file system of `path` (an existing file whose name has lower-case letters)
+/// takes names that differ only in case for one: the same name in capitals names it too.
+fn folds_case(path: &Path) -> bool {
+    let (Some(parent), Some(name)) = (path.parent(), path.file_name()) else {
+        return true;
+    };
+    let name = name.to_string_lossy();
+    let upper = name.to_uppercase();
+    upper == name || fs::symlink_metadata(parent.join(upper)).is_ok()
+}
+
+/// Makes the folder a new build is written into; a folder already there is an error (its
+/// name was to be new).
+fn new_folder(folder: &Path, output: &Path) -> Result<(), Error> {
+    fs::create_dir(folder).map_err(|e| Error::io("create", folder, e))?;
+    copy_permissions(output, folder);
+    Ok(())
+}
+
+/// The site keeps the output folder's permissions (a web server's group, say) across builds.
+fn copy_permissions(output: &Path, folder: &Path) {
+    if let Ok(meta) = fs::metadata(output) {
+        let _ = fs::set_permissions(folder, meta.permissions());
     }
 }
 
@@ -553,13 +609,6 @@ fn remove_any(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// A poisoned lock only means another writing thread panicked; the set itself is still whole.
-fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
 /// Removes what interrupted builds left beside the output (their names say they are ours);
 /// what cannot be removed is a warning, never a failed build.
 fn remove_leftovers(beside: &Beside, spare: Spare) -> Vec<String> {
@@ -598,11 +647,7 @@ fn remove_leftovers(beside: &Beside, spare: Spare) -> Vec<String> {
 /// False when there is nothing to reuse or the link cannot be made (another file system):
 /// the caller writes the file.
 fn linked_from_previous(previous: &Path, new: &Path, bytes: &[u8]) -> bool {
-    let same_size =
-        fs::symlink_metadata(previous).is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64);
-    same_size
-        && fs::read(previous).is_ok_and(|old| old == bytes)
-        && fs::hard_link(previous, new).is_ok()
+    holds(previous, bytes) && fs::hard_link(previous, new).is_ok()
 }
 
 #[cfg(test)]
@@ -813,5 +858,18 @@ mod tests {
             fs::read_to_string(spare.join("a/index.html")).expect("read"),
             "two"
         );
+    }
+
+    #[test]
+    fn a_file_system_that_folds_case_is_told_by_the_same_name_in_capitals() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let lock = dir.path().join(".public.sitrep-lock");
+        fs::write(&lock, "").expect("write");
+        let folds = fs::symlink_metadata(dir.path().join(".PUBLIC.SITREP-LOCK")).is_ok();
+        assert_eq!(folds_case(&lock), folds, "whatever this file system does");
+        if !folds {
+            fs::write(dir.path().join(".PUBLIC.SITREP-LOCK"), "").expect("write");
+            assert!(folds_case(&lock), "both names exist: taken to fold");
+        }
     }
 }

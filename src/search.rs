@@ -47,9 +47,11 @@ fn is_needed(name: &str) -> bool {
 pub(crate) const ARCHIVE_DIR: &str = "pagefind/archive/";
 
 /// The most pages an archive bundle gathers from consecutive years (one year with more has a
-/// bundle of its own). Few bundles keep a search to few requests; bounded ones keep a change
-/// to an older event from re-indexing the whole archive, and memory bounded while indexing
-/// (Pagefind holds a bundle's pages until it writes it; docs/performance.md).
+/// bundle of its own). Few bundles keep a search to few requests; bounded ones keep an edit to
+/// an older event from re-indexing the whole archive, and memory bounded while indexing
+/// (Pagefind holds a bundle's pages until it writes it; docs/performance.md). An older event
+/// added or removed can move the boundaries after its year: those bundles are indexed again,
+/// once.
 const ARCHIVE_BUNDLE_PAGES: usize = 5_000;
 
 /// The bundles the search page merges into the main one, as a JSON list of folders relative to

@@ -275,7 +275,8 @@ pub fn run(
     std::thread::scope(|scope| {
         let local = (!options.dry_run).then(|| {
             scope.spawn(|| {
-                crate::output::write_site(&output, &built.files, crate::output::Spare::Keep)
+                let spare = crate::output::Spare::for_output(&options.root, &output);
+                crate::output::write_site(&output, &built.files, spare)
             })
         });
         let mut report = PublishReport {

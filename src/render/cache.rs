@@ -11,6 +11,7 @@ use bytes::Bytes;
 use super::views::Card;
 use crate::fingerprint;
 use crate::markdown;
+use crate::sync::lock;
 
 #[derive(Default)]
 pub(crate) struct RenderCache {
@@ -123,11 +124,4 @@ impl Memo {
         let used = std::mem::take(&mut *lock(&self.current));
         *lock(&self.previous) = used;
     }
-}
-
-/// A poisoned lock only means another render thread panicked; the map itself is still whole.
-pub(super) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

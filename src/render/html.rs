@@ -19,6 +19,7 @@ use crate::error::{Diagnostic, Error, ErrorCode};
 use crate::fingerprint::{self, Fingerprinted};
 use crate::i18n::Translations;
 use crate::model::{ComponentStatus, Event, Model, Month, Phase, Uptime};
+use crate::sync::lock;
 use crate::theme::{THEMES_DIR, Theme};
 use crate::time;
 use crate::yaml::YamlSource;
@@ -231,9 +232,7 @@ impl<'a> Renderer<'a> {
 
     /// The event page fingerprints of this build, for the next one.
     pub(crate) fn into_event_pages(self) -> HashMap<String, (u64, Option<u64>)> {
-        self.event_pages
-            .into_inner()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        crate::sync::into_inner(self.event_pages)
     }
 
     fn views<'m>(&'m self, model: &'m Model) -> Views<'m> {
@@ -739,11 +738,4 @@ fn template_diagnostic(theme: &Theme, error: &tera::Error) -> Diagnostic {
         ErrorCode::Template,
         message,
     )
-}
-
-/// A poisoned lock only means another render thread panicked; the map itself is still whole.
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

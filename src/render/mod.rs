@@ -19,6 +19,7 @@ pub(crate) use cache::RenderCache;
 use crate::error::Error;
 use crate::i18n::Translations;
 use crate::model::Model;
+use crate::sync::{into_inner, lock};
 use crate::theme::Theme;
 
 /// One file of the built site.
@@ -78,7 +79,7 @@ struct Collect {
 
 impl Sink for Collect {
     fn accept(&self, file: OutputFile) -> Result<(), Error> {
-        cache::lock(&self.files).push(file);
+        lock(&self.files).push(file);
         Ok(())
     }
 }
@@ -97,12 +98,22 @@ pub(crate) fn site_cached(
 ) -> Result<RenderedSite, Error> {
     let collected = Collect::default();
     let warnings = site_into(model, theme, cache, &collected)?;
-    let mut files = collected
-        .files
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut files = into_inner(collected.files);
     files.par_sort_by(|a, b| a.path.cmp(&b.path));
     Ok(RenderedSite { files, warnings })
+}
+
+/// The error for a second file at `path`: a theme's static file (or the logo) at the path of a
+/// file sitrep makes, named by `origin`, where it came from.
+fn made_twice(path: &str, origin: Option<&str>) -> Error {
+    let origin = origin.unwrap_or(crate::theme::THEMES_DIR);
+    Error::Content(vec![crate::error::Diagnostic::new(
+        origin,
+        crate::error::ErrorCode::InvalidValue,
+        format!(
+            "`{path}` is a file sitrep makes itself, so this file cannot be put at that path too: rename or move it"
+        ),
+    )])
 }
 
 /// Renders the whole site into `sink`, file by file as each is made, and returns the warnings.
@@ -124,16 +135,21 @@ pub(crate) fn site_into(
     let reuse = cache::Reuse::new(&previous, prepared.base_key);
     let keeps = cache.keeps_files();
     let kept = std::sync::Mutex::new(std::collections::HashMap::new());
-    let page_paths = std::sync::Mutex::new(Vec::new());
-    // Pages and feeds, which the cache can hand to the next build; the sitemap lists the pages.
+    // Every path made so far: a path made twice would be written twice, by two threads, and
+    // the site would depend on which came last. The sitemap lists the pages among them.
+    let made = std::sync::Mutex::new(std::collections::HashSet::new());
+    let emit = |file: OutputFile, origin: Option<&str>| {
+        if !lock(&made).insert(file.path.clone()) {
+            return Err(made_twice(&file.path, origin));
+        }
+        sink.accept(file)
+    };
+    // Pages and feeds, which the cache can hand to the next build.
     let rendered = |r: cache::Rendered| {
-        if r.file.path.ends_with(".html") {
-            cache::lock(&page_paths).push(r.file.path.clone());
-        }
         if keeps {
-            cache::lock(&kept).insert(r.file.path.clone(), (r.key, r.file.bytes.clone()));
+            lock(&kept).insert(r.file.path.clone(), (r.key, r.file.bytes.clone()));
         }
-        sink.accept(r.file)
+        emit(r.file, None)
     };
     let renderer = html::Renderer::new(templates, theme, cache, &t, &reuse);
     renderer.pages(model, &prepared, &rendered)?;
@@ -141,40 +157,43 @@ pub(crate) fn site_into(
     for feed in feeds::render(model, &cache.markdown, &reuse) {
         rendered(feed)?;
     }
-    cache.files = kept
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    cache.files = into_inner(kept);
 
-    sink.accept(uptime_json::render(model, &prepared.uptimes))?;
+    emit(uptime_json::render(model, &prepared.uptimes), None)?;
     for file in api::render(model) {
-        sink.accept(file)?;
+        emit(file, None)?;
     }
-    sink.accept(ics::render(model, &t))?;
+    emit(ics::render(model, &t), None)?;
     for file in badge::render(model, &t) {
-        sink.accept(file)?;
+        emit(file, None)?;
     }
-    let mut page_paths = page_paths
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    page_paths.sort_unstable();
-    let page_paths: Vec<&str> = page_paths.iter().map(String::as_str).collect();
-    for file in sitemap::render(model, &page_paths) {
-        sink.accept(file)?;
+    let sitemap = {
+        let made = lock(&made);
+        let mut page_paths: Vec<&str> = made
+            .iter()
+            .map(String::as_str)
+            .filter(|p| p.ends_with(".html"))
+            .collect();
+        page_paths.sort_unstable();
+        sitemap::render(model, &page_paths)
+    };
+    for file in sitemap {
+        emit(file, None)?;
     }
     if let Some(logo) = &model.site.logo {
-        sink.accept(OutputFile::new(
-            logo.output_path(),
-            Bytes::copy_from_slice(&logo.bytes),
-        ))?;
+        let file = OutputFile::new(logo.output_path(), Bytes::copy_from_slice(&logo.bytes));
+        emit(file, Some(crate::config::SITE_FILE))?;
     }
     for (path, file) in &theme.statics {
-        sink.accept(OutputFile::new(path.clone(), file.bytes.clone()))?;
+        let origin = Some(file.origin.as_str());
+        emit(OutputFile::new(path.clone(), file.bytes.clone()), origin)?;
     }
     // Fingerprinted copies, which the default templates link to; the plain names stay for
     // themes that link to them directly.
     for (path, named) in theme.fingerprinted_assets() {
         if let Some(file) = theme.statics.get(&path) {
-            sink.accept(OutputFile::new(named, file.bytes.clone()))?;
+            let origin = Some(file.origin.as_str());
+            emit(OutputFile::new(named, file.bytes.clone()), origin)?;
         }
     }
     cache.markdown.end_build();

@@ -337,6 +337,76 @@ fn an_undeletable_file_in_the_old_build_is_a_warning_not_a_failure() {
     assert!(out.join("index.html").is_file() && !out.join("stuck.txt").exists());
 }
 
+/// A spare that cannot be brought up to date (here a folder of it made immutable) does not stop
+/// builds: the new site is made afresh beside it and put in place, with a warning, and the
+/// spare is set aside for a later build to remove.
+#[test]
+fn a_spare_that_cannot_be_written_is_set_aside_and_the_build_succeeds() {
+    let site = TempSite::new(SITE_YAML).with("incidents/a.md", EVENT);
+    let out = site.root().join("public");
+    for now in ["2026-11-25 12:00", "2026-11-25 12:01"] {
+        let ok = build_into(site.root(), &out, now).output().expect("run");
+        assert!(ok.status.success(), "{}", stderr(&ok));
+    }
+    let stuck = site.root().join(".public.sitrep-spare/incidents/a");
+    assert!(stuck.is_dir(), "the spare holds the first build");
+    let stuck_arg = stuck.to_str().expect("utf-8").to_string();
+    if !try_run("chattr", &["+i", &stuck_arg]) {
+        println!("skipped: `chattr +i` is not available here (needs root and ext4/xfs)");
+        return;
+    }
+    std::fs::write(
+        site.root().join("incidents/a.md"),
+        EVENT.replace("Slow.", "Slow pages."),
+    )
+    .expect("write");
+    let changed = build_into(site.root(), &out, "2026-11-25 12:02")
+        .output()
+        .expect("run");
+    let after = build_into(site.root(), &out, "2026-11-25 12:03")
+        .output()
+        .expect("run");
+    // Let the test clean up wherever the folder went.
+    for entry in std::fs::read_dir(site.root()).expect("list").flatten() {
+        let candidate = entry.path().join("incidents/a");
+        if candidate.exists() {
+            try_run("chattr", &["-i", candidate.to_str().expect("utf-8")]);
+        }
+    }
+    assert!(changed.status.success(), "{}", stderr(&changed));
+    assert!(
+        stderr(&changed).contains("could not be removed"),
+        "{}",
+        stderr(&changed)
+    );
+    assert!(after.status.success(), "{}", stderr(&after));
+    let page = std::fs::read_to_string(out.join("incidents/a/index.html")).expect("page");
+    assert!(page.contains("Slow pages."), "the change is live");
+    let fresh = tempfile::tempdir().expect("tempdir");
+    let fresh_out = fresh.path().join("out");
+    let built = build_into(site.root(), &fresh_out, "2026-11-25 12:03")
+        .output()
+        .expect("run");
+    assert!(built.status.success(), "{}", stderr(&built));
+    assert_eq!(snapshot(&out), snapshot(&fresh_out));
+}
+
+/// A theme's static file at the path of a file sitrep makes would be written twice, and the
+/// site would depend on which write came last: it is an error naming the theme's file.
+#[test]
+fn a_theme_file_at_the_path_of_a_page_is_an_error() {
+    let site = TempSite::new(SITE_YAML)
+        .with("incidents/a.md", EVENT)
+        .with("themes/default/static/index.html", "<p>mine</p>\n");
+    let (code, err) = site.check();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("themes/default/static/index.html")
+            && err.contains("`index.html` is a file sitrep makes itself"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_mount_point_output_is_refused_clearly() {
     let site = TempSite::new(SITE_YAML).with("incidents/a.md", EVENT);
