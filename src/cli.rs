@@ -513,21 +513,17 @@ fn carried_over_note(pages: usize) -> String {
 /// `sitrep check`: every problem, in the format asked for; exit 1 if there is an error.
 fn check(root: &std::path::Path, now: &Now, format: Format) -> ExitCode {
     use sitrep::error::{Severity, unlocated_github, unlocated_json};
-    let result = sitrep::render_site(root, now, true);
+    let result = sitrep::check_site(root, now, true);
     if let Format::Human = format {
         return match result {
-            Ok(built) => {
-                print_warnings(&built.warnings);
+            Ok(checked) => {
+                print_warnings(&checked.warnings);
                 say!(
                     "No errors: {} event{} and {} component{} checked",
-                    built.event_count(),
-                    if built.event_count() == 1 { "" } else { "s" },
-                    built.component_count(),
-                    if built.component_count() == 1 {
-                        ""
-                    } else {
-                        "s"
-                    },
+                    checked.events,
+                    if checked.events == 1 { "" } else { "s" },
+                    checked.components,
+                    if checked.components == 1 { "" } else { "s" },
                 );
                 ExitCode::SUCCESS
             }
@@ -539,7 +535,7 @@ fn check(root: &std::path::Path, now: &Now, format: Format) -> ExitCode {
         };
     }
     let (errors, warnings, other) = match &result {
-        Ok(built) => (Vec::new(), built.warnings.clone(), None),
+        Ok(checked) => (Vec::new(), checked.warnings.clone(), None),
         Err(Error::Content(list)) => (list.clone(), Vec::new(), None),
         Err(other) => (Vec::new(), Vec::new(), Some(other.to_string())),
     };

@@ -147,20 +147,40 @@ pub struct Built {
     pub warnings: Vec<String>,
 }
 
-impl Built {
+/// What `check` reports of a site without errors.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checked {
     /// How many events the site shows.
-    pub fn event_count(&self) -> usize {
-        self.model.events.len()
-    }
-
+    pub events: usize,
     /// How many components site.yaml declares.
-    pub fn component_count(&self) -> usize {
-        self.model.site.components.len()
+    pub components: usize,
+    /// Problems that would not stop a build.
+    pub warnings: Vec<String>,
+}
+
+/// Reads, validates and renders a site as `build` would, writing nothing and keeping no page:
+/// what `check` runs, so that it needs no more memory than a build, however large the site.
+pub fn check_site(root: &Path, now: &Now, drafts: bool) -> Result<Checked> {
+    let (model, theme) = load_model(root, now, drafts)?;
+    let warnings = render::site_into(&model, &theme, &mut RenderCache::one_shot(), &Discard)?;
+    Ok(Checked {
+        events: model.events.len(),
+        components: model.site.components.len(),
+        warnings,
+    })
+}
+
+/// Where `check` sends rendered files: nowhere.
+struct Discard;
+
+impl render::Sink for Discard {
+    fn accept(&self, _: OutputFile) -> Result<()> {
+        Ok(())
     }
 }
 
-/// Reads, validates and renders a site without writing anything: what `check` and `publish`
-/// run.
+/// Reads, validates and renders a site without writing anything, and keeps every file: what
+/// `publish` runs.
 pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
     let (model, theme) = load_model(root, now, drafts)?;
     let files = render::site(&model, &theme)?;
