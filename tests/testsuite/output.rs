@@ -193,6 +193,9 @@ fn an_empty_folder_or_an_earlier_build_is_replaced_and_marked() {
     }
     assert!(out.join("index.html").is_file());
     assert!(out.join(".sitrep-output").is_file());
+    // Outside the site folder (a web root, say) nothing is kept beside it: a spare there could
+    // be served (docs/reliability.md).
+    assert_eq!(hidden_entries(other.path()), Vec::<String>::new());
 }
 
 #[test]
