@@ -241,11 +241,11 @@ pub(crate) fn write_site(
 /// output folder's lock from [`Staging::begin`] to the end.
 ///
 /// With [`Spare::Keep`], the staging folder is the *spare*: the build before the previous one,
-/// which the last swap left beside the output rather than removing it. A rebuild brings it up to date — a file
-/// already there byte for byte is kept, one the previous build holds byte for byte is
-/// hard-linked from it, the rest written, what the new build lacks removed — so unchanged
-/// files cost a comparison, not a new folder and link each (on ext4, making a folder costs
-/// about as much as writing a small file). Nothing in the spare is trusted: every file is
+/// which the last swap left beside the output rather than removing it. A rebuild brings it up
+/// to date — a file already there byte for byte is kept, one the previous build holds byte for
+/// byte is hard-linked from it, the rest written, what the new build lacks removed — so
+/// unchanged files cost a comparison, not a new folder and link each (on ext4, making a folder
+/// costs about as much as writing a small file). Nothing in the spare is trusted: every file is
 /// compared, every folder checked to be a real one, and a file is never written in place
 /// (the spare's files may be links to the live site's). With [`Spare::Remove`] it is a new
 /// folder each time, and the previous build is removed after the swap. Dropped unfinished (an
