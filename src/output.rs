@@ -260,7 +260,8 @@ pub(crate) struct Staging {
     warnings: Vec<String>,
     /// Folders known to be real folders of the new build, with all their ancestors.
     made: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
-    /// The paths written, relative to the folder: the rest of the spare is removed.
+    /// The paths written to a spare kept from before, relative to it: the rest of it is
+    /// removed. (A fresh folder holds only what was written.)
     written: std::sync::Mutex<std::collections::HashSet<String>>,
     /// Files that could not be put in the spare (an immutable file in their place, a folder
     /// of another user), with why: [`Staging::finish`] then makes the new build in a folder
@@ -340,7 +341,9 @@ impl Staging {
     /// written: immutable, another user's) is kept aside for [`Staging::finish`], which then
     /// makes the build in a new folder.
     pub(crate) fn write(&self, file: &OutputFile) -> Result<(), Error> {
-        lock(&self.written).insert(file.path.clone());
+        if !self.fresh {
+            lock(&self.written).insert(file.path.clone());
+        }
         match self.put(file) {
             Err(e) if !self.fresh => {
                 lock(&self.stuck).push((file.clone(), e.to_string()));
@@ -626,11 +629,7 @@ fn remove_leftovers(beside: &Beside, spare: Spare) -> Vec<String> {
         if !ours || path == beside.lock || (spare == Spare::Keep && path == beside.spare) {
             continue;
         }
-        let removed = match entry.file_type() {
-            Ok(t) if t.is_dir() => fs::remove_dir_all(&path),
-            _ => fs::remove_file(&path),
-        };
-        if let Err(e) = removed {
+        if let Err(e) = remove_any(&path) {
             warnings.push(format!(
                 "cannot remove `{}`, left by an earlier build ({e}); remove it by hand",
                 path.display()

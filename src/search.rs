@@ -103,6 +103,16 @@ pub(crate) struct Sources<'a> {
     pub previous: &'a (dyn Fn(&str, &[&str]) -> Vec<OutputFile> + Sync),
 }
 
+/// What [`Sources::previous`] answers from an earlier index held in memory (the preview's):
+/// its files under `dir` (or at that path), leaving out the folders in `except`.
+pub(crate) fn files_under(files: &[OutputFile], dir: &str, except: &[&str]) -> Vec<OutputFile> {
+    files
+        .iter()
+        .filter(|f| f.path.starts_with(dir) && !except.iter().any(|e| f.path.starts_with(e)))
+        .cloned()
+        .collect()
+}
+
 #[cfg(test)]
 impl Sources<'static> {
     /// One bundle, nothing carried over: every page indexed afresh.
@@ -558,14 +568,7 @@ mod tests {
     /// offered as the previous build's files (as the output folder offers them).
     fn index_after(files: &[OutputFile], previous: Option<&SearchIndex>) -> SearchIndex {
         let offered = |dir: &str, except: &[&str]| match previous {
-            Some(index) => index
-                .files
-                .iter()
-                .filter(|f| {
-                    f.path.starts_with(dir) && !except.iter().any(|e| f.path.starts_with(e))
-                })
-                .cloned()
-                .collect(),
+            Some(index) => files_under(&index.files, dir, except),
             None => Vec::new(),
         };
         let sources = Sources {

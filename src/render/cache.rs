@@ -15,9 +15,6 @@ use crate::sync::lock;
 
 #[derive(Default)]
 pub(crate) struct RenderCache {
-    /// A cache for one build only: it keeps neither files nor Markdown, so that a build holds
-    /// no more than the pages being made (see [`RenderCache::one_shot`]).
-    one_shot: bool,
     /// Compiled templates, with the fingerprint of the theme they came from.
     pub(super) templates: Option<(u64, Arc<tera::Tera>)>,
     pub(super) markdown: Memo,
@@ -35,7 +32,6 @@ impl RenderCache {
     /// large site renders is then written and dropped page by page, rather than kept whole.
     pub(crate) fn one_shot() -> Self {
         RenderCache {
-            one_shot: true,
             markdown: Memo {
                 transient: true,
                 ..Memo::default()
@@ -44,9 +40,10 @@ impl RenderCache {
         }
     }
 
-    /// Whether the rendered pages and feeds are kept for the next build.
+    /// Whether the rendered pages and feeds are kept for the next build: not by a one-shot
+    /// cache, whose Markdown is not kept either.
     pub(super) fn keeps_files(&self) -> bool {
-        !self.one_shot
+        !self.markdown.transient
     }
 }
 

@@ -104,15 +104,27 @@ pub(crate) fn site_cached(
 }
 
 /// The error for a second file at `path`: a theme's static file (or the logo) at the path of a
-/// file sitrep makes, named by `origin`, where it came from.
+/// file sitrep makes, named by `origin`, where it came from; else two of the site's own files,
+/// whose paths come from event file names and component ids in site.yaml.
 fn made_twice(path: &str, origin: Option<&str>) -> Error {
-    let origin = origin.unwrap_or(crate::theme::THEMES_DIR);
-    Error::Content(vec![crate::error::Diagnostic::new(
-        origin,
-        crate::error::ErrorCode::InvalidValue,
-        format!(
-            "`{path}` is a file sitrep makes itself, so this file cannot be put at that path too: rename or move it"
+    let (file, message) = match origin {
+        Some(origin) => (
+            origin,
+            format!(
+                "`{path}` is a file sitrep makes itself, so this file cannot be put at that path too: rename or move it"
+            ),
         ),
+        None => (
+            crate::config::SITE_FILE,
+            format!(
+                "two of the site's files would be written at `{path}`: rename the event file or the component id it comes from"
+            ),
+        ),
+    };
+    Error::Content(vec![crate::error::Diagnostic::new(
+        file,
+        crate::error::ErrorCode::InvalidValue,
+        message,
     )])
 }
 

@@ -58,15 +58,7 @@ pub(super) fn start(state: State, report: Arc<dyn Fn(ServeEvent) + Send + Sync>)
                 .map(|(path, bytes)| OutputFile::new(path.clone(), bytes.clone()))
                 .collect();
             let archived = |path: &str| request.archived.get(path).copied();
-            let earlier = |dir: &str, except: &[&str]| -> Vec<OutputFile> {
-                previous
-                    .iter()
-                    .filter(|f| {
-                        f.path.starts_with(dir) && !except.iter().any(|e| f.path.starts_with(e))
-                    })
-                    .cloned()
-                    .collect()
-            };
+            let earlier = |dir: &str, except: &[&str]| search::files_under(&previous, dir, except);
             let sources = search::Sources {
                 archived: &archived,
                 previous: &earlier,
