@@ -244,11 +244,20 @@ fn files_hash(files: &[OutputFile], record_path: &str) -> String {
 /// in path order and Pagefind sorts what it writes, so the same pages give the same bytes —
 /// which is also why a bundle built from the same pages can be carried over.
 pub(crate) fn index(files: &[OutputFile], sources: &Sources) -> Result<SearchIndex, Error> {
+    index_in_bundles_of(files, sources, ARCHIVE_BUNDLE_PAGES)
+}
+
+/// [`index`], with archive bundles of at most `cap` pages.
+fn index_in_bundles_of(
+    files: &[OutputFile],
+    sources: &Sources,
+    cap: usize,
+) -> Result<SearchIndex, Error> {
     let started = Instant::now();
     let mut pages: Vec<&OutputFile> = files.iter().filter(|f| is_searchable(f)).collect();
     pages.sort_by(|a, b| a.path.cmp(&b.path));
     let count = pages.len();
-    let bundles = bundles(pages, sources.archived, ARCHIVE_BUNDLE_PAGES);
+    let bundles = bundles(pages, sources.archived, cap);
     // Bundles are indexes of their own, built side by side. On rayon's threads, not threads
     // of their own: Pagefind itself uses rayon, and a rayon thread waiting here for a thread that
     // waits for rayon would wait forever (with one rayon thread, `RAYON_NUM_THREADS=1`).
@@ -679,5 +688,46 @@ mod tests {
                 bundle.dir
             );
         }
+    }
+
+    /// With several archive bundles, an edited older event indexes its own bundle again and
+    /// carries the others over, and the result is what a first build makes.
+    #[test]
+    fn an_edited_older_event_indexes_only_its_own_archive_bundle_again() {
+        let year = |path: &str| {
+            let n: usize = path
+                .strip_prefix("incidents/e")?
+                .strip_suffix("/index.html")?
+                .parse()
+                .ok()?;
+            (n < 15).then_some(2014 + (n / 5) as i32)
+        };
+        let index_of = |files: &[OutputFile], previous: Option<&SearchIndex>| {
+            let offered = |dir: &str, except: &[&str]| match previous {
+                Some(index) => files_under(&index.files, dir, except),
+                None => Vec::new(),
+            };
+            let sources = Sources {
+                archived: &year,
+                previous: &offered,
+            };
+            index_in_bundles_of(files, &sources, 5).expect("index")
+        };
+        let mut files = events(30);
+        let first = index_of(&files, None);
+        assert_eq!(
+            merge_list(&first),
+            serde_json::json!([
+                "pagefind/archive/2016/",
+                "pagefind/archive/2015/",
+                "pagefind/archive/2014/"
+            ])
+        );
+        // e7 is from 2015: the 2014 and 2016 bundles (5 pages each) and the main one (15)
+        // are carried over.
+        files[7] = page("incidents/e7/index.html", "en", "Event 7 rewritten");
+        let again = index_of(&files, Some(&first));
+        let fresh = index_of(&files, None);
+        assert_eq!((again.carried_over, &again.files), (25, &fresh.files));
     }
 }
