@@ -19,6 +19,7 @@ pub(crate) mod i18n;
 pub(crate) mod markdown;
 pub(crate) mod model;
 pub(crate) mod output;
+pub(crate) mod redact;
 pub mod publish;
 pub(crate) mod render;
 pub(crate) mod search;
