@@ -29,6 +29,21 @@ pub(crate) struct Busy {
     pub waited: Duration,
 }
 
+/// The file at a lock's path is not one sitrep may take as its lock: a symbolic link, a file
+/// with other names (a hard link), or not a regular file at all. Taking it would truncate
+/// whatever it stands for, so it is left as it is and the command stops.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "`{}` is {what}, not a lock file sitrep made; sitrep never writes through it. If nobody put it there on purpose, remove it (`rm {}`) and run the command again",
+    .path.display(),
+    .path.display()
+)]
+pub(crate) struct NotOurs {
+    pub path: PathBuf,
+    /// `a symbolic link`, `a hard link to another file`, `a named pipe`, ….
+    pub what: &'static str,
+}
+
 impl Lock {
     /// Takes the lock at `path` for `purpose` (e.g. `sitrep build`), waiting up to `patience`
     /// while another process holds it. Returns the lock and, if it had to wait, whom for.
@@ -42,12 +57,7 @@ impl Lock {
         let started = Instant::now();
         let mut waited_for = None;
         loop {
-            let mut file = OpenOptions::new()
-                .read(true)
-                .write(true)
-                .create(true)
-                .truncate(false)
-                .open(path)?;
+            let mut file = open_own_file(path)?;
             match file.try_lock() {
                 Ok(()) => {}
                 Err(TryLockError::WouldBlock) => {
@@ -89,6 +99,47 @@ impl Lock {
             return Ok((lock, waited_for));
         }
     }
+}
+
+/// Opens (creating if need be) the lock file at `path`, never through a link: `O_NOFOLLOW`
+/// refuses a symbolic link, and a file that is not a regular file of one name is refused
+/// before anything is written into it (see [`NotOurs`]).
+fn open_own_file(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        // NONBLOCK: a named pipe put there opens at once, to be refused below.
+        let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK;
+        options.custom_flags(flags.bits() as i32);
+    }
+    let not_ours = |what| {
+        io::Error::other(NotOurs {
+            path: path.to_path_buf(),
+            what,
+        })
+    };
+    let file = match options.open(path) {
+        Ok(file) => file,
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+            return Err(not_ours("a symbolic link"));
+        }
+        Err(e) => return Err(e),
+    };
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(not_ours(crate::files::kind_of(&metadata.file_type())));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if metadata.nlink() > 1 {
+            return Err(not_ours("a hard link to another file"));
+        }
+    }
+    Ok(file)
 }
 
 impl Drop for Lock {
@@ -275,6 +326,54 @@ mod tests {
         assert!(
             waited_for.is_some_and(|h| h.starts_with("first (pid ")),
             "it says whom it waited for"
+        );
+    }
+
+    /// A lock file is ours to truncate and remove; through a link it would be someone else's
+    /// file (docs/reliability.md, "Lock files").
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_that_is_a_link_is_refused_and_what_it_names_is_untouched() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let precious = dir.path().join("site.yaml");
+        fs::write(&precious, "title: Mine\n").expect("write");
+        let symbolic = dir.path().join("sym.lock");
+        std::os::unix::fs::symlink(&precious, &symbolic).expect("symlink");
+        let hard = dir.path().join("hard.lock");
+        fs::hard_link(&precious, &hard).expect("hard link");
+        for path in [&symbolic, &hard] {
+            let refused = Lock::acquire(path, "sitrep build", Duration::ZERO).unwrap_err();
+            let linked = refused
+                .get_ref()
+                .and_then(|e| e.downcast_ref::<NotOurs>())
+                .unwrap_or_else(|| panic!("{}: {refused}", path.display()));
+            assert!(linked.to_string().contains("remove it"), "{linked}");
+            assert_eq!(
+                fs::read_to_string(&precious).expect("read"),
+                "title: Mine\n"
+            );
+            assert!(
+                fs::symlink_metadata(path).is_ok(),
+                "the link is left for its owner"
+            );
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_that_is_a_named_pipe_is_refused_without_blocking() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join("x.lock");
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            &path,
+            rustix::fs::Mode::RUSR | rustix::fs::Mode::WUSR,
+        )
+        .expect("mkfifo");
+        let refused = Lock::acquire(&path, "sitrep build", Duration::ZERO).unwrap_err();
+        assert!(
+            refused.get_ref().is_some_and(|e| e.is::<NotOurs>()),
+            "{refused}"
         );
     }
 

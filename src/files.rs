@@ -6,7 +6,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::error::ErrorCode;
 
@@ -110,7 +110,8 @@ fn open_without_blocking(path: &Path) -> io::Result<File> {
     File::open(path)
 }
 
-fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+/// How messages name a file that is not a regular file: `a named pipe`, `a device`, ….
+pub(crate) fn kind_of(file_type: &std::fs::FileType) -> &'static str {
     #[cfg(unix)]
     {
         use std::os::unix::fs::FileTypeExt;
@@ -141,33 +142,30 @@ pub(crate) enum Existing {
 }
 
 /// Writes `bytes` to `path` through a temporary file in the same folder, flushed to disk, then
-/// renamed over it, so the file is always either the old one or the new one.
+/// renamed over it, so the file is always either the old one or the new one. The temporary
+/// file has a random name and is created exclusively (`O_EXCL`), so nothing put in its way
+/// beforehand, a link least of all, is ever opened.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8], existing: Existing) -> io::Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
-    let temporary = temporary_beside(path);
-    let result = write_synced(&temporary, bytes).and_then(|()| match existing {
-        Existing::Replace => std::fs::rename(&temporary, path),
-        Existing::Keep => rename_no_replace(&temporary, path),
-    });
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temporary);
-    }
-    result
-}
-
-fn temporary_beside(path: &Path) -> PathBuf {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    path.with_file_name(format!(".{name}.{}.sitrep-tmp", std::process::id()))
-}
-
-fn write_synced(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    let mut file = File::create(path)?;
-    file.write_all(bytes)?;
-    file.sync_all()
+    let mut temporary = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".sitrep-tmp")
+        .tempfile_in(dir)?;
+    temporary.write_all(bytes)?;
+    temporary.as_file().sync_all()?;
+    // Removed when dropped unless it was renamed into place.
+    let temporary = temporary.into_temp_path();
+    match existing {
+        Existing::Replace => std::fs::rename(&temporary, path)?,
+        Existing::Keep => rename_no_replace(&temporary, path)?,
+    }
+    let _renamed = temporary.keep();
+    Ok(())
 }
 
 /// `rename` that fails with `AlreadyExists` instead of replacing: `renameat2(RENAME_NOREPLACE)`
@@ -252,5 +250,22 @@ mod tests {
             .map(|e| e.expect("entry").file_name())
             .collect();
         assert_eq!(names, ["a.md"]);
+    }
+
+    /// The temporary file's name was `.NAME.PID.sitrep-tmp`: easy to guess, and opened by
+    /// following a link put there in advance (docs/reliability.md, "Lock files").
+    #[test]
+    fn the_temporary_file_is_never_opened_through_a_link_put_where_it_would_go() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let victim = dir.path().join("victim.txt");
+        std::fs::write(&victim, "keep me").expect("write");
+        let path = dir.path().join("a.md");
+        let guessed = dir
+            .path()
+            .join(format!(".a.md.{}.sitrep-tmp", std::process::id()));
+        std::os::unix::fs::symlink(&victim, &guessed).expect("symlink");
+        write_atomically(&path, b"event", Existing::Replace).expect("written");
+        assert_eq!(std::fs::read(&path).expect("read"), b"event");
+        assert_eq!(std::fs::read(&victim).expect("read"), b"keep me");
     }
 }
