@@ -61,7 +61,7 @@ struct TimeArgs {
     root: PathBuf,
     /// Build as if it were this time (RFC 3339, or `YYYY-MM-DD HH:MM` in the site's time zone);
     /// default: $SOURCE_DATE_EPOCH, else the clock
-    #[arg(long, value_name = "TIMESTAMP")]
+    #[arg(long, value_name = "TIMESTAMP", value_parser = now_arg)]
     now: Option<String>,
 }
 
@@ -168,7 +168,7 @@ enum Command {
         #[arg(long, default_value_t = 1111)]
         port: u16,
         /// Preview as if it were this time (the clock otherwise, refreshed every minute)
-        #[arg(long, value_name = "TIMESTAMP")]
+        #[arg(long, value_name = "TIMESTAMP", value_parser = now_arg)]
         now: Option<String>,
     },
     /// Create a new site in DIR (default: the current folder)
@@ -195,6 +195,15 @@ enum Format {
     Human,
     Json,
     Github,
+}
+
+/// `--now`, refused by clap itself (a usage error, exit 2) when it is not a timestamp.
+fn now_arg(text: &str) -> Result<String, String> {
+    match Now::given(text) {
+        Ok(_) => Ok(text.to_string()),
+        Err(Error::InvalidNow { reason, .. }) => Err(reason),
+        Err(other) => Err(other.to_string()),
+    }
 }
 
 fn now_from(arg: Option<String>) -> Now {

@@ -61,6 +61,15 @@ pub enum Now {
 }
 
 impl Now {
+    /// `--now TEXT`, checked before any site is read, so that a mistake on the command line is
+    /// reported as one, ahead of whatever else is wrong. The check is made in UTC: the site's
+    /// time zone moves a timestamp by hours, never makes text a timestamp.
+    pub fn given(text: &str) -> Result<Now> {
+        let now = Now::Given(text.to_string());
+        now.resolve(Tz::UTC)?;
+        Ok(now)
+    }
+
     /// The instant this stands for. A timestamp without an offset is read in `zone`, the
     /// site's time zone; [`Error::InvalidNow`] when the text is not a timestamp sitrep reads
     /// or lies outside the years it supports.

@@ -37,6 +37,9 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), Unsafe> {
         .map_err(|_| Unsafe("it is not UTF-8 text, so not an SVG file".into()))?;
     let mut reader = Reader::from_str(text);
     let mut root_seen = false;
+    // The text of the `<style>` element being read, character references resolved, checked
+    // whole at its end: the reader hands it over in pieces around each reference.
+    let mut style: Option<String> = None;
     loop {
         let event = reader.read_event().map_err(|e| {
             Unsafe(format!(
@@ -45,12 +48,40 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), Unsafe> {
             ))
         })?;
         match event {
-            Event::Start(element) | Event::Empty(element) => {
+            Event::Start(ref element) | Event::Empty(ref element) => {
                 if !root_seen && !element.local_name().as_ref().eq_ignore_ascii_case(b"svg") {
                     return Err(Unsafe("its root element is not `<svg>`".into()));
                 }
                 root_seen = true;
-                check_element(&element, reader.decoder())?;
+                check_element(element, reader.decoder())?;
+                if matches!(event, Event::Start(_)) && is_style(element.local_name().as_ref()) {
+                    style = Some(String::new());
+                }
+            }
+            Event::End(element) if is_style(element.local_name().as_ref()) => {
+                check_css("<style>", &style.take().unwrap_or_default())?;
+            }
+            Event::Text(text) if style.is_some() => {
+                let text = text.decode().map_err(|e| not_text(&e))?;
+                style.get_or_insert_default().push_str(&text);
+            }
+            Event::CData(text) if style.is_some() => {
+                let text = text.decode().map_err(|e| not_text(&e))?;
+                style.get_or_insert_default().push_str(&text);
+            }
+            Event::GeneralRef(reference) if style.is_some() => {
+                let name = reference.decode().map_err(|e| not_text(&e))?;
+                let resolved = match reference.resolve_char_ref() {
+                    Ok(Some(c)) => c.to_string(),
+                    _ => quick_xml::escape::resolve_predefined_entity(&name)
+                        .ok_or_else(|| {
+                            Unsafe(format!(
+                                "its `<style>` refers to an unknown entity `&{name};`"
+                            ))
+                        })?
+                        .to_string(),
+                };
+                style.get_or_insert_default().push_str(&resolved);
             }
             Event::DocType(_) => {
                 return Err(Unsafe(
@@ -117,7 +148,101 @@ fn check_attribute(
             "`<{element}>` inlines a `data:` document that is not a raster image"
         )));
     }
+    // A link (`<a href>`) is followed only when clicked; on any other element a reference
+    // is fetched as the drawing is shown, telling another host who looks at the page.
+    if is_link && element != "a" && !loads_nothing(&value) {
+        let shown = attribute_text(attribute, decoder);
+        return Err(Unsafe(format!("`<{element}>` loads `{}`", shown.trim())));
+    }
+    if key == "style" || value.contains("url(") {
+        check_css(
+            &format!("<{element}> {key}"),
+            &attribute_text(attribute, decoder),
+        )?;
+    }
     Ok(())
+}
+
+fn is_style(name: &[u8]) -> bool {
+    name.eq_ignore_ascii_case(b"style")
+}
+
+fn not_text(e: &quick_xml::encoding::EncodingError) -> Unsafe {
+    Unsafe(format!("it is not well-formed text: {e}"))
+}
+
+/// An attribute's value as written, character references resolved.
+fn attribute_text(attribute: &Attribute<'_>, decoder: Decoder) -> String {
+    attribute
+        .decoded_and_normalized_value(quick_xml::XmlVersion::default(), decoder)
+        .map(|v| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// A reference to a part of the drawing itself (`#gradient`), or an inlined raster image.
+fn loads_nothing(normalized: &str) -> bool {
+    normalized.is_empty()
+        || normalized.starts_with('#')
+        || INLINE_IMAGES.iter().any(|p| normalized.starts_with(p))
+}
+
+/// Style sheets and `style` attributes: nothing that loads another file (`@import`, a
+/// `url()` that is not `#fragment` or an inlined raster image, `image-set()`), nothing that
+/// runs (`javascript:`, `expression()`, `-moz-binding`, `behavior`), and no CSS escapes,
+/// which could spell any of those in a way no check sees (docs/reliability.md, "Injection").
+fn check_css(place: &str, css: &str) -> Result<(), Unsafe> {
+    if css.contains('\\') {
+        return Err(Unsafe(format!(
+            "its `{place}` has a CSS escape (`\\`), which can hide what a style loads"
+        )));
+    }
+    let normalized: String = css
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .collect::<String>()
+        .to_lowercase();
+    for (needle, what) in [
+        ("javascript:", "a `javascript:` URL"),
+        ("vbscript:", "a `vbscript:` URL"),
+        ("@import", "an `@import` of another style sheet"),
+        ("expression(", "a script `expression()`"),
+        ("-moz-binding", "a `-moz-binding`"),
+        ("behavior:", "a `behavior`"),
+        ("image-set(", "an `image-set()`, which loads images"),
+    ] {
+        if normalized.contains(needle) {
+            return Err(Unsafe(format!("its `{place}` has {what}")));
+        }
+    }
+    for target in url_targets(css) {
+        let compact: String = target
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_lowercase();
+        if !loads_nothing(&compact) {
+            return Err(Unsafe(format!("its `{place}` loads `{target}`")));
+        }
+    }
+    Ok(())
+}
+
+/// What each `url(…)` in a style names, quotes taken off.
+fn url_targets(css: &str) -> Vec<&str> {
+    let lower = css.to_ascii_lowercase();
+    let mut targets = Vec::new();
+    let mut from = 0;
+    while let Some(at) = lower[from..].find("url(") {
+        let start = from + at + "url(".len();
+        let end = lower[start..].find(')').map_or(css.len(), |i| start + i);
+        targets.push(
+            css[start..end]
+                .trim()
+                .trim_matches(|c| c == '"' || c == '\''),
+        );
+        from = end;
+    }
+    targets
 }
 
 #[cfg(test)]
@@ -179,6 +304,30 @@ mod tests {
             (
                 r#"<?xml-stylesheet href="x.css"?><svg/>"#,
                 "processing instruction",
+            ),
+            (
+                "<svg><style>a{fill:url(&#x6a;avascript:x)}</style></svg>",
+                "`javascript:` URL",
+            ),
+            (
+                r"<svg><style>@\69mport 'x.css';</style></svg>",
+                "CSS escape",
+            ),
+            (
+                "<svg><style>@IMPORT 'https://evil.example/x.css';</style></svg>",
+                "`@import`",
+            ),
+            (
+                r#"<svg><use href="https://evil.example/sprite.svg#a"/></svg>"#,
+                "`<use>` loads `https://evil.example/sprite.svg#a`",
+            ),
+            (
+                r#"<svg><rect fill="url(https://evil.example/p.svg#g)"/></svg>"#,
+                "loads `https://evil.example/p.svg#g`",
+            ),
+            (
+                "<svg><style>a{background:image-set('x.png' 1x)}</style></svg>",
+                "`image-set()`",
             ),
             (r#"<html><svg/></html>"#, "root element"),
             (r#"<svg><rect></svg>"#, "well-formed"),

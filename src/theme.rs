@@ -72,12 +72,14 @@ impl Theme {
             let entry =
                 entry.map_err(|e| Error::Theme(format!("cannot read the theme `{name}`: {e}")))?;
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
-            if !entry.file_type().is_file() || hidden {
+            let kind = entry.file_type();
+            if hidden || kind.is_dir() || kind.is_symlink() {
                 continue;
             }
             let relative = entry.path().strip_prefix(&dir).unwrap_or(entry.path());
             // Links inside the theme are not followed (walkdir reports them as links, skipped
-            // above), and every file is read as a bounded regular file.
+            // above), and every other entry is read as a bounded regular file: a named pipe or
+            // a device is refused there, never skipped (docs/reliability.md).
             let bytes = crate::files::read_bytes(entry.path(), crate::files::THEME_FILE_LIMIT)
                 .map_err(|e| {
                     Error::Theme(format!("cannot read `{}`: {e}", entry.path().display()))

@@ -307,7 +307,17 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
         c.printable(s, "summary");
     }
     let title_len = title.value.trim().chars().count();
-    if title_len == 0 || title_len > MAX_TITLE {
+    if title_len > 0 && !title.value.chars().any(is_visible) {
+        c.push(
+            c.source
+                .error_on(
+                    &title,
+                    ErrorCode::InvalidValue,
+                    "`title` has no visible character: only spaces and invisible ones (such as U+200B, a zero-width space)",
+                )
+                .with_help("write the title readers will see in the list of incidents"),
+        );
+    } else if title_len == 0 || title_len > MAX_TITLE {
         c.push(c.source.error_on(
             &title,
             ErrorCode::InvalidValue,
@@ -693,6 +703,34 @@ fn update_components(
             }
         },
     }
+}
+
+/// Whether a character shows as something: not white space, and not one of Unicode's
+/// default-ignorable code points (zero-width spaces and joiners, direction marks, variation
+/// selectors, fillers, tags), which every renderer draws as nothing.
+fn is_visible(c: char) -> bool {
+    !c.is_whitespace()
+        && !c.is_control()
+        && !matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'..='\u{1160}'
+                | '\u{17B4}'..='\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
 }
 
 #[cfg(test)]
