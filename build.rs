@@ -5,8 +5,7 @@
 use std::process::Command;
 
 fn main() {
-    // A new commit moves a ref; a checkout moves HEAD.
-    for path in [".git/HEAD", ".git/refs/heads", ".git/packed-refs"] {
+    for path in git_files_that_move_with_the_commit() {
         println!("cargo:rerun-if-changed={path}");
     }
     let version = env!("CARGO_PKG_VERSION");
@@ -28,6 +27,29 @@ fn main() {
         "cargo:rustc-env=SITREP_PAGEFIND_VERSION={}",
         locked_version("pagefind").unwrap_or_else(|| "unknown".into())
     );
+}
+
+/// The files Git changes when the commit checked out changes: HEAD (a checkout), its reflog
+/// (a commit, a reset), the branch refs and packed-refs. Only those that exist are named:
+/// Cargo reruns a build script on every build while a file it watches is missing, which in a
+/// checkout without `.git/packed-refs` relinked sitrep with LTO on every `cargo build`. Git is
+/// asked where they are, since in a worktree `.git` is a file and the refs live elsewhere.
+fn git_files_that_move_with_the_commit() -> Vec<String> {
+    let paths = ["HEAD", "logs/HEAD", "refs/heads", "packed-refs"];
+    let Some(out) = Command::new("git")
+        .args(["rev-parse", "--path-format=absolute"])
+        .args(paths.iter().flat_map(|p| ["--git-path", p]))
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+    else {
+        return Vec::new();
+    };
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|path| std::path::Path::new(path).exists())
+        .map(str::to_string)
+        .collect()
 }
 
 /// The version of `name` that Cargo.lock pins: what the search index's record names, so that
