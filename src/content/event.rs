@@ -400,30 +400,47 @@ fn validate_slug(
                         s.value
                     ),
                 )
-                .with_help(format!("try `{}`", slug::slugify(&s.value))),
+                .with_help(format!("try `{}`", slug_of(&s.value))),
         );
         return None;
     }
     let stem = path
         .file_stem()
-        .map(|s| s.to_string_lossy().to_lowercase())
+        .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if config::is_valid_id(&stem) {
-        return Some(stem);
+    let derived = slug_of(&stem);
+    if config::is_valid_id(&derived) {
+        return Some(derived);
     }
     c.push(
         c.source
             .error(
                 ErrorCode::InvalidValue,
-                format!("the file name `{stem}` does not make a valid slug (a-z, 0-9 and `-`)"),
+                format!("the file name `{stem}` does not make a slug: it has no letter a-z or digit"),
             )
-            .with_help(format!(
-                "rename the file to `{}.md`, or set `slug: {}`",
-                slug::slugify(&stem),
-                slug::slugify(&stem)
-            )),
+            .with_help("rename the file (e.g. `2026-11-25-switch-failure.md`), or set `slug:` in its front matter"),
     );
     None
+}
+
+/// The slug a file name makes (docs/format.md, "slug"): lowercased, every run of characters
+/// other than `a-z`, `0-9` and `-` made one `-`, none at either end
+/// (`2024-05-06-ci.jenkins.io-outage` → `2024-05-06-ci-jenkins-io-outage`). A name that is a
+/// slug already is kept as it is, so no existing page moves.
+pub(crate) fn slug_of(name: &str) -> String {
+    let lower = name.to_lowercase();
+    if config::is_valid_id(&lower) {
+        return lower;
+    }
+    let mut slug = String::with_capacity(lower.len());
+    for c in lower.chars() {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' {
+            slug.push(c);
+        } else if !slug.ends_with('-') {
+            slug.push('-');
+        }
+    }
+    slug.trim_matches('-').to_string()
 }
 
 fn validate_impact(c: &mut Checker<'_>, raw: &Spanned<String>, kind: Kind) -> Option<Impact> {

@@ -314,11 +314,49 @@ fn two_files_with_one_slug_name_both() {
 
 #[test]
 fn file_names_that_make_no_slug() {
-    let site = TempSite::new(SITE_YAML).with("incidents/Switch failure!.md", &event(GOOD_TIMELINE));
+    let site = TempSite::new(SITE_YAML).with("incidents/¡¡!!.md", &event(GOOD_TIMELINE));
     let (code, err) = site.check();
     assert_eq!(code, 1);
-    assert!(err.contains("does not make a valid slug"), "{err}");
-    assert!(err.contains("`switch-failure.md`"), "{err}");
+    assert!(err.contains("does not make a slug"), "{err}");
+    assert!(err.contains("set `slug:`"), "{err}");
+}
+
+/// content.md, `slug`: the file's name lowercased, every run of other characters made one `-`
+/// (a real cState site names files `2024-05-06-ci.jenkins.io-outage.md`).
+#[test]
+fn file_names_with_dots_spaces_and_accents_derive_their_slug() {
+    let site = TempSite::new(SITE_YAML)
+        .with(
+            "incidents/2024/2024-05-06-ci.jenkins.io-outage.md",
+            &event(GOOD_TIMELINE),
+        )
+        .with("incidents/2024/Switch failure!.md", &event(GOOD_TIMELINE))
+        .with(
+            "incidents/2024/_Panne_électrique_.md",
+            &event(GOOD_TIMELINE),
+        )
+        .with("incidents/2024/already--fine.md", &event(GOOD_TIMELINE));
+    let built = crate::support::build(site.root(), "2026-11-25 12:00", &[]);
+    for slug in [
+        "2024-05-06-ci-jenkins-io-outage",
+        "switch-failure",
+        "panne-lectrique",
+        "already--fine",
+    ] {
+        assert!(
+            built.exists(&format!("incidents/{slug}/index.html")),
+            "{slug}"
+        );
+    }
+    let both = TempSite::new(SITE_YAML)
+        .with("incidents/a.b.md", &event(GOOD_TIMELINE))
+        .with("incidents/a-b.md", &event(GOOD_TIMELINE));
+    let (code, err) = both.check();
+    assert_eq!(code, 1);
+    assert!(
+        err.contains("incidents/a.b.md: the slug `a-b` is also used by incidents/a-b.md"),
+        "{err}"
+    );
 }
 
 #[test]
