@@ -63,6 +63,32 @@ fn ends_a_block(tag: TagEnd) -> bool {
 }
 
 /// The first paragraph of a Markdown document as plain text, if it has one.
+/// Whether `markdown` shows nothing: only white space and HTML comments (`<!-- … -->`), such
+/// as the post-mortem skeleton `sitrep new` writes.
+pub(crate) fn shows_nothing(markdown: &str) -> bool {
+    let mut html = String::new();
+    for event in Parser::new_ext(markdown, options()) {
+        match event {
+            Event::Html(text) | Event::InlineHtml(text) => html.push_str(&text),
+            Event::Start(Tag::HtmlBlock | Tag::Paragraph) | Event::SoftBreak => {}
+            Event::End(TagEnd::HtmlBlock | TagEnd::Paragraph) => {}
+            Event::Text(text) if text.trim().is_empty() => {}
+            _ => return false,
+        }
+    }
+    let mut rest = html.as_str();
+    while let Some(start) = rest.find("<!--") {
+        if !rest[..start].trim().is_empty() {
+            return false;
+        }
+        match rest[start..].find("-->") {
+            Some(end) => rest = &rest[start + end + "-->".len()..],
+            None => return false,
+        }
+    }
+    rest.trim().is_empty()
+}
+
 pub(crate) fn first_paragraph(markdown: &str) -> Option<String> {
     let mut text = String::new();
     let mut inside = false;
@@ -510,6 +536,18 @@ static SANITIZER: LazyLock<ammonia::Builder<'static>> = LazyLock::new(|| {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn only_comments_and_white_space_show_nothing() {
+        assert!(shows_nothing(""));
+        assert!(shows_nothing("\n  \n"));
+        assert!(shows_nothing("<!-- one\n\n## Two\n\n- [ ] three\n-->\n"));
+        assert!(shows_nothing("<!-- a -->\n\n<!-- b -->"));
+        assert!(!shows_nothing("<!-- a -->\nText."));
+        assert!(!shows_nothing("## Summary"));
+        assert!(!shows_nothing("<!-- never closed\n\nText"));
+        assert!(!shows_nothing("<div></div>"));
+    }
     use super::*;
 
     #[test]

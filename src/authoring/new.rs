@@ -220,8 +220,12 @@ fn components(
 }
 
 /// The post-mortem every incident should end up with; the headings are the ones readers and
-/// reviewers look for.
+/// reviewers look for. It is written inside an HTML comment, so that readers see none of it
+/// until the author fills it in and takes out the comment's first and last lines (a body of
+/// comments alone is no post-mortem: docs/format.md, "The Markdown body").
 const POST_MORTEM_SKELETON: &str = "\
+<!-- The post-mortem: readers see none of it until you delete this line and the last one.
+
 ## Summary
 
 What happened, in two or three sentences a customer understands.
@@ -243,4 +247,5 @@ Who was affected, what did not work, and for how long.
 ## Action items
 
 - [ ] 
+-->
 ";

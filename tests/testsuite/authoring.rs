@@ -222,7 +222,7 @@ fn new_writes_a_valid_event_and_never_overwrites() {
             .join("incidents/2026-11-25-website-unreachable.md"),
     )
     .expect("read");
-    assert!(text.starts_with("---\ntitle: Website unreachable\ncomponents:\n  web: major_outage\ntimeline:\n  - at: 2026-11-25 08:00 -05:00\n    status: investigating\n    message: We are investigating reports of a problem and will post an update soon.\n---\n## Summary\n"), "{text}");
+    assert!(text.starts_with("---\ntitle: Website unreachable\ncomponents:\n  web: major_outage\ntimeline:\n  - at: 2026-11-25 08:00 -05:00\n    status: investigating\n    message: We are investigating reports of a problem and will post an update soon.\n---\n<!-- The post-mortem"), "{text}");
     for heading in [
         "## Impact",
         "## Timeline",
@@ -503,4 +503,49 @@ fn concurrent_news_with_one_title_never_overwrite() {
             "round {round}: {text}"
         );
     }
+}
+
+/// issue 20: a new incident's page showed "What happened, in two or three sentences a customer
+/// understands." to customers. The skeleton is written inside a comment, which readers never
+/// see, until the author takes the comment's first and last lines out.
+#[test]
+fn the_post_mortem_skeleton_stays_hidden_until_it_is_filled_in() {
+    let site = TempSite::new(SITE_YAML);
+    let args = [
+        "new",
+        "Website unreachable",
+        "--component",
+        "web=major_outage",
+        "--now",
+        "2026-11-25 08:00",
+    ];
+    let out = run_in(site.root(), &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let file = site
+        .root()
+        .join("incidents/2026-11-25-website-unreachable.md");
+    let built = crate::support::build(site.root(), "2026-11-25 09:00", &[]);
+    let page = built.read("incidents/2026-11-25-website-unreachable/index.html");
+    assert!(!page.contains("What happened"), "{page}");
+    assert!(
+        !page.contains("class=\"postmortem\""),
+        "no empty post-mortem section"
+    );
+    for path in ["feed.atom", "updates.atom", "api/v2/incidents.json"] {
+        assert!(!built.read(path).contains("What happened"), "{path}");
+    }
+    let text = std::fs::read_to_string(&file).expect("read");
+    let filled: String = text
+        .lines()
+        .filter(|l| !l.starts_with("<!--") && !l.starts_with("-->"))
+        .map(|l| format!("{l}\n"))
+        .collect::<String>()
+        .replace("What happened, in two", "The switch failed; in two");
+    std::fs::write(&file, filled).expect("write");
+    let built = crate::support::build(site.root(), "2026-11-25 09:00", &[]);
+    let page = built.read("incidents/2026-11-25-website-unreachable/index.html");
+    assert!(
+        page.contains("class=\"postmortem\"") && page.contains("The switch failed"),
+        "{page}"
+    );
 }
