@@ -12,8 +12,8 @@ use tera::{Context, Tera};
 
 use super::cache::{Memo, RenderCache, Rendered, Reuse};
 use super::views::{
-    Card, ComponentView, DayOfEvents, EventPage, FeedLink, GroupView, MonthLink, PageView,
-    SearchFilters, SiteView, StatusView, TimeView, Views,
+    Card, ComponentView, DayOfEvents, EventPage, FRONT_PAGE_BARS, FULL_FRONT_PAGE, FeedLink,
+    GroupView, MonthLink, PageView, SearchFilters, SiteView, StatusView, TimeView, Views,
 };
 use crate::error::{Diagnostic, Error, ErrorCode};
 use crate::fingerprint::{self, Fingerprinted};
@@ -335,6 +335,8 @@ impl<'a> Renderer<'a> {
         struct Index<'a> {
             now: TimeView,
             status: StatusView,
+            /// More than `FULL_FRONT_PAGE` components: groups folded, few bars.
+            compact: bool,
             groups: Vec<GroupView>,
             ongoing: Vec<&'a Card>,
             active_maintenance: Vec<&'a Card>,
@@ -371,7 +373,8 @@ impl<'a> Renderer<'a> {
                     .indicator_description(overall.indicator, overall.maintenance_active),
                 worst_status: worst,
             },
-            groups: groups(model, prepared),
+            compact: prepared.components.len() > FULL_FRONT_PAGE,
+            groups: groups(&views, prepared),
             ongoing: in_phase(Phase::Ongoing),
             active_maintenance: in_phase(Phase::Active),
             upcoming_maintenance: upcoming,
@@ -583,17 +586,33 @@ fn page_view(
     }
 }
 
-fn groups(model: &Model, prepared: &Prepared) -> Vec<GroupView> {
-    model
+/// The front page's groups (docs/templates.md, "The front page"): on a site of more than
+/// [`FULL_FRONT_PAGE`] components, a group whose members are all operational is folded, and
+/// only components in trouble keep their bars, so the page stays small however many there are.
+fn groups(views: &Views<'_>, prepared: &Prepared) -> Vec<GroupView> {
+    let compact = prepared.components.len() > FULL_FRONT_PAGE;
+    let by_id: HashMap<&str, &ComponentView> = prepared
+        .components
+        .iter()
+        .map(|c| (c.id.as_str(), c))
+        .collect();
+    let mut bars_left = FRONT_PAGE_BARS;
+    views
+        .model
         .groups()
         .into_iter()
         .map(|g| {
-            let components: Vec<ComponentView> = g
+            let mut components: Vec<ComponentView> = g
                 .components
                 .iter()
-                .filter_map(|c| prepared.components.iter().find(|v| v.id == c.id))
-                .cloned()
+                .filter_map(|c| by_id.get(c.id.as_str()).map(|v| (*v).clone()))
                 .collect();
+            if compact {
+                for c in &mut components {
+                    c.front_bar = c.status != ComponentStatus::Operational && bars_left > 0;
+                    bars_left -= usize::from(c.front_bar);
+                }
+            }
             let status = components
                 .iter()
                 .map(|c| c.status)
@@ -602,6 +621,8 @@ fn groups(model: &Model, prepared: &Prepared) -> Vec<GroupView> {
             GroupView {
                 name: g.name.map(str::to_string),
                 status,
+                status_label: views.status_label(status),
+                collapsed: compact && status == ComponentStatus::Operational,
                 components,
             }
         })

@@ -131,6 +131,7 @@ impl Views<'_> {
             uptime: uptime.window().map(|r| r.percent()),
             days: uptime.days.iter().map(|d| self.day(d)).collect(),
             since: component.since.map(|d| self.t.date(d, "date_format")),
+            front_bar: true,
         }
     }
 
@@ -482,13 +483,28 @@ pub(crate) struct ComponentView {
     pub days: Vec<DayView>,
     /// The first day with data, formatted.
     pub since: Option<String>,
+    /// Whether the front page draws this component's uptime bar: always on a site of at most
+    /// [`FULL_FRONT_PAGE`] components; on a larger one only for a component not operational
+    /// now, at most [`FRONT_PAGE_BARS`] of them (docs/templates.md, "The front page").
+    pub front_bar: bool,
 }
+
+/// Up to this many components, the front page shows every component with its uptime bar.
+pub(crate) const FULL_FRONT_PAGE: usize = 12;
+
+/// On a larger site, the most uptime bars the front page draws (each is some 6 KB of HTML);
+/// every component's bar is on its own page.
+pub(crate) const FRONT_PAGE_BARS: usize = 8;
 
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct GroupView {
     pub name: Option<String>,
     /// The worst status among its members.
     pub status: ComponentStatus,
+    pub status_label: String,
+    /// Shown folded on the front page: a site of more than [`FULL_FRONT_PAGE`] components, and
+    /// every member operational now (as Statuspage folds such groups).
+    pub collapsed: bool,
     pub components: Vec<ComponentView>,
 }
 

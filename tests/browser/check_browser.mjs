@@ -826,6 +826,9 @@ try {
         const banner = (await page.locator('#overall').filter({ visible: true }).textContent() || '').trim();
         check(indicator === summary.status.indicator && banner.length > 0,
           `the status banner shows the indicator "${summary.status.indicator}" (api/v2/summary.json) with a description ("${banner}")`);
+        // A folded group (a site of many components, output.md) opens without JavaScript: a
+        // reader taps its summary, as here.
+        for (const fold of await page.locator('details:not([open]) > summary').all()) await fold.click();
         for (const c of summary.components.filter(c => !c.group)) {
           const n = await page.getByText(c.name, { exact: true }).filter({ visible: true }).count();
           check(n > 0, `component "${c.name}" is shown`);

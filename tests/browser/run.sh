@@ -17,7 +17,7 @@
 #
 # Everything it installs or writes lives under target/browser/ (git-ignored):
 #   node/ venv/     the npm and PyPI tools (installed on the first run, reused afterwards)
-#   sites/NAME/     the three sites it builds      serve/NAME/  what is served (base path)
+#   sites/NAME/     the sites it builds           serve/NAME/  what is served (base path)
 #   screenshots/    SITE-PAGE-WIDTH-SCHEME.png     run/         logs and reports
 # Debian's chromium (and a Java runtime, if there is none) are installed with apt-get.
 # It ends with the line `N passed, M failed` and exits non-zero on any failure; it exits 2
@@ -175,7 +175,7 @@ rm -rf "$RUN" "$SITES" "$SERVE" "$SHOTS"
 mkdir -p "$RUN" "$SITES" "$SERVE" "$SHOTS"
 : >"$FAILURES"
 
-# Build the three sites. Each is served at its base_url's path (`/status/` for the dst
+# Build the sites. Each is served at its base_url's path (`/status/` for the dst
 # fixture), through a symlink under serve/NAME/, so that 404.html's root-relative links work.
 NAMES=() SITE_JSON=()
 build_site() {   # build_site NAME ROOT NOW
@@ -207,6 +207,8 @@ build_site example "$ROOT" "2026-11-25 12:00"
 build_site basic "$ROOT/tests/fixtures/basic" "2026-04-20T12:00:00Z"
 build_site dst "$ROOT/tests/fixtures/dst" "2026-11-03 12:00"
 build_site french "$ROOT/tests/fixtures/french" "2026-04-20 12:00"
+# 256 components in 20 groups: the front page folds its groups and stays bounded (output.md).
+build_site many "$ROOT/tests/fixtures/many" "2026-11-20 12:00"
 # The example again, built in its maintenance's window: the banner a maintenance decides, for
 # the reader's-clock checks (check_browser.mjs, CLOCK_CASES).
 build_site window "$ROOT" "2026-12-09 06:30"
@@ -261,7 +263,7 @@ else
 fi
 stop_servers
 
-# The Nu HTML Checker, once over all the HTML of the three sites.
+# The Nu HTML Checker, once over all the HTML of the sites.
 site=vnu
 echo
 echo "== Nu HTML Checker (vnu-jar $(java -jar "$VNU_JAR" --version 2>/dev/null)), over all built HTML"

@@ -432,3 +432,76 @@ fn source_date_epoch_sets_now() {
     let given = basic();
     assert_eq!(snapshot(&out), snapshot(&given.out));
 }
+
+/// output.md, `index.html`: its size is bounded whatever the number of components, and every
+/// component's status now stays readable with JavaScript off. The `many` fixture has 256
+/// components in 20 groups, as a large real page does; before, its front page was 1.7 MB of
+/// HTML with 23,000 list items.
+#[test]
+fn a_front_page_of_256_components_in_20_groups_stays_under_100_kb() {
+    let built = build(&fixture("many"), "2026-11-20 12:00", &[]);
+    let html = built.read("index.html");
+    assert!(
+        html.len() <= 100_000,
+        "the front page is {} bytes",
+        html.len()
+    );
+    let index = built.html("index.html");
+    let yaml = std::fs::read_to_string(fixture("many").join("site.yaml")).expect("read");
+    let ids: Vec<&str> = yaml
+        .lines()
+        .filter_map(|l| l.strip_prefix("  - id: "))
+        .collect();
+    assert_eq!(ids.len(), 256);
+    // Every component's status is in the page itself (no script needed), with its link.
+    for id in &ids {
+        let expected = match *id {
+            "droplets-frankfurt" => "major_outage",
+            "volumes-frankfurt" => "degraded_performance",
+            _ => "operational",
+        };
+        let css = format!(".component[data-component={id}]");
+        assert_eq!(index.attr(&css, "data-status"), expected, "{id}");
+        assert_eq!(
+            index.count(&format!("{css} a[href=\"./components/{id}/\"]")),
+            1
+        );
+    }
+    // A group whose members are all operational is shown folded; the one in trouble open,
+    // with the uptime bars of its members in trouble.
+    assert_eq!(index.count("details.group"), 20);
+    assert_eq!(index.count("details.group[open]"), 1);
+    assert_eq!(
+        index.text("details.group[open] > summary .group-name"),
+        "Frankfurt"
+    );
+    assert_eq!(
+        index.count("[data-component=droplets-frankfurt] .bar [data-date]"),
+        90
+    );
+    assert_eq!(
+        index.count("[data-component=volumes-frankfurt] .bar [data-date]"),
+        90
+    );
+    let london = "[data-component=spaces-london]";
+    assert_eq!(index.count(&format!("{london} .bar")), 0, "operational now");
+    assert!(
+        index
+            .attr_opt(
+                &format!("{london} [data-uptime-window]"),
+                "data-uptime-window"
+            )
+            .is_some_and(|u| u != "100.00"),
+        "its percentage counts the outage of 2 November"
+    );
+    let page = built.html("components/spaces-london/index.html");
+    assert_eq!(
+        page.count(".bar [data-date]"),
+        90,
+        "the day details live on its page"
+    );
+    assert_eq!(
+        page.attr("[data-date=\"2026-11-02\"]", "data-status"),
+        "partial_outage"
+    );
+}
