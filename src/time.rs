@@ -29,12 +29,13 @@ pub(crate) const LATEST: &str = "9999-12-30T23:59:59Z";
 /// Parses an RFC 3339 timestamp, or `YYYY-MM-DD HH:MM[:SS]` optionally followed by ` Z`, ` UTC`
 /// or ` ±HH:MM`. Without an offset the time is read in `zone`; a local time that falls in a
 /// daylight-saving gap or overlap is refused rather than guessed. The instant must lie between
-/// [`EARLIEST`] and [`LATEST`]; fractions of a second are dropped, and a leap second is
-/// accepted only where one can be inserted (see [`whole_second`]).
+/// [`EARLIEST`] and [`LATEST`]; fractions of a second are kept (content.md: real pages post
+/// updates milliseconds apart), and a leap second is accepted only where one can be inserted
+/// (see [`no_leap_second`]).
 pub(crate) fn parse_timestamp(text: &str, zone: Tz) -> Result<DateTime<Utc>, TimestampError> {
     let text = text.trim();
     parse_any_timestamp(text, zone)
-        .and_then(|t| whole_second(t, text))
+        .and_then(|t| no_leap_second(t, text))
         .and_then(|t| in_range(t, text))
 }
 
@@ -80,17 +81,19 @@ pub(crate) fn in_range(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, Ti
     Ok(t)
 }
 
-/// Whole seconds only: every output writes seconds, so two times within one second would
-/// show as one. A leap second (`:60`) exists only as 23:59:60 UTC at the end of June or
-/// December; it is kept as 23:59:59, since JSON readers (JavaScript's `Date`), RSS and
-/// iCalendar cannot write a 60th second. Anywhere else `:60` is an error.
-fn whole_second(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, TimestampError> {
-    let leap = t.nanosecond() >= 1_000_000_000;
+/// A leap second (`:60`) exists only as 23:59:60 UTC at the end of June or December; it is
+/// kept as 23:59:59, since JSON readers (JavaScript's `Date`), RSS and iCalendar cannot write a
+/// 60th second. Anywhere else `:60` is an error. Any other fraction of a second is kept as
+/// written.
+fn no_leap_second(t: DateTime<Utc>, text: &str) -> Result<DateTime<Utc>, TimestampError> {
+    if t.nanosecond() < 1_000_000_000 {
+        return Ok(t);
+    }
     let possible = t.hour() == 23
         && t.minute() == 59
         && t.second() == 59
         && matches!((t.month(), t.day()), (6, 30) | (12, 31));
-    if leap && !possible {
+    if !possible {
         return Err(TimestampError {
             message: format!("`{text}` has a 60th second, and no leap second can fall there"),
             help: "leap seconds are only ever inserted at 23:59:60 UTC on 30 June or 31 December; write the next minute's `:00`".into(),
@@ -190,9 +193,9 @@ fn parse_offset(text: &str) -> Option<FixedOffset> {
 
 fn parse_naive(text: &str) -> Option<NaiveDateTime> {
     [
-        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M:%S%.f",
         "%Y-%m-%d %H:%M",
-        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M:%S%.f",
         "%Y-%m-%dT%H:%M",
     ]
     .iter()
@@ -227,12 +230,13 @@ pub(crate) fn start_of_day(date: NaiveDate, zone: Tz) -> DateTime<Utc> {
 /// RFC 3339 in the site's zone, e.g. `2014-04-17T17:30:00-04:00`, for `<time datetime>`.
 pub(crate) fn rfc3339_in(t: DateTime<Utc>, zone: Tz) -> String {
     t.with_timezone(&zone)
-        .to_rfc3339_opts(SecondsFormat::Secs, false)
+        .to_rfc3339_opts(SecondsFormat::AutoSi, false)
 }
 
-/// RFC 3339 in UTC, e.g. `2014-04-17T21:30:00Z`: the form used inside ids.
+/// RFC 3339 in UTC, e.g. `2014-04-17T21:30:00Z`: the form used inside ids. A fraction of a
+/// second is written when there is one (`…:56.416Z`), in as many digits as it needs.
 pub(crate) fn rfc3339_utc(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+    t.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
 /// A length of time as whole days, hours and minutes (negative lengths count as zero).
@@ -369,11 +373,20 @@ mod tests {
         );
     }
 
+    /// content.md: real status pages post automated updates milliseconds apart.
     #[test]
-    fn fractions_of_a_second_are_dropped() {
+    fn fractions_of_a_second_are_kept_and_written_back_as_given() {
+        let t = parse_timestamp("2023-02-18T04:44:56.416Z", New_York).expect("parses");
+        assert_eq!(t.timestamp_subsec_millis(), 416);
+        assert_eq!(rfc3339_utc(t), "2023-02-18T04:44:56.416Z");
+        assert_eq!(rfc3339_in(t, New_York), "2023-02-17T23:44:56.416-05:00");
+        let local = parse_timestamp("2023-02-18 04:44:56.5 Z", New_York).expect("parses");
+        assert_eq!(rfc3339_utc(local), "2023-02-18T04:44:56.500Z");
+        let whole = parse_timestamp("2014-04-17T21:30:00Z", New_York).expect("parses");
         assert_eq!(
-            parse_timestamp("2014-04-17T21:30:00.75Z", New_York),
-            Ok(utc("2014-04-17T21:30:00Z"))
+            rfc3339_utc(whole),
+            "2014-04-17T21:30:00Z",
+            "whole seconds unchanged"
         );
     }
 

@@ -611,30 +611,15 @@ fn validate_timeline(
             updates.push((update, &raw_update.at));
         }
     }
+    // Stable: updates at one time keep the order the file lists them in (content.md).
     updates.sort_by_key(|(u, _)| u.at);
-    for pair in updates.windows(2) {
-        if pair[0].0.at == pair[1].0.at {
-            let (first, second) = (pair[0].1, pair[1].1);
-            let (a, b) = if first.referenced.line() < second.referenced.line() {
-                (first, second)
-            } else {
-                (second, first)
-            };
-            c.push(
-                c.source
-                    .error_on(
-                        b,
-                        ErrorCode::Timeline,
-                        format!("two updates have the same time `{}`", b.value),
-                    )
-                    .with_help(format!(
-                        "the other is on line {}; give each update its own time",
-                        a.referenced.line() as u32 + c.source.first_line - 1
-                    )),
-            );
+    let mut updates: Vec<Update> = updates.into_iter().map(|(u, _)| u).collect();
+    for i in 1..updates.len() {
+        if updates[i].at == updates[i - 1].at {
+            updates[i].ordinal = updates[i - 1].ordinal + 1;
         }
     }
-    updates.into_iter().map(|(u, _)| u).collect()
+    updates
 }
 
 fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<Update> {
@@ -664,6 +649,7 @@ fn validate_update(c: &mut Checker<'_>, raw: &RawUpdate, kind: Kind) -> Option<U
     let components = update_components(c, raw, kind);
     Some(Update {
         at: at?,
+        ordinal: 0,
         status: status?,
         message: raw_message?.value.clone(),
         components,

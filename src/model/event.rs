@@ -46,11 +46,45 @@ pub(crate) struct Window {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Update {
     pub at: DateTime<Utc>,
+    /// How many earlier updates of the event have this very `at`: 0 for most. Updates at one
+    /// time are ordered as the file lists them (content.md), and this keeps their ids apart.
+    pub ordinal: u32,
     pub status: UpdateStatus,
     /// Markdown.
     pub message: String,
     /// Statuses that change from this update on.
     pub components: Vec<(String, ComponentStatus)>,
+}
+
+impl Update {
+    /// What names this update within its event, in every id and anchor built from it:
+    /// `20140417T213000Z`, `20230218T044456.416Z` with a fraction of a second, and `-2`, `-3`, …
+    /// after the second and later updates at one time. An update whose time is unique keeps the
+    /// whole-second form it always had, so no published id changes.
+    pub(crate) fn key(&self) -> String {
+        let mut key = self.at.format("%Y%m%dT%H%M%S").to_string();
+        let nanos = self.at.timestamp_subsec_nanos();
+        if nanos > 0 {
+            let fraction = format!("{nanos:09}");
+            key.push('.');
+            key.push_str(fraction.trim_end_matches('0'));
+        }
+        key.push('Z');
+        if self.ordinal > 0 {
+            key.push_str(&format!("-{}", self.ordinal + 1));
+        }
+        key
+    }
+
+    /// The update's time as RFC 3339 in UTC, with `#2`, `#3`, … after the second and later
+    /// updates at one time: the last part of its feed id (output.md, "Update entry").
+    pub(crate) fn instant_key(&self) -> String {
+        let at = crate::time::rfc3339_utc(self.at);
+        match self.ordinal {
+            0 => at,
+            n => format!("{at}#{}", n + 1),
+        }
+    }
 }
 
 /// Where an event stands at `now`.
@@ -316,6 +350,7 @@ pub(crate) mod tests {
     ) -> Update {
         Update {
             at,
+            ordinal: 0,
             status,
             message: format!("{status} at {at}"),
             components: components

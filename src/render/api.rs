@@ -455,7 +455,7 @@ fn incident_update(
 
 /// An update's id in the API and in webhook payloads: the event's slug and the update's time.
 pub(crate) fn update_id(event: &Event, update: &Update) -> String {
-    format!("{}-{}", event.slug, update.at.format("%Y%m%dT%H%M%SZ"))
+    format!("{}-{}", event.slug, update.key())
 }
 
 /// The Statuspage webhook notifications (webhook.md) that tell the `index`th update of

@@ -139,13 +139,9 @@ pub(crate) fn event_id(model: &Model, event: &Event) -> String {
     format!("tag:{},{year}:{}", model.site.host, event.slug)
 }
 
-/// `tag:HOST,YYYY:SLUG/AT`, AT being the update's time in UTC.
+/// `tag:HOST,YYYY:SLUG/AT`, AT being the update's time in UTC (see [`Update::instant_key`]).
 pub(crate) fn update_id(model: &Model, event: &Event, update: &Update) -> String {
-    format!(
-        "{}/{}",
-        event_id(model, event),
-        crate::time::rfc3339_utc(update.at)
-    )
+    format!("{}/{}", event_id(model, event), update.instant_key())
 }
 
 /// Newest last update first, ties by slug; at most `feed_entries`.

@@ -531,7 +531,7 @@ pub(crate) struct UpdateView {
 
 /// The fragment id of an update: stable, and unique within its event.
 pub(crate) fn update_anchor(update: &Update) -> String {
-    format!("update-{}", update.at.format("%Y%m%dT%H%M%SZ"))
+    format!("update-{}", update.key())
 }
 
 /// An event card as pages hold it: shared between pages, with its fingerprint for page keys.

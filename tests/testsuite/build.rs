@@ -505,3 +505,64 @@ fn a_front_page_of_256_components_in_20_groups_stays_under_100_kb() {
         "partial_outage"
     );
 }
+
+/// content.md: timestamps keep their fraction of a second, and updates with the same `at` are
+/// shown in the order the file lists them (a later entry counts as later), with ids that stay
+/// distinct and stable. Real Statuspage pages post automated updates milliseconds apart;
+/// before, sitrep read `04:44:56.416Z` and `04:44:56.486Z` as one time and refused the file.
+#[test]
+fn updates_milliseconds_apart_or_at_one_time_keep_their_order_and_distinct_ids() {
+    let site = crate::support::TempSite::new(crate::support::SITE_YAML).with(
+        "incidents/2023/2023-02-18-api-errors.md",
+        "---\ntitle: API errors\ncomponents:\n  web: partial_outage\ntimeline:\n  - at: 2023-02-18T04:44:56.486Z\n    status: identified\n    message: Second, 70 ms later.\n  - at: 2023-02-18T04:44:56.416Z\n    status: investigating\n    message: First.\n  - at: 2023-02-18T05:00:00Z\n    status: monitoring\n    message: Third.\n  - at: 2023-02-18T05:00:00Z\n    status: resolved\n    message: Fourth, listed after the third at the same time.\n---\n",
+    );
+    let (code, err) = site.check();
+    assert_eq!(code, 0, "{err}");
+    let built = build(site.root(), "2023-02-19 12:00", &[]);
+    let api = built.json("api/v2/incidents.json");
+    let incident = &api["incidents"][0];
+    let bodies: Vec<&str> = incident["incident_updates"]
+        .as_array()
+        .expect("updates")
+        .iter()
+        .map(|u| u["body"].as_str().expect("body"))
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "Fourth, listed after the third at the same time.",
+            "Third.",
+            "Second, 70 ms later.",
+            "First."
+        ],
+        "newest first"
+    );
+    assert_eq!(incident["status"], "resolved");
+    let updates = incident["incident_updates"].as_array().expect("updates");
+    assert_eq!(updates[3]["created_at"], "2023-02-17T23:44:56.416-05:00");
+    assert_eq!(updates[2]["created_at"], "2023-02-17T23:44:56.486-05:00");
+    let ids: std::collections::BTreeSet<&str> = updates
+        .iter()
+        .map(|u| u["id"].as_str().expect("id"))
+        .collect();
+    assert_eq!(ids.len(), 4, "distinct ids: {ids:?}");
+    assert!(
+        ids.contains("2023-02-18-api-errors-20230218T050000Z"),
+        "the first at a time keeps the whole-second id: {ids:?}"
+    );
+    let feed = built.read("updates.atom");
+    let entry_ids: std::collections::BTreeSet<&str> = feed
+        .split("<id>")
+        .skip(2)
+        .map(|s| s.split("</id>").next().expect("id"))
+        .collect();
+    assert_eq!(entry_ids.len(), 4, "{entry_ids:?}");
+    let page = built.html("incidents/2023-02-18-api-errors/index.html");
+    assert_eq!(page.count("[id^=update-]"), 4);
+    let anchors: std::collections::BTreeSet<String> = page
+        .0
+        .select(&scraper::Selector::parse("[id^=update-]").expect("selector"))
+        .filter_map(|e| e.value().attr("id").map(str::to_string))
+        .collect();
+    assert_eq!(anchors.len(), 4, "{anchors:?}");
+}
