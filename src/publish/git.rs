@@ -83,17 +83,7 @@ pub(crate) fn publish(
         unchanged: site.len().saturating_sub(sent.len()),
     });
     if context.dry_run {
-        for change in &changes {
-            on_event(match change.kind {
-                ChangeKind::Deleted => PublishEvent::WouldDelete {
-                    path: change.path.clone(),
-                },
-                kind => PublishEvent::WouldSend {
-                    path: change.path.clone(),
-                    new: kind == ChangeKind::Added,
-                },
-            });
-        }
+        list_changes(&changes, on_event);
         report.elapsed = started.elapsed();
         return Ok(report);
     }
@@ -115,6 +105,21 @@ pub(crate) fn publish(
     report.bytes = bytes;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Under `--dry-run`: each file that would be sent or deleted.
+fn list_changes(changes: &[Change], on_event: &mut dyn FnMut(PublishEvent)) {
+    for change in changes {
+        on_event(match change.kind {
+            ChangeKind::Deleted => PublishEvent::WouldDelete {
+                path: change.path.clone(),
+            },
+            kind => PublishEvent::WouldSend {
+                path: change.path.clone(),
+                new: kind == ChangeKind::Added,
+            },
+        });
+    }
 }
 
 /// The site plus what Pages hosts need: `.nojekyll` (serve files as they are, `_` names
@@ -453,8 +458,8 @@ enum Pushed {
 
 /// Reads `git push --porcelain`: a ref the push did not update is marked `!`, followed by
 /// `[rejected] (fetch first)` or `(non-fast-forward)` when the branch moved on, and by
-/// `[remote rejected] (REASON)` when the remote refused it, whose own words are the
-/// `remote:` lines on stderr.
+/// `[remote rejected] (REASON)` when the remote refused it (a hook, a protected branch),
+/// whose own words are the `remote:` lines on stderr.
 fn pushed(out: &Output) -> Pushed {
     if out.status.success() {
         return Pushed::Done;
@@ -467,10 +472,12 @@ fn pushed(out: &Output) -> Pushed {
     else {
         return Pushed::Failed;
     };
-    if summary.starts_with("[rejected]") {
+    let why = summary.trim_start_matches("[remote rejected]").trim();
+    // `cannot lock ref`: another push updated the branch between the remote's fast-forward
+    // check and its own update, which is someone else publishing all the same.
+    if summary.starts_with("[rejected]") || why.starts_with("(cannot lock ref") {
         return Pushed::Behind;
     }
-    let why = summary.trim_start_matches("[remote rejected]").trim();
     let stderr = String::from_utf8_lossy(&out.stderr);
     let remote: Vec<&str> = stderr
         .lines()
@@ -576,6 +583,59 @@ mod tests {
                 .expect("config")
                 .trim(),
             "never"
+        );
+    }
+
+    /// `git push --porcelain` as git 2.47 writes it for each case.
+    #[test]
+    fn a_push_the_remote_refused_is_told_from_one_that_someone_else_overtook() {
+        use std::os::unix::process::ExitStatusExt;
+        let out = |code: i32, stdout: &str, stderr: &str| Output {
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: stderr.as_bytes().to_vec(),
+        };
+        let to = "To /srv/status.git\n";
+        assert_eq!(
+            pushed(&out(
+                0,
+                &format!("{to}*\tHEAD:refs/heads/pages\t[new branch]\nDone\n"),
+                ""
+            )),
+            Pushed::Done
+        );
+        for why in ["(fetch first)", "(non-fast-forward)"] {
+            let stdout = format!("{to}!\tHEAD:refs/heads/pages\t[rejected] {why}\nDone\n");
+            assert_eq!(
+                pushed(&out(1, &stdout, "error: failed to push")),
+                Pushed::Behind
+            );
+        }
+        // Two pushes at once: the ref moved between the remote's check and its update.
+        let raced = format!(
+            "{to}!\tHEAD:refs/heads/pages\t[remote rejected] (cannot lock ref 'refs/heads/pages': is at 1234 but expected 5678)\nDone\n"
+        );
+        assert_eq!(pushed(&out(1, &raced, "")), Pushed::Behind);
+        let hooked = format!(
+            "{to}!\tHEAD:refs/heads/pages\t[remote rejected] (pre-receive hook declined)\nDone\n"
+        );
+        assert_eq!(
+            pushed(&out(
+                1,
+                &hooked,
+                "remote: frozen\nremote: \nremote:  ask #ops\nerror: failed to push some refs to '/srv/status.git'\n"
+            )),
+            Pushed::Refused(
+                "(pre-receive hook declined)\n  remote: frozen\n  remote: ask #ops".into()
+            )
+        );
+        assert_eq!(
+            pushed(&out(
+                128,
+                "",
+                "fatal: unable to access 'https://host/x.git/'"
+            )),
+            Pushed::Failed
         );
     }
 
