@@ -15,6 +15,8 @@ use crate::suggest;
 use crate::time;
 use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
+mod git_target;
+
 pub(crate) const SITE_FILE: &str = "site.yaml";
 
 /// The validated settings of a site.
@@ -745,13 +747,9 @@ fn validate_target(source: &YamlSource<'_>, raw: RawTarget) -> Result<PublishTar
                 region,
             }))
         }
-        RawTarget::Git(RawGit { remote, branch }) => Ok(PublishTarget::Git(GitTarget {
-            remote: non_empty(remote, "remote", "git@github.com:example/status.git")?,
-            branch: match branch {
-                Some(b) => non_empty(b, "branch", "gh-pages")?,
-                None => "gh-pages".into(),
-            },
-        })),
+        RawTarget::Git(raw) => {
+            git_target::validate(source, raw, &non_empty).map(PublishTarget::Git)
+        }
         RawTarget::Folder(RawFolder { path }) => Ok(PublishTarget::Folder(FolderTarget {
             path: PathBuf::from(non_empty(path, "path", "/srv/www/status")?),
         })),

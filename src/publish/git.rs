@@ -11,6 +11,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
+use super::checkout::Checkout;
 use super::{Context, PublishError, PublishEvent, TargetReport};
 use crate::config::GitTarget;
 use crate::render::OutputFile;
@@ -22,6 +23,11 @@ const NETWORK_TRIES: u32 = 4;
 /// host goes into `CNAME`.
 const PAGES_DOMAINS: &[&str] = &["github.io", "gitlab.io", "codeberg.page"];
 
+/// Files on a branch that only sitrep writes: the Statuspage-style API of every site it
+/// publishes, and announce's record. A branch holding neither (and not empty) is someone
+/// else's, and is never published over (docs/publishing.md, "A Git branch").
+pub(crate) const SITREP_FILES: &[&str] = &["api/v2/summary.json", super::beside::LEDGER_PATH];
+
 pub(crate) fn publish(
     target: &GitTarget,
     name: &str,
@@ -30,22 +36,22 @@ pub(crate) fn publish(
     on_event: &mut dyn FnMut(PublishEvent),
 ) -> Result<TargetReport, PublishError> {
     let started = Instant::now();
-    let work = tempfile::Builder::new()
-        .prefix("sitrep-publish-")
-        .tempdir()
-        .map_err(|e| crate::Error::io("create", std::env::temp_dir(), e))?;
+    let checkout = Checkout::new()?;
+    let work = checkout.repo();
     let git = Git {
-        dir: work.path(),
+        dir: &work,
         target: name,
     };
     git.run(&["init", "-q"])?;
-    let parent = git.fetch_branch(target)?;
+    let parent = git.fetch_site_branch(target)?;
     if parent.is_some() {
         git.run(&["reset", "-q", "--soft", "FETCH_HEAD"])?;
     }
     let site = with_host_files(files, context);
-    write_tree(work.path(), &site)?;
-    git.run(&["add", "-A", "."])?;
+    write_tree(&work, &site)?;
+    // Forced: the user's gitignore (`core.excludesFile`: `*.json`, say) must not leave
+    // `api/` or the badges off the branch (docs/reliability.md, "Git target").
+    git.run(&["add", "-A", "-f", "."])?;
     if parent.is_some() {
         // The announce ledger lives on the branch too (docs/announcing.md): kept as it is.
         git.run(&[
@@ -77,17 +83,7 @@ pub(crate) fn publish(
         unchanged: site.len().saturating_sub(sent.len()),
     });
     if context.dry_run {
-        for change in &changes {
-            on_event(match change.kind {
-                ChangeKind::Deleted => PublishEvent::WouldDelete {
-                    path: change.path.clone(),
-                },
-                kind => PublishEvent::WouldSend {
-                    path: change.path.clone(),
-                    new: kind == ChangeKind::Added,
-                },
-            });
-        }
+        list_changes(&changes, on_event);
         report.elapsed = started.elapsed();
         return Ok(report);
     }
@@ -97,13 +93,33 @@ pub(crate) fn publish(
             context.local_time(context.now)
         );
         git.commit(&message)?;
-        git.push(target, context)?;
+        if git.push(target)? == Pushed::Behind {
+            return Err(PublishError::Conflict {
+                target: name.to_string(),
+                at: git.tip_time(target, context),
+            });
+        }
     }
     report.uploaded = sent.len();
     report.deleted = deleted.len();
     report.bytes = bytes;
     report.elapsed = started.elapsed();
     Ok(report)
+}
+
+/// Under `--dry-run`: each file that would be sent or deleted.
+fn list_changes(changes: &[Change], on_event: &mut dyn FnMut(PublishEvent)) {
+    for change in changes {
+        on_event(match change.kind {
+            ChangeKind::Deleted => PublishEvent::WouldDelete {
+                path: change.path.clone(),
+            },
+            kind => PublishEvent::WouldSend {
+                path: change.path.clone(),
+                new: kind == ChangeKind::Added,
+            },
+        });
+    }
 }
 
 /// The site plus what Pages hosts need: `.nojekyll` (serve files as they are, `_` names
@@ -181,6 +197,9 @@ impl Git<'_> {
                 "-c",
                 "http.lowSpeedTime=20",
             ])
+            // `ext::` remotes run commands: refused even where the user's configuration
+            // allows every protocol (docs/reliability.md, "Git target").
+            .args(["-c", "protocol.ext.allow=never"])
             .args(args)
             .env("GIT_TERMINAL_PROMPT", "0");
         command
@@ -189,7 +208,7 @@ impl Git<'_> {
     fn output(&self, args: &[&str]) -> Result<Output, PublishError> {
         self.command(args).output().map_err(|e| PublishError::Git {
             target: self.target.to_string(),
-            command: args.join(" "),
+            command: shown(&args.join(" ")),
             message: format!("cannot run git: {e}"),
         })
     }
@@ -206,8 +225,8 @@ impl Git<'_> {
     fn failed(&self, args: &[&str], out: &Output) -> PublishError {
         PublishError::Git {
             target: self.target.to_string(),
-            command: args.join(" "),
-            message: String::from_utf8_lossy(&out.stderr).trim().to_string(),
+            command: shown(&args.join(" ")),
+            message: shown(String::from_utf8_lossy(&out.stderr).trim()),
         }
     }
 
@@ -233,11 +252,29 @@ impl Git<'_> {
         !no_branch && !is_rejected_push(out)
     }
 
+    /// [`Self::fetch_branch`], for a branch sitrep may write to: absent, empty, or holding
+    /// one of [`SITREP_FILES`]. Any other branch is refused before anything is written.
+    fn fetch_site_branch(&self, target: &GitTarget) -> Result<Option<String>, PublishError> {
+        let tip = self.fetch_branch(target)?;
+        if tip.is_some() {
+            let top = self.run(&["ls-tree", "--name-only", "-z", "FETCH_HEAD"])?;
+            let mut args = vec!["ls-tree", "-r", "--name-only", "-z", "FETCH_HEAD", "--"];
+            args.extend(SITREP_FILES);
+            if !top.is_empty() && self.run(&args)?.is_empty() {
+                return Err(PublishError::NotSitrepBranch {
+                    target: self.target.to_string(),
+                    branch: target.branch.clone(),
+                });
+            }
+        }
+        Ok(tip)
+    }
+
     /// Fetches the branch's tip, if it exists yet: `Some(commit)`, or `None` for a first
-    /// publish.
+    /// publish. Every user-supplied operand follows `--`, so none is taken as an option.
     fn fetch_branch(&self, target: &GitTarget) -> Result<Option<String>, PublishError> {
         let reference = format!("refs/heads/{}", target.branch);
-        let args = ["ls-remote", "--exit-code", &target.remote, &reference];
+        let args = ["ls-remote", "--exit-code", "--", &target.remote, &reference];
         let out = self.run_remote(&args)?;
         match out.status.code() {
             Some(0) => {}
@@ -250,6 +287,7 @@ impl Git<'_> {
             "--depth",
             "1",
             "--no-tags",
+            "--",
             &target.remote,
             &reference,
         ];
@@ -303,27 +341,34 @@ impl Git<'_> {
         self.run(&args).map(|_| ())
     }
 
-    fn push(&self, target: &GitTarget, context: &Context<'_>) -> Result<(), PublishError> {
+    /// Pushes HEAD to the branch, a fast-forward or nothing.
+    fn push(&self, target: &GitTarget) -> Result<Pushed, PublishError> {
         let refspec = format!("HEAD:refs/heads/{}", target.branch);
-        let args = ["push", "--porcelain", &target.remote, &refspec];
+        let args = ["push", "--porcelain", "--", &target.remote, &refspec];
         let out = self.run_remote(&args)?;
-        if out.status.success() {
-            return Ok(());
-        }
-        if is_rejected_push(&out) {
-            return Err(PublishError::Conflict {
+        match pushed(&out) {
+            Pushed::Failed => Err(self.failed(&args, &out)),
+            Pushed::Refused(reason) => Err(PublishError::Refused {
                 target: self.target.to_string(),
-                at: self.tip_time(target, context),
-            });
+                reason: shown(&reason),
+            }),
+            outcome => Ok(outcome),
         }
-        Err(self.failed(&args, &out))
     }
 
     /// When the branch's current tip was committed, for the "someone published at" message.
     fn tip_time(&self, target: &GitTarget, context: &Context<'_>) -> String {
         let reference = format!("refs/heads/{}", target.branch);
         let fetched = self
-            .run(&["fetch", "-q", "--depth", "1", &target.remote, &reference])
+            .run(&[
+                "fetch",
+                "-q",
+                "--depth",
+                "1",
+                "--",
+                &target.remote,
+                &reference,
+            ])
             .and_then(|_| self.run(&["log", "-1", "--format=%ct", "FETCH_HEAD"]));
         fetched
             .ok()
@@ -339,13 +384,14 @@ pub(crate) fn read_beside(
     name: &str,
     path: &str,
 ) -> Result<super::beside::Stored, PublishError> {
-    let work = scratch_dir()?;
+    let checkout = Checkout::new()?;
+    let work = checkout.repo();
     let git = Git {
-        dir: work.path(),
+        dir: &work,
         target: name,
     };
     git.run(&["init", "-q"])?;
-    let Some(tip) = git.fetch_branch(target)? else {
+    let Some(tip) = git.fetch_site_branch(target)? else {
         return Ok(super::beside::Stored::default());
     };
     let out = git.output(&["show", &format!("{tip}:{path}")])?;
@@ -364,13 +410,14 @@ pub(crate) fn write_beside(
     bytes: &[u8],
     expected: Option<&str>,
 ) -> Result<super::beside::Written, PublishError> {
-    let work = scratch_dir()?;
+    let checkout = Checkout::new()?;
+    let work = checkout.repo();
     let git = Git {
-        dir: work.path(),
+        dir: &work,
         target: name,
     };
     git.run(&["init", "-q"])?;
-    let tip = git.fetch_branch(target)?;
+    let tip = git.fetch_site_branch(target)?;
     if tip.as_deref() != expected {
         return Ok(super::beside::Written::Conflict);
     }
@@ -378,32 +425,76 @@ pub(crate) fn write_beside(
         // The index becomes the tip's tree; only the one file changes.
         git.run(&["reset", "-q", "FETCH_HEAD"])?;
     }
-    let file = work.path().join(path);
+    let file = work.join(path);
     std::fs::write(&file, bytes).map_err(|e| crate::Error::io("write", &file, e))?;
-    git.run(&["add", "--", path])?;
+    // Forced past the user's gitignore, as the site is (`*.json` would leave it out).
+    git.run(&["add", "-f", "--", path])?;
     git.commit("Record what sitrep announced")?;
-    let refspec = format!("HEAD:refs/heads/{}", target.branch);
-    let args = ["push", "--porcelain", &target.remote, &refspec];
-    let out = git.run_remote(&args)?;
-    if is_rejected_push(&out) {
+    if git.push(target)? == Pushed::Behind {
         return Ok(super::beside::Written::Conflict);
-    }
-    if !out.status.success() {
-        return Err(git.failed(&args, &out));
     }
     Ok(super::beside::Written::Done(Some(
         git.run(&["rev-parse", "HEAD"])?.trim().to_string(),
     )))
 }
 
-fn scratch_dir() -> Result<tempfile::TempDir, PublishError> {
-    Ok(tempfile::Builder::new()
-        .prefix("sitrep-publish-")
-        .tempdir()
-        .map_err(|e| crate::Error::io("create", std::env::temp_dir(), e))?)
+/// A git command line or git's own words as messages show them: without the credentials a
+/// remote's address may hold (`https://user:token@host/…`; docs/reliability.md, "Git target").
+fn shown(text: &str) -> String {
+    crate::redact::credentials(text).into_owned()
 }
 
-/// `git push --porcelain` marks a ref the remote refused with `!`.
+/// What became of a push.
+#[derive(Debug, PartialEq, Eq)]
+enum Pushed {
+    Done,
+    /// Not a fast-forward: someone else pushed since the branch was fetched.
+    Behind,
+    /// The remote itself refused it (a hook, a protected branch): its reason.
+    Refused(String),
+    /// Anything else: the network, credentials, …
+    Failed,
+}
+
+/// Reads `git push --porcelain`: a ref the push did not update is marked `!`, followed by
+/// `[rejected] (fetch first)` or `(non-fast-forward)` when the branch moved on, and by
+/// `[remote rejected] (REASON)` when the remote refused it (a hook, a protected branch),
+/// whose own words are the `remote:` lines on stderr.
+fn pushed(out: &Output) -> Pushed {
+    if out.status.success() {
+        return Pushed::Done;
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let Some(summary) = stdout
+        .lines()
+        .find(|line| line.starts_with('!'))
+        .and_then(|line| line.split('\t').nth(2))
+    else {
+        return Pushed::Failed;
+    };
+    let why = summary.trim_start_matches("[remote rejected]").trim();
+    // `cannot lock ref`: another push updated the branch between the remote's fast-forward
+    // check and its own update, which is someone else publishing all the same.
+    if summary.starts_with("[rejected]") || why.starts_with("(cannot lock ref") {
+        return Pushed::Behind;
+    }
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let remote: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("remote:"))
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .collect();
+    let mut reason = why.to_string();
+    for line in remote {
+        reason.push_str("\n  remote: ");
+        reason.push_str(line);
+    }
+    Pushed::Refused(reason)
+}
+
+/// Whether a push's porcelain output marks a ref as not updated (`!`): the branch moved on,
+/// or the remote refused it. Either way trying again cannot help.
 fn is_rejected_push(out: &Output) -> bool {
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -441,6 +532,111 @@ mod tests {
             [".nojekyll="]
         );
         assert_eq!(host_files("https://example.codeberg.page/"), [".nojekyll="]);
+    }
+
+    /// Values that look like options reach git as addresses (which git then refuses as
+    /// "strange"), never as options: nothing runs the command they name.
+    #[test]
+    fn remotes_that_look_like_options_reach_git_as_addresses() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let pwned = dir.path().join("PWNED");
+        let target = |option: &str| GitTarget {
+            remote: format!("{option}=touch {}", pwned.display()),
+            branch: "pages".into(),
+        };
+        let work = tempfile::tempdir().expect("tempdir");
+        let git = Git {
+            dir: work.path(),
+            target: "test",
+        };
+        git.run(&["init", "-q"]).expect("init");
+        let listed = git.fetch_branch(&target("--upload-pack"));
+        assert!(
+            matches!(&listed, Err(PublishError::Git { command, .. }) if command.starts_with("ls-remote --exit-code -- --upload-pack")),
+            "{listed:?}"
+        );
+        std::fs::write(work.path().join("index.html"), "<p>Up</p>").expect("write");
+        git.run(&["add", "-A", "."]).expect("add");
+        git.commit("Publish").expect("commit");
+        let pushed = git.push(&target("--receive-pack"));
+        assert!(
+            matches!(&pushed, Err(PublishError::Git { command, .. }) if command.starts_with("push --porcelain -- --receive-pack")),
+            "{pushed:?}"
+        );
+        assert!(!pwned.exists(), "a command ran");
+    }
+
+    /// Git's `ext::` transport runs commands; Git refuses it by default, and sitrep keeps it
+    /// refused whatever the user's configuration says (`protocol.allow=always`).
+    #[test]
+    fn every_git_command_refuses_the_ext_transport() {
+        let work = tempfile::tempdir().expect("tempdir");
+        let git = Git {
+            dir: work.path(),
+            target: "test",
+        };
+        git.run(&["init", "-q"]).expect("init");
+        git.run(&["config", "protocol.allow", "always"])
+            .expect("config");
+        assert_eq!(
+            git.run(&["config", "--get", "protocol.ext.allow"])
+                .expect("config")
+                .trim(),
+            "never"
+        );
+    }
+
+    /// `git push --porcelain` as git 2.47 writes it for each case.
+    #[test]
+    fn a_push_the_remote_refused_is_told_from_one_that_someone_else_overtook() {
+        use std::os::unix::process::ExitStatusExt;
+        let out = |code: i32, stdout: &str, stderr: &str| Output {
+            status: std::process::ExitStatus::from_raw(code << 8),
+            stdout: stdout.as_bytes().to_vec(),
+            stderr: stderr.as_bytes().to_vec(),
+        };
+        let to = "To /srv/status.git\n";
+        assert_eq!(
+            pushed(&out(
+                0,
+                &format!("{to}*\tHEAD:refs/heads/pages\t[new branch]\nDone\n"),
+                ""
+            )),
+            Pushed::Done
+        );
+        for why in ["(fetch first)", "(non-fast-forward)"] {
+            let stdout = format!("{to}!\tHEAD:refs/heads/pages\t[rejected] {why}\nDone\n");
+            assert_eq!(
+                pushed(&out(1, &stdout, "error: failed to push")),
+                Pushed::Behind
+            );
+        }
+        // Two pushes at once: the ref moved between the remote's check and its update.
+        let raced = format!(
+            "{to}!\tHEAD:refs/heads/pages\t[remote rejected] (cannot lock ref 'refs/heads/pages': is at 1234 but expected 5678)\nDone\n"
+        );
+        assert_eq!(pushed(&out(1, &raced, "")), Pushed::Behind);
+        let hooked = format!(
+            "{to}!\tHEAD:refs/heads/pages\t[remote rejected] (pre-receive hook declined)\nDone\n"
+        );
+        assert_eq!(
+            pushed(&out(
+                1,
+                &hooked,
+                "remote: frozen\nremote: \nremote:  ask #ops\nerror: failed to push some refs to '/srv/status.git'\n"
+            )),
+            Pushed::Refused(
+                "(pre-receive hook declined)\n  remote: frozen\n  remote: ask #ops".into()
+            )
+        );
+        assert_eq!(
+            pushed(&out(
+                128,
+                "",
+                "fatal: unable to access 'https://host/x.git/'"
+            )),
+            Pushed::Failed
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! progress goes to the caller as [`PublishEvent`]s.
 
 pub(crate) mod beside;
+mod checkout;
 pub(crate) mod folder;
 pub(crate) mod git;
 pub(crate) mod plan;
@@ -196,6 +197,30 @@ pub enum PublishError {
         message: String,
     },
 
+    /// The Git branch holds files sitrep did not publish (docs/publishing.md, "A Git
+    /// branch"): publishing would replace them, so nothing is written.
+    #[error(
+        "{target}: the branch `{branch}` holds files sitrep did not publish (no `{}` or `{}` in it); refusing to replace them\n  help: give the target a branch of its own in site.yaml, e.g. `branch: gh-pages`: one that does not exist yet, is empty, or was published by sitrep",
+        git::SITREP_FILES[0],
+        git::SITREP_FILES[1]
+    )]
+    NotSitrepBranch {
+        /// The target, named as in [`PublishEvent::Started`].
+        target: String,
+        /// The branch, as site.yaml names it.
+        branch: String,
+    },
+
+    /// The remote refused the push for a reason of its own (a hook, a protected branch), not
+    /// because someone else published first.
+    #[error("{target}: the remote refused the push {reason}")]
+    Refused {
+        /// The target, named as in [`PublishEvent::Started`].
+        target: String,
+        /// Git's reason in brackets, then the remote's own words.
+        reason: String,
+    },
+
     /// A Git command for a Git target failed.
     #[error("{target}: `git {command}` failed: {message}")]
     Git {
@@ -330,11 +355,15 @@ fn publish_one(
     }
 }
 
-/// How messages name a target: `s3://bucket/prefix/`, the Git remote and branch, the folder.
+/// How messages name a target: `s3://bucket/prefix/`, the Git remote (without credentials)
+/// and branch, the folder.
 pub(crate) fn describe(target: &PublishTarget) -> String {
     match target {
         PublishTarget::S3(t) => format!("s3://{}/{}", t.bucket, t.prefix),
-        PublishTarget::Git(t) => format!("{} ({})", t.remote, t.branch),
+        // A remote may be written with a token in it; messages end up in CI logs.
+        PublishTarget::Git(t) => {
+            crate::redact::credentials(&format!("{} ({})", t.remote, t.branch)).into_owned()
+        }
         PublishTarget::Folder(t) => t.path.display().to_string(),
     }
 }

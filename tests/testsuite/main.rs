@@ -7,6 +7,7 @@ mod cli;
 mod clock;
 mod errors;
 mod feeds;
+mod git_target;
 mod hostile;
 mod incremental;
 mod output;

@@ -8,16 +8,16 @@ use std::process::{Command, Output};
 
 use crate::support::{fixture, sitrep, snapshot, stderr};
 
-const NOW: &str = "2026-04-20T12:00:00Z";
-const LATER: &str = "2026-04-20T13:00:00Z";
+pub(crate) const NOW: &str = "2026-04-20T12:00:00Z";
+pub(crate) const LATER: &str = "2026-04-20T13:00:00Z";
 
 /// The basic fixture copied into a temporary folder, with `publish` appended to site.yaml.
-struct Site {
+pub(crate) struct Site {
     dir: tempfile::TempDir,
 }
 
 impl Site {
-    fn new(publish: &str) -> Site {
+    pub(crate) fn new(publish: &str) -> Site {
         let dir = tempfile::tempdir().expect("tempdir");
         let root = dir.path().join("site");
         copy_dir(&fixture("basic"), &root);
@@ -30,23 +30,23 @@ impl Site {
         Site { dir }
     }
 
-    fn root(&self) -> PathBuf {
+    pub(crate) fn root(&self) -> PathBuf {
         self.dir.path().join("site")
     }
 
     /// A path beside the site folder, for targets.
-    fn beside(&self, name: &str) -> PathBuf {
+    pub(crate) fn beside(&self, name: &str) -> PathBuf {
         self.dir.path().join(name)
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let root = self.root();
         let mut all = args.to_vec();
         all.extend(["--root", root.to_str().expect("utf-8")]);
         sitrep(&all)
     }
 
-    fn publish(&self, now: &str, extra: &[&str]) -> String {
+    pub(crate) fn publish(&self, now: &str, extra: &[&str]) -> String {
         let mut args = vec!["publish", "--now", now];
         args.extend_from_slice(extra);
         let out = self.run(&args);
@@ -72,7 +72,7 @@ impl Site {
 }
 
 /// The files of a built site, without the marker the output writer leaves in its folders.
-fn site_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+pub(crate) fn site_files(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     let mut files = snapshot(dir);
     files.remove(".sitrep-output");
     files
@@ -161,7 +161,7 @@ fn dry_run_lists_changes_and_sends_nothing() {
     assert_eq!(site_files(&site.beside("www")), before);
 }
 
-fn git(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("--git-dir")
         .arg(dir)
@@ -172,7 +172,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
-fn bare_repo(path: &Path) {
+pub(crate) fn bare_repo(path: &Path) {
     let out = Command::new("git")
         .args(["init", "-q", "--bare"])
         .arg(path)
@@ -182,7 +182,7 @@ fn bare_repo(path: &Path) {
 }
 
 /// Runs git in a work tree (or any folder), as a committer of its own; returns stdout.
-fn git_in(dir: &Path, args: &[&str]) -> String {
+pub(crate) fn git_in(dir: &Path, args: &[&str]) -> String {
     let out = Command::new("git")
         .arg("-C")
         .arg(dir)
@@ -201,7 +201,7 @@ fn git_in(dir: &Path, args: &[&str]) -> String {
 
 /// A bare repository in `dir` and the basic site publishing to its `pages` branch, published
 /// once at NOW.
-fn published_to_git(dir: &Path) -> (PathBuf, Site) {
+pub(crate) fn published_to_git(dir: &Path) -> (PathBuf, Site) {
     let remote = dir.join("status.git");
     bare_repo(&remote);
     let site = Site::new(&format!(
