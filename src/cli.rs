@@ -686,6 +686,14 @@ fn print_announce_event(event: AnnounceEvent) {
             Some(id) => say!("{channel}: sent {key} (id {})", terminal(&id)),
             None => say!("{channel}: sent {key}"),
         },
+        AnnounceEvent::Unread {
+            channel,
+            key,
+            problem,
+        } => eprintln!(
+            "warning: {channel}: {key} was delivered, but its answer could not be read ({}); it is recorded as sent, and the next update of its event replies to the latest post whose id is known, or starts a thread of its own",
+            terminal(&problem)
+        ),
         AnnounceEvent::Retrying { channel, problem } => {
             eprintln!("{channel}: {}; trying again", terminal(&problem));
         }

@@ -87,22 +87,42 @@ impl Ledger {
     /// Two records read from two targets, as one: everything either says was told.
     pub(crate) fn merge(mut self, other: Ledger) -> Ledger {
         for (channel, log) in other.channels {
-            let mine = self.channels.entry(channel).or_default();
-            mine.since = match (mine.since, log.since) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            for (key, told) in log.told {
-                match mine.told.get(&key) {
-                    Some(existing) if existing.remote.is_some() || told.remote.is_none() => {}
-                    _ => {
-                        mine.told.insert(key, told);
-                    }
-                }
-            }
+            self.merge_channel(channel, log);
         }
         self.lease = self.lease.or(other.lease);
         self
+    }
+
+    fn merge_channel(&mut self, channel: String, log: ChannelLog) {
+        let mine = self.channels.entry(channel).or_default();
+        mine.since = match (mine.since, log.since) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        for (key, told) in log.told {
+            match mine.told.get(&key) {
+                Some(existing) if existing.remote.is_some() || told.remote.is_none() => {}
+                _ => {
+                    mine.told.insert(key, told);
+                }
+            }
+        }
+    }
+
+    /// The record with credentials taken out of its channel keys. Records written before
+    /// `channel_key` took them out name a channel by an address as written in site.yaml
+    /// (`mastodon:https://user:pass@host:…`); read this way, the channel keeps what it was
+    /// told and the next write leaves the secret out of the published record.
+    pub(crate) fn without_credentials(self) -> Ledger {
+        let mut clean = Ledger {
+            channels: BTreeMap::new(),
+            ..self
+        };
+        for (channel, log) in self.channels {
+            let key = crate::redact::credentials(&channel).into_owned();
+            clean.merge_channel(key, log);
+        }
+        clean
     }
 
     pub(crate) fn is_told(&self, channel: &str, key: &str) -> bool {
@@ -244,5 +264,27 @@ mod tests {
         let merged = a.merge(b);
         assert!(merged.is_told("m", "a") && merged.is_told("m", "b") && merged.is_told("s", "a"));
         assert_eq!(merged.channels["m"].since, Some(at(2)));
+    }
+
+    #[test]
+    fn a_record_with_credentials_in_a_channel_key_is_read_without_them() {
+        let mut old = Ledger::new();
+        old.record(
+            "mastodon:https://bot:secret@social.example:TOKEN",
+            &pending("a", 1),
+            at(2),
+            None,
+        );
+        old.record(
+            "mastodon:https://social.example:OTHER",
+            &pending("b", 1),
+            at(2),
+            None,
+        );
+        let clean = old.without_credentials();
+        assert!(clean.is_told("mastodon:https://<redacted>@social.example:TOKEN", "a"));
+        assert!(clean.is_told("mastodon:https://social.example:OTHER", "b"));
+        let written = serde_json::to_string(&clean).expect("JSON");
+        assert!(!written.contains("secret"), "{written}");
     }
 }

@@ -70,6 +70,17 @@ pub enum AnnounceEvent {
         /// The post's id on the network, where it gives one.
         remote: Option<String>,
     },
+    /// A message was delivered (the channel answered 2xx), but the answer did not say the
+    /// post's id: it is recorded as sent all the same, and later updates of its event reply
+    /// to the event's latest post whose id is known, or start a thread of their own.
+    Unread {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
+        channel: String,
+        /// The message's key in the record.
+        key: String,
+        /// What was wrong with the answer.
+        problem: String,
+    },
     /// A request failed and is being tried again.
     Retrying {
         /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
@@ -245,16 +256,20 @@ pub(crate) fn describe(channel: &AnnounceChannel) -> String {
         AnnounceChannel::Slack { url } => format!("Slack (${})", url.name),
         AnnounceChannel::Discord { url } => format!("Discord (${})", url.name),
         AnnounceChannel::Teams { url } => format!("Teams (${})", url.name),
-        AnnounceChannel::Mastodon { instance, .. } => format!("Mastodon {instance}"),
+        AnnounceChannel::Mastodon { instance, .. } => {
+            format!("Mastodon {}", crate::redact::credentials(instance))
+        }
         AnnounceChannel::Bluesky { handle, .. } => format!("Bluesky @{handle}"),
         AnnounceChannel::X { token, .. } => format!("X (${})", token.name),
     }
 }
 
 /// A channel's name in the record: what stays the same for as long as it is the same
-/// channel. No secret ever goes in.
+/// channel. No secret ever goes in: the record is published with the site, so credentials
+/// written into an address are taken out (as [`ledger::Ledger::without_credentials`] does to
+/// records written before).
 pub(crate) fn channel_key(channel: &AnnounceChannel) -> String {
-    match channel {
+    let key = match channel {
         AnnounceChannel::Webhook { url } => format!("webhook:{}", url.name),
         AnnounceChannel::Slack { url } => format!("slack:{}", url.name),
         AnnounceChannel::Discord { url } => format!("discord:{}", url.name),
@@ -266,7 +281,8 @@ pub(crate) fn channel_key(channel: &AnnounceChannel) -> String {
             handle, service, ..
         } => format!("bluesky:{service}:{handle}"),
         AnnounceChannel::X { token, api } => format!("x:{api}:{}", token.name),
-    }
+    };
+    crate::redact::credentials(&key).into_owned()
 }
 
 /// What each channel is still to be told, oldest first, after marking history on channels
@@ -347,7 +363,8 @@ fn preview(channel: &AnnounceChannel, draft: &Draft) -> String {
 }
 
 /// Sends message after message, in order across channels, recording each as soon as it is
-/// sent: a run killed half-way leaves a record of exactly what went out.
+/// delivered and before the next is sent: a run killed half-way leaves a record of exactly
+/// what went out.
 fn send_all(
     site: &Site,
     drafts: &[Draft],
@@ -373,50 +390,90 @@ fn send_all(
         .collect();
     let mut failed = vec![false; senders.len()];
     for (c, d, message) in in_order(queues) {
-        let channel = &site.announce[c];
         if failed[c] {
             report.pending += 1;
             continue;
         }
-        let key = channel_key(channel);
-        let outgoing = send::Outgoing {
+        let sending = Sending {
+            channel: &site.announce[c],
             draft: &drafts[d],
-            key: &message.key,
-            thread: records.ledger.thread(&key, &message.event),
+            message,
+        };
+        match sending.send(&mut senders[c], &client, records, on_event)? {
+            Ok(()) => report.sent += 1,
+            Err((name, failure)) => {
+                failed[c] = true;
+                report.pending += 1;
+                report.failures.push((name, failure.to_string()));
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// One message on its way to one channel.
+struct Sending<'a> {
+    channel: &'a AnnounceChannel,
+    draft: &'a Draft,
+    message: Pending,
+}
+
+impl Sending<'_> {
+    /// Sends the message and records it if the channel took it in. The outer error stops the
+    /// run (the record could not be written); the inner one is the channel's failure, with
+    /// the channel's name.
+    #[allow(clippy::type_complexity)]
+    fn send(
+        self,
+        sender: &mut send::Sender<'_>,
+        client: &http::Client,
+        records: &mut Records<'_>,
+        on_event: &mut dyn FnMut(AnnounceEvent),
+    ) -> Result<Result<(), (String, http::Failure)>, AnnounceError> {
+        let key = channel_key(self.channel);
+        let outgoing = send::Outgoing {
+            draft: self.draft,
+            key: &self.message.key,
+            thread: records.ledger.thread(&key, &self.message.event),
             now: Utc::now(),
         };
-        let name = describe(channel);
+        let name = describe(self.channel);
         let mut on_retry = |f: &http::Failure| {
             on_event(AnnounceEvent::Retrying {
                 channel: name.clone(),
                 problem: f.to_string(),
             });
         };
-        match senders[c].send(&client, &outgoing, &mut on_retry) {
-            Ok(remote) => {
-                let id = remote.as_ref().map(|r| r.id.clone());
-                records.ledger.record(&key, &message, Utc::now(), remote);
-                records.write()?;
-                report.sent += 1;
-                on_event(AnnounceEvent::Sent {
-                    channel: name,
-                    key: message.key,
-                    remote: id,
-                });
-            }
+        let delivered = match sender.send(client, &outgoing, &mut on_retry) {
+            Ok(delivered) => delivered,
             Err(failure) => {
-                failed[c] = true;
-                report.pending += 1;
-                report.failures.push((name.clone(), failure.to_string()));
                 on_event(AnnounceEvent::Failed {
-                    channel: name,
-                    key: message.key,
+                    channel: name.clone(),
+                    key: self.message.key,
                     error: failure.to_string(),
                 });
+                return Ok(Err((name, failure)));
             }
+        };
+        let id = delivered.remote.as_ref().map(|r| r.id.clone());
+        records
+            .ledger
+            .record(&key, &self.message, Utc::now(), delivered.remote);
+        records.write()?;
+        on_event(AnnounceEvent::Sent {
+            channel: name.clone(),
+            key: self.message.key.clone(),
+            remote: id,
+        });
+        if let Some(why) = delivered.unread {
+            on_event(AnnounceEvent::Unread {
+                channel: name,
+                key: self.message.key,
+                problem: why.to_string(),
+            });
         }
+        Ok(Ok(()))
     }
-    Ok(report)
 }
 
 /// Every channel's queue as one list, oldest first across channels: (channel, draft, message).
@@ -599,9 +656,11 @@ impl<'a> Records<'a> {
 fn parse(stored: &Stored, at: &str) -> Result<Ledger, AnnounceError> {
     match &stored.bytes {
         None => Ok(Ledger::new()),
-        Some(bytes) => serde_json::from_slice(bytes).map_err(|e| AnnounceError::Record {
-            at: at.to_string(),
-            message: e.to_string(),
-        }),
+        Some(bytes) => serde_json::from_slice(bytes)
+            .map(Ledger::without_credentials)
+            .map_err(|e| AnnounceError::Record {
+                at: at.to_string(),
+                message: e.to_string(),
+            }),
     }
 }

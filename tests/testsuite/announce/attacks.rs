@@ -1,0 +1,204 @@
+//! `sitrep announce` under attack (issue 24; docs/reliability.md, "Announce"): credentials in
+//! a channel's address, channels that answer what sitrep cannot read or redirect it away,
+//! announces racing a publish of the same folder, backfilled and re-timed updates.
+
+use std::collections::BTreeMap;
+use std::process::Output;
+
+use super::fake::*;
+use crate::support::stderr;
+
+/// Everything a run showed, stdout and stderr.
+fn shown(out: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(out))
+}
+
+/// How many times each message reached its path (a run opens its own Bluesky session, so
+/// only posts count).
+fn copies(server: &Server) -> BTreeMap<(String, String), usize> {
+    let mut count = BTreeMap::new();
+    for request in server
+        .delivered()
+        .into_iter()
+        .filter(|r| !r.path.ends_with("createSession"))
+    {
+        *count
+            .entry((request.path.clone(), message_id(&request)))
+            .or_default() += 1;
+    }
+    count
+}
+
+fn assert_none_twice(server: &Server) {
+    let twice: Vec<_> = copies(server).into_iter().filter(|(_, n)| *n > 1).collect();
+    assert!(twice.is_empty(), "sent twice: {twice:#?}");
+}
+
+#[test]
+fn credentials_in_a_mastodon_instance_are_never_shown_or_recorded() {
+    let server = Server::start();
+    let site = outage_site(&server);
+    let yaml = std::fs::read_to_string(site.root.join("site.yaml")).expect("read");
+    let with_credentials = server.base.replace("http://", "http://bot:secret@");
+    std::fs::write(
+        site.root.join("site.yaml"),
+        yaml.replace(
+            &format!("\"{}/mastodon\"", server.base),
+            &format!("\"{with_credentials}/mastodon\""),
+        ),
+    )
+    .expect("write");
+
+    let dry = site.run(&server, &["announce", "--dry-run"]);
+    assert!(dry.status.success(), "{}", stderr(&dry));
+    let text = shown(&dry);
+    assert!(
+        text.contains("Mastodon http://<redacted>@127.0.0.1"),
+        "{text}"
+    );
+    assert!(!text.contains("secret"), "{text}");
+
+    server.fail(
+        "/mastodon/api/v1/statuses",
+        401,
+        "{\"error\":\"The access token is invalid\"}",
+    );
+    let real = site.run(&server, &["announce"]);
+    assert_eq!(real.status.code(), Some(1), "{}", shown(&real));
+    let text = shown(&real);
+    assert!(
+        text.contains("error: Mastodon http://<redacted>@"),
+        "{text}"
+    );
+    assert!(!text.contains("secret"), "{text}");
+    // The record is published with the site: it must not hold the password either.
+    let record = std::fs::read_to_string(site.root.join(".sitrep-announced.json"))
+        .expect("the record was written");
+    assert!(!record.contains("secret"), "{record}");
+}
+
+#[test]
+fn a_post_whose_answer_cannot_be_read_is_delivered_once_not_again_every_run() {
+    let server = Server::start();
+    server.garble("/mastodon/api/v1/statuses", 200, "<html>Posted!</html>");
+    server.garble("/x/2/tweets", 201, "{\"data\":{}}");
+    server.garble("/bsky/xrpc/com.atproto.repo.createRecord", 200, "not json");
+    let site = outage_site(&server);
+    let first = site.run(&server, &["announce"]);
+    let text = shown(&first);
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "delivered is delivered: {text}"
+    );
+    assert!(
+        text.contains(&format!(
+            "warning: Mastodon {}/mastodon: 2026-11-28-outage-20261128T090000Z was delivered, but its answer could not be read (the answer is not JSON: <html>Posted!</html>)",
+            server.base
+        )),
+        "{text}"
+    );
+    assert!(
+        text.contains("the answer has no `data.id`"),
+        "X's answer named: {text}"
+    );
+    // A cron job running every few minutes posts nothing more.
+    for _ in 0..3 {
+        let again = site.announce(&server);
+        assert!(again.contains("Announced 0 messages"), "{again}");
+    }
+    for path in [
+        "/mastodon/api/v1/statuses",
+        "/x/2/tweets",
+        "/bsky/xrpc/com.atproto.repo.createRecord",
+    ] {
+        assert_eq!(server.to(path).len(), 3, "{path}");
+    }
+    assert_none_twice(&server);
+    // With no post id known, each update starts a thread of its own rather than replying to
+    // a post that may not exist.
+    let mastodon = server.to("/mastodon/api/v1/statuses");
+    assert!(
+        mastodon
+            .iter()
+            .all(|r| r.body.get("in_reply_to_id").is_none())
+    );
+    let x = server.to("/x/2/tweets");
+    assert!(x.iter().all(|r| r.body.get("reply").is_none()));
+}
+
+#[test]
+fn a_bluesky_session_that_cannot_be_read_fails_before_posting() {
+    let server = Server::start();
+    server.garble(
+        "/bsky/xrpc/com.atproto.server.createSession",
+        200,
+        "{\"handle\":\"status.example.com\"}",
+    );
+    let site = outage_site(&server);
+    let out = site.run(&server, &["announce"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("error: Bluesky @status.example.com: cannot send 2026-11-28-outage-20261128T090000Z: the answer has no `did`"),
+        "{err}"
+    );
+    assert!(
+        server
+            .to("/bsky/xrpc/com.atproto.repo.createRecord")
+            .is_empty()
+    );
+    server.heal();
+    site.announce(&server);
+    assert_eq!(
+        server.to("/bsky/xrpc/com.atproto.repo.createRecord").len(),
+        3
+    );
+    assert_none_twice(&server);
+}
+
+#[test]
+fn a_webhook_redirected_to_a_login_page_is_not_delivered_and_goes_next_time() {
+    let server = Server::start();
+    let login = format!(
+        "{}/login?next=chat",
+        server.base.replace("http://", "http://sso:hunter2@")
+    );
+    for path in ["/webhook", "/slack", "/discord", "/teams"] {
+        server.redirect(path, &login);
+    }
+    let site = outage_site(&server);
+    let out = site.run(&server, &["announce"]);
+    let text = shown(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let shown_login = format!(
+        "{}/login?next=chat",
+        server.base.replace("http://", "http://<redacted>@")
+    );
+    assert!(
+        text.contains(&format!(
+            "error: Slack ($T_SLACK_URL): cannot send 2026-11-28-outage-20261128T090000Z: HTTP 302: redirected to {shown_login}; not followed"
+        )),
+        "{text}"
+    );
+    assert!(!text.contains("hunter2"), "{text}");
+    assert!(
+        text.contains("4 channels failed; 16 messages will be sent by the next announce"),
+        "{text}"
+    );
+    assert!(server.to("/login").is_empty(), "the redirect was followed");
+    for path in ["/webhook", "/slack", "/discord", "/teams"] {
+        assert!(server.to(path).is_empty(), "{path}");
+    }
+
+    // The receiver is fixed: the next run sends every message once.
+    server.heal();
+    let stdout = site.announce(&server);
+    assert!(stdout.contains("Announced 16 messages"), "{stdout}");
+    assert_eq!(server.to("/webhook").len(), 7);
+    for path in ["/slack", "/discord", "/teams"] {
+        assert_eq!(server.to(path).len(), 3, "{path}");
+    }
+    assert!(site.announce(&server).contains("Announced 0 messages"));
+    assert_none_twice(&server);
+}

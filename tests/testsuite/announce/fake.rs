@@ -404,4 +404,3 @@ pub(super) fn message_id(request: &Request) -> String {
     }
     body.to_string()
 }
-
