@@ -202,3 +202,64 @@ fn a_webhook_redirected_to_a_login_page_is_not_delivered_and_goes_next_time() {
     assert!(site.announce(&server).contains("Announced 0 messages"));
     assert_none_twice(&server);
 }
+
+/// An event of its own for round `n` of a test: one update, `n` minutes after 10:00 today.
+fn round_event(n: usize) -> (String, String) {
+    (
+        format!("2026-11-28-round-{n}.md"),
+        format!(
+            "---\ntitle: Round {n}\ntimeline:\n  - at: 2026-11-28T10:{n:02}:00Z\n    status: investigating\n    message: Round {n} of the race.\n---\n"
+        ),
+    )
+}
+
+#[test]
+fn announces_racing_folder_publishes_of_the_same_site_never_post_twice() {
+    const ROUNDS: usize = 12;
+    let server = Server::start();
+    // Slow answers keep each announce writing its record while the publish runs.
+    server.slow_down(std::time::Duration::from_millis(15));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let target = dir.path().join("www");
+    let root = dir.path().join("site");
+    let publish = format!(
+        "publish:\n  - folder: {{ path: \"{}\" }}\n",
+        target.display()
+    );
+    let events = [("2026-11-28-outage.md", OUTAGE), ("2026-10-01-old.md", OLD)];
+    Site::write(&root, &server, &publish, &events);
+    let command = |args: &[&str]| {
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"));
+        command
+            .args(args)
+            .args(["--root", root.to_str().expect("utf-8"), "--now", NOW])
+            .env_remove("SOURCE_DATE_EPOCH")
+            .envs(server.env())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command
+    };
+    let out = command(&["publish"]).output().expect("publish");
+    assert!(out.status.success(), "{}", shown(&out));
+    for n in 0..ROUNDS {
+        let (name, text) = round_event(n);
+        std::fs::write(root.join("incidents").join(name), text).expect("write event");
+        let announce = command(&["announce"]).spawn().expect("announce");
+        // Each round starts the publish a little later into the announce.
+        std::thread::sleep(std::time::Duration::from_millis(80 * (n % 5) as u64));
+        let publish = command(&["publish", "--no-announce"])
+            .output()
+            .expect("publish");
+        let announce = announce.wait_with_output().expect("announce");
+        assert!(publish.status.success(), "round {n}: {}", shown(&publish));
+        assert!(announce.status.success(), "round {n}: {}", shown(&announce));
+    }
+    let out = command(&["announce"]).output().expect("announce");
+    let text = shown(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Announced 0 messages"), "all told: {text}");
+    assert_none_twice(&server);
+    for path in ["/slack", "/discord", "/teams", "/mastodon/api/v1/statuses"] {
+        assert_eq!(server.to(path).len(), 3 + ROUNDS, "{path}");
+    }
+}
