@@ -672,6 +672,14 @@ fn print_announce_event(event: AnnounceEvent) {
             "{channel}: first announce; {updates} older update{} marked as already told, not posted",
             if updates == 1 { "" } else { "s" }
         ),
+        AnnounceEvent::Retimed { channel, updates } => say!(
+            "{channel}: {updates} update{} already told at another time, not posted again",
+            if updates == 1 { "" } else { "s" }
+        ),
+        AnnounceEvent::Backfilled { channel, updates } => say!(
+            "{channel}: {updates} update{} dated more than 24 hours before the newest it was told marked as told, not posted (a backfill)",
+            if updates == 1 { "" } else { "s" }
+        ),
         AnnounceEvent::WouldSend { channel, key, text } => {
             say!("{channel}: would send {key}");
             for line in text.lines() {

@@ -51,6 +51,22 @@ pub enum AnnounceEvent {
         /// Updates marked as told.
         updates: usize,
     },
+    /// Updates told before under another time (their time was corrected since) were marked
+    /// as told under the new one, not posted again.
+    Retimed {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
+        channel: String,
+        /// Updates marked as told.
+        updates: usize,
+    },
+    /// Updates dated more than a day before the newest update the channel was told (a
+    /// backfill of old incidents) were marked as told, not posted.
+    Backfilled {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
+        channel: String,
+        /// Updates marked as told.
+        updates: usize,
+    },
     /// `--dry-run`: a message that would be sent, as its text reads.
     WouldSend {
         /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
@@ -104,7 +120,8 @@ pub enum AnnounceEvent {
 pub struct AnnounceReport {
     /// Messages delivered and recorded (0 on a dry run).
     pub sent: usize,
-    /// Updates marked as already told on channels' first announce.
+    /// Updates marked as already told, not posted: history on channels' first announce,
+    /// backfills, updates whose time was corrected.
     pub marked: usize,
     /// Messages left for the next announce (the dry run's would-be sends, or those behind a
     /// failure).
@@ -285,8 +302,9 @@ pub(crate) fn channel_key(channel: &AnnounceChannel) -> String {
     crate::redact::credentials(&key).into_owned()
 }
 
-/// What each channel is still to be told, oldest first, after marking history on channels
-/// announced to for the first time. Pure.
+/// What each channel is still to be told, oldest first, after marking as told what is not
+/// news: history on channels announced to for the first time, backfills and updates whose
+/// time was corrected (docs/announcing.md, "News"). Pure.
 pub(crate) fn plan(
     site: &Site,
     drafts: &[Draft],
@@ -307,22 +325,33 @@ pub(crate) fn plan(
                     .map(move |m| (i, m))
             })
             .collect();
+        let name = describe(channel);
         if ledger.is_new_channel(&key) {
             let messages: Vec<Pending> = all.iter().map(|(_, m)| m.clone()).collect();
             let count = ledger.start_channel(&key, &messages, now);
             marked += count;
             if count > 0 {
                 on_event(AnnounceEvent::HistoryMarked {
-                    channel: describe(channel),
+                    channel: name.clone(),
                     updates: count,
                 });
             }
         }
-        queues.push(
-            all.into_iter()
-                .filter(|(_, m)| !ledger.is_told(&key, &m.key))
-                .collect(),
-        );
+        let sorted = ledger.sort_out(&key, all);
+        marked += sorted.retimed + sorted.backfilled;
+        if sorted.retimed > 0 {
+            on_event(AnnounceEvent::Retimed {
+                channel: name.clone(),
+                updates: sorted.retimed,
+            });
+        }
+        if sorted.backfilled > 0 {
+            on_event(AnnounceEvent::Backfilled {
+                channel: name,
+                updates: sorted.backfilled,
+            });
+        }
+        queues.push(sorted.news);
     }
     (marked, queues)
 }

@@ -227,20 +227,6 @@ fn every_channel_is_told_each_update_once_in_its_documented_format() {
     assert_eq!(server.delivered().len(), before);
 }
 
-/// The ids the server gave, in order, for a path (as the answers carried them).
-fn server_ids(server: &Server, path: &str) -> Vec<String> {
-    let all = server.delivered();
-    let mut next = 1000;
-    let mut ids = Vec::new();
-    for request in all {
-        next += 1;
-        if request.path == path {
-            ids.push(next.to_string());
-        }
-    }
-    ids
-}
-
 fn assert_link_facet(record: &Value) {
     let text = record["text"].as_str().expect("text");
     let facet = &record["facets"][0];

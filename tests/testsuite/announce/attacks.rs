@@ -263,3 +263,118 @@ fn announces_racing_folder_publishes_of_the_same_site_never_post_twice() {
         assert_eq!(server.to(path).len(), 3 + ROUNDS, "{path}");
     }
 }
+
+/// An event with one update, no components.
+fn single(title: &str, at: &str, message: &str) -> String {
+    format!(
+        "---\ntitle: {title}\ntimeline:\n  - at: {at}\n    status: investigating\n    message: {message}\n---\n"
+    )
+}
+
+/// The first line of each Mastodon post: its status and title.
+fn mastodon_headlines(server: &Server) -> Vec<String> {
+    server
+        .to("/mastodon/api/v1/statuses")
+        .iter()
+        .map(|r| {
+            let status = r.body["status"].as_str().unwrap_or_default();
+            status.lines().next().unwrap_or_default().to_string()
+        })
+        .collect()
+}
+
+#[test]
+fn backfilled_updates_are_recorded_as_told_not_posted_as_news() {
+    let server = Server::start();
+    let site = outage_site(&server);
+    site.announce(&server);
+    assert_eq!(server.to("/slack").len(), 3);
+
+    // An import of old incidents, and one written up two days late; an update written a
+    // little late during the outage, and a new update of the outage.
+    let write = |name: &str, text: &str| {
+        std::fs::write(site.root.join("incidents").join(name), text).expect("write")
+    };
+    write(
+        "2019-03-01-import.md",
+        &single("Imported", "2019-03-01T09:00:00Z", "From the old page."),
+    );
+    write(
+        "2019-06-01-import.md",
+        &single("Imported too", "2019-06-01T09:00:00Z", "Also old."),
+    );
+    write(
+        "2026-11-26-late.md",
+        &single("Written up late", "2026-11-26T08:00:00Z", "Two days ago."),
+    );
+    write(
+        "2026-11-28-mail.md",
+        &single("Mail delays", "2026-11-28T09:45:00Z", "Mail is slow."),
+    );
+    let outage = OUTAGE.replace(
+        "    message: The provider replaced the switch.\n",
+        "    message: The provider replaced the switch.\n  - at: 2026-11-28T10:20:00Z\n    status: postmortem\n    message: What happened.\n",
+    );
+    write("2026-11-28-outage.md", &outage);
+
+    let stdout = site.announce(&server);
+    assert!(
+        stdout.contains("Slack ($T_SLACK_URL): 3 updates dated more than 24 hours before the newest it was told marked as told, not posted (a backfill)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("Announced 14 messages"), "{stdout}");
+    assert_eq!(
+        mastodon_headlines(&server)[3..],
+        [
+            "Investigating: Mail delays",
+            "Post-mortem: Packet loss at the upstream switch"
+        ],
+        "news only, oldest first"
+    );
+    // The post-mortem still replies in the outage's thread.
+    let mastodon = server.to("/mastodon/api/v1/statuses");
+    let ids = server_ids(&server, "/mastodon/api/v1/statuses");
+    assert!(mastodon[3].body.get("in_reply_to_id").is_none());
+    assert_eq!(mastodon[4].body["in_reply_to_id"], ids[2].as_str());
+    assert!(site.announce(&server).contains("Announced 0 messages"));
+    assert_none_twice(&server);
+}
+
+#[test]
+fn correcting_the_time_of_an_announced_update_does_not_announce_it_again() {
+    let server = Server::start();
+    let site = outage_site(&server);
+    site.announce(&server);
+    let before = server.delivered().len();
+    let path = site.root.join("incidents/2026-11-28-outage.md");
+    // Two typos fixed: one update a minute later, the latest five minutes later (after
+    // everything the channels were told).
+    let fixed = OUTAGE
+        .replace("2026-11-28T09:30:00Z", "2026-11-28T09:31:00Z")
+        .replace("2026-11-28T10:00:00Z", "2026-11-28T10:05:00Z");
+    std::fs::write(&path, &fixed).expect("write");
+    let stdout = site.announce(&server);
+    assert!(stdout.contains("Announced 0 messages"), "{stdout}");
+    assert!(
+        stdout.contains(
+            "Slack ($T_SLACK_URL): 2 updates already told at another time, not posted again"
+        ),
+        "{stdout}"
+    );
+    assert_eq!(server.delivered().len(), before, "nothing sent");
+
+    // A genuinely new update still goes out, replying to the post of the re-timed one.
+    let newer = fixed.replace(
+        "    message: The provider replaced the switch.\n",
+        "    message: The provider replaced the switch.\n  - at: 2026-11-28T10:20:00Z\n    status: postmortem\n    message: What happened.\n",
+    );
+    std::fs::write(&path, newer).expect("write");
+    let stdout = site.announce(&server);
+    assert!(stdout.contains("Announced 7 messages"), "{stdout}");
+    let mastodon = server.to("/mastodon/api/v1/statuses");
+    let ids = server_ids(&server, "/mastodon/api/v1/statuses");
+    assert_eq!(mastodon.len(), 4);
+    assert_eq!(mastodon[3].body["in_reply_to_id"], ids[2].as_str());
+    assert!(site.announce(&server).contains("Announced 0 messages"));
+    assert_none_twice(&server);
+}

@@ -404,3 +404,17 @@ pub(super) fn message_id(request: &Request) -> String {
     }
     body.to_string()
 }
+
+/// The ids the server gave, in order, for a path (as the answers carried them).
+pub(super) fn server_ids(server: &Server, path: &str) -> Vec<String> {
+    let all = server.delivered();
+    let mut next = 1000;
+    let mut ids = Vec::new();
+    for request in all {
+        next += 1;
+        if request.path == path {
+            ids.push(next.to_string());
+        }
+    }
+    ids
+}
