@@ -418,10 +418,10 @@ proptest! {
             if let Err(e) = cut_from(head, &headline) {
                 prop_assert!(false, "{measure:?} headline: {e}");
             }
-            if !rest.is_empty() {
-                if let Err(e) = cut_from(rest, &message) {
-                    prop_assert!(false, "{measure:?} message: {e}");
-                }
+            if !rest.is_empty()
+                && let Err(e) = cut_from(rest, &message)
+            {
+                prop_assert!(false, "{measure:?} message: {e}");
             }
         }
     }

@@ -429,11 +429,13 @@ fn send_all(
             message,
         };
         match sending.send(&mut senders[c], &client, records, on_event)? {
-            Ok(()) => report.sent += 1,
-            Err((name, failure)) => {
+            None => report.sent += 1,
+            Some(failure) => {
                 failed[c] = true;
                 report.pending += 1;
-                report.failures.push((name, failure.to_string()));
+                report
+                    .failures
+                    .push((describe(&site.announce[c]), failure.to_string()));
             }
         }
     }
@@ -448,17 +450,15 @@ struct Sending<'a> {
 }
 
 impl Sending<'_> {
-    /// Sends the message and records it if the channel took it in. The outer error stops the
-    /// run (the record could not be written); the inner one is the channel's failure, with
-    /// the channel's name.
-    #[allow(clippy::type_complexity)]
+    /// Sends the message and records it if the channel took it in; the channel's failure if
+    /// it did not. An error stops the run: the record could not be written.
     fn send(
         self,
         sender: &mut send::Sender<'_>,
         client: &http::Client,
         records: &mut Records<'_>,
         on_event: &mut dyn FnMut(AnnounceEvent),
-    ) -> Result<Result<(), (String, http::Failure)>, AnnounceError> {
+    ) -> Result<Option<http::Failure>, AnnounceError> {
         let key = channel_key(self.channel);
         let outgoing = send::Outgoing {
             draft: self.draft,
@@ -477,11 +477,11 @@ impl Sending<'_> {
             Ok(delivered) => delivered,
             Err(failure) => {
                 on_event(AnnounceEvent::Failed {
-                    channel: name.clone(),
+                    channel: name,
                     key: self.message.key,
                     error: failure.to_string(),
                 });
-                return Ok(Err((name, failure)));
+                return Ok(Some(failure));
             }
         };
         let id = delivered.remote.as_ref().map(|r| r.id.clone());
@@ -501,7 +501,7 @@ impl Sending<'_> {
                 problem: why.to_string(),
             });
         }
-        Ok(Ok(()))
+        Ok(None)
     }
 }
 
