@@ -681,6 +681,14 @@ fn print_announce_event(event: AnnounceEvent) {
             "{channel}: first announce; {updates} older update{} marked as already told, not posted",
             if updates == 1 { "" } else { "s" }
         ),
+        AnnounceEvent::Retimed { channel, updates } => say!(
+            "{channel}: {updates} update{} already told at another time, not posted again",
+            if updates == 1 { "" } else { "s" }
+        ),
+        AnnounceEvent::Backfilled { channel, updates } => say!(
+            "{channel}: {updates} update{} dated more than 24 hours before the newest it was told marked as told, not posted (a backfill)",
+            if updates == 1 { "" } else { "s" }
+        ),
         AnnounceEvent::WouldSend { channel, key, text } => {
             say!("{channel}: would send {key}");
             for line in text.lines() {
@@ -695,6 +703,14 @@ fn print_announce_event(event: AnnounceEvent) {
             Some(id) => say!("{channel}: sent {key} (id {})", terminal(&id)),
             None => say!("{channel}: sent {key}"),
         },
+        AnnounceEvent::Unread {
+            channel,
+            key,
+            problem,
+        } => eprintln!(
+            "warning: {channel}: {key} was delivered, but its answer could not be read ({}); it is recorded as sent, and the next update of its event replies to the latest post whose id is known, or starts a thread of its own",
+            terminal(&problem)
+        ),
         AnnounceEvent::Retrying { channel, problem } => {
             eprintln!("{channel}: {}; trying again", terminal(&problem));
         }

@@ -236,6 +236,17 @@ pub(crate) fn write_site(
     staging.finish()
 }
 
+/// Takes the lock a build of `output` holds from [`Staging::begin`] until its swap, for a
+/// writer of a file inside the folder that must land either before a build copies the folder's
+/// files or after its swap, never between: the announce record of a folder target
+/// (docs/announcing.md, "Where the record of what was sent lives").
+pub(crate) fn lock_for_writing_in(output: &Path, purpose: &str) -> Result<atomic::Lock, Error> {
+    let beside = Beside::of(&absolute(output))?;
+    atomic::Lock::acquire(&beside.lock, purpose, LOCK_PATIENCE)
+        .map(|(lock, _)| lock)
+        .map_err(|e| Error::io("lock the output folder with", &beside.lock, e))
+}
+
 /// A new build of an output folder, being written: files go into a staging folder beside it
 /// as they come, from any thread, and [`Staging::finish`] swaps it in whole. It holds the
 /// output folder's lock from [`Staging::begin`] to the end.

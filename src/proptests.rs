@@ -1,7 +1,8 @@
 //! Properties over generated sites (docs/reliability.md, "Properties"): uptime stays within
 //! 0–100 %, an added incident never raises any uptime, the order of files and of updates
 //! changes nothing in the output, and every generated valid site builds with feeds and JSON
-//! that independent parsers read.
+//! that independent parsers read. And over generated short posts: every post fits its
+//! network's limit as that network counts, and no cut splits a grapheme.
 
 use std::path::{Path, PathBuf};
 
@@ -278,4 +279,150 @@ fn reversed_timeline(text: &str) -> String {
     }
     updates.reverse();
     format!("{head}timeline:\n{}---\n{tail}", updates.concat())
+}
+
+// ---- short posts (docs/announcing.md, "What each message looks like") ----------------
+
+use crate::announce::text::{self, Measure};
+use unicode_normalization::UnicodeNormalization;
+use unicode_segmentation::UnicodeSegmentation;
+
+const POST_LINK: &str =
+    "https://status.example.com/incidents/2026-11-28-switch/#update-20261128T093000Z";
+
+/// Pieces of words each network measures its own way: Latin with and without combining marks,
+/// CJK and Hangul (also as jamo, which NFC joins), emoji (with ZWJ, skin tones, flags,
+/// keycaps), right-to-left scripts and marks, characters NFC splits into two (`\u{958}`) or
+/// into two heavier ones (`\u{1d15e}`), an Arabic sign that joins the next character into its
+/// grapheme, and punctuation.
+const PIECES: &[&str] = &[
+    "packet",
+    "loss",
+    "a",
+    "Ünïcödé",
+    "e\u{301}",
+    "障害が発生",
+    "服务中断",
+    "서비스",
+    "\u{1100}\u{1161}",
+    "🚨",
+    "👨\u{200d}👩\u{200d}👧\u{200d}👦",
+    "🏳\u{fe0f}\u{200d}🌈",
+    "🇫🇷",
+    "🇯🇵🇰🇷",
+    "👍🏽",
+    "1\u{fe0f}\u{20e3}",
+    "انقطاع",
+    "השירות",
+    "\u{200f}",
+    "\u{958}",
+    "\u{1d15e}",
+    "\u{2126}",
+    "\u{600}",
+    "…",
+    "—",
+    ".",
+    "12:30",
+];
+
+/// Words a network counts as a link wherever they stand (X links bare domains too).
+const LINK_WORDS: &[&str] = &["https://a.io", "x.co"];
+
+fn post_word() -> impl Strategy<Value = String> {
+    let piece = || prop::sample::select(PIECES).prop_map(str::to_string);
+    prop_oneof![
+        6 => piece(),
+        2 => prop::collection::vec(piece(), 2..6).prop_map(|p| p.concat()),
+        1 => (prop::sample::select(PIECES), 30..300usize).prop_map(|(p, n)| p.repeat(n)),
+        1 => prop::sample::select(LINK_WORDS).prop_map(str::to_string),
+    ]
+}
+
+fn post_words(count: std::ops::Range<usize>) -> impl Strategy<Value = String> {
+    prop::collection::vec(post_word(), count).prop_map(|w| w.join(" "))
+}
+
+/// X's weight of one code point (twitter-text v3: these ranges weigh 1, the rest 2).
+fn twitter_weight(c: char) -> usize {
+    match u32::from(c) {
+        0..=4351 | 8192..=8205 | 8208..=8223 | 8242..=8247 => 1,
+        _ => 2,
+    }
+}
+
+/// A whole post as its network counts it, written from each network's documentation rather
+/// than from text.rs: Mastodon code points (it counts graphemes, never more), Bluesky
+/// graphemes, X the weights of the NFC form; links 23 on Mastodon and X. An emoji sequence
+/// is weighed per code point here, at least X's 2 for it.
+fn network_length(measure: Measure, post: &str) -> usize {
+    let text: String = match measure {
+        Measure::X => post.nfc().collect(),
+        _ => post.to_string(),
+    };
+    if measure == Measure::Bluesky {
+        return text.graphemes(true).count();
+    }
+    let weigh = |s: &str| match measure {
+        Measure::X => s.chars().map(twitter_weight).sum::<usize>(),
+        _ => s.chars().count(),
+    };
+    text.split_inclusive(char::is_whitespace)
+        .map(|token| {
+            let linked = std::iter::once(POST_LINK)
+                .chain(
+                    LINK_WORDS
+                        .iter()
+                        .copied()
+                        .filter(|w| measure == Measure::X || w.contains("://")),
+                )
+                .find(|l| token.starts_with(l));
+            match linked {
+                Some(link) => 23 + weigh(&token[link.len()..]),
+                None => weigh(token),
+            }
+        })
+        .sum()
+}
+
+/// `part` is `whole`, or a prefix of it that ends between two of its graphemes, then `…`.
+fn cut_from(part: &str, whole: &str) -> Result<(), String> {
+    if part == whole {
+        return Ok(());
+    }
+    let kept = part
+        .strip_suffix('…')
+        .ok_or_else(|| format!("cut without `…`: {part:?}"))?;
+    let at_grapheme = whole.grapheme_indices(true).any(|(i, _)| i == kept.len());
+    if whole.starts_with(kept) && at_grapheme {
+        Ok(())
+    } else {
+        Err(format!("{part:?} is not {whole:?} cut between graphemes"))
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn every_post_fits_its_network_and_no_cut_splits_a_grapheme(
+        headline in post_words(1..40),
+        message in post_words(0..400),
+    ) {
+        for measure in [Measure::Mastodon, Measure::Bluesky, Measure::X] {
+            let post = text::fit(measure, &headline, &message, POST_LINK);
+            let length = network_length(measure, &post.text);
+            prop_assert!(length <= measure.limit(), "{measure:?} counts {length}: {:?}", post.text);
+            prop_assert_eq!(&post.text[post.link.clone()], POST_LINK);
+            let body = post.text[..post.link.start].strip_suffix("\n\n").expect("a break before the link");
+            let (head, rest) = body.split_once("\n\n").unwrap_or((body, ""));
+            if let Err(e) = cut_from(head, &headline) {
+                prop_assert!(false, "{measure:?} headline: {e}");
+            }
+            if !rest.is_empty()
+                && let Err(e) = cut_from(rest, &message)
+            {
+                prop_assert!(false, "{measure:?} message: {e}");
+            }
+        }
+    }
 }

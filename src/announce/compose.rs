@@ -21,6 +21,8 @@ pub(crate) struct Draft {
     pub key: String,
     /// The event's slug.
     pub event: String,
+    /// The update's place in its event's timeline (0: the first).
+    pub position: usize,
     pub at: DateTime<Utc>,
     pub kind: Kind,
     pub title: String,
@@ -79,6 +81,7 @@ fn draft(model: &Model, t: &Translations, event: &Event, index: usize) -> Draft 
     Draft {
         key: api::update_id(event, update),
         event: event.slug.clone(),
+        position: index,
         at: update.at,
         kind: event.kind,
         title: event.title.clone(),
@@ -152,11 +155,31 @@ pub(crate) fn messages(channel: &AnnounceChannel, draft: &Draft) -> Vec<Pending>
         key: key.to_string(),
         event: draft.event.clone(),
         update_at: draft.at,
+        content: content_key(draft, key),
     };
     match channel {
         AnnounceChannel::Webhook { .. } => draft.webhook.iter().map(|(k, _)| pending(k)).collect(),
         _ => vec![pending(&draft.key)],
     }
+}
+
+/// What stays the same when an update's time is corrected, though its key (made from the
+/// time, as the API's ids are) does not: its event, its place in the timeline, its status and
+/// words, and which of the update's messages this is (docs/announcing.md, "News"). 64 bits
+/// of SHA-256: enough to tell one event's updates apart.
+fn content_key(draft: &Draft, message_key: &str) -> String {
+    let part = message_key.strip_prefix(&draft.key).unwrap_or(message_key);
+    let position = draft.position.to_string();
+    let status = draft.status.to_string();
+    let mut hash = crate::fingerprint::content_hash_of([
+        draft.event.as_bytes(),
+        position.as_bytes(),
+        status.as_bytes(),
+        draft.message.as_bytes(),
+        part.as_bytes(),
+    ]);
+    hash.truncate(16);
+    hash
 }
 
 /// The colour a chat message is marked with: how bad things are as of this update.
@@ -393,6 +416,7 @@ mod tests {
         Draft {
             key: "outage-20261128T090000Z".into(),
             event: "outage".into(),
+            position: 0,
             at: DateTime::from_timestamp(1_795_856_400, 0).expect("time"),
             kind: Kind::Incident,
             title: "Packet <loss>".into(),

@@ -1,6 +1,7 @@
 //! The one HTTP client every channel sends through: a timeout on every request, and a few
 //! tries with a doubling pause for answers that say "try again" (docs/announcing.md,
-//! "When a channel fails").
+//! "When a channel fails"). A 2xx answer is delivered; a redirect is not, and is never
+//! followed (docs/announcing.md, "What counts as delivered").
 
 use std::time::Duration;
 
@@ -22,12 +23,22 @@ pub(crate) struct Answer {
     pub body: String,
     /// `Retry-After` in seconds, on a rate-limited answer.
     pub retry_after: Option<Duration>,
+    /// `Location`, on a redirect.
+    pub location: Option<String>,
 }
 
 /// Why a request failed, in words for the report: the channel's answer, or the network error.
+/// Made only by [`Failure::new`], which takes credentials out of any URL in it: the report
+/// ends up in CI logs (docs/reliability.md, "Announce").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{0}")]
-pub(crate) struct Failure(pub String);
+pub(crate) struct Failure(String);
+
+impl Failure {
+    pub(crate) fn new(text: impl std::fmt::Display) -> Failure {
+        Failure(crate::redact::credentials(&text.to_string()).into_owned())
+    }
+}
 
 pub(crate) struct Client {
     agent: ureq::Agent,
@@ -38,6 +49,9 @@ impl Client {
         let config = ureq::Agent::config_builder()
             .timeout_global(Some(TIMEOUT))
             .http_status_as_error(false)
+            // A POST redirected (a webhook URL that now leads to a login page) was not taken
+            // in; following it would GET the page and call that delivered.
+            .max_redirects(0)
             .user_agent(concat!("sitrep/", env!("CARGO_PKG_VERSION")))
             .build();
         Client {
@@ -53,15 +67,14 @@ impl Client {
         body: &serde_json::Value,
         on_retry: &mut dyn FnMut(&Failure),
     ) -> Result<Answer, Failure> {
-        let bytes = serde_json::to_vec(body).map_err(|e| Failure(e.to_string()))?;
+        let bytes = serde_json::to_vec(body).map_err(Failure::new)?;
         let mut pause = FIRST_PAUSE;
         let mut tries = 1;
         loop {
             let (failure, retry_after) = match self.post_once(url, headers, &bytes) {
                 Ok(answer) if (200..300).contains(&answer.status) => return Ok(answer),
                 Ok(answer) => {
-                    let failure =
-                        Failure(format!("HTTP {}: {}", answer.status, excerpt(&answer.body)));
+                    let failure = refused(&answer);
                     if !worth_retrying(answer.status) {
                         return Err(failure);
                     }
@@ -95,14 +108,19 @@ impl Client {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
-        let mut response = request.send(body).map_err(|e| Failure(e.to_string()))?;
+        let mut response = request.send(body).map_err(Failure::new)?;
         let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(|v| v.trim().to_string())
+        };
+        let retry_after = header("retry-after")
+            .and_then(|v| v.parse::<u64>().ok())
             .map(Duration::from_secs);
+        let location = header("location");
         let body = response
             .body_mut()
             .with_config()
@@ -113,6 +131,7 @@ impl Client {
             status,
             body,
             retry_after,
+            location,
         })
     }
 }
@@ -120,6 +139,18 @@ impl Client {
 impl Default for Client {
     fn default() -> Self {
         Self::new()
+    }
+}
+
+/// Why a channel's answer is not a delivery. A redirect names where it led, since that is
+/// what the person fixing the channel's address needs to see.
+fn refused(answer: &Answer) -> Failure {
+    match (&answer.location, answer.status) {
+        (Some(location), 300..=399) => Failure::new(format!(
+            "HTTP {}: redirected to {location}; not followed (a channel that redirects did not take the message: check its address)",
+            answer.status
+        )),
+        _ => Failure::new(format!("HTTP {}: {}", answer.status, excerpt(&answer.body))),
     }
 }
 

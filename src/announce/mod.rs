@@ -51,6 +51,22 @@ pub enum AnnounceEvent {
         /// Updates marked as told.
         updates: usize,
     },
+    /// Updates told before under another time (their time was corrected since) were marked
+    /// as told under the new one, not posted again.
+    Retimed {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
+        channel: String,
+        /// Updates marked as told.
+        updates: usize,
+    },
+    /// Updates dated more than a day before the newest update the channel was told (a
+    /// backfill of old incidents) were marked as told, not posted.
+    Backfilled {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
+        channel: String,
+        /// Updates marked as told.
+        updates: usize,
+    },
     /// `--dry-run`: a message that would be sent, as its text reads.
     WouldSend {
         /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
@@ -69,6 +85,17 @@ pub enum AnnounceEvent {
         key: String,
         /// The post's id on the network, where it gives one.
         remote: Option<String>,
+    },
+    /// A message was delivered (the channel answered 2xx), but the answer did not say the
+    /// post's id: it is recorded as sent all the same, and later updates of its event reply
+    /// to the event's latest post whose id is known, or start a thread of their own.
+    Unread {
+        /// The channel, named as in [`AnnounceEvent::HistoryMarked`].
+        channel: String,
+        /// The message's key in the record.
+        key: String,
+        /// What was wrong with the answer.
+        problem: String,
     },
     /// A request failed and is being tried again.
     Retrying {
@@ -93,7 +120,8 @@ pub enum AnnounceEvent {
 pub struct AnnounceReport {
     /// Messages delivered and recorded (0 on a dry run).
     pub sent: usize,
-    /// Updates marked as already told on channels' first announce.
+    /// Updates marked as already told, not posted: history on channels' first announce,
+    /// backfills, updates whose time was corrected.
     pub marked: usize,
     /// Messages left for the next announce (the dry run's would-be sends, or those behind a
     /// failure).
@@ -245,16 +273,20 @@ pub(crate) fn describe(channel: &AnnounceChannel) -> String {
         AnnounceChannel::Slack { url } => format!("Slack (${})", url.name),
         AnnounceChannel::Discord { url } => format!("Discord (${})", url.name),
         AnnounceChannel::Teams { url } => format!("Teams (${})", url.name),
-        AnnounceChannel::Mastodon { instance, .. } => format!("Mastodon {instance}"),
+        AnnounceChannel::Mastodon { instance, .. } => {
+            format!("Mastodon {}", crate::redact::credentials(instance))
+        }
         AnnounceChannel::Bluesky { handle, .. } => format!("Bluesky @{handle}"),
         AnnounceChannel::X { token, .. } => format!("X (${})", token.name),
     }
 }
 
 /// A channel's name in the record: what stays the same for as long as it is the same
-/// channel. No secret ever goes in.
+/// channel. No secret ever goes in: the record is published with the site, so credentials
+/// written into an address are taken out (as [`ledger::Ledger::without_credentials`] does to
+/// records written before).
 pub(crate) fn channel_key(channel: &AnnounceChannel) -> String {
-    match channel {
+    let key = match channel {
         AnnounceChannel::Webhook { url } => format!("webhook:{}", url.name),
         AnnounceChannel::Slack { url } => format!("slack:{}", url.name),
         AnnounceChannel::Discord { url } => format!("discord:{}", url.name),
@@ -266,11 +298,13 @@ pub(crate) fn channel_key(channel: &AnnounceChannel) -> String {
             handle, service, ..
         } => format!("bluesky:{service}:{handle}"),
         AnnounceChannel::X { token, api } => format!("x:{api}:{}", token.name),
-    }
+    };
+    crate::redact::credentials(&key).into_owned()
 }
 
-/// What each channel is still to be told, oldest first, after marking history on channels
-/// announced to for the first time. Pure.
+/// What each channel is still to be told, oldest first, after marking as told what is not
+/// news: history on channels announced to for the first time, backfills and updates whose
+/// time was corrected (docs/announcing.md, "News"). Pure.
 pub(crate) fn plan(
     site: &Site,
     drafts: &[Draft],
@@ -291,22 +325,33 @@ pub(crate) fn plan(
                     .map(move |m| (i, m))
             })
             .collect();
+        let name = describe(channel);
         if ledger.is_new_channel(&key) {
             let messages: Vec<Pending> = all.iter().map(|(_, m)| m.clone()).collect();
             let count = ledger.start_channel(&key, &messages, now);
             marked += count;
             if count > 0 {
                 on_event(AnnounceEvent::HistoryMarked {
-                    channel: describe(channel),
+                    channel: name.clone(),
                     updates: count,
                 });
             }
         }
-        queues.push(
-            all.into_iter()
-                .filter(|(_, m)| !ledger.is_told(&key, &m.key))
-                .collect(),
-        );
+        let sorted = ledger.sort_out(&key, all);
+        marked += sorted.retimed + sorted.backfilled;
+        if sorted.retimed > 0 {
+            on_event(AnnounceEvent::Retimed {
+                channel: name.clone(),
+                updates: sorted.retimed,
+            });
+        }
+        if sorted.backfilled > 0 {
+            on_event(AnnounceEvent::Backfilled {
+                channel: name,
+                updates: sorted.backfilled,
+            });
+        }
+        queues.push(sorted.news);
     }
     (marked, queues)
 }
@@ -347,7 +392,8 @@ fn preview(channel: &AnnounceChannel, draft: &Draft) -> String {
 }
 
 /// Sends message after message, in order across channels, recording each as soon as it is
-/// sent: a run killed half-way leaves a record of exactly what went out.
+/// delivered and before the next is sent: a run killed half-way leaves a record of exactly
+/// what went out.
 fn send_all(
     site: &Site,
     drafts: &[Draft],
@@ -373,50 +419,90 @@ fn send_all(
         .collect();
     let mut failed = vec![false; senders.len()];
     for (c, d, message) in in_order(queues) {
-        let channel = &site.announce[c];
         if failed[c] {
             report.pending += 1;
             continue;
         }
-        let key = channel_key(channel);
-        let outgoing = send::Outgoing {
+        let sending = Sending {
+            channel: &site.announce[c],
             draft: &drafts[d],
-            key: &message.key,
-            thread: records.ledger.thread(&key, &message.event),
+            message,
+        };
+        match sending.send(&mut senders[c], &client, records, on_event)? {
+            None => report.sent += 1,
+            Some(failure) => {
+                failed[c] = true;
+                report.pending += 1;
+                report
+                    .failures
+                    .push((describe(&site.announce[c]), failure.to_string()));
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// One message on its way to one channel.
+struct Sending<'a> {
+    channel: &'a AnnounceChannel,
+    draft: &'a Draft,
+    message: Pending,
+}
+
+impl Sending<'_> {
+    /// Sends the message and records it if the channel took it in; the channel's failure if
+    /// it did not. An error stops the run: the record could not be written.
+    fn send(
+        self,
+        sender: &mut send::Sender<'_>,
+        client: &http::Client,
+        records: &mut Records<'_>,
+        on_event: &mut dyn FnMut(AnnounceEvent),
+    ) -> Result<Option<http::Failure>, AnnounceError> {
+        let key = channel_key(self.channel);
+        let outgoing = send::Outgoing {
+            draft: self.draft,
+            key: &self.message.key,
+            thread: records.ledger.thread(&key, &self.message.event),
             now: Utc::now(),
         };
-        let name = describe(channel);
+        let name = describe(self.channel);
         let mut on_retry = |f: &http::Failure| {
             on_event(AnnounceEvent::Retrying {
                 channel: name.clone(),
                 problem: f.to_string(),
             });
         };
-        match senders[c].send(&client, &outgoing, &mut on_retry) {
-            Ok(remote) => {
-                let id = remote.as_ref().map(|r| r.id.clone());
-                records.ledger.record(&key, &message, Utc::now(), remote);
-                records.write()?;
-                report.sent += 1;
-                on_event(AnnounceEvent::Sent {
-                    channel: name,
-                    key: message.key,
-                    remote: id,
-                });
-            }
+        let delivered = match sender.send(client, &outgoing, &mut on_retry) {
+            Ok(delivered) => delivered,
             Err(failure) => {
-                failed[c] = true;
-                report.pending += 1;
-                report.failures.push((name.clone(), failure.to_string()));
                 on_event(AnnounceEvent::Failed {
                     channel: name,
-                    key: message.key,
+                    key: self.message.key,
                     error: failure.to_string(),
                 });
+                return Ok(Some(failure));
             }
+        };
+        let id = delivered.remote.as_ref().map(|r| r.id.clone());
+        records
+            .ledger
+            .record(&key, &self.message, Utc::now(), delivered.remote);
+        records.write()?;
+        on_event(AnnounceEvent::Sent {
+            channel: name.clone(),
+            key: self.message.key.clone(),
+            remote: id,
+        });
+        if let Some(why) = delivered.unread {
+            on_event(AnnounceEvent::Unread {
+                channel: name,
+                key: self.message.key,
+                problem: why.to_string(),
+            });
         }
+        Ok(None)
     }
-    Ok(report)
 }
 
 /// Every channel's queue as one list, oldest first across channels: (channel, draft, message).
@@ -599,9 +685,11 @@ impl<'a> Records<'a> {
 fn parse(stored: &Stored, at: &str) -> Result<Ledger, AnnounceError> {
     match &stored.bytes {
         None => Ok(Ledger::new()),
-        Some(bytes) => serde_json::from_slice(bytes).map_err(|e| AnnounceError::Record {
-            at: at.to_string(),
-            message: e.to_string(),
-        }),
+        Some(bytes) => serde_json::from_slice(bytes)
+            .map(Ledger::without_credentials)
+            .map_err(|e| AnnounceError::Record {
+                at: at.to_string(),
+                message: e.to_string(),
+            }),
     }
 }

@@ -1,5 +1,7 @@
 //! One thin sender per channel: the payload comes from [`compose`], the request goes through
-//! the shared [`Client`], and what comes back is the post's id for threading.
+//! the shared [`Client`], and what comes back is the post's id for threading. A 2xx answer is
+//! a delivery even when its post id cannot be read (docs/announcing.md, "What counts as
+//! delivered"): counting it failed would post it again on every run.
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -20,6 +22,36 @@ pub(crate) struct Sender<'a> {
 struct BlueskySession {
     did: String,
     access_jwt: String,
+}
+
+/// A message the channel took in (a 2xx answer).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Delivered {
+    /// The post's id on the network, where it gives one and it could be read.
+    pub remote: Option<Remote>,
+    /// Why the id could not be read from an answer that should carry one.
+    pub unread: Option<Failure>,
+}
+
+impl Delivered {
+    const BLIND: Delivered = Delivered {
+        remote: None,
+        unread: None,
+    };
+
+    /// A network's answer that should name the post: its id, or why it could not be read.
+    fn read(remote: Result<Remote, Failure>) -> Delivered {
+        match remote {
+            Ok(remote) => Delivered {
+                remote: Some(remote),
+                unread: None,
+            },
+            Err(why) => Delivered {
+                remote: None,
+                unread: Some(why),
+            },
+        }
+    }
 }
 
 /// One message to send: which draft, which of its messages, and where it replies.
@@ -45,7 +77,7 @@ impl<'a> Sender<'a> {
         client: &Client,
         message: &Outgoing<'_>,
         on_retry: &mut dyn FnMut(&Failure),
-    ) -> Result<Option<Remote>, Failure> {
+    ) -> Result<Delivered, Failure> {
         let draft = message.draft;
         let thread = message.thread.as_ref();
         match self.channel {
@@ -55,21 +87,23 @@ impl<'a> Sender<'a> {
                     .iter()
                     .find(|(key, _)| key == message.key)
                     .map(|(_, payload)| payload)
-                    .ok_or_else(|| Failure(format!("no webhook payload for `{}`", message.key)))?;
+                    .ok_or_else(|| {
+                        Failure::new(format!("no webhook payload for `{}`", message.key))
+                    })?;
                 client.post_json(&self.secret, &[], payload, on_retry)?;
-                Ok(None)
+                Ok(Delivered::BLIND)
             }
             AnnounceChannel::Slack { .. } => {
                 client.post_json(&self.secret, &[], &compose::slack(draft), on_retry)?;
-                Ok(None)
+                Ok(Delivered::BLIND)
             }
             AnnounceChannel::Discord { .. } => {
                 client.post_json(&self.secret, &[], &compose::discord(draft), on_retry)?;
-                Ok(None)
+                Ok(Delivered::BLIND)
             }
             AnnounceChannel::Teams { .. } => {
                 client.post_json(&self.secret, &[], &compose::teams(draft), on_retry)?;
-                Ok(None)
+                Ok(Delivered::BLIND)
             }
             AnnounceChannel::Mastodon { instance, .. } => {
                 let auth = format!("Bearer {}", self.secret);
@@ -80,8 +114,9 @@ impl<'a> Sender<'a> {
                     &compose::mastodon(draft, thread),
                     on_retry,
                 )?;
-                let id = id_in(&answer.body, "/id")?;
-                Ok(Some(Remote { id, cid: None }))
+                Ok(Delivered::read(
+                    id_in(&answer.body, "/id").map(|id| Remote { id, cid: None }),
+                ))
             }
             AnnounceChannel::Bluesky {
                 handle, service, ..
@@ -100,10 +135,15 @@ impl<'a> Sender<'a> {
                     &body,
                     on_retry,
                 )?;
-                Ok(Some(Remote {
-                    id: id_in(&answer.body, "/uri")?,
-                    cid: Some(id_in(&answer.body, "/cid")?),
-                }))
+                // A reply names its parent by both: one without the other is no use.
+                Ok(Delivered::read(id_in(&answer.body, "/uri").and_then(
+                    |id| {
+                        Ok(Remote {
+                            id,
+                            cid: Some(id_in(&answer.body, "/cid")?),
+                        })
+                    },
+                )))
             }
             AnnounceChannel::X { api, .. } => {
                 let auth = format!("Bearer {}", self.secret);
@@ -113,15 +153,15 @@ impl<'a> Sender<'a> {
                     &compose::x(draft, thread),
                     on_retry,
                 )?;
-                Ok(Some(Remote {
-                    id: id_in(&answer.body, "/data/id")?,
-                    cid: None,
-                }))
+                Ok(Delivered::read(
+                    id_in(&answer.body, "/data/id").map(|id| Remote { id, cid: None }),
+                ))
             }
         }
     }
 
-    /// `com.atproto.server.createSession` with the app password, once per run.
+    /// `com.atproto.server.createSession` with the app password, once per run. Unlike a post,
+    /// a session whose answer cannot be read is a failure: nothing can be posted without it.
     fn bluesky_session(
         &mut self,
         client: &Client,
@@ -143,18 +183,18 @@ impl<'a> Sender<'a> {
         }
         self.bluesky
             .as_ref()
-            .ok_or_else(|| Failure("no Bluesky session".into()))
+            .ok_or_else(|| Failure::new("no Bluesky session"))
     }
 }
 
 /// A string at `pointer` in a JSON answer; ids may come as numbers too.
 fn id_in(body: &str, pointer: &str) -> Result<String, Failure> {
     let value: Value = serde_json::from_str(body)
-        .map_err(|_| Failure(format!("the answer is not JSON: {}", excerpt(body))))?;
+        .map_err(|_| Failure::new(format!("the answer is not JSON: {}", excerpt(body))))?;
     match value.pointer(pointer) {
         Some(Value::String(s)) if !s.is_empty() => Ok(s.clone()),
         Some(Value::Number(n)) => Ok(n.to_string()),
-        _ => Err(Failure(format!(
+        _ => Err(Failure::new(format!(
             "the answer has no `{}`: {}",
             pointer.trim_start_matches('/').replace('/', "."),
             excerpt(body)

@@ -3,18 +3,29 @@
 //!
 //! A post is `STATUS: TITLE`, the update's message cut at a word to fit, and the link to the
 //! update on the incident page. The link is never cut: a reader must always reach the page.
+//! Where sitrep cannot count exactly as a network does (X's emoji sequences, links inside a
+//! message), it counts more, never less: a post over the limit is refused, and the channel
+//! would stall on it every run.
 
+use unicode_normalization::UnicodeNormalization;
 use unicode_segmentation::UnicodeSegmentation;
+
+/// What a network counts a link as, however long (Mastodon and X).
+const LINK_WEIGHT: usize = 23;
+/// What a cut message ends with.
+const ELLIPSIS: &str = "…";
 
 /// How a network measures a post.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Measure {
-    /// Mastodon: 500 characters (code points), every link counted as 23.
+    /// Mastodon: 500 characters (counted here as code points, never fewer than its
+    /// graphemes), every link counted as 23.
     Mastodon,
     /// Bluesky: 300 graphemes, links counted as written.
     Bluesky,
-    /// X: 280 weighted characters, links counted as 23 (the twitter-text rules: most
-    /// Latin-script code points weigh 1, others — CJK, emoji — weigh 2).
+    /// X: 280 weighted characters of the NFC-normalised text, links counted as 23 (the
+    /// twitter-text rules: most Latin-script code points weigh 1, others — CJK, emoji, `…` —
+    /// weigh 2).
     X,
 }
 
@@ -27,29 +38,52 @@ impl Measure {
         }
     }
 
-    /// The length of `text` without links.
+    /// The length of `text`, the post's link aside. A link inside the text is counted as
+    /// written plus 23: the network counts it as 23 where it takes it for a link, and sitrep
+    /// cannot tell exactly where that is.
     fn text_length(self, text: &str) -> usize {
         match self {
-            Measure::Mastodon => text.chars().count(),
+            Measure::Mastodon => text.chars().count() + LINK_WEIGHT * text.matches("://").count(),
             Measure::Bluesky => text.graphemes(true).count(),
-            Measure::X => text.chars().map(x_weight).sum(),
+            Measure::X => {
+                let text: String = text.nfc().collect();
+                let weight: usize = text.chars().map(x_weight).sum();
+                let links: usize = text.split(char::is_whitespace).map(x_links).sum();
+                weight + LINK_WEIGHT * links
+            }
         }
     }
 
     fn link_length(self, link: &str) -> usize {
         match self {
-            Measure::Mastodon | Measure::X => 23,
+            Measure::Mastodon | Measure::X => LINK_WEIGHT,
             Measure::Bluesky => link.graphemes(true).count(),
         }
     }
 }
 
 /// twitter-text v3: code points in these ranges weigh 1, others 2.
-/// An emoji sequence counts as one emoji of weight 200 in twitter-text; counting each code
+/// An emoji sequence counts as one emoji of weight 2 in twitter-text; counting each code
 /// point is stricter, so a post never goes over.
 fn x_weight(c: char) -> usize {
     let light = matches!(u32::from(c), 0..=4351 | 8192..=8205 | 8208..=8223 | 8242..=8247);
     if light { 1 } else { 2 }
+}
+
+/// How many links X may see in one word: one per `scheme://`, and one per dot between a
+/// letter or digit and two more (`x.co`, `status.example`), since X links bare domains; at
+/// least as many as there are.
+fn x_links(word: &str) -> usize {
+    let chars: Vec<char> = word.chars().collect();
+    let dotted = (1..chars.len())
+        .filter(|&i| {
+            chars[i] == '.'
+                && chars[i - 1].is_alphanumeric()
+                && chars.get(i + 1).is_some_and(|c| c.is_alphanumeric())
+                && chars.get(i + 2).is_some_and(|c| c.is_alphanumeric())
+        })
+        .count();
+    dotted.max(word.matches("://").count())
 }
 
 /// A post that fits: its text, and where the link is in it (bytes), for Bluesky's facet.
@@ -60,6 +94,8 @@ pub(crate) struct Post {
 }
 
 /// `headline`, then as much of `message` as fits (cut at a word, with `…`), then `link`.
+/// The three are separated by blank lines, across which no network's count carries (a line
+/// break ends a grapheme, a word and any NFC composition), so their lengths add up.
 pub(crate) fn fit(measure: Measure, headline: &str, message: &str, link: &str) -> Post {
     let limit = measure.limit();
     // Two line breaks and the link are always there.
@@ -81,36 +117,57 @@ pub(crate) fn fit(measure: Measure, headline: &str, message: &str, link: &str) -
     }
 }
 
-/// `text` if it fits in `room`, else its longest prefix ending at a word that fits with `…`.
+/// `text` if it fits in `room`; else its longest prefix ending at a word, or failing that
+/// between two graphemes, that fits with `…` as the network counts the two together.
 fn cut_to(measure: Measure, text: &str, room: usize) -> String {
     if measure.text_length(text) <= room {
         return text.to_string();
     }
-    if room == 0 {
-        return String::new();
-    }
-    let fits = |end: usize| measure.text_length(&text[..end]) < room;
-    // Prefer a word boundary; a single word longer than the room is cut between graphemes.
-    let words = text
-        .split_word_bound_indices()
-        .map(|(i, _)| i)
-        .filter(|&i| i > 0 && text[..i].ends_with(char::is_whitespace));
-    let end = last_fitting(words, fits)
-        .or_else(|| last_fitting(text.grapheme_indices(true).map(|(i, _)| i).skip(1), fits));
-    match end {
-        Some(end) => format!("{}…", text[..end].trim_end()),
-        None => String::new(),
+    let cut = |end: usize| format!("{}{ELLIPSIS}", trim_end(&text[..end]));
+    let fits = |end: usize| measure.text_length(&cut(end)) <= room;
+    // Where a grapheme ends, and whether it is blank (a word ended just before it).
+    let ends: Vec<(usize, bool)> = text
+        .grapheme_indices(true)
+        .map(|(i, g)| (i + g.len(), is_blank(g)))
+        .collect();
+    let words = ends.iter().filter(|(_, blank)| *blank).map(|(end, _)| *end);
+    let graphemes = ends.iter().map(|(end, _)| *end);
+    match last_fitting(words, fits).or_else(|| last_fitting(graphemes, fits)) {
+        Some(end) if !trim_end(&text[..end]).is_empty() => cut(end),
+        _ => String::new(),
     }
 }
 
-/// The largest candidate that fits (candidates ascend; lengths grow with them).
+/// `text` without the blank graphemes it ends with (never a part of one).
+fn trim_end(text: &str) -> &str {
+    let mut end = text.len();
+    for (i, g) in text.grapheme_indices(true).rev() {
+        if !is_blank(g) {
+            break;
+        }
+        end = i;
+    }
+    &text[..end]
+}
+
+fn is_blank(grapheme: &str) -> bool {
+    grapheme.chars().all(char::is_whitespace)
+}
+
+/// The largest candidate that fits. Candidates ascend and lengths mostly grow with them, so
+/// a binary search finds the place; NFC can make a longer prefix weigh a little less, so the
+/// candidate found is checked, and those before it tried, until one fits.
 fn last_fitting(
     candidates: impl Iterator<Item = usize>,
     fits: impl Fn(usize) -> bool,
 ) -> Option<usize> {
     let all: Vec<usize> = candidates.collect();
     let fitting = all.partition_point(|&i| fits(i));
-    fitting.checked_sub(1).map(|i| all[i])
+    all[..fitting.min(all.len())]
+        .iter()
+        .rev()
+        .copied()
+        .find(|&i| fits(i))
 }
 
 /// The length of a whole post as `measure` counts it; the tests check every post fits with it.

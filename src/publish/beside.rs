@@ -56,8 +56,9 @@ pub(crate) fn write(
     match target {
         PublishTarget::S3(t) => s3::write_beside(t, &described, name, bytes, expected),
         PublishTarget::Git(t) => git::write_beside(t, &described, name, bytes, expected),
-        PublishTarget::Folder(t) => Ok(folder::write_file(
-            &root.join(&t.path).join(name),
+        PublishTarget::Folder(t) => Ok(folder::write_beside(
+            &root.join(&t.path),
+            name,
             bytes,
             expected,
         )?),

@@ -9,6 +9,7 @@ use super::beside;
 use super::plan::{self, FileEntry, Manifest};
 use super::{Context, PublishError, PublishEvent, TargetReport, announce_plan};
 use crate::config::FolderTarget;
+use crate::output::{Spare, Staging};
 use crate::render::OutputFile;
 
 pub(crate) fn publish(
@@ -35,8 +36,13 @@ pub(crate) fn publish(
     announce_plan(name, &plan, context, on_event);
     let mut report = context.report(name, started);
     if !context.dry_run && !plan.is_empty() {
-        let files = with_ledger(&folder, files)?;
-        for warning in crate::output::write_site(&folder, &files, crate::output::Spare::Remove)? {
+        let staging = Staging::begin(&folder, Spare::Remove)?;
+        // The record is read under the lock the swap holds, which announce takes to write it
+        // (`write_beside`): a write can land before this copy or after the swap, never
+        // between, where the swap would throw it away.
+        let files = with_ledger(staging.output(), files)?;
+        staging.write_all(&files)?;
+        for warning in staging.finish()? {
             on_event(PublishEvent::Warning(warning));
         }
         report.uploaded = plan.puts.len();
@@ -80,13 +86,16 @@ fn manifest_of(folder: &Path) -> Result<Manifest, PublishError> {
             let path = e.path().unwrap_or(folder).to_path_buf();
             crate::Error::io("read", path, e.into())
         })?;
-        // The output folder's marker and the announce ledger are not part of the site.
-        let own = [crate::output::MARKER, beside::LEDGER_PATH];
-        if !entry.file_type().is_file() || own.iter().any(|name| entry.file_name() == *name) {
+        if !entry.file_type().is_file() || !of_the_site(entry.file_name()) {
             continue;
         }
-        let bytes =
-            std::fs::read(entry.path()).map_err(|e| crate::Error::io("read", entry.path(), e))?;
+        let bytes = match std::fs::read(entry.path()) {
+            Ok(bytes) => bytes,
+            // Gone while the folder was read (an announce's staged record, renamed into place):
+            // not in the folder.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(crate::Error::io("read", entry.path(), e).into()),
+        };
         let relative = entry
             .path()
             .strip_prefix(folder)
@@ -104,6 +113,15 @@ fn manifest_of(folder: &Path) -> Result<Manifest, PublishError> {
     Ok(manifest)
 }
 
+/// Whether a file in the folder is the site's: the output folder's marker, the announce
+/// record and the record's staged copies (see [`write_file`]) are not.
+fn of_the_site(name: &std::ffi::OsStr) -> bool {
+    name != crate::output::MARKER
+        && !name
+            .to_str()
+            .is_some_and(|n| n.starts_with(beside::LEDGER_PATH))
+}
+
 /// A file beside the site in a folder (the announce ledger), with its content hash as version.
 pub(crate) fn read_file(path: &Path) -> Result<beside::Stored, crate::Error> {
     match std::fs::read(path) {
@@ -114,6 +132,19 @@ pub(crate) fn read_file(path: &Path) -> Result<beside::Stored, crate::Error> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(beside::Stored::default()),
         Err(e) => Err(crate::Error::io("read", path, e)),
     }
+}
+
+/// Writes `name` (the announce record) in the folder target `folder` if it still holds what
+/// was read, holding the lock a publish of the folder holds from copying the record into the
+/// new site to swapping it in (see [`publish`]).
+pub(crate) fn write_beside(
+    folder: &Path,
+    name: &str,
+    bytes: &[u8],
+    expected: Option<&str>,
+) -> Result<beside::Written, crate::Error> {
+    let _lock = crate::output::lock_for_writing_in(folder, "sitrep announce")?;
+    write_file(&folder.join(name), bytes, expected)
 }
 
 /// Replaces the file in one rename if it still holds what was read. The check and the
@@ -131,7 +162,12 @@ pub(crate) fn write_file(
     // The folder is not created: a folder target is made by its first publish, which would
     // refuse a folder holding only this file.
     let folder = path.parent().unwrap_or(Path::new("."));
-    let mut staged = tempfile::NamedTempFile::new_in(folder)
+    // Staged under the file's own name, so a publish reading the folder meanwhile knows it
+    // for no file of the site.
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned());
+    let mut staged = tempfile::Builder::new()
+        .prefix(&format!("{}.", name.unwrap_or_default()))
+        .tempfile_in(folder)
         .map_err(|e| crate::Error::io("create a file in", folder, e))?;
     std::io::Write::write_all(&mut staged, bytes)
         .map_err(|e| crate::Error::io("write", path, e))?;
