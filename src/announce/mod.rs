@@ -6,7 +6,6 @@
 //! library never prints: progress goes to the caller as [`AnnounceEvent`]s.
 
 pub(crate) mod compose;
-pub(crate) mod http;
 pub(crate) mod ledger;
 pub(crate) mod send;
 pub(crate) mod text;
@@ -410,7 +409,7 @@ fn send_all(
     if marked > 0 {
         records.write()?;
     }
-    let client = http::Client::new();
+    let client = crate::http::Client::new();
     let mut senders: Vec<send::Sender<'_>> = site
         .announce
         .iter()
@@ -455,10 +454,10 @@ impl Sending<'_> {
     fn send(
         self,
         sender: &mut send::Sender<'_>,
-        client: &http::Client,
+        client: &crate::http::Client,
         records: &mut Records<'_>,
         on_event: &mut dyn FnMut(AnnounceEvent),
-    ) -> Result<Option<http::Failure>, AnnounceError> {
+    ) -> Result<Option<crate::http::Failure>, AnnounceError> {
         let key = channel_key(self.channel);
         let outgoing = send::Outgoing {
             draft: self.draft,
@@ -467,7 +466,7 @@ impl Sending<'_> {
             now: Utc::now(),
         };
         let name = describe(self.channel);
-        let mut on_retry = |f: &http::Failure| {
+        let mut on_retry = |f: &crate::http::Failure| {
             on_event(AnnounceEvent::Retrying {
                 channel: name.clone(),
                 problem: f.to_string(),

@@ -7,9 +7,9 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::compose::{self, Draft};
-use super::http::{Client, Failure, excerpt};
 use super::ledger::{Remote, Thread};
 use crate::config::AnnounceChannel;
+use crate::http::{Client, Failure, excerpt};
 
 /// A channel ready to send: its settings and the secret read from the environment.
 pub(crate) struct Sender<'a> {

@@ -1,7 +1,8 @@
-//! The one HTTP client every channel sends through: a timeout on every request, and a few
-//! tries with a doubling pause for answers that say "try again" (docs/announcing.md,
-//! "When a channel fails"). A 2xx answer is delivered; a redirect is not, and is never
-//! followed (docs/announcing.md, "What counts as delivered").
+//! The one HTTP client sitrep talks through, for announce's channels and the import's
+//! documents alike: a timeout on every request, and a few tries with a doubling pause for
+//! answers that say "try again" (docs/announcing.md, "When a channel fails"). A 2xx answer is
+//! the only success; a redirect is not, and is never followed (docs/announcing.md, "What
+//! counts as delivered").
 
 use std::time::Duration;
 
@@ -15,6 +16,10 @@ const FIRST_PAUSE: Duration = Duration::from_millis(500);
 const LONGEST_PAUSE: Duration = Duration::from_secs(30);
 /// How much of an error answer is kept for the report.
 const ANSWER_EXCERPT: usize = 500;
+/// The most of a channel's answer that is read.
+const POST_ANSWER_LIMIT: u64 = 1024 * 1024;
+/// The most of a document that is read: a whole Statuspage history is some MB.
+const DOCUMENT_LIMIT: u64 = 64 * 1024 * 1024;
 
 /// A channel's answer.
 #[derive(Debug, Clone)]
@@ -68,10 +73,40 @@ impl Client {
         on_retry: &mut dyn FnMut(&Failure),
     ) -> Result<Answer, Failure> {
         let bytes = serde_json::to_vec(body).map_err(Failure::new)?;
+        self.with_retries(on_retry, || {
+            let mut request = self.agent.post(url).content_type("application/json");
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let response = request.send(&bytes[..]).map_err(Failure::new)?;
+            Ok(answer(response, POST_ANSWER_LIMIT))
+        })
+    }
+
+    /// GETs `url`; the body of a 2xx answer.
+    pub(crate) fn get_text(&self, url: &str, headers: &[(&str, &str)]) -> Result<String, Failure> {
+        self.with_retries(&mut |_| {}, || {
+            let mut request = self.agent.get(url);
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let response = request.call().map_err(Failure::new)?;
+            Ok(answer(response, DOCUMENT_LIMIT))
+        })
+        .map(|answer| answer.body)
+    }
+
+    /// Sends with `once` until a 2xx answer, an answer not worth trying again, or the last of
+    /// [`TRIES`]; pauses double, or follow `Retry-After` when it asks for longer.
+    fn with_retries(
+        &self,
+        on_retry: &mut dyn FnMut(&Failure),
+        mut once: impl FnMut() -> Result<Answer, Failure>,
+    ) -> Result<Answer, Failure> {
         let mut pause = FIRST_PAUSE;
         let mut tries = 1;
         loop {
-            let (failure, retry_after) = match self.post_once(url, headers, &bytes) {
+            let (failure, retry_after) = match once() {
                 Ok(answer) if (200..300).contains(&answer.status) => return Ok(answer),
                 Ok(answer) => {
                     let failure = refused(&answer);
@@ -97,42 +132,33 @@ impl Client {
             tries += 1;
         }
     }
+}
 
-    fn post_once(
-        &self,
-        url: &str,
-        headers: &[(&str, &str)],
-        body: &[u8],
-    ) -> Result<Answer, Failure> {
-        let mut request = self.agent.post(url).content_type("application/json");
-        for (name, value) in headers {
-            request = request.header(*name, *value);
-        }
-        let mut response = request.send(body).map_err(Failure::new)?;
-        let status = response.status().as_u16();
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(|v| v.trim().to_string())
-        };
-        let retry_after = header("retry-after")
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let location = header("location");
-        let body = response
-            .body_mut()
-            .with_config()
-            .limit(1024 * 1024)
-            .read_to_string()
-            .unwrap_or_default();
-        Ok(Answer {
-            status,
-            body,
-            retry_after,
-            location,
-        })
+/// The status, the headers a retry or a redirect needs, and at most `limit` bytes of the body.
+fn answer(mut response: ureq::http::Response<ureq::Body>, limit: u64) -> Answer {
+    let status = response.status().as_u16();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(|v| v.trim().to_string())
+    };
+    let retry_after = header("retry-after")
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_secs);
+    let location = header("location");
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_string()
+        .unwrap_or_default();
+    Answer {
+        status,
+        body,
+        retry_after,
+        location,
     }
 }
 
@@ -142,7 +168,7 @@ impl Default for Client {
     }
 }
 
-/// Why a channel's answer is not a delivery. A redirect names where it led, since that is
+/// Why an answer is not a success (for a channel: not a delivery). A redirect names where it led, since that is
 /// what the person fixing the channel's address needs to see.
 fn refused(answer: &Answer) -> Failure {
     match (&answer.location, answer.status) {

@@ -1,0 +1,615 @@
+//! Atlassian Statuspage's documents read into a [`History`] (docs/importing.md, "Statuspage"):
+//! the public v2 API (`incidents.json`, `summary.json`, `scheduled-maintenances.json`,
+//! `incidents/ID.json`) and the manage API's lists of incidents, components and component
+//! groups. Reading is pure: each document is text in, incidents and components out; the
+//! union of many keeps each incident at its latest state.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+
+use super::ImportError;
+use super::history::{History, PageInfo, SourceComponent, SourceEvent, SourceUpdate};
+use crate::model::{ComponentStatus, Impact, Kind, UpdateStatus};
+
+/// Any document either API answers with: an object with some of these keys, or (the manage
+/// API) a bare list of incidents or components.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Document {
+    Object(Box<Page>),
+    List(Vec<serde_json::Value>),
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct Page {
+    page: Option<PageMeta>,
+    #[serde(default)]
+    incidents: Vec<Incident>,
+    #[serde(default)]
+    scheduled_maintenances: Vec<Incident>,
+    #[serde(default)]
+    components: Vec<Component>,
+    /// `incidents/ID.json` and `scheduled-maintenances/ID.json`.
+    incident: Option<Incident>,
+    scheduled_maintenance: Option<Incident>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct PageMeta {
+    id: Option<String>,
+    name: String,
+    url: Option<String>,
+    time_zone: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Incident {
+    id: String,
+    name: String,
+    #[serde(default)]
+    impact: Option<String>,
+    #[serde(default)]
+    impact_override: Option<String>,
+    #[serde(default)]
+    updated_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    scheduled_for: Option<DateTime<Utc>>,
+    #[serde(default)]
+    scheduled_until: Option<DateTime<Utc>>,
+    #[serde(default)]
+    incident_updates: Vec<IncidentUpdate>,
+    #[serde(default)]
+    components: Vec<Component>,
+    #[serde(default)]
+    postmortem_body: Option<String>,
+    #[serde(default)]
+    page_id: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct IncidentUpdate {
+    status: String,
+    #[serde(default)]
+    body: Option<String>,
+    created_at: DateTime<Utc>,
+    #[serde(default)]
+    display_at: Option<DateTime<Utc>>,
+    #[serde(default)]
+    affected_components: Option<Vec<AffectedComponent>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+struct AffectedComponent {
+    code: String,
+    name: String,
+    #[serde(default)]
+    old_status: Option<String>,
+    new_status: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Component {
+    id: String,
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    group_id: Option<String>,
+    #[serde(default)]
+    group: bool,
+    #[serde(default)]
+    position: Option<i64>,
+    /// A group's members (v2 and the manage API's component groups).
+    #[serde(default)]
+    components: Vec<serde_json::Value>,
+}
+
+/// What the documents read so far hold: incidents by id at their latest state, components
+/// by id, the page.
+#[derive(Debug, Default)]
+pub(crate) struct Collected {
+    page: Option<PageMeta>,
+    incidents: BTreeMap<String, (Incident, String)>,
+    components: BTreeMap<String, Component>,
+    /// Component groups given apart (the manage API's `component-groups`): id → (name, members).
+    groups: BTreeMap<String, (String, Vec<String>)>,
+}
+
+impl Collected {
+    /// Adds one document's contents; `origin` names it in messages (a file or an address).
+    pub(crate) fn add(&mut self, text: &str, origin: &str) -> Result<(), ImportError> {
+        let document: Document =
+            serde_json::from_str(text).map_err(|e| ImportError::source(origin, e.to_string()))?;
+        match document {
+            Document::Object(page) => self.add_page(*page, origin),
+            Document::List(items) => self.add_list(items, origin),
+        }
+        Ok(())
+    }
+
+    fn add_page(&mut self, page: Page, origin: &str) {
+        if let Some(meta) = page.page {
+            self.page.get_or_insert(meta);
+        }
+        let single = page.incident.into_iter().chain(page.scheduled_maintenance);
+        for incident in page
+            .incidents
+            .into_iter()
+            .chain(page.scheduled_maintenances)
+            .chain(single)
+        {
+            self.add_incident(incident, origin);
+        }
+        for component in page.components {
+            self.add_component(component);
+        }
+    }
+
+    /// The manage API answers lists: incidents have `incident_updates`, component groups
+    /// `components` as ids and no `status`, components the rest.
+    fn add_list(&mut self, items: Vec<serde_json::Value>, origin: &str) {
+        for item in items {
+            if item.get("incident_updates").is_some() {
+                if let Ok(incident) = serde_json::from_value::<Incident>(item) {
+                    self.add_incident(incident, origin);
+                }
+            } else if let Ok(component) = serde_json::from_value::<Component>(item) {
+                if component.status_less_group() {
+                    let members = component.member_ids();
+                    self.groups
+                        .insert(component.id.clone(), (component.name.clone(), members));
+                } else {
+                    self.add_component(component);
+                }
+            }
+        }
+    }
+
+    fn add_incident(&mut self, incident: Incident, origin: &str) {
+        let newer = self
+            .incidents
+            .get(&incident.id)
+            .is_none_or(|(known, _)| incident.is_newer_than(known));
+        if newer {
+            self.incidents
+                .insert(incident.id.clone(), (incident, origin.to_string()));
+        }
+    }
+
+    fn add_component(&mut self, component: Component) {
+        self.components.insert(component.id.clone(), component);
+    }
+
+    /// How many incidents and maintenances were read.
+    pub(crate) fn incident_count(&self) -> usize {
+        self.incidents.len()
+    }
+
+    /// The history the documents hold together.
+    pub(crate) fn into_history(self) -> Result<History, ImportError> {
+        let page_id = self
+            .page
+            .as_ref()
+            .and_then(|p| p.id.clone())
+            .or_else(|| self.incidents.values().find_map(|(i, _)| i.page_id.clone()))
+            .unwrap_or_else(|| "page".into());
+        let mut history = History {
+            page: self.page.clone().map(|p| PageInfo {
+                name: p.name,
+                url: p.url,
+                time_zone: p.time_zone,
+            }),
+            components: components(&self.components, &self.groups),
+            ..History::default()
+        };
+        let mut known: HashMap<String, ()> = history
+            .components
+            .iter()
+            .map(|c| (c.key.clone(), ()))
+            .collect();
+        let listed = !history.components.is_empty();
+        let mut unlisted = 0;
+        let mut empty_bodies = 0;
+        for (incident, origin) in self.incidents.into_values() {
+            let event = event(&page_id, &incident, &origin, &mut empty_bodies)?;
+            // Components that appear only in old incidents (deleted since) are kept, so the
+            // history still names them.
+            for (key, name) in incident.component_names() {
+                if known.insert(key.clone(), ()).is_none() {
+                    if listed {
+                        history.lost.push(format!(
+                            "component `{name}` appears only in past incidents (it was removed from the page); it is added so their history keeps it"
+                        ));
+                    }
+                    unlisted += 1;
+                    history.components.push(SourceComponent {
+                        key,
+                        name,
+                        description: None,
+                        group: None,
+                    });
+                }
+            }
+            history.events.push(event);
+        }
+        if !listed && unlisted > 0 {
+            history.lost.push(format!(
+                "the documents list no components (summary.json or components.json has them, with their order, groups and descriptions); the {unlisted} that incidents name were added without groups"
+            ));
+        }
+        if empty_bodies > 0 {
+            history.lost.push(format!(
+                "{empty_bodies} update(s) had no text; each says its status instead (\"Resolved.\")"
+            ));
+        }
+        Ok(history)
+    }
+}
+
+impl Incident {
+    fn is_newer_than(&self, other: &Incident) -> bool {
+        let latest = |i: &Incident| {
+            i.incident_updates
+                .iter()
+                .map(|u| u.created_at)
+                .max()
+                .max(i.updated_at)
+        };
+        (self.incident_updates.len(), latest(self)) >= (other.incident_updates.len(), latest(other))
+    }
+
+    /// Every component the incident names, by id, with its name.
+    fn component_names(&self) -> Vec<(String, String)> {
+        let listed = self
+            .components
+            .iter()
+            .map(|c| (c.id.clone(), c.name.clone()));
+        let affected = self
+            .incident_updates
+            .iter()
+            .flat_map(|u| u.affected_components.iter().flatten())
+            .map(|a| (a.code.clone(), a.name.clone()));
+        listed.chain(affected).collect()
+    }
+}
+
+impl Component {
+    /// A manage-API component group: members as ids, no status of its own.
+    fn status_less_group(&self) -> bool {
+        !self.components.is_empty() && self.components.iter().all(|c| c.is_string())
+    }
+
+    fn member_ids(&self) -> Vec<String> {
+        self.components
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_string))
+            .collect()
+    }
+}
+
+/// The page's components in display order, each with its group's name; groups themselves are
+/// not components in sitrep.
+fn components(
+    all: &BTreeMap<String, Component>,
+    groups: &BTreeMap<String, (String, Vec<String>)>,
+) -> Vec<SourceComponent> {
+    let mut group_of: HashMap<&str, &str> = HashMap::new();
+    for c in all.values().filter(|c| c.group) {
+        group_of.insert(c.id.as_str(), c.name.as_str());
+    }
+    let mut member_group: HashMap<&str, &str> = HashMap::new();
+    for (name, members) in groups.values() {
+        for m in members {
+            member_group.insert(m.as_str(), name.as_str());
+        }
+    }
+    let mut ordered: Vec<&Component> = all.values().filter(|c| !c.group).collect();
+    ordered.sort_by_key(|c| {
+        let group_position = c
+            .group_id
+            .as_deref()
+            .and_then(|g| all.get(g))
+            .and_then(|g| g.position);
+        (group_position.or(c.position), c.position, c.name.clone())
+    });
+    ordered
+        .into_iter()
+        .map(|c| SourceComponent {
+            key: c.id.clone(),
+            name: c.name.clone(),
+            description: c.description.clone().filter(|d| !d.trim().is_empty()),
+            group: c
+                .group_id
+                .as_deref()
+                .and_then(|g| group_of.get(g).copied())
+                .or_else(|| member_group.get(c.id.as_str()).copied())
+                .map(str::to_string),
+        })
+        .collect()
+}
+
+fn event(
+    page_id: &str,
+    incident: &Incident,
+    origin: &str,
+    empty_bodies: &mut usize,
+) -> Result<SourceEvent, ImportError> {
+    let item = format!("{origin}, incident `{}` ({})", incident.id, incident.name);
+    let kind = if incident.scheduled_for.is_some() {
+        Kind::Maintenance
+    } else {
+        Kind::Incident
+    };
+    let mut updates: Vec<&IncidentUpdate> = incident.incident_updates.iter().collect();
+    updates.sort_by_key(|u| u.display_at.unwrap_or(u.created_at));
+    let mut timeline = Vec::new();
+    for (i, update) in updates.iter().enumerate() {
+        let status = update_status(&update.status, kind)
+            .ok_or_else(|| ImportError::source(&item, unknown_status(&update.status, kind)))?;
+        let message = match update.body.as_deref().map(str::trim) {
+            Some(body) if !body.is_empty() => body.to_string(),
+            _ => {
+                *empty_bodies += 1;
+                status_sentence(status)
+            }
+        };
+        let components = match (i, &update.affected_components) {
+            // The first update's components are the event's own, below.
+            (0, _) | (_, None) => Vec::new(),
+            (_, Some(affected)) => statuses(incident, affected, &item)?,
+        };
+        timeline.push(SourceUpdate {
+            at: update.display_at.unwrap_or(update.created_at),
+            status,
+            message,
+            components,
+        });
+    }
+    Ok(SourceEvent {
+        key: format!("statuspage:{page_id}:{}", incident.id),
+        title: incident.name.trim().to_string(),
+        kind,
+        impact: match kind {
+            Kind::Maintenance => None,
+            _ => impact(incident),
+        },
+        scheduled: incident
+            .scheduled_for
+            .zip(incident.scheduled_until)
+            .filter(|(start, end)| end > start),
+        components: first_components(incident, kind, &updates, &item)?,
+        updates: timeline,
+        body: incident
+            .postmortem_body
+            .clone()
+            .filter(|b| !b.trim().is_empty())
+            .unwrap_or_default(),
+        origin: item,
+    })
+}
+
+/// The components an event affects from its first update: what the first update says, or
+/// else every component the incident lists, at the status its impact implies.
+fn first_components(
+    incident: &Incident,
+    kind: Kind,
+    updates: &[&IncidentUpdate],
+    item: &str,
+) -> Result<Vec<(String, ComponentStatus)>, ImportError> {
+    if let Some(affected) = updates.first().and_then(|u| u.affected_components.as_ref())
+        && !affected.is_empty()
+    {
+        return statuses(incident, affected, item);
+    }
+    let implied = match kind {
+        Kind::Maintenance => Some(ComponentStatus::UnderMaintenance),
+        _ => impact(incident)
+            .filter(|i| *i != Impact::None)
+            .map(Impact::implied_status),
+    };
+    Ok(implied
+        .map(|status| {
+            incident
+                .components
+                .iter()
+                .map(|c| (c.id.clone(), status))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// What an update's `affected_components` changes. An entry that changes nothing for a
+/// component the incident does not list (Statuspage sends one for every component on the
+/// page a person ticked, `operational` to `operational`) is no part of the incident.
+fn statuses(
+    incident: &Incident,
+    affected: &[AffectedComponent],
+    item: &str,
+) -> Result<Vec<(String, ComponentStatus)>, ImportError> {
+    affected
+        .iter()
+        .filter(|a| {
+            a.old_status.as_deref() != Some(a.new_status.as_str())
+                || incident.components.iter().any(|c| c.id == a.code)
+        })
+        .map(|a| {
+            ComponentStatus::parse(&a.new_status)
+                .map(|s| (a.code.clone(), s))
+                .ok_or_else(|| {
+                    ImportError::source(
+                        item,
+                        format!(
+                            "unknown component status `{}` for `{}`",
+                            a.new_status, a.name
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
+fn impact(incident: &Incident) -> Option<Impact> {
+    incident
+        .impact_override
+        .as_deref()
+        .or(incident.impact.as_deref())
+        .and_then(Impact::parse)
+}
+
+/// Statuspage's update statuses are sitrep's, but a maintenance's last update is sometimes
+/// `resolved` and an incident's can be `scheduled` (one created as a maintenance, then
+/// changed): those are read as the status of the same meaning.
+fn update_status(text: &str, kind: Kind) -> Option<UpdateStatus> {
+    let status = UpdateStatus::parse(text)?;
+    if UpdateStatus::allowed_for(kind).contains(&status) {
+        return Some(status);
+    }
+    match (kind, status) {
+        (Kind::Maintenance, UpdateStatus::Resolved | UpdateStatus::Postmortem) => {
+            Some(UpdateStatus::Completed)
+        }
+        (Kind::Maintenance, UpdateStatus::Investigating | UpdateStatus::Identified) => {
+            Some(UpdateStatus::InProgress)
+        }
+        (Kind::Maintenance, UpdateStatus::Monitoring) => Some(UpdateStatus::Verifying),
+        (Kind::Incident, UpdateStatus::Scheduled | UpdateStatus::InProgress) => {
+            Some(UpdateStatus::Investigating)
+        }
+        (Kind::Incident, UpdateStatus::Verifying) => Some(UpdateStatus::Monitoring),
+        (Kind::Incident, UpdateStatus::Completed) => Some(UpdateStatus::Resolved),
+        _ => None,
+    }
+}
+
+fn unknown_status(text: &str, kind: Kind) -> String {
+    let allowed: Vec<&str> = UpdateStatus::allowed_for(kind)
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    format!(
+        "unknown update status `{text}` (a {kind} update is one of {})",
+        allowed.join(", ")
+    )
+}
+
+/// An update without text says its status: `Resolved.`, `In progress.`.
+fn status_sentence(status: UpdateStatus) -> String {
+    let words = status.as_str().replace('_', " ");
+    let mut chars = words.chars();
+    let first = chars
+        .next()
+        .map(|c| c.to_ascii_uppercase())
+        .unwrap_or_default();
+    format!("{first}{}.", chars.as_str())
+}
+
+/// Reads every document `from` names (files, folders of `.json` files, addresses) and, with
+/// `page_id`, the manage API's whole history; the union, each incident at its latest state.
+pub(crate) fn read(
+    from: &[String],
+    page_id: Option<&str>,
+    api: &str,
+    api_key: Option<&str>,
+) -> Result<History, ImportError> {
+    let mut collected = Collected::default();
+    for source in from {
+        if source.starts_with("http://") || source.starts_with("https://") {
+            let text = crate::http::Client::new()
+                .get_text(source, &[])
+                .map_err(|e| ImportError::Fetch {
+                    origin: crate::redact::credentials(source).into_owned(),
+                    message: e.to_string(),
+                })?;
+            collected.add(&text, source)?;
+        } else {
+            for path in json_files(std::path::Path::new(source))? {
+                let text = crate::files::read_text(&path, DOCUMENT_LIMIT).map_err(|e| {
+                    ImportError::Fetch {
+                        origin: path.display().to_string(),
+                        message: e.to_string(),
+                    }
+                })?;
+                collected.add(&text, &path.display().to_string())?;
+            }
+        }
+    }
+    if let Some(page_id) = page_id {
+        let key = api_key.ok_or_else(|| {
+            ImportError::source(
+                "the manage API",
+                "STATUSPAGE_API_KEY is not set: the manage API needs the page's API key (Statuspage: your avatar → API info)",
+            )
+        })?;
+        manage_api(&mut collected, api, page_id, key)?;
+    }
+    collected.into_history()
+}
+
+/// A Statuspage document is at most this large (a page's whole `incidents.json` is some
+/// hundreds of KB).
+const DOCUMENT_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// The manage API's page size; it answers at most 100 a page.
+const PER_PAGE: usize = 100;
+
+/// `GET /v1/pages/{id}/incidents?page=N&per_page=100` until a short page, then the components
+/// and component groups (docs/importing.md, "The manage API").
+fn manage_api(
+    collected: &mut Collected,
+    api: &str,
+    page_id: &str,
+    key: &str,
+) -> Result<(), ImportError> {
+    let client = crate::http::Client::new();
+    let auth = format!("OAuth {key}");
+    let headers = [("Authorization", auth.as_str())];
+    let base = format!("{}/v1/pages/{page_id}", api.trim_end_matches('/'));
+    let get = |url: &str| {
+        client
+            .get_text(url, &headers)
+            .map_err(|e| ImportError::Fetch {
+                origin: crate::redact::credentials(url).into_owned(),
+                message: e.to_string(),
+            })
+    };
+    for page in 1.. {
+        let url = format!("{base}/incidents?page={page}&per_page={PER_PAGE}");
+        let text = get(&url)?;
+        let before = collected.incident_count();
+        let count = serde_json::from_str::<Vec<serde_json::Value>>(&text)
+            .map_err(|e| ImportError::source(&url, e.to_string()))?
+            .len();
+        collected.add(&text, &url)?;
+        if count < PER_PAGE || collected.incident_count() == before {
+            break;
+        }
+    }
+    for list in ["components", "component-groups"] {
+        let url = format!("{base}/{list}?per_page={PER_PAGE}");
+        let text = get(&url)?;
+        collected.add(&text, &url)?;
+    }
+    Ok(())
+}
+
+/// `path` itself, or every `.json` file below it in name order (a git history of snapshots
+/// exported as files, say).
+fn json_files(path: &std::path::Path) -> Result<Vec<std::path::PathBuf>, ImportError> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut found = Vec::new();
+    for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
+        let entry = entry.map_err(|e| ImportError::Fetch {
+            origin: path.display().to_string(),
+            message: e.to_string(),
+        })?;
+        let is_json = entry.path().extension().is_some_and(|e| e == "json");
+        if entry.file_type().is_file() && is_json {
+            found.push(entry.into_path());
+        }
+    }
+    Ok(found)
+}
