@@ -9,6 +9,7 @@ mod errors;
 mod feeds;
 mod git_target;
 mod hostile;
+mod import;
 mod incremental;
 mod output;
 mod presentation;
