@@ -400,6 +400,24 @@ fn manage_api(
     (base, handle)
 }
 
+/// `sitrep import statuspage --page-id pg1` against the API at `base`, with `key`.
+fn import_from_api(base: &str, root: &Path, key: &str) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args([
+            "import",
+            "statuspage",
+            "--page-id",
+            "pg1",
+            "--api",
+            base,
+            "--root",
+        ])
+        .arg(root)
+        .env("STATUSPAGE_API_KEY", key)
+        .output()
+        .expect("run")
+}
+
 #[test]
 fn the_manage_api_is_read_page_by_page_with_the_key() {
     // 150 incidents shaped as the real one: two pages of incidents, then components and groups.
@@ -427,20 +445,7 @@ fn the_manage_api_is_read_page_by_page_with_the_key() {
     let (base, server) = manage_api(incidents, "sekrit", 4);
     let dir = tempfile::tempdir().expect("tempdir");
     let root = dir.path().join("site");
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
-        .args([
-            "import",
-            "statuspage",
-            "--page-id",
-            "pg1",
-            "--api",
-            &base,
-            "--root",
-        ])
-        .arg(&root)
-        .env("STATUSPAGE_API_KEY", "sekrit")
-        .output()
-        .expect("run");
+    let out = import_from_api(&base, &root, "sekrit");
     assert!(out.status.success(), "{}", stderr(&out));
     let seen = server.join().expect("server");
     assert_eq!(
@@ -469,20 +474,7 @@ fn the_manage_api_is_read_page_by_page_with_the_key() {
 
     // A wrong key is the manage API's 401, reported with the address, never the key.
     let (base, server) = manage_api(Vec::new(), "sekrit", 1);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sitrep"))
-        .args([
-            "import",
-            "statuspage",
-            "--page-id",
-            "pg1",
-            "--api",
-            &base,
-            "--root",
-        ])
-        .arg(dir.path().join("other"))
-        .env("STATUSPAGE_API_KEY", "wrong-key")
-        .output()
-        .expect("run");
+    let out = import_from_api(&base, &dir.path().join("other"), "wrong-key");
     server.join().expect("server");
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("HTTP 401"), "{}", stderr(&out));
