@@ -304,7 +304,13 @@ fn write(
     match current {
         Some(text) if text == site_yaml => {}
         Some(_) => authoring::write(root, site_file, site_yaml, Overwrite::Replace)?,
-        None => authoring::write(root, site_file, site_yaml, Overwrite::Keep)?,
+        None => {
+            authoring::write(root, site_file, site_yaml, Overwrite::Keep)?;
+            let ignore = Path::new(".gitignore");
+            if !root.join(ignore).exists() {
+                authoring::write(root, ignore, authoring::init::GITIGNORE, Overwrite::Keep)?;
+            }
+        }
     }
     for file in &plan.writes {
         let how = if file.new {
