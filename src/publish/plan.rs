@@ -50,6 +50,17 @@ pub(crate) struct FileEntry {
     /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
     pub size: u64,
+    /// The ETag the storage answered the upload with, where it gave one: `--verify` compares
+    /// it with the bucket's listing (src/publish/trust.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+}
+
+impl FileEntry {
+    /// The same bytes, whatever ETag either was stored with.
+    pub(crate) fn same_content(&self, other: &FileEntry) -> bool {
+        self.sha256 == other.sha256 && self.size == other.size
+    }
 }
 
 /// Who is publishing, since when, and when they last said they still are.
@@ -176,14 +187,17 @@ pub(crate) fn plan(manifest: Option<&Manifest>, files: &[OutputFile]) -> Plan {
         .map(|f| FileEntry {
             sha256: crate::fingerprint::content_hash(&f.bytes),
             size: f.bytes.len() as u64,
+            etag: None,
         })
         .collect();
     let same_policy = manifest.is_some_and(|m| m.headers_policy == HEADERS_POLICY);
     let mut puts = Vec::new();
     let mut unchanged = 0;
-    for (file, entry) in files.iter().zip(&entries) {
+    let mut entries = entries;
+    for (file, entry) in files.iter().zip(&mut entries) {
         let old = manifest.and_then(|m| m.files.get(&file.path));
-        if same_policy && old == Some(entry) {
+        if let Some(old) = old.filter(|old| same_policy && old.same_content(entry)) {
+            entry.etag.clone_from(&old.etag);
             unchanged += 1;
             continue;
         }
@@ -518,7 +532,11 @@ mod tests {
         let lease = dated(slightly, slightly);
         assert_eq!(lease.dated_ahead(now), None);
         assert!(lease.blocks(now, "server", |_| true));
-        assert!(lease.blocks(now + LEASE_TTL - chrono::TimeDelta::seconds(1), "server", |_| true));
+        assert!(lease.blocks(
+            now + LEASE_TTL - chrono::TimeDelta::seconds(1),
+            "server",
+            |_| true
+        ));
         assert!(!lease.blocks(now + LEASE_TTL, "server", |_| true));
         for ahead in 0..=CLOCK_SKEW.num_seconds() {
             let renewed = now + chrono::TimeDelta::seconds(ahead);
