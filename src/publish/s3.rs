@@ -62,6 +62,7 @@ pub(crate) fn publish(
             verify,
             started: Instant::now(),
             etag: None,
+            written: None,
             renewed: Instant::now(),
             lease: None,
         };
@@ -79,6 +80,9 @@ struct Run<'a, 'e> {
     started: Instant,
     /// The manifest's ETag as we last read or wrote it.
     etag: Option<String>,
+    /// The manifest's ETag as we last wrote it ourselves: only that one may be overwritten
+    /// to let go of our lease.
+    written: Option<String>,
     renewed: Instant,
     lease: Option<Lease>,
 }
@@ -129,7 +133,7 @@ impl Run<'_, '_> {
         let sent = match self.send_under_lease(plan, &leased).await {
             Ok(sent) => sent,
             Err(e) => {
-                self.release_lease(&leased).await;
+                self.release_lease(&leased, &e).await;
                 return Err(e);
             }
         };
@@ -140,7 +144,7 @@ impl Run<'_, '_> {
             }
         }
         if let Err(e) = self.write_manifest(&committed).await {
-            self.release_lease(&leased).await;
+            self.release_lease(&leased, &e).await;
             return Err(e);
         }
         self.lease = None;
@@ -172,12 +176,17 @@ impl Run<'_, '_> {
             .await
     }
 
-    /// Writes the leased manifest back without our lease, once, briefly; if that fails too,
-    /// the lease simply expires (docs/publishing.md, "Bad networks and interrupted publishes").
-    async fn release_lease(&mut self, leased: &Manifest) {
-        let (Some(_), Some(etag)) = (self.lease.take(), self.etag.clone()) else {
+    /// Writes the leased manifest back without our lease, once, briefly, if it is still the
+    /// manifest we last wrote; if that fails too, the lease simply expires (docs/publishing.md,
+    /// "Bad networks and interrupted publishes"). After a lost race the manifest is someone
+    /// else's, and is left alone.
+    async fn release_lease(&mut self, leased: &Manifest, error: &PublishError) {
+        let (Some(_), Some(etag)) = (self.lease.take(), self.written.clone()) else {
             return;
         };
+        if matches!(error, PublishError::Conflict { .. }) {
+            return;
+        }
         let released = Manifest {
             lease: None,
             ..leased.clone()
@@ -407,6 +416,7 @@ impl Run<'_, '_> {
                 if self.etag.is_none() {
                     self.etag = self.stat_etag().await?;
                 }
+                self.written.clone_from(&self.etag);
                 self.renewed = Instant::now();
                 Ok(())
             }
@@ -435,6 +445,7 @@ impl Run<'_, '_> {
     async fn after_lost_race(&mut self, ours: &Manifest) -> Result<(), PublishError> {
         let theirs = self.read_manifest().await?;
         if theirs.as_ref().map(|d| &d.manifest) == Some(ours) {
+            self.written.clone_from(&self.etag);
             self.renewed = Instant::now();
             return Ok(());
         }
@@ -604,7 +615,7 @@ pub(crate) fn read_beside(
     name: &str,
     path: &str,
 ) -> Result<super::beside::Stored, PublishError> {
-    let (runtime, requests) = small_operator(target, name)?;
+    let (runtime, requests) = small_requests(target, name)?;
     let action = format!("read `{path}`");
     runtime.block_on(async {
         let stat = requests
@@ -644,7 +655,7 @@ pub(crate) fn write_beside(
     bytes: &[u8],
     expected: Option<&str>,
 ) -> Result<super::beside::Written, PublishError> {
-    let (runtime, requests) = small_operator(target, name)?;
+    let (runtime, requests) = small_requests(target, name)?;
     let action = format!("write `{path}`");
     let body = Bytes::copy_from_slice(bytes);
     runtime.block_on(async {
@@ -684,7 +695,7 @@ pub(crate) fn write_beside(
 }
 
 /// A one-thread runtime and the storage, for a request or two.
-fn small_operator(
+fn small_requests(
     target: &S3Target,
     name: &str,
 ) -> Result<(tokio::runtime::Runtime, Requests), PublishError> {

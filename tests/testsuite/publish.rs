@@ -39,7 +39,7 @@ impl Site {
         self.dir.path().join(name)
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         let root = self.root();
         let mut all = args.to_vec();
         all.extend(["--root", root.to_str().expect("utf-8")]);

@@ -154,19 +154,23 @@ impl Requests {
         };
         let mut delay = self.limits.min_delay;
         let mut attempts = 0;
+        let mut last = String::new();
         loop {
             attempts += 1;
             let attempt_start = Instant::now();
-            let attempt_end = end.min(attempt_start + self.limits.attempt + carrying(size));
-            let last = match tokio::time::timeout_at(attempt_end, attempt()).await {
+            let full = self.limits.attempt + carrying(size);
+            let attempt_end = end.min(attempt_start + full);
+            match tokio::time::timeout_at(attempt_end, attempt()).await {
                 Ok(Ok(value)) => return Ok(value),
                 Ok(Err(e)) if !e.is_temporary() => return Err(Failure::Storage(e)),
-                Ok(Err(e)) => format!("a temporary failure ({})", e.kind()),
-                Err(_) => format!(
-                    "no complete answer within {} s",
-                    (attempt_end - attempt_start).as_secs_f64().round()
-                ),
-            };
+                Ok(Err(e)) => last = format!("a temporary failure ({})", e.kind()),
+                // An attempt cut short by the request's end tells less than the one before.
+                Err(_) if attempt_end < attempt_start + full && !last.is_empty() => {}
+                Err(_) => {
+                    let waited = (attempt_end - attempt_start).as_secs_f64().round();
+                    last = format!("no complete answer within {waited} s");
+                }
+            }
             let wait = jittered(delay);
             if Instant::now() + wait >= end {
                 let error = match self.deadline {
@@ -181,7 +185,7 @@ impl Requests {
                         action: action.to_string(),
                         after: allowance.as_secs(),
                         attempts,
-                        last,
+                        last: std::mem::take(&mut last),
                     },
                 };
                 return Err(Failure::OutOfTime(error));
