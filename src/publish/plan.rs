@@ -18,6 +18,9 @@ use crate::render::OutputFile;
 /// site and static hosts do not list it.
 pub(crate) const MANIFEST_PATH: &str = ".sitrep-manifest.json";
 
+/// The manifest format sitrep writes, and the only one it trusts (src/publish/trust.rs).
+pub(crate) const MANIFEST_VERSION: u32 = 1;
+
 /// The version of the headers policy ([`content_type`], [`cache_control`]). A manifest written
 /// under another policy has every file sent again, so headers never go stale.
 pub(crate) const HEADERS_POLICY: u32 = 1;
@@ -174,7 +177,7 @@ impl Plan {
 
 fn empty_manifest() -> Manifest {
     Manifest {
-        version: 1,
+        version: MANIFEST_VERSION,
         headers_policy: HEADERS_POLICY,
         ..Manifest::default()
     }

@@ -15,10 +15,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::beside::LEDGER_PATH;
+use super::plan::MANIFEST_VERSION as VERSION;
 use super::plan::{FileEntry, Lease, MANIFEST_PATH, Manifest};
-
-/// The manifest format sitrep writes and trusts.
-pub(crate) const VERSION: u32 = 1;
 
 /// The manifest as stored: its fields and a digest of them.
 #[derive(Serialize)]
