@@ -144,6 +144,11 @@ enum Command {
         /// List what would be sent and deleted, sending nothing
         #[arg(long)]
         dry_run: bool,
+        /// Check every object of S3 targets against the manifest (by listing the bucket) and
+        /// send again or delete what differs; folder and Git targets are compared in full on
+        /// every publish anyway
+        #[arg(long)]
+        verify: bool,
         /// Do not announce new updates to site.yaml's `announce:` channels afterwards
         #[arg(long)]
         no_announce: bool,
@@ -321,6 +326,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             time,
             drafts,
             dry_run,
+            verify,
             no_announce,
         } => publish(
             PublishOptions {
@@ -328,6 +334,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                 now: now_from(time.now),
                 drafts,
                 dry_run,
+                verify,
             },
             !no_announce,
         ),
@@ -720,6 +727,7 @@ fn publish_after_authoring(publish_too: bool, time: TimeArgs) -> anyhow::Result<
             now: now_from(time.now),
             drafts: false,
             dry_run: false,
+            verify: false,
         },
         true,
     )

@@ -107,6 +107,7 @@ fn manifest_of(folder: &Path) -> Result<Manifest, PublishError> {
             FileEntry {
                 sha256: crate::fingerprint::content_hash(&bytes),
                 size: bytes.len() as u64,
+                etag: None,
             },
         );
     }

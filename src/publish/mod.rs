@@ -9,6 +9,7 @@ pub(crate) mod folder;
 pub(crate) mod git;
 pub(crate) mod plan;
 pub(crate) mod s3;
+pub(crate) mod trust;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -32,6 +33,8 @@ pub struct PublishOptions {
     pub drafts: bool,
     /// Work out and report what would change, sending nothing.
     pub dry_run: bool,
+    /// Compare an S3 target's objects with its manifest and mend what differs (`--verify`).
+    pub verify: bool,
 }
 
 /// What a publish reports as it goes.
@@ -184,6 +187,58 @@ pub enum PublishError {
         source: Box<opendal::Error>,
     },
 
+    /// The bucket named in site.yaml is not there (S3's `NoSuchBucket`); nothing was sent.
+    #[error(
+        "{target}: the bucket `{bucket}` does not exist (check `bucket:` and `endpoint:` in site.yaml)"
+    )]
+    NoBucket {
+        /// The target, named as in [`PublishEvent::Started`].
+        target: String,
+        /// site.yaml's `bucket:`.
+        bucket: String,
+    },
+
+    /// The storage refused the credentials, or what they may do (HTTP 403).
+    #[error(
+        "{target}: the storage refused the credentials when asked to {action}\n  help: sitrep signs with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or else the profile AWS_PROFILE names; check they are the bucket's, and that they may s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket (docs/publishing.md, \"Credentials\")"
+    )]
+    Refused {
+        /// The target, named as in [`PublishEvent::Started`].
+        target: String,
+        /// What was being done, completing "when asked to …".
+        action: String,
+    },
+
+    /// A request found no complete answer within its deadline, retries included
+    /// (docs/publishing.md, "Bad networks and interrupted publishes").
+    #[error(
+        "{target}: cannot {action}: gave up after {after} s ({attempts} attempt{}; the last: {last})\n  help: check `endpoint:` in site.yaml and the network, then run publish again; the live site is whole",
+        if *attempts == 1 { "" } else { "s" }
+    )]
+    GaveUp {
+        /// The target, named as in [`PublishEvent::Started`].
+        target: String,
+        /// What was being done, completing "cannot …".
+        action: String,
+        /// The request's deadline, in seconds.
+        after: u64,
+        /// How many times it was tried.
+        attempts: usize,
+        /// What went wrong the last time.
+        last: String,
+    },
+
+    /// The publish to this target ran past the time it is given (docs/publishing.md).
+    #[error(
+        "{target}: gave up after {after} s, the time a publish of this site is given; the live site is whole: run publish again to finish"
+    )]
+    Deadline {
+        /// The target, named as in [`PublishEvent::Started`].
+        target: String,
+        /// The deadline, in seconds.
+        after: u64,
+    },
+
     /// The target's manifest cannot be read or written as sitrep's; the target is left as it is.
 
     #[error(
@@ -314,15 +369,18 @@ pub fn run(
             on_event(PublishEvent::Started {
                 target: name.clone(),
             });
-            match publish_one(target, &name, &built.files, &context, &mut on_event) {
+            let verify = options.verify;
+            match publish_one(target, &name, &built.files, &context, verify, &mut on_event) {
                 Ok(done) => {
                     on_event(PublishEvent::Finished(done.clone()));
                     report.targets.push(done);
                 }
                 Err(e) => {
+                    // Storage errors quote request addresses, which may carry credentials.
+                    let error = crate::redact::credentials(&e.to_string()).into_owned();
                     on_event(PublishEvent::Failed {
                         target: name,
-                        error: e.to_string(),
+                        error,
                     });
                     report.failures.push(e);
                 }
@@ -346,10 +404,13 @@ fn publish_one(
     name: &str,
     files: &[OutputFile],
     context: &Context<'_>,
+    verify: bool,
     on_event: &mut dyn FnMut(PublishEvent),
 ) -> Result<TargetReport, PublishError> {
     match target {
-        PublishTarget::S3(t) => s3::publish(t, name, files, context, on_event),
+        // A folder is compared file by file and a Git branch tree by tree on every publish:
+        // `--verify` has nothing to add there (docs/publishing.md).
+        PublishTarget::S3(t) => s3::publish(t, name, files, context, verify, on_event),
         PublishTarget::Git(t) => git::publish(t, name, files, context, on_event),
         PublishTarget::Folder(t) => folder::publish(t, name, files, context, on_event),
     }

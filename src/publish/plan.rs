@@ -18,6 +18,9 @@ use crate::render::OutputFile;
 /// site and static hosts do not list it.
 pub(crate) const MANIFEST_PATH: &str = ".sitrep-manifest.json";
 
+/// The manifest format sitrep writes, and the only one it trusts (src/publish/trust.rs).
+pub(crate) const MANIFEST_VERSION: u32 = 1;
+
 /// The version of the headers policy ([`content_type`], [`cache_control`]). A manifest written
 /// under another policy has every file sent again, so headers never go stale.
 pub(crate) const HEADERS_POLICY: u32 = 1;
@@ -50,6 +53,17 @@ pub(crate) struct FileEntry {
     /// SHA-256 of the file's bytes, lowercase hex.
     pub sha256: String,
     pub size: u64,
+    /// The ETag the storage answered the upload with, where it gave one: `--verify` compares
+    /// it with the bucket's listing (src/publish/trust.rs).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub etag: Option<String>,
+}
+
+impl FileEntry {
+    /// The same bytes, whatever ETag either was stored with.
+    pub(crate) fn same_content(&self, other: &FileEntry) -> bool {
+        self.sha256 == other.sha256 && self.size == other.size
+    }
 }
 
 /// Who is publishing, since when, and when they last said they still are.
@@ -65,20 +79,34 @@ pub(crate) struct Lease {
 /// machine lost the network); publishers renew theirs well within it.
 pub(crate) const LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::minutes(3);
 
+/// How far ahead of this machine's clock a lease may be dated and still be believed: two
+/// machines kept by NTP differ by far less. A lease dated further ahead was written by a
+/// clock that is wrong (docs/publishing.md, "Two people publishing at once").
+pub(crate) const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
+
 impl Lease {
     /// Whether this lease stops a publish on `host` at `now`. A lease is over when it has not
-    /// been renewed within [`LEASE_TTL`], or when its process on this very host is gone (a
-    /// publish killed here is finished by the next one at once).
+    /// been renewed within [`LEASE_TTL`] less [`CLOCK_SKEW`], or when its process on this very
+    /// host is gone (a publish killed here is finished by the next one at once). A lease dated
+    /// more than [`CLOCK_SKEW`] ahead of `now` is not believed: a clock running hours fast
+    /// would otherwise hold everyone off for hours. Together, no lease blocks past
+    /// `now + LEASE_TTL`, whatever its dates say.
     pub(crate) fn blocks(
         &self,
         now: DateTime<Utc>,
         host: &str,
         pid_alive: impl Fn(u32) -> bool,
     ) -> bool {
-        if now - self.renewed > LEASE_TTL {
+        if now - self.renewed >= LEASE_TTL - CLOCK_SKEW || self.dated_ahead(now).is_some() {
             return false;
         }
         self.host != host || pid_alive(self.pid)
+    }
+
+    /// How far ahead of `now` this lease is dated, when that is more than [`CLOCK_SKEW`].
+    pub(crate) fn dated_ahead(&self, now: DateTime<Utc>) -> Option<chrono::TimeDelta> {
+        let ahead = self.started.max(self.renewed) - now;
+        (ahead > CLOCK_SKEW).then_some(ahead)
     }
 }
 
@@ -149,7 +177,7 @@ impl Plan {
 
 fn empty_manifest() -> Manifest {
     Manifest {
-        version: 1,
+        version: MANIFEST_VERSION,
         headers_policy: HEADERS_POLICY,
         ..Manifest::default()
     }
@@ -162,14 +190,17 @@ pub(crate) fn plan(manifest: Option<&Manifest>, files: &[OutputFile]) -> Plan {
         .map(|f| FileEntry {
             sha256: crate::fingerprint::content_hash(&f.bytes),
             size: f.bytes.len() as u64,
+            etag: None,
         })
         .collect();
     let same_policy = manifest.is_some_and(|m| m.headers_policy == HEADERS_POLICY);
     let mut puts = Vec::new();
     let mut unchanged = 0;
-    for (file, entry) in files.iter().zip(&entries) {
+    let mut entries = entries;
+    for (file, entry) in files.iter().zip(&mut entries) {
         let old = manifest.and_then(|m| m.files.get(&file.path));
-        if same_policy && old == Some(entry) {
+        if let Some(old) = old.filter(|old| same_policy && old.same_content(entry)) {
+            entry.etag.clone_from(&old.etag);
             unchanged += 1;
             continue;
         }
@@ -474,5 +505,48 @@ mod tests {
             ),
             "not renewed in time"
         );
+    }
+
+    /// A publisher whose clock runs hours fast writes a lease dated hours ahead: it must not
+    /// block anyone for hours, and no lease blocks past `LEASE_TTL` from now, which is what
+    /// the "lets go within 3 minutes" messages promise (docs/publishing.md).
+    #[test]
+    fn a_lease_dated_ahead_of_our_clock_never_blocks_past_the_ttl() {
+        let now = DateTime::UNIX_EPOCH + chrono::TimeDelta::days(1);
+        let dated = |started: DateTime<Utc>, renewed: DateTime<Utc>| Lease {
+            host: "fast-clock".into(),
+            pid: 7,
+            started,
+            renewed,
+        };
+        let hours_ahead = now + chrono::TimeDelta::hours(5);
+        let lease = dated(hours_ahead, hours_ahead);
+        assert!(!lease.blocks(now, "server", |_| true), "hours ahead");
+        assert_eq!(lease.dated_ahead(now), Some(chrono::TimeDelta::hours(5)));
+        let started_ahead = dated(hours_ahead, now);
+        assert!(
+            !started_ahead.blocks(now, "server", |_| true),
+            "started hours ahead, renewed now"
+        );
+
+        // A clock a few seconds fast is normal: that lease still counts, but only until
+        // LEASE_TTL from now at the latest.
+        let slightly = now + CLOCK_SKEW;
+        let lease = dated(slightly, slightly);
+        assert_eq!(lease.dated_ahead(now), None);
+        assert!(lease.blocks(now, "server", |_| true));
+        assert!(lease.blocks(
+            now + LEASE_TTL - chrono::TimeDelta::seconds(1),
+            "server",
+            |_| true
+        ));
+        assert!(!lease.blocks(now + LEASE_TTL, "server", |_| true));
+        for ahead in 0..=CLOCK_SKEW.num_seconds() {
+            let renewed = now + chrono::TimeDelta::seconds(ahead);
+            assert!(
+                !dated(renewed, renewed).blocks(now + LEASE_TTL, "server", |_| true),
+                "renewed {ahead} s ahead still blocks at now + LEASE_TTL"
+            );
+        }
     }
 }

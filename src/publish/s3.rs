@@ -6,15 +6,21 @@
 //! it, committing the new file list and clearing what was deleted. Whoever loses a race
 //! stops before touching a file, or — if its lease was taken over — before committing.
 
-use std::sync::mpsc;
-use std::time::{Duration, Instant};
+mod request;
 
+use std::collections::BTreeMap;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use bytes::Bytes;
 use chrono::Utc;
 use futures::StreamExt;
-use opendal::layers::{RetryLayer, TimeoutLayer};
-use opendal::{ErrorKind, Operator};
+use opendal::ErrorKind;
+use tokio::time::Instant;
 
+use self::request::{Failure, Requests};
 use super::plan::{self, Lease, MANIFEST_PATH, Manifest, Plan, Put};
+use super::trust::{self, Decoded, Listed};
 use super::{Context, PublishError, PublishEvent, TargetReport, announce_plan};
 use crate::config::S3Target;
 use crate::render::OutputFile;
@@ -26,12 +32,17 @@ const CONCURRENCY: usize = 16;
 const RENEW_EVERY: Duration = Duration::from_secs(45);
 /// How long a new lease is left before it is read back (see `Run::confirm_lease`).
 const LEASE_SETTLE: Duration = Duration::from_millis(300);
+/// What a listed object costs in the listing's answer, roughly: its deadline grows with it.
+const LISTED_BYTES: u64 = 300;
+const READ: &str = "read the manifest";
+const WRITE: &str = "write the manifest";
 
 pub(crate) fn publish(
     target: &S3Target,
     name: &str,
     files: &[OutputFile],
     context: &Context<'_>,
+    verify: bool,
     on_event: &mut dyn FnMut(PublishEvent),
 ) -> Result<TargetReport, PublishError> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -40,91 +51,56 @@ pub(crate) fn publish(
         .build()
         .map_err(|e| crate::Error::io("start", "the network runtime", e))?;
     let (retries, retried) = mpsc::channel();
-    let operator =
-        operator(target, retries).map_err(|e| storage(name, "connect to the bucket", e))?;
-    let mut run = Run {
-        operator,
-        name,
-        context,
-        on_event,
-        retried,
-        etag: None,
-        renewed: Instant::now(),
-        lease: None,
-    };
-    runtime.block_on(run.publish(files))
-}
-
-/// The storage with a timeout on every request and retries with backoff and jitter.
-/// Credentials come from the environment or the AWS profile, never from site.yaml.
-fn operator(target: &S3Target, retries: mpsc::Sender<String>) -> opendal::Result<Operator> {
-    let mut builder = opendal::services::S3::default()
-        .bucket(&target.bucket)
-        .root(&format!("/{}", target.prefix));
-    if let Some(endpoint) = &target.endpoint {
-        builder = builder.endpoint(endpoint);
-    }
-    let region = target
-        .region
-        .clone()
-        .or_else(|| std::env::var("AWS_REGION").ok())
-        .or_else(|| std::env::var("AWS_DEFAULT_REGION").ok())
-        .unwrap_or_else(|| "us-east-1".into());
-    builder = builder.region(&region);
-    let notify = move |event: opendal::layers::RetryEvent<'_>| {
-        let _ = retries.send(format!("{:?}: {}", event.op, event.err.kind()));
-    };
-    Ok(Operator::new(builder)?
-        .layer(
-            TimeoutLayer::new()
-                .with_timeout(Duration::from_secs(30))
-                .with_io_timeout(Duration::from_secs(10)),
-        )
-        .layer(
-            RetryLayer::new()
-                .with_jitter()
-                .with_min_delay(Duration::from_millis(200))
-                .with_max_delay(Duration::from_secs(8))
-                .with_max_times(12)
-                .with_notify(notify),
-        )
-        .finish())
-}
-
-fn storage(target: &str, action: &str, source: opendal::Error) -> PublishError {
-    PublishError::Storage {
-        target: target.to_string(),
-        action: action.to_string(),
-        source: Box::new(source),
-    }
+    let requests = Requests::new(target, name, retries)?;
+    runtime.block_on(async {
+        let mut run = Run {
+            requests,
+            name,
+            context,
+            on_event,
+            retried,
+            verify,
+            started: Instant::now(),
+            etag: None,
+            written: None,
+            renewed: Instant::now(),
+            lease: None,
+        };
+        run.publish(files).await
+    })
 }
 
 struct Run<'a, 'e> {
-    operator: Operator,
+    requests: Requests,
     name: &'a str,
     context: &'a Context<'a>,
     on_event: &'e mut dyn FnMut(PublishEvent),
     retried: mpsc::Receiver<String>,
+    verify: bool,
+    started: Instant,
     /// The manifest's ETag as we last read or wrote it.
     etag: Option<String>,
+    /// The manifest's ETag as we last wrote it ourselves: only that one may be overwritten
+    /// to let go of our lease.
+    written: Option<String>,
     renewed: Instant,
     lease: Option<Lease>,
 }
 
 impl Run<'_, '_> {
     async fn publish(&mut self, files: &[OutputFile]) -> Result<TargetReport, PublishError> {
-        let started = Instant::now();
-        let old = self.read_manifest().await?;
-        if let Some(lease) = old.as_ref().and_then(|m| m.lease.as_ref())
-            && lease.blocks(Utc::now(), &host_name(), pid_alive)
-        {
-            return Err(PublishError::Busy {
-                target: self.name.to_string(),
-                host: lease.host.clone(),
-                since: self.context.local_time(lease.started),
-            });
-        }
+        let started = std::time::Instant::now();
+        let built: u64 = files.iter().map(|f| f.bytes.len() as u64).sum();
+        self.requests
+            .set_deadline(self.started, request::target_allowance(files.len(), built));
+        let old = self.manifest_to_plan_from(files).await?;
+        self.check_lease(old.as_ref())?;
         let plan = plan::plan(old.as_ref(), files);
+        // Deletions are known only now; the publish is given time for them too.
+        self.requests.set_deadline(
+            self.started,
+            request::target_allowance(files.len() + plan.deletes.len(), built),
+        );
         announce_plan(self.name, &plan, self.context, self.on_event);
         let mut report = self.context.report(self.name, started);
         let tidy = old
@@ -134,36 +110,7 @@ impl Run<'_, '_> {
             report.elapsed = started.elapsed();
             return Ok(report);
         }
-
-        let lease = Lease {
-            host: host_name(),
-            pid: std::process::id(),
-            started: Utc::now(),
-            renewed: Utc::now(),
-        };
-        let leased = plan.leased_manifest(old.as_ref(), lease.clone());
-        self.lease = Some(lease);
-        self.write_manifest(&leased).await?;
-        self.confirm_lease(&leased).await?;
-
-        let total = plan.puts.len() + plan.deletes.len();
-        self.send_all(&plan, &leased, total).await?;
-        let committed = plan.committed_manifest(Utc::now());
-        self.write_manifest(&committed).await?;
-        self.lease = None;
-        if !plan.deletes.is_empty() {
-            self.delete_all(&plan, plan.puts.len(), total).await?;
-            let clean = Manifest {
-                stale: Default::default(),
-                ..committed
-            };
-            // Someone may have published since our commit; their manifest wins, and the
-            // files we deleted were not theirs.
-            match self.write_manifest(&clean).await {
-                Ok(()) | Err(PublishError::Conflict { .. }) => {}
-                Err(e) => return Err(e),
-            }
-        }
+        self.carry_out(&plan, old.as_ref()).await?;
         report.uploaded = plan.puts.len();
         report.deleted = plan.deletes.len();
         report.bytes = plan.bytes();
@@ -171,34 +118,230 @@ impl Run<'_, '_> {
         Ok(report)
     }
 
+    /// Lease, send, commit, delete (docs/publishing.md, "What is sent, and in which order").
+    /// A failure between taking the lease and committing lets go of the lease on the way
+    /// out, so that the next publish, from anywhere, need not wait for it to expire.
+    async fn carry_out(&mut self, plan: &Plan, old: Option<&Manifest>) -> Result<(), PublishError> {
+        let lease = Lease {
+            host: host_name(),
+            pid: std::process::id(),
+            started: Utc::now(),
+            renewed: Utc::now(),
+        };
+        let leased = plan.leased_manifest(old, lease.clone());
+        self.lease = Some(lease);
+        let sent = match self.send_under_lease(plan, &leased).await {
+            Ok(sent) => sent,
+            Err(e) => {
+                self.release_lease(&leased, &e).await;
+                return Err(e);
+            }
+        };
+        let mut committed = plan.committed_manifest(Utc::now());
+        for (path, etag) in sent {
+            if let Some(entry) = committed.files.get_mut(&path) {
+                entry.etag = etag;
+            }
+        }
+        if let Err(e) = self.write_manifest(&committed).await {
+            self.release_lease(&leased, &e).await;
+            return Err(e);
+        }
+        self.lease = None;
+        if plan.deletes.is_empty() {
+            return Ok(());
+        }
+        self.delete_all(plan, plan.puts.len(), plan.puts.len() + plan.deletes.len())
+            .await?;
+        let clean = Manifest {
+            stale: Default::default(),
+            ..committed
+        };
+        // Someone may have published since our commit; their manifest wins, and the
+        // files we deleted were not theirs.
+        match self.write_manifest(&clean).await {
+            Ok(()) | Err(PublishError::Conflict { .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn send_under_lease(
+        &mut self,
+        plan: &Plan,
+        leased: &Manifest,
+    ) -> Result<BTreeMap<String, Option<String>>, PublishError> {
+        self.write_manifest(leased).await?;
+        self.confirm_lease(leased).await?;
+        self.send_all(plan, leased, plan.puts.len() + plan.deletes.len())
+            .await
+    }
+
+    /// Writes the leased manifest back without our lease, once, briefly, if it is still the
+    /// manifest we last wrote; if that fails too, the lease simply expires (docs/publishing.md,
+    /// "Bad networks and interrupted publishes"). After a lost race the manifest is someone
+    /// else's, and is left alone.
+    async fn release_lease(&mut self, leased: &Manifest, error: &PublishError) {
+        let (Some(_), Some(etag)) = (self.lease.take(), self.written.clone()) else {
+            return;
+        };
+        if matches!(error, PublishError::Conflict { .. }) {
+            return;
+        }
+        let released = Manifest {
+            lease: None,
+            ..leased.clone()
+        };
+        let Ok(body) = trust::encode(&released) else {
+            return;
+        };
+        let write = self
+            .requests
+            .operator
+            .write_with(MANIFEST_PATH, body)
+            .content_type("application/json")
+            .cache_control("no-store")
+            .if_match(&etag);
+        let _ = tokio::time::timeout(request::ATTEMPT, write).await;
+    }
+
+    /// The manifest the plan starts from: as read, or — when it is in doubt, or `--verify`
+    /// asks — as the bucket shows it really is (docs/publishing.md, "When the bucket or the
+    /// manifest was changed by hand").
+    async fn manifest_to_plan_from(
+        &mut self,
+        files: &[OutputFile],
+    ) -> Result<Option<Manifest>, PublishError> {
+        let Some(decoded) = self.read_manifest().await? else {
+            return Ok(None);
+        };
+        let Some(doubt) = &decoded.doubt else {
+            if self.verify {
+                return self.checked(&decoded.manifest, files).await.map(Some);
+            }
+            return Ok(Some(decoded.manifest));
+        };
+        let usable = doubt.entries_usable();
+        (self.on_event)(PublishEvent::Warning(format!(
+            "{}: the manifest `{MANIFEST_PATH}` cannot be trusted as it is: {doubt}; {}",
+            self.name,
+            if usable {
+                "every file is checked against the bucket"
+            } else {
+                "every file is sent again and the manifest written anew"
+            }
+        )));
+        if usable {
+            return self.checked(&decoded.manifest, files).await.map(Some);
+        }
+        Ok(Some(trust::distrusted(decoded)))
+    }
+
+    /// `manifest` with what the bucket's listing contradicts taken out (see
+    /// [`trust::reconcile`]).
+    async fn checked(
+        &mut self,
+        manifest: &Manifest,
+        files: &[OutputFile],
+    ) -> Result<Manifest, PublishError> {
+        let listing = self.list(files.len().max(manifest.files.len())).await?;
+        let (reconciled, wrong) = trust::reconcile(manifest, &listing);
+        if !wrong.is_empty() {
+            let mut named = wrong.iter().take(5).cloned().collect::<Vec<_>>().join(", ");
+            if wrong.len() > 5 {
+                named.push_str(", …");
+            }
+            (self.on_event)(PublishEvent::Warning(format!(
+                "{}: {} file{} on the bucket {} not as the manifest says ({named}); sending or deleting {} again",
+                self.name,
+                wrong.len(),
+                if wrong.len() == 1 { "" } else { "s" },
+                if wrong.len() == 1 { "is" } else { "are" },
+                if wrong.len() == 1 { "it" } else { "them" },
+            )));
+        }
+        Ok(reconciled)
+    }
+
+    /// Every object under the prefix, with its size and ETag as listed.
+    async fn list(&self, expected: usize) -> Result<BTreeMap<String, Listed>, PublishError> {
+        const ACTION: &str = "list the bucket";
+        let operator = self.requests.operator.clone();
+        let entries = self
+            .requests
+            .call(ACTION, expected as u64 * LISTED_BYTES, || {
+                let operator = operator.clone();
+                async move { operator.list_with("").recursive(true).await }
+            })
+            .await
+            .map_err(|f| self.requests.error(ACTION, f))?;
+        Ok(entries
+            .into_iter()
+            .filter(|e| e.metadata().is_file())
+            .map(|e| {
+                let listed = Listed {
+                    size: e.metadata().content_length(),
+                    etag: e.metadata().etag().map(str::to_string),
+                };
+                (e.path().to_string(), listed)
+            })
+            .collect())
+    }
+
+    /// Stops here if another publish holds the target; says so when a lease is not believed
+    /// because it is dated ahead of our clock.
+    fn check_lease(&mut self, old: Option<&Manifest>) -> Result<(), PublishError> {
+        let Some(lease) = old.and_then(|m| m.lease.as_ref()) else {
+            return Ok(());
+        };
+        let now = Utc::now();
+        if lease.blocks(now, &host_name(), pid_alive) {
+            return Err(PublishError::Busy {
+                target: self.name.to_string(),
+                host: lease.host.clone(),
+                since: self.context.local_time(lease.started),
+            });
+        }
+        if let Some(ahead) = lease.dated_ahead(now) {
+            (self.on_event)(PublishEvent::Warning(format!(
+                "{}: the lease of a publish from {} is dated {} ahead of this machine's clock; one of the two clocks is wrong, so the lease is taken as over (docs/publishing.md, \"Two people publishing at once\")",
+                self.name,
+                lease.host,
+                roughly(ahead)
+            )));
+        }
+        Ok(())
+    }
+
     /// The manifest and its ETag, or `None` before the first publish.
-    async fn read_manifest(&mut self) -> Result<Option<Manifest>, PublishError> {
+    async fn read_manifest(&mut self) -> Result<Option<Decoded>, PublishError> {
         for _ in 0..5 {
-            let meta = match self.operator.stat(MANIFEST_PATH).await {
+            let operator = self.requests.operator.clone();
+            let stat = self
+                .requests
+                .call(READ, 0, || {
+                    let operator = operator.clone();
+                    async move { operator.stat(MANIFEST_PATH).await }
+                })
+                .await;
+            let meta = match stat {
                 Ok(meta) => meta,
-                Err(e) if e.kind() == ErrorKind::NotFound => {
+                Err(f) if f.kind() == Some(ErrorKind::NotFound) => {
+                    self.bucket_exists().await?;
                     self.etag = None;
                     return Ok(None);
                 }
-                Err(e) => return Err(storage(self.name, "read the manifest", e)),
+                Err(f) => return Err(self.requests.error(READ, f)),
             };
             let etag = meta.etag().map(str::to_string);
-            let mut read = self.operator.read_with(MANIFEST_PATH);
-            if let Some(etag) = &etag {
-                read = read.if_match(etag);
-            }
-            let bytes = match read.await {
-                Ok(bytes) => bytes.to_vec(),
-                // Changed between the two requests: a publish just wrote it; read it again.
-                Err(e) if e.kind() == ErrorKind::ConditionNotMatch => continue,
-                Err(e) => return Err(storage(self.name, "read the manifest", e)),
+            let bytes = match self.get(etag.as_deref(), meta.content_length()).await {
+                Ok(Some(bytes)) => bytes,
+                // Changed or gone between the two requests: a publish just wrote it.
+                Ok(None) => continue,
+                Err(f) if f.kind() == Some(ErrorKind::ConditionNotMatch) => continue,
+                Err(f) => return Err(self.requests.error(READ, f)),
             };
-            let manifest = serde_json::from_slice(&bytes).map_err(|e| PublishError::Manifest {
-                target: self.name.to_string(),
-                message: e.to_string(),
-            })?;
             self.etag = etag;
-            return Ok(Some(manifest));
+            return Ok(Some(trust::decode(&bytes)));
         }
         Err(PublishError::Manifest {
             target: self.name.to_string(),
@@ -206,44 +349,94 @@ impl Run<'_, '_> {
         })
     }
 
+    /// A HEAD answers 404, without a body, for a missing bucket as for a missing object, and
+    /// some storages (s3s-fs) create a missing bucket on the first upload; a listing's answer
+    /// says `NoSuchBucket`. One key is enough.
+    async fn bucket_exists(&self) -> Result<(), PublishError> {
+        const ACTION: &str = "list the bucket";
+        let operator = self.requests.operator.clone();
+        self.requests
+            .call(ACTION, 0, || {
+                let operator = operator.clone();
+                async move {
+                    let mut lister = operator.lister_with("").limit(1).await?;
+                    lister.next().await.transpose().map(drop)
+                }
+            })
+            .await
+            .map_err(|f| self.requests.error(ACTION, f))
+    }
+
+    /// The manifest's bytes if it is still at `etag`; `None` if it is not there.
+    async fn get(&self, etag: Option<&str>, size: u64) -> Result<Option<Bytes>, Failure> {
+        let operator = self.requests.operator.clone();
+        let read = self
+            .requests
+            .call(READ, size, || {
+                let mut read = operator.read_with(MANIFEST_PATH);
+                if let Some(etag) = etag {
+                    read = read.if_match(etag);
+                }
+                async move { read.await }
+            })
+            .await;
+        match read {
+            Ok(buffer) => Ok(Some(buffer.to_bytes())),
+            Err(f) if f.kind() == Some(ErrorKind::NotFound) => Ok(None),
+            Err(f) => Err(f),
+        }
+    }
+
     /// Writes the manifest if it is still the one we last saw; a loser learns who won.
     async fn write_manifest(&mut self, manifest: &Manifest) -> Result<(), PublishError> {
-        let body = serde_json::to_vec(manifest).map_err(|e| PublishError::Manifest {
+        let body = Bytes::from(trust::encode(manifest).map_err(|e| PublishError::Manifest {
             target: self.name.to_string(),
             message: e.to_string(),
-        })?;
-        let mut write = self
-            .operator
-            .write_with(MANIFEST_PATH, body)
-            .content_type("application/json")
-            .cache_control("no-store");
-        write = match &self.etag {
-            Some(etag) => write.if_match(etag),
-            // `If-None-Match: *`: only if no one has published here yet.
-            None => write.if_not_exists(true),
-        };
-        match write.await {
+        })?);
+        let operator = self.requests.operator.clone();
+        let expected = self.etag.clone();
+        let written = self
+            .requests
+            .call(WRITE, body.len() as u64, || {
+                let mut write = operator
+                    .write_with(MANIFEST_PATH, body.clone())
+                    .content_type("application/json")
+                    .cache_control("no-store");
+                write = match &expected {
+                    Some(etag) => write.if_match(etag),
+                    // `If-None-Match: *`: only if no one has published here yet.
+                    None => write.if_not_exists(true),
+                };
+                async move { write.await }
+            })
+            .await;
+        match written {
             Ok(meta) => {
                 self.etag = meta.etag().map(str::to_string);
                 if self.etag.is_none() {
                     self.etag = self.stat_etag().await?;
                 }
+                self.written.clone_from(&self.etag);
                 self.renewed = Instant::now();
                 Ok(())
             }
-            Err(e) if e.kind() == ErrorKind::ConditionNotMatch => {
+            Err(f) if f.kind() == Some(ErrorKind::ConditionNotMatch) => {
                 self.after_lost_race(manifest).await
             }
-            Err(e) => Err(storage(self.name, "write the manifest", e)),
+            Err(f) => Err(self.requests.error(WRITE, f)),
         }
     }
 
     async fn stat_etag(&self) -> Result<Option<String>, PublishError> {
+        let operator = self.requests.operator.clone();
         let meta = self
-            .operator
-            .stat(MANIFEST_PATH)
+            .requests
+            .call(READ, 0, || {
+                let operator = operator.clone();
+                async move { operator.stat(MANIFEST_PATH).await }
+            })
             .await
-            .map_err(|e| storage(self.name, "read the manifest", e))?;
+            .map_err(|f| self.requests.error(READ, f))?;
         Ok(meta.etag().map(str::to_string))
     }
 
@@ -251,7 +444,8 @@ impl Run<'_, '_> {
     /// first attempt succeeded but its answer was lost), or someone else published.
     async fn after_lost_race(&mut self, ours: &Manifest) -> Result<(), PublishError> {
         let theirs = self.read_manifest().await?;
-        if theirs.as_ref() == Some(ours) {
+        if theirs.as_ref().map(|d| &d.manifest) == Some(ours) {
+            self.written.clone_from(&self.etag);
             self.renewed = Instant::now();
             return Ok(());
         }
@@ -264,7 +458,7 @@ impl Run<'_, '_> {
     async fn confirm_lease(&mut self, leased: &Manifest) -> Result<(), PublishError> {
         tokio::time::sleep(LEASE_SETTLE).await;
         let stored = self.read_manifest().await?;
-        if stored.as_ref() == Some(leased) {
+        if stored.as_ref().map(|d| &d.manifest) == Some(leased) {
             return Ok(());
         }
         self.lease = None;
@@ -272,8 +466,9 @@ impl Run<'_, '_> {
     }
 
     /// "Someone published at …", with the time of what is there now.
-    fn conflict(&self, stored: Option<&Manifest>) -> PublishError {
+    fn conflict(&self, stored: Option<&Decoded>) -> PublishError {
         let at = stored
+            .map(|d| &d.manifest)
             .and_then(|m| m.lease.as_ref().map(|l| l.started).or(m.published_at))
             .map_or_else(|| "an unknown time".into(), |t| self.context.local_time(t));
         PublishError::Conflict {
@@ -300,28 +495,31 @@ impl Run<'_, '_> {
         Ok(())
     }
 
-    /// Sends the puts wave by wave (see [`plan`]), many at a time within a wave.
+    /// Sends the puts wave by wave (see [`plan`]), many at a time within a wave; returns
+    /// the ETag each was stored with.
     async fn send_all(
         &mut self,
         plan: &Plan,
         leased: &Manifest,
         total: usize,
-    ) -> Result<(), PublishError> {
+    ) -> Result<BTreeMap<String, Option<String>>, PublishError> {
         let mut done = 0;
+        let mut etags = BTreeMap::new();
         for wave in plan.waves() {
-            let operator = self.operator.clone();
-            let mut sends = futures::stream::iter(wave.iter().map(|put| send(&operator, put)))
+            let requests = self.requests.clone();
+            let mut sends = futures::stream::iter(wave.iter().map(|put| send(&requests, put)))
                 .buffer_unordered(CONCURRENCY);
-            while let Some(result) = sends.next().await {
-                let (path, result) = result;
-                result.map_err(|e| storage(self.name, &format!("upload `{path}`"), e))?;
+            while let Some((path, result)) = sends.next().await {
+                let action = format!("upload `{path}`");
+                let etag = result.map_err(|f| requests.error(&action, f))?;
+                etags.insert(path.to_string(), etag);
                 done += 1;
                 self.report_retries();
                 (self.on_event)(PublishEvent::Progress { done, total });
                 self.renew_lease_if_due(leased).await?;
             }
         }
-        Ok(())
+        Ok(etags)
     }
 
     async fn delete_all(
@@ -330,17 +528,23 @@ impl Run<'_, '_> {
         mut done: usize,
         total: usize,
     ) -> Result<(), PublishError> {
-        let operator = self.operator.clone();
+        let requests = self.requests.clone();
         let mut deletes = futures::stream::iter(plan.deletes.iter().map(|path| {
-            let operator = operator.clone();
-            async move { (path, operator.delete(path).await) }
+            let requests = requests.clone();
+            async move {
+                let action = format!("delete `{path}`");
+                let result = requests
+                    .call(&action, 0, || requests.operator.delete(path))
+                    .await;
+                (action, result)
+            }
         }))
         .buffer_unordered(CONCURRENCY);
-        while let Some((path, result)) = deletes.next().await {
+        while let Some((action, result)) = deletes.next().await {
             match result {
                 Ok(()) => {}
-                Err(e) if e.kind() == ErrorKind::NotFound => {}
-                Err(e) => return Err(storage(self.name, &format!("delete `{path}`"), e)),
+                Err(f) if f.kind() == Some(ErrorKind::NotFound) => {}
+                Err(f) => return Err(requests.error(&action, f)),
             }
             done += 1;
             self.report_retries();
@@ -359,14 +563,31 @@ impl Run<'_, '_> {
     }
 }
 
-async fn send<'p>(operator: &Operator, put: &'p Put) -> (&'p str, opendal::Result<()>) {
-    let result = operator
-        .write_with(&put.path, put.bytes.clone())
-        .content_type(put.content_type)
-        .cache_control(put.cache_control)
+/// One upload; the ETag the storage gave it.
+async fn send<'p>(requests: &Requests, put: &'p Put) -> (&'p str, Result<Option<String>, Failure>) {
+    let action = format!("upload `{}`", put.path);
+    let result = requests
+        .call(&action, put.bytes.len() as u64, || {
+            requests
+                .operator
+                .write_with(&put.path, put.bytes.clone())
+                .content_type(put.content_type)
+                .cache_control(put.cache_control)
+                .into_future()
+        })
         .await
-        .map(|_| ());
+        .map(|meta| meta.etag().map(str::to_string));
     (put.path.as_str(), result)
+}
+
+/// "5 hours", "12 minutes", "40 seconds": how far a clock is off, as a person says it.
+fn roughly(delta: chrono::TimeDelta) -> String {
+    let seconds = delta.num_seconds();
+    match seconds {
+        s if s >= 5400 => format!("{} hours", (s + 1800) / 3600),
+        s if s >= 90 => format!("{} minutes", (s + 30) / 60),
+        s => format!("{s} seconds"),
+    }
 }
 
 pub(crate) fn host_name() -> String {
@@ -394,23 +615,30 @@ pub(crate) fn read_beside(
     name: &str,
     path: &str,
 ) -> Result<super::beside::Stored, PublishError> {
-    let (runtime, operator) = small_operator(target, name)?;
+    let (runtime, requests) = small_requests(target, name)?;
+    let action = format!("read `{path}`");
     runtime.block_on(async {
-        let meta = match operator.stat(path).await {
+        let stat = requests
+            .call(&action, 0, || requests.operator.stat(path))
+            .await;
+        let meta = match stat {
             Ok(meta) => meta,
-            Err(e) if e.kind() == ErrorKind::NotFound => {
+            Err(f) if f.kind() == Some(ErrorKind::NotFound) => {
                 return Ok(super::beside::Stored::default());
             }
-            Err(e) => return Err(storage(name, &format!("read `{path}`"), e)),
+            Err(f) => return Err(requests.error(&action, f)),
         };
         let etag = meta.etag().map(str::to_string);
-        let mut read = operator.read_with(path);
-        if let Some(etag) = &etag {
-            read = read.if_match(etag);
-        }
-        let bytes = read
+        let bytes = requests
+            .call(&action, meta.content_length(), || {
+                let mut read = requests.operator.read_with(path);
+                if let Some(etag) = &etag {
+                    read = read.if_match(etag);
+                }
+                read.into_future()
+            })
             .await
-            .map_err(|e| storage(name, &format!("read `{path}`"), e))?;
+            .map_err(|f| requests.error(&action, f))?;
         Ok(super::beside::Stored {
             bytes: Some(bytes.to_vec()),
             version: etag,
@@ -427,48 +655,54 @@ pub(crate) fn write_beside(
     bytes: &[u8],
     expected: Option<&str>,
 ) -> Result<super::beside::Written, PublishError> {
-    let (runtime, operator) = small_operator(target, name)?;
+    let (runtime, requests) = small_requests(target, name)?;
+    let action = format!("write `{path}`");
+    let body = Bytes::copy_from_slice(bytes);
     runtime.block_on(async {
-        let mut write = operator
-            .write_with(path, bytes.to_vec())
-            .content_type("application/json")
-            .cache_control("no-store");
-        write = match expected {
-            Some(etag) => write.if_match(etag),
-            None => write.if_not_exists(true),
-        };
-        match write.await {
+        let written = requests
+            .call(&action, body.len() as u64, || {
+                let write = requests
+                    .operator
+                    .write_with(path, body.clone())
+                    .content_type("application/json")
+                    .cache_control("no-store");
+                match expected {
+                    Some(etag) => write.if_match(etag),
+                    None => write.if_not_exists(true),
+                }
+                .into_future()
+            })
+            .await;
+        match written {
             Ok(meta) => {
                 let etag = match meta.etag() {
                     Some(etag) => Some(etag.to_string()),
-                    None => operator
-                        .stat(path)
+                    None => requests
+                        .call(&action, 0, || requests.operator.stat(path))
                         .await
-                        .map_err(|e| storage(name, &format!("read `{path}`"), e))?
+                        .map_err(|f| requests.error(&action, f))?
                         .etag()
                         .map(str::to_string),
                 };
                 Ok(super::beside::Written::Done(etag))
             }
-            Err(e) if e.kind() == ErrorKind::ConditionNotMatch => {
+            Err(f) if f.kind() == Some(ErrorKind::ConditionNotMatch) => {
                 Ok(super::beside::Written::Conflict)
             }
-            Err(e) => Err(storage(name, &format!("write `{path}`"), e)),
+            Err(f) => Err(requests.error(&action, f)),
         }
     })
 }
 
 /// A one-thread runtime and the storage, for a request or two.
-fn small_operator(
+fn small_requests(
     target: &S3Target,
     name: &str,
-) -> Result<(tokio::runtime::Runtime, Operator), PublishError> {
+) -> Result<(tokio::runtime::Runtime, Requests), PublishError> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| crate::Error::io("start", "the network runtime", e))?;
     let (retries, _) = mpsc::channel();
-    let operator =
-        operator(target, retries).map_err(|e| storage(name, "connect to the bucket", e))?;
-    Ok((runtime, operator))
+    Ok((runtime, Requests::new(target, name, retries)?))
 }

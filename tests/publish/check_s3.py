@@ -73,12 +73,14 @@ def exact(s3, bucket, site_dir):
             path = os.path.join(folder, name)
             built[os.path.relpath(path, site_dir).replace(os.sep, "/")] = open(path, "rb").read()
     keys = set(all_keys(s3, bucket))
+    etags = {}
     for key in sorted(set(built) - keys):
         problems.append(f"missing: {key}")
     for key in sorted(keys - set(built) - {MANIFEST}):
         problems.append(f"stale (not in the site): {key}")
     for key in sorted(set(built) & keys):
         obj = get(s3, bucket, key)
+        etags[key] = obj.get("ETag")
         body = obj["Body"].read()
         if body != built[key]:
             problems.append(f"content differs: {key}")
@@ -94,8 +96,16 @@ def exact(s3, bucket, site_dir):
     else:
         manifest = json.loads(get(s3, bucket, MANIFEST)["Body"].read())
         want = {k: {"sha256": hashlib.sha256(v).hexdigest(), "size": len(v)} for k, v in built.items()}
-        if manifest.get("files") != want:
+        files = manifest.get("files", {})
+        # Each entry may also hold the ETag its upload was answered with; it must be the object's.
+        if {k: {f: e.get(f) for f in ("sha256", "size")} for k, e in files.items()} != want:
             problems.append("the manifest's files do not match the site")
+        for key, entry in files.items():
+            etag = entry.get("etag")
+            if etag is not None and key in etags and etag.strip('"') != (etags[key] or "").strip('"'):
+                problems.append(f"{key}: the manifest's ETag {etag} is not the object's {etags[key]}")
+        if not isinstance(manifest.get("digest"), str):
+            problems.append("the manifest has no digest")
         if manifest.get("lease"):
             problems.append(f"the manifest still holds a lease: {manifest['lease']}")
         if manifest.get("stale"):

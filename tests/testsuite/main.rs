@@ -14,6 +14,7 @@ mod incremental;
 mod output;
 mod presentation;
 mod publish;
+mod publish_s3;
 mod robustness;
 mod scale;
 mod search;

@@ -92,7 +92,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// `N uploaded, M deleted` from a target's summary line.
-fn counts(stdout: &str) -> Vec<(usize, usize)> {
+pub(crate) fn counts(stdout: &str) -> Vec<(usize, usize)> {
     stdout
         .lines()
         .filter_map(|l| {
@@ -455,30 +455,31 @@ impl S3Server {
         self.data.path().join("status")
     }
 
-    fn publish(&self, site: &Site, now: &str) -> Output {
-        let root = site.root();
-        Command::new(env!("CARGO_BIN_EXE_sitrep"))
-            .args([
-                "publish",
-                "--now",
-                now,
-                "--root",
-                root.to_str().expect("utf-8"),
-            ])
-            .env("AWS_ACCESS_KEY_ID", "AKTEST")
-            .env("AWS_SECRET_ACCESS_KEY", "SKTEST-secret")
-            .env_remove("SOURCE_DATE_EPOCH")
-            .output()
-            .expect("run sitrep")
+    pub(crate) fn publish(&self, site: &Site, now: &str) -> Output {
+        publish_command(site, now).output().expect("run sitrep")
     }
 
     /// The site's files as the server stores them (s3s-fs keeps one file per object).
-    fn objects(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
+    pub(crate) fn objects(&self) -> std::collections::BTreeMap<String, Vec<u8>> {
         site_files(&self.bucket())
             .into_iter()
             .filter(|(path, _)| !path.starts_with(".sitrep-manifest") && !path.contains(".s3s"))
             .collect()
     }
+}
+
+/// `sitrep publish --now NOW` for the site, with the credentials every S3Server accepts.
+pub(crate) fn publish_command(site: &Site, now: &str) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sitrep"));
+    command
+        .args(["publish", "--now", now, "--root"])
+        .arg(site.root())
+        .env("AWS_ACCESS_KEY_ID", "AKTEST")
+        .env("AWS_SECRET_ACCESS_KEY", "SKTEST-secret")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env_remove("AWS_PROFILE")
+        .env_remove("SOURCE_DATE_EPOCH");
+    command
 }
 
 impl Drop for S3Server {
@@ -488,7 +489,7 @@ impl Drop for S3Server {
     }
 }
 
-fn s3_site(server: &S3Server) -> Site {
+pub(crate) fn s3_site(server: &S3Server) -> Site {
     Site::new(&format!(
         "  - s3: {{ bucket: status, endpoint: \"{}\", region: auto }}\n",
         server.endpoint
