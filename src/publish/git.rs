@@ -348,7 +348,7 @@ impl Git<'_> {
         let out = self.run_remote(&args)?;
         match pushed(&out) {
             Pushed::Failed => Err(self.failed(&args, &out)),
-            Pushed::Refused(reason) => Err(PublishError::Refused {
+            Pushed::Refused(reason) => Err(PublishError::PushRefused {
                 target: self.target.to_string(),
                 reason: shown(&reason),
             }),

@@ -202,7 +202,7 @@ pub enum PublishError {
     #[error(
         "{target}: the storage refused the credentials when asked to {action}\n  help: sitrep signs with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN), or else the profile AWS_PROFILE names; check they are the bucket's, and that they may s3:GetObject, s3:PutObject, s3:DeleteObject and s3:ListBucket (docs/publishing.md, \"Credentials\")"
     )]
-    Refused {
+    CredentialsRefused {
         /// The target, named as in [`PublishEvent::Started`].
         target: String,
         /// What was being done, completing "when asked to …".
@@ -269,7 +269,7 @@ pub enum PublishError {
     /// The remote refused the push for a reason of its own (a hook, a protected branch), not
     /// because someone else published first.
     #[error("{target}: the remote refused the push {reason}")]
-    Refused {
+    PushRefused {
         /// The target, named as in [`PublishEvent::Started`].
         target: String,
         /// Git's reason in brackets, then the remote's own words.

@@ -208,7 +208,7 @@ impl Requests {
                 target: self.target.clone(),
                 bucket: self.bucket.clone(),
             },
-            ErrorKind::PermissionDenied => PublishError::Refused {
+            ErrorKind::PermissionDenied => PublishError::CredentialsRefused {
                 target: self.target.clone(),
                 action: action.to_string(),
             },
@@ -339,7 +339,7 @@ mod tests {
         assert_eq!(calls, 1);
         assert!(matches!(
             requests.error("read the manifest", result.expect_err("refused")),
-            PublishError::Refused { .. }
+            PublishError::CredentialsRefused { .. }
         ));
     }
 
