@@ -216,6 +216,7 @@ fn manual_pages_render() {
             "sitrep-build.1",
             "sitrep-check.1",
             "sitrep-completions.1",
+            "sitrep-import.1",
             "sitrep-init.1",
             "sitrep-man.1",
             "sitrep-new.1",
