@@ -444,11 +444,12 @@ fn import(source: ImportSource, root: PathBuf, dry_run: bool) -> anyhow::Result<
             if n == 1 { "" } else { "s" }
         ),
     };
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     say!(
-        "{} {} events ({} updates): {} new, {} updated, {} unchanged, {} kept as edited{components}{}",
+        "{} {} ({}): {} new, {} updated, {} unchanged, {} kept as edited{components}{}",
         verb("Imported", "Would import"),
-        report.events,
-        report.updates,
+        plural(report.events, "event"),
+        plural(report.updates, "update"),
         report.created.len(),
         report.changed.len(),
         report.unchanged,

@@ -359,7 +359,10 @@ fn manage_api(
             }
             let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
             seen.push(path.clone());
-            let body = if !authorized {
+            let body = if path == "/api/v2/incidents.json" {
+                // The public API needs no key.
+                Some(serde_json::json!({ "incidents": incidents }).to_string())
+            } else if !authorized {
                 None
             } else if path.starts_with("/v1/pages/pg1/incidents?") {
                 let page: usize = path
@@ -524,4 +527,19 @@ fn a_real_cstate_site_imports_and_builds() {
         "{yaml}"
     );
     assert!(yaml.contains("base_url: https://status.sr.ht/"), "{yaml}");
+}
+
+#[test]
+fn a_public_document_is_read_from_its_address() {
+    let real = json(Path::new(&statuspage(GITHUB[0])))["incident"].clone();
+    let (base, server) = manage_api(vec![real], "unused", 1);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("site");
+    let url = format!("{base}/api/v2/incidents.json");
+    let out = import(&root, &["statuspage", "--from", &url]);
+    server.join().expect("server");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 1 event ("));
+    let (code, err) = check(&root);
+    assert_eq!(code, 0, "{err}");
 }
