@@ -516,7 +516,8 @@ const MAX_NAME: usize = 200;
 /// Descriptions: a sentence or two.
 const MAX_DESCRIPTION: usize = 2_000;
 
-/// A string within `max` characters, or an error on it.
+/// A string within `max` characters and free of control characters (a NUL or an escape
+/// sequence would make the feeds and badges XML no reader accepts), or an error on it.
 fn check_length(
     source: &YamlSource<'_>,
     value: &Spanned<String>,
@@ -525,6 +526,21 @@ fn check_length(
     errors: &mut Vec<Diagnostic>,
 ) {
     errors.extend(source.too_long(value, what, max));
+    if let Some(c) = value
+        .value
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        errors.push(
+            source
+                .error_on(
+                    value,
+                    ErrorCode::InvalidValue,
+                    format!("{what} contains the control character U+{:04X}", c as u32),
+                )
+                .with_help("remove it; feeds, badges and pages cannot carry it"),
+        );
+    }
 }
 
 /// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.

@@ -152,10 +152,18 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8], existing: Existing) ->
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let mut temporary = tempfile::Builder::new()
-        .prefix(&format!(".{name}."))
-        .suffix(".sitrep-tmp")
-        .tempfile_in(dir)?;
+    let prefix = format!(".{name}.");
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix).suffix(".sitrep-tmp");
+    // The mode a new file gets (0666 less the umask), as `File::create` gives, not
+    // tempfile's 0600; a file that is replaced keeps its own.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(path).map_or(0o666, |m| m.permissions().mode() & 0o7777);
+        builder.permissions(std::fs::Permissions::from_mode(mode));
+    }
+    let mut temporary = builder.tempfile_in(dir)?;
     temporary.write_all(bytes)?;
     temporary.as_file().sync_all()?;
     // Removed when dropped unless it was renamed into place.
@@ -267,5 +275,22 @@ mod tests {
         write_atomically(&path, b"event", Existing::Replace).expect("written");
         assert_eq!(std::fs::read(&path).expect("read"), b"event");
         assert_eq!(std::fs::read(&victim).expect("read"), b"keep me");
+    }
+
+    /// Found by the adversarial pass: the random temporary file is made 0600, and every event
+    /// file `new`, `update` and `import` wrote became unreadable to the web server's group.
+    #[test]
+    fn a_written_file_has_the_mode_any_new_file_gets_and_a_replaced_one_keeps_its_own() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let plain = dir.path().join("plain");
+        File::create(&plain).expect("create");
+        let mode = |p: &Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o777;
+        let new = dir.path().join("new.md");
+        write_atomically(&new, b"a", Existing::Keep).expect("written");
+        assert_eq!(mode(&new), mode(&plain));
+        std::fs::set_permissions(&new, std::fs::Permissions::from_mode(0o640)).expect("chmod");
+        write_atomically(&new, b"b", Existing::Replace).expect("written");
+        assert_eq!(mode(&new), 0o640);
     }
 }

@@ -145,3 +145,16 @@ fn a_bad_now_is_a_usage_error_even_when_the_site_has_errors_too() {
         );
     }
 }
+
+/// Found by the adversarial pass on import: a control character in a component's name passed
+/// `check`, and feed.atom, feed.rss and badge.svg came out as XML no reader accepts.
+#[test]
+fn a_control_character_in_a_name_is_refused_at_its_line() {
+    let site = TempSite::new(&SITE_YAML.replace("name: Website", "name: \"Web\\0site\\u001b[2J\""));
+    let (code, err) = site.check();
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        err.contains("site.yaml:8:11") && err.contains("control character U+0000"),
+        "{err}"
+    );
+}
