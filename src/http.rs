@@ -91,7 +91,7 @@ impl Client {
                 request = request.header(*name, *value);
             }
             let response = request.call().map_err(Failure::new)?;
-            Ok(answer(response, DOCUMENT_LIMIT))
+            whole_answer(response, DOCUMENT_LIMIT)
         })
         .map(|answer| answer.body)
     }
@@ -134,7 +134,32 @@ impl Client {
     }
 }
 
-/// The status, the headers a retry or a redirect needs, and at most `limit` bytes of the body.
+/// [`answer`], for a document: a body that cannot be read whole (over `limit`, cut off, too
+/// slow) is a failure that says so, not an empty document.
+fn whole_answer(
+    mut response: ureq::http::Response<ureq::Body>,
+    limit: u64,
+) -> Result<Answer, Failure> {
+    let status = response.status().as_u16();
+    if !(200..300).contains(&status) {
+        return Ok(answer(response, POST_ANSWER_LIMIT));
+    }
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(limit)
+        .read_to_string()
+        .map_err(|e| Failure::new(format!("the answer could not be read whole: {e}")))?;
+    Ok(Answer {
+        status,
+        body,
+        retry_after: None,
+        location: None,
+    })
+}
+
+/// The status, the headers a retry or a redirect needs, and at most `limit` bytes of the body
+/// (a channel's answer: one that cannot be read is still an answer).
 fn answer(mut response: ureq::http::Response<ureq::Body>, limit: u64) -> Answer {
     let status = response.status().as_u16();
     let header = |name: &str| {

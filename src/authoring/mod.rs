@@ -124,8 +124,31 @@ pub(crate) fn write(
     existing: Existing,
 ) -> Result<(), AuthoringError> {
     let path = root.join(relative);
+    if !stays_inside(root, &path) {
+        let folder = relative.parent().unwrap_or(relative);
+        return Err(AuthoringError::refused(
+            format!(
+                "`{}` leads outside the site folder (a link); sitrep writes nothing through it",
+                folder.display()
+            ),
+            Some("replace the link with a folder, or move the files into the site".into()),
+        ));
+    }
     files::write_atomically(&path, text.as_bytes(), existing)
         .map_err(|e| Error::io("write", path, e).into())
+}
+
+/// Whether the folder `path` would be written into resolves inside `root`: its nearest
+/// existing ancestor, through any link, is in the site folder.
+pub(crate) fn stays_inside(root: &Path, path: &Path) -> bool {
+    let mut folder = path.parent();
+    while let Some(f) = folder {
+        if f.exists() {
+            return files::resolves_inside(root, f).unwrap_or(false);
+        }
+        folder = f.parent();
+    }
+    false
 }
 
 /// `2026-11-25 14:03 -05:00`: minute precision with an explicit offset, so the time means the

@@ -55,6 +55,9 @@ struct Issue {
     affected: Option<Vec<String>>,
     #[serde(default)]
     informational: Option<bool>,
+    /// Hugo's own: a draft is not published.
+    #[serde(default)]
+    draft: Option<bool>,
 }
 
 /// Reads `dir/config.yml` and every `dir/content/issues/*.md`.
@@ -216,6 +219,7 @@ fn issue(
         },
         updates,
         body: rest,
+        draft: issue.draft == Some(true),
         origin: origin.to_string(),
     })
 }
@@ -583,6 +587,14 @@ mod tests {
         assert_eq!(event.updates[1].status, UpdateStatus::Resolved);
         assert_eq!(event.body, "Planned.");
         assert!(lost[0].contains("`resolvedWhen` is before"), "{lost:?}");
+    }
+
+    /// Found by the adversarial pass: a Hugo draft was imported as a published incident.
+    #[test]
+    fn a_draft_stays_a_draft() {
+        let text = "---\ntitle: T\ndate: 2020-01-01\ndraft: true\n---\n";
+        let event = issue(text, "content/issues/d.md", Tz::UTC, &mut Vec::new()).expect("read");
+        assert!(event.draft);
     }
 
     #[test]

@@ -53,6 +53,8 @@ pub(crate) struct SourceEvent {
     pub updates: Vec<SourceUpdate>,
     /// The post-mortem, Markdown.
     pub body: String,
+    /// Left out of the build until someone publishes it (cState's `draft: true`).
+    pub draft: bool,
     /// Where in the source it came from, for messages: `incidents.json, incident abc123`.
     pub origin: String,
 }

@@ -160,6 +160,11 @@ pub fn run(options: &ImportOptions) -> Result<ImportReport, ImportError> {
             .map_err(|why| refused(format!("cannot add components to site.yaml: {why}")))?,
         None => site_yaml::new_site(history.page.as_ref(), &source_name, &plan.components),
     };
+    if plan.components.is_empty() && site.as_ref().is_none_or(|s| s.components.is_empty()) {
+        return Err(refused(format!(
+            "{source_name} names no component, and a site needs at least one: write site.yaml with the servers and services you report on (`components: [{{ id: web, name: Website }}]`), then import again"
+        )));
+    }
     let new_site = config::parse(Path::new(config::SITE_FILE), &new_site_yaml).map_err(|d| {
         ImportError::Invalid {
             origin: "site.yaml as the import would write it".into(),
@@ -167,6 +172,18 @@ pub fn run(options: &ImportOptions) -> Result<ImportReport, ImportError> {
         }
     })?;
     check_files(&plan, &new_site)?;
+    // Every file goes inside the site folder, checked before any is written.
+    if let Some(outside) = plan
+        .writes
+        .iter()
+        .find(|w| !authoring::stays_inside(&options.root, &options.root.join(&w.path)))
+    {
+        let folder = outside.path.parent().unwrap_or(&outside.path);
+        return Err(refused(format!(
+            "`{}` leads outside the site folder (a link); sitrep writes nothing through it",
+            folder.display()
+        )));
+    }
     let report = report(&history, &plan, current.is_none(), options.dry_run);
     if !options.dry_run {
         write(
@@ -236,7 +253,12 @@ fn plan_for(history: &History, site: Option<&Site>, root: &Path, record: &Record
                 .collect()
         })
         .unwrap_or_default();
-    let read = |path: &Path| std::fs::read_to_string(root.join(path)).ok();
+    // Read as every event file is: a pipe or a device is refused at once, never waited on.
+    let read = |path: &Path| match files::read_text(&root.join(path), files::EVENT_FILE_LIMIT) {
+        Ok(text) => plan::OnDisk::Text(text),
+        Err(e) if e.is_not_found() => plan::OnDisk::Missing,
+        Err(_) => plan::OnDisk::Unreadable,
+    };
     let mut existing_slugs = slugs;
     // An event's own file does not make its slug taken for itself.
     for key in history.events.iter().map(|e| &e.key) {
@@ -290,9 +312,8 @@ fn report(history: &History, plan: &Plan, new_site: bool, dry_run: bool) -> Impo
     }
 }
 
-/// site.yaml first (the files name its components), then each event file, then the record:
-/// each write is atomic, and a file an interrupted import wrote is recognised by its text
-/// next time, so nothing is ever half-written or imported twice.
+/// site.yaml first (the files name its components), then the record, then each event file:
+/// each write is atomic, so nothing is ever half-written, and nothing is imported twice.
 fn write(
     root: &Path,
     current: Option<&str>,
@@ -312,6 +333,16 @@ fn write(
             }
         }
     }
+    // The record before the files it names, then again after: an import cut short finds
+    // each new file it wrote as its own, and each file it was rewriting as either what the
+    // last import wrote or what this one meant to, never as an edit of someone's.
+    let record = plan.record.clone().with_earlier(earlier);
+    let mut before = record.clone();
+    for file in plan.writes.iter().filter(|w| !w.new) {
+        before.copy_from(earlier, &file.key);
+    }
+    let record_path = Path::new(RECORD_PATH);
+    authoring::write(root, record_path, &before.to_json(), Overwrite::Replace)?;
     for file in &plan.writes {
         let how = if file.new {
             Overwrite::Keep
@@ -320,12 +351,8 @@ fn write(
         };
         authoring::write(root, &file.path, &file.text, how)?;
     }
-    let record = plan.record.clone().with_earlier(earlier);
-    authoring::write(
-        root,
-        Path::new(RECORD_PATH),
-        &record.to_json(),
-        Overwrite::Replace,
-    )?;
+    if before != record {
+        authoring::write(root, record_path, &record.to_json(), Overwrite::Replace)?;
+    }
     Ok(())
 }

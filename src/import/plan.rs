@@ -57,14 +57,23 @@ pub(crate) struct Plan {
     pub record: Record,
 }
 
+/// What is at a path of the site folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum OnDisk {
+    Missing,
+    Text(String),
+    /// Something that is not a readable event file: a pipe, a device, a file too large.
+    Unreadable,
+}
+
 /// The site as it is: its components (id → name) and the event files already there.
 pub(crate) struct Existing<'a> {
     pub components: &'a [(String, String)],
     pub zone: Tz,
     /// Every slug in use, with its file.
     pub slugs: &'a HashMap<String, PathBuf>,
-    /// The text of a file in the site folder, if there is one.
-    pub read: &'a dyn Fn(&Path) -> Option<String>,
+    /// What is at a path of the site folder.
+    pub read: &'a dyn Fn(&Path) -> OnDisk,
     pub record: &'a Record,
 }
 
@@ -74,28 +83,36 @@ pub(crate) fn plan(history: &History, site: &Existing<'_>) -> Plan {
         components,
         ..Plan::default()
     };
-    let mut taken: HashSet<String> = site.slugs.keys().cloned().collect();
+    let mut slugs = Unique::default();
     for event in &history.events {
         let text = event_file(event, &ids);
-        let path = match site.record.path_of(&event.key) {
-            Some(path) => path.to_path_buf(),
-            None => new_path(event, site.zone, &mut taken),
+        let recorded = site.record.path_of(&event.key).map(Path::to_path_buf);
+        let path = match &recorded {
+            Some(path) => {
+                slugs.used.insert(stem(path));
+                path.clone()
+            }
+            None => new_path(event, &text, site, &mut slugs),
         };
-        taken.insert(stem(&path));
-        let on_disk = (site.read)(&path);
         let written = digest(&text);
-        match on_disk {
-            Some(current) if current == text => plan.unchanged += 1,
-            Some(current) if !site.record.wrote(&event.key, &digest(&current)) => {
+        match (site.read)(&path) {
+            OnDisk::Text(current) if current == text => plan.unchanged += 1,
+            OnDisk::Text(current) if !site.record.wrote(&event.key, &digest(&current)) => {
                 plan.kept.push(Kept {
                     path: path.clone(),
-                    why: if site.record.path_of(&event.key).is_some() {
-                        "edited since it was imported"
-                    } else {
-                        "not written by an import"
-                    },
+                    why: "edited since it was imported",
                 });
-                plan.record.keep(&event.key, &path, &digest(&current));
+                // The record keeps what the import wrote, never the edit: the edit stays
+                // an edit on every later import.
+                plan.record.copy_from(site.record, &event.key);
+                continue;
+            }
+            OnDisk::Unreadable => {
+                plan.kept.push(Kept {
+                    path: path.clone(),
+                    why: "it is not a file sitrep can read (a pipe, a device, too large)",
+                });
+                plan.record.copy_from(site.record, &event.key);
                 continue;
             }
             on_disk => plan.writes.push(FileWrite {
@@ -103,12 +120,39 @@ pub(crate) fn plan(history: &History, site: &Existing<'_>) -> Plan {
                 text,
                 key: event.key.clone(),
                 origin: event.origin.clone(),
-                new: on_disk.is_none(),
+                new: on_disk == OnDisk::Missing,
             }),
         }
         plan.record.keep(&event.key, &path, &written);
     }
     plan
+}
+
+/// Names handed out in one import: each base name's next number is remembered, so a
+/// thousand incidents of one title on one day cost a thousand steps, not half a million.
+#[derive(Debug, Default)]
+struct Unique {
+    used: HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+impl Unique {
+    /// `base`, or `base-2`, `base-3`, …: the first not handed out yet that `usable` accepts.
+    fn claim(&mut self, base: &str, usable: impl Fn(&str) -> bool) -> String {
+        let mut n = self.next.get(base).copied().unwrap_or(1);
+        loop {
+            let candidate = match n {
+                1 => base.to_string(),
+                n => format!("{base}-{n}"),
+            };
+            n += 1;
+            if !self.used.contains(&candidate) && usable(&candidate) {
+                self.next.insert(base.to_string(), n);
+                self.used.insert(candidate.clone());
+                return candidate;
+            }
+        }
+    }
 }
 
 /// Source component key → sitrep id, and the components site.yaml must gain. A component
@@ -121,7 +165,10 @@ fn component_ids(
         .iter()
         .map(|(id, name)| (name.as_str(), id.as_str()))
         .collect();
-    let mut used: HashSet<String> = site.iter().map(|(id, _)| id.clone()).collect();
+    let mut ids_in_use = Unique::default();
+    ids_in_use
+        .used
+        .extend(site.iter().map(|(id, _)| id.clone()));
     let mut ids = HashMap::new();
     let mut added = Vec::new();
     for c in source {
@@ -129,8 +176,7 @@ fn component_ids(
             ids.insert(c.key.clone(), id.to_string());
             continue;
         }
-        let id = unique(&slug_or(&c.name, "component"), &used);
-        used.insert(id.clone());
+        let id = ids_in_use.claim(&slug_or(&c.name, "component"), |_| true);
         ids.insert(c.key.clone(), id.clone());
         added.push(NewComponent {
             id,
@@ -162,16 +208,6 @@ fn slug_or(text: &str, fallback: &str) -> String {
     }
 }
 
-fn unique(base: &str, used: &HashSet<String>) -> String {
-    if !used.contains(base) {
-        return base.to_string();
-    }
-    (2..)
-        .map(|n| format!("{base}-{n}"))
-        .find(|candidate| !used.contains(candidate))
-        .unwrap_or_else(|| base.to_string())
-}
-
 fn stem(path: &Path) -> String {
     slug_of(
         &path
@@ -182,22 +218,37 @@ fn stem(path: &Path) -> String {
 }
 
 /// `incidents/YYYY/YYYY-MM-DD-title.md`, the date of its first update (or its window's start)
-/// in the site's time zone; `-2`, `-3`, … when that slug is taken.
-fn new_path(event: &SourceEvent, zone: Tz, taken: &mut HashSet<String>) -> PathBuf {
+/// in the site's time zone; `-2`, `-3`, … when that slug is taken by another event, or a file
+/// of other text is at that path. A file holding exactly `text` (left by an import that was
+/// interrupted before its record) is the event's own.
+fn new_path(event: &SourceEvent, text: &str, site: &Existing<'_>, slugs: &mut Unique) -> PathBuf {
     let start = event
         .updates
         .first()
         .map(|u| u.at)
         .or(event.scheduled.map(|(start, _)| start))
         .unwrap_or_default()
-        .with_timezone(&zone);
-    let date = start.format("%Y-%m-%d");
-    let base = format!("{date}-{}", slug_or(&event.title, "event"));
-    let slug = unique(&base, taken);
-    taken.insert(slug.clone());
-    PathBuf::from(crate::content::EVENTS_DIR)
-        .join(start.format("%Y").to_string())
-        .join(format!("{slug}.md"))
+        .with_timezone(&site.zone);
+    let folder = PathBuf::from(crate::content::EVENTS_DIR).join(start.format("%Y").to_string());
+    let base = format!(
+        "{}-{}",
+        start.format("%Y-%m-%d"),
+        slug_or(&event.title, "event")
+    );
+    let path_of = |slug: &str| folder.join(format!("{slug}.md"));
+    let slug = slugs.claim(&base, |slug| {
+        let path = path_of(slug);
+        let own = || (site.read)(&path) == OnDisk::Text(text.to_string());
+        match site.slugs.get(slug) {
+            Some(existing) => *existing == path && own(),
+            None => match (site.read)(&path) {
+                OnDisk::Missing => true,
+                OnDisk::Text(current) => current == text,
+                OnDisk::Unreadable => false,
+            },
+        }
+    });
+    path_of(&slug)
 }
 
 /// The event file: front matter as content.md describes it, then the post-mortem.
@@ -221,6 +272,9 @@ pub(crate) fn event_file(event: &SourceEvent, ids: &HashMap<String, String>) -> 
     text.push_str("timeline:\n");
     for update in &event.updates {
         push_update(&mut text, update, ids);
+    }
+    if event.draft {
+        text.push_str("draft: true\n");
     }
     text.push_str("---\n");
     if !event.body.trim().is_empty() {
@@ -266,7 +320,8 @@ fn push_components(
     let pad = " ".repeat(indent);
     text.push_str(&format!("{pad}{key}:\n"));
     for id in order {
-        text.push_str(&format!("{pad}  {id}: {}\n", map[id]));
+        // Quoted when YAML would read it as something else (`null`, `2024`).
+        text.push_str(&format!("{pad}  {}: {}\n", yaml_value(id, 0), map[id]));
     }
 }
 
@@ -317,6 +372,7 @@ mod tests {
                     },
                 ],
                 body: String::new(),
+                draft: false,
                 origin: "incidents.json".into(),
             }],
             ..History::default()
@@ -330,7 +386,7 @@ mod tests {
         site_components: &[(String, String)],
     ) -> Plan {
         let slugs = HashMap::new();
-        let read = |p: &Path| files.get(p).cloned();
+        let read = |p: &Path| files.get(p).cloned().map_or(OnDisk::Missing, OnDisk::Text);
         plan(
             history,
             &Existing {
@@ -402,8 +458,57 @@ mod tests {
         );
         assert_eq!(updated.writes[0].path, write.path, "under its first name");
 
+        // An edit stays an edit on every later import, not only the next.
+        let later = plan_for(&changed, &files, &after_edit.record, &[]);
+        assert!(
+            later.writes.is_empty() && later.kept.len() == 1,
+            "{later:?}"
+        );
+
+        // A file of someone else's at the path an import would choose is left alone: the
+        // event takes the next name.
         let not_ours = HashMap::from([(write.path.clone(), "---\ntitle: Mine\n".to_string())]);
         let fresh = plan_for(&history, &not_ours, &Record::default(), &[]);
-        assert_eq!(fresh.kept[0].why, "not written by an import");
+        assert!(fresh.kept.is_empty());
+        assert_eq!(
+            fresh.writes[0].path,
+            Path::new("incidents/2023/2023-02-18-degraded-api-v2-1-errors-2.md")
+        );
+
+        // A file an interrupted import wrote, with no record of it, is the event's own.
+        let left = HashMap::from([(write.path.clone(), write.text.clone())]);
+        let resumed = plan_for(&history, &left, &Record::default(), &[]);
+        assert_eq!((resumed.writes.len(), resumed.unchanged), (0, 1));
+    }
+
+    #[test]
+    fn ids_yaml_would_misread_are_quoted_and_same_names_get_numbers() {
+        let mut history = history();
+        history.components = (0..3)
+            .map(|i| SourceComponent {
+                key: format!("k{i}"),
+                name: "null".into(),
+                description: None,
+                group: None,
+            })
+            .collect();
+        history.events[0].components = vec![("k1".into(), ComponentStatus::MajorOutage)];
+        let plan = plan_for(&history, &HashMap::new(), &Record::default(), &[]);
+        let ids: Vec<&str> = plan.components.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(ids, ["null", "null-2", "null-3"]);
+        assert!(
+            plan.writes[0]
+                .text
+                .contains("components:\n  null-2: major_outage\n")
+        );
+        history.events[0].components = vec![("k0".into(), ComponentStatus::MajorOutage)];
+        let plan = plan_for(&history, &HashMap::new(), &Record::default(), &[]);
+        assert!(
+            plan.writes[0]
+                .text
+                .contains("components:\n  \"null\": major_outage\n"),
+            "{}",
+            plan.writes[0].text
+        );
     }
 }

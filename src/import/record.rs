@@ -45,9 +45,21 @@ impl Record {
         serde_json::to_string_pretty(&record).unwrap_or_default() + "\n"
     }
 
-    /// The file an earlier import wrote for `key`.
+    /// The file an earlier import wrote for `key`. A path that is not an event file under
+    /// `incidents/` (`../elsewhere.md`, `/etc/passwd`: a record edited by hand) is no file of
+    /// the import's, so nothing outside is ever written through it.
     pub(crate) fn path_of(&self, key: &str) -> Option<&Path> {
-        self.events.get(key).map(|e| e.path.as_path())
+        self.events
+            .get(key)
+            .map(|e| e.path.as_path())
+            .filter(|path| is_event_path(path))
+    }
+
+    /// `key`'s entry as `earlier` has it, if it has one.
+    pub(crate) fn copy_from(&mut self, earlier: &Record, key: &str) {
+        if let Some(entry) = earlier.events.get(key) {
+            self.events.insert(key.to_string(), entry.clone());
+        }
     }
 
     /// Whether an import wrote exactly the text with this digest for `key`.
@@ -77,10 +89,42 @@ impl Record {
     }
 }
 
+fn is_event_path(path: &Path) -> bool {
+    use std::path::Component;
+    let mut parts = path.components();
+    parts.next() == Some(Component::Normal(crate::content::EVENTS_DIR.as_ref()))
+        && parts.all(|c| matches!(c, Component::Normal(_)))
+        && path.extension().is_some_and(|e| e == "md")
+}
+
 /// SHA-256 of `text`, hex.
 pub(crate) fn digest(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_event_files_under_incidents_are_the_records() {
+        let mut record = Record::default();
+        for (key, path) in [
+            ("a", "incidents/2023/x.md"),
+            ("b", "../elsewhere/created.md"),
+            ("c", "/etc/passwd"),
+            ("d", "incidents/../site.yaml"),
+            ("e", "incidents/2023/x.txt"),
+        ] {
+            record.keep(key, Path::new(path), "00");
+        }
+        let kept: Vec<&str> = ["a", "b", "c", "d", "e"]
+            .into_iter()
+            .filter(|k| record.path_of(k).is_some())
+            .collect();
+        assert_eq!(kept, ["a"]);
+    }
 }

@@ -63,7 +63,10 @@ fn entries(added: &[NewComponent], indent: &str) -> String {
     let mut out = String::new();
     let key_column = indent.len() + 2;
     for c in added {
-        out.push_str(&format!("{indent}- id: {}\n", c.id));
+        out.push_str(&format!(
+            "{indent}- id: {}\n",
+            yaml_value(&c.id, key_column)
+        ));
         out.push_str(&format!(
             "{indent}  name: {}\n",
             yaml_value(&c.name, key_column)

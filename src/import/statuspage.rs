@@ -13,32 +13,8 @@ use super::ImportError;
 use super::history::{History, PageInfo, SourceComponent, SourceEvent, SourceUpdate};
 use crate::model::{ComponentStatus, Impact, Kind, UpdateStatus};
 
-/// Any document either API answers with: an object with some of these keys, or (the manage
-/// API) a bare list of incidents or components.
-#[derive(Debug, Deserialize)]
-#[serde(untagged)]
-enum Document {
-    Object(Box<Page>),
-    List(Vec<serde_json::Value>),
-}
-
-#[derive(Debug, Default, Deserialize)]
-struct Page {
-    page: Option<PageMeta>,
-    #[serde(default)]
-    incidents: Vec<Incident>,
-    #[serde(default)]
-    scheduled_maintenances: Vec<Incident>,
-    #[serde(default)]
-    components: Vec<Component>,
-    /// `incidents/ID.json` and `scheduled-maintenances/ID.json`.
-    incident: Option<Incident>,
-    scheduled_maintenance: Option<Incident>,
-}
-
 #[derive(Debug, Clone, Deserialize)]
 struct PageMeta {
-    id: Option<String>,
     name: String,
     url: Option<String>,
     time_zone: Option<String>,
@@ -64,8 +40,6 @@ pub(crate) struct Incident {
     components: Vec<Component>,
     #[serde(default)]
     postmortem_body: Option<String>,
-    #[serde(default)]
-    page_id: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -119,52 +93,70 @@ pub(crate) struct Collected {
 
 impl Collected {
     /// Adds one document's contents; `origin` names it in messages (a file or an address).
+    ///
+    /// Any document either API answers with: an object with some of `page`, `incidents`,
+    /// `scheduled_maintenances`, `components`, `incident`, `scheduled_maintenance`, or (the
+    /// manage API) a bare list of incidents, components or component groups. Each item is
+    /// read on its own, so an error names the one that is wrong.
     pub(crate) fn add(&mut self, text: &str, origin: &str) -> Result<(), ImportError> {
-        let document: Document =
+        let document: serde_json::Value =
             serde_json::from_str(text).map_err(|e| ImportError::source(origin, e.to_string()))?;
         match document {
-            Document::Object(page) => self.add_page(*page, origin),
-            Document::List(items) => self.add_list(items, origin),
+            serde_json::Value::Array(items) => {
+                for (i, item) in items.into_iter().enumerate() {
+                    self.add_listed(item, &format!("[{i}]"), origin)?;
+                }
+            }
+            serde_json::Value::Object(mut fields) => {
+                if let Some(meta) = fields.remove("page").filter(|p| !p.is_null()) {
+                    let meta: PageMeta = item(meta, "page", origin)?;
+                    self.page.get_or_insert(meta);
+                }
+                for key in ["incident", "scheduled_maintenance"] {
+                    if let Some(one) = fields.remove(key).filter(|v| !v.is_null()) {
+                        self.add_incident(item(one, key, origin)?, origin);
+                    }
+                }
+                for key in ["incidents", "scheduled_maintenances"] {
+                    for (i, one) in list(fields.remove(key), key, origin)? {
+                        self.add_incident(item(one, &format!("{key}[{i}]"), origin)?, origin);
+                    }
+                }
+                for (i, one) in list(fields.remove("components"), "components", origin)? {
+                    self.add_component(item(one, &format!("components[{i}]"), origin)?);
+                }
+            }
+            _ => {
+                return Err(ImportError::source(
+                    origin,
+                    "not a Statuspage document: an object (incidents.json, summary.json, …) or a list (the manage API) was expected",
+                ));
+            }
         }
         Ok(())
     }
 
-    fn add_page(&mut self, page: Page, origin: &str) {
-        if let Some(meta) = page.page {
-            self.page.get_or_insert(meta);
+    /// One item of a manage-API list: incidents have `incident_updates`, component groups
+    /// `components` as ids, components the rest.
+    fn add_listed(
+        &mut self,
+        value: serde_json::Value,
+        at: &str,
+        origin: &str,
+    ) -> Result<(), ImportError> {
+        if value.get("incident_updates").is_some() {
+            self.add_incident(item(value, at, origin)?, origin);
+            return Ok(());
         }
-        let single = page.incident.into_iter().chain(page.scheduled_maintenance);
-        for incident in page
-            .incidents
-            .into_iter()
-            .chain(page.scheduled_maintenances)
-            .chain(single)
-        {
-            self.add_incident(incident, origin);
-        }
-        for component in page.components {
+        let component: Component = item(value, at, origin)?;
+        if component.status_less_group() {
+            let members = component.member_ids();
+            self.groups
+                .insert(component.id.clone(), (component.name.clone(), members));
+        } else {
             self.add_component(component);
         }
-    }
-
-    /// The manage API answers lists: incidents have `incident_updates`, component groups
-    /// `components` as ids and no `status`, components the rest.
-    fn add_list(&mut self, items: Vec<serde_json::Value>, origin: &str) {
-        for item in items {
-            if item.get("incident_updates").is_some() {
-                if let Ok(incident) = serde_json::from_value::<Incident>(item) {
-                    self.add_incident(incident, origin);
-                }
-            } else if let Ok(component) = serde_json::from_value::<Component>(item) {
-                if component.status_less_group() {
-                    let members = component.member_ids();
-                    self.groups
-                        .insert(component.id.clone(), (component.name.clone(), members));
-                } else {
-                    self.add_component(component);
-                }
-            }
-        }
+        Ok(())
     }
 
     fn add_incident(&mut self, incident: Incident, origin: &str) {
@@ -182,19 +174,8 @@ impl Collected {
         self.components.insert(component.id.clone(), component);
     }
 
-    /// How many incidents and maintenances were read.
-    pub(crate) fn incident_count(&self) -> usize {
-        self.incidents.len()
-    }
-
     /// The history the documents hold together.
     pub(crate) fn into_history(self) -> Result<History, ImportError> {
-        let page_id = self
-            .page
-            .as_ref()
-            .and_then(|p| p.id.clone())
-            .or_else(|| self.incidents.values().find_map(|(i, _)| i.page_id.clone()))
-            .unwrap_or_else(|| "page".into());
         let mut history = History {
             page: self.page.clone().map(|p| PageInfo {
                 name: p.name,
@@ -213,7 +194,7 @@ impl Collected {
         let mut unlisted = 0;
         let mut empty_bodies = 0;
         for (incident, origin) in self.incidents.into_values() {
-            let event = event(&page_id, &incident, &origin, &mut empty_bodies)?;
+            let event = event(&incident, &origin, &mut empty_bodies)?;
             // Components that appear only in old incidents (deleted since) are kept, so the
             // history still names them.
             for (key, name) in incident.component_names() {
@@ -245,6 +226,37 @@ impl Collected {
             ));
         }
         Ok(history)
+    }
+}
+
+/// One item of a document, or an error naming it: `incidents[3] (id abc): missing field …`.
+fn item<T: serde::de::DeserializeOwned>(
+    value: serde_json::Value,
+    at: &str,
+    origin: &str,
+) -> Result<T, ImportError> {
+    let id = value
+        .get("id")
+        .and_then(|v| v.as_str())
+        .map(|id| format!(" (id `{id}`)"))
+        .unwrap_or_default();
+    serde_json::from_value(value)
+        .map_err(|e| ImportError::source(origin, format!("`{at}`{id}: {e}")))
+}
+
+/// The items of a list-valued key, numbered; none when the key is absent or null.
+fn list(
+    value: Option<serde_json::Value>,
+    key: &str,
+    origin: &str,
+) -> Result<Vec<(usize, serde_json::Value)>, ImportError> {
+    match value {
+        None | Some(serde_json::Value::Null) => Ok(Vec::new()),
+        Some(serde_json::Value::Array(items)) => Ok(items.into_iter().enumerate().collect()),
+        Some(_) => Err(ImportError::source(
+            origin,
+            format!("`{key}` is not a list"),
+        )),
     }
 }
 
@@ -331,7 +343,6 @@ fn components(
 }
 
 fn event(
-    page_id: &str,
     incident: &Incident,
     origin: &str,
     empty_bodies: &mut usize,
@@ -368,7 +379,9 @@ fn event(
         });
     }
     Ok(SourceEvent {
-        key: format!("statuspage:{page_id}:{}", incident.id),
+        // Statuspage's incident ids are unique across every page, and a document may or may
+        // not say which page it is from: the id alone names the incident.
+        key: format!("statuspage:{}", incident.id),
         title: incident.name.trim().to_string(),
         kind,
         impact: match kind {
@@ -386,6 +399,7 @@ fn event(
             .clone()
             .filter(|b| !b.trim().is_empty())
             .unwrap_or_default(),
+        draft: false,
         origin: item,
     })
 }
@@ -516,13 +530,14 @@ pub(crate) fn read(
     let mut collected = Collected::default();
     for source in from {
         if source.starts_with("http://") || source.starts_with("https://") {
+            let origin = crate::redact::credentials(source).into_owned();
             let text = crate::http::Client::new()
                 .get_text(source, &[])
                 .map_err(|e| ImportError::Fetch {
-                    origin: crate::redact::credentials(source).into_owned(),
+                    origin: origin.clone(),
                     message: e.to_string(),
                 })?;
-            collected.add(&text, source)?;
+            collected.add(&text, &origin)?;
         } else {
             for path in json_files(std::path::Path::new(source))? {
                 let text = crate::files::read_text(&path, DOCUMENT_LIMIT).map_err(|e| {
@@ -554,8 +569,12 @@ const DOCUMENT_LIMIT: u64 = 64 * 1024 * 1024;
 /// The manage API's page size; it answers at most 100 a page.
 const PER_PAGE: usize = 100;
 
-/// `GET /v1/pages/{id}/incidents?page=N&per_page=100` until a short page, then the components
-/// and component groups (docs/importing.md, "The manage API").
+/// At most this many pages of one list (100,000 incidents): a server that answers full pages
+/// of new items for ever is cut off rather than followed.
+const MAX_PAGES: usize = 1_000;
+
+/// `GET /v1/pages/{id}/incidents`, then `components` and `component-groups`, each
+/// `?page=N&per_page=100` until a short page (docs/importing.md, "The manage API").
 fn manage_api(
     collected: &mut Collected,
     api: &str,
@@ -566,30 +585,39 @@ fn manage_api(
     let auth = format!("OAuth {key}");
     let headers = [("Authorization", auth.as_str())];
     let base = format!("{}/v1/pages/{page_id}", api.trim_end_matches('/'));
-    let get = |url: &str| {
-        client
-            .get_text(url, &headers)
-            .map_err(|e| ImportError::Fetch {
-                origin: crate::redact::credentials(url).into_owned(),
-                message: e.to_string(),
-            })
-    };
-    for page in 1.. {
-        let url = format!("{base}/incidents?page={page}&per_page={PER_PAGE}");
-        let text = get(&url)?;
-        let before = collected.incident_count();
-        let count = serde_json::from_str::<Vec<serde_json::Value>>(&text)
-            .map_err(|e| ImportError::source(&url, e.to_string()))?
-            .len();
-        collected.add(&text, &url)?;
-        if count < PER_PAGE || collected.incident_count() == before {
-            break;
+    // Neither the key nor any credentials in `--api` are ever shown, even when a server
+    // echoes them in its answer.
+    let shown = |text: &str| crate::redact::credentials(text).replace(key, crate::redact::REDACTED);
+    for list in ["incidents", "components", "component-groups"] {
+        let mut previous = None;
+        for page in 1..=MAX_PAGES {
+            let url = format!("{base}/{list}?page={page}&per_page={PER_PAGE}");
+            let origin = shown(&url);
+            let text = client
+                .get_text(&url, &headers)
+                .map_err(|e| ImportError::Fetch {
+                    origin: origin.clone(),
+                    message: shown(&e.to_string()),
+                })?;
+            let count = serde_json::from_str::<Vec<serde_json::Value>>(&text)
+                .map_err(|e| ImportError::source(&origin, format!("not a list: {e}")))?
+                .len();
+            collected.add(&text, &origin)?;
+            // A short page is the last; a page the same as the one before means the server
+            // does not page at all.
+            if count < PER_PAGE || previous.as_deref() == Some(text.as_str()) {
+                break;
+            }
+            if page == MAX_PAGES {
+                return Err(ImportError::source(
+                    &origin,
+                    format!(
+                        "the manage API answered {MAX_PAGES} full pages of {list} and would not stop; nothing was written"
+                    ),
+                ));
+            }
+            previous = Some(text);
         }
-    }
-    for list in ["components", "component-groups"] {
-        let url = format!("{base}/{list}?per_page={PER_PAGE}");
-        let text = get(&url)?;
-        collected.add(&text, &url)?;
     }
     Ok(())
 }
@@ -612,4 +640,40 @@ fn json_files(path: &std::path::Path) -> Result<Vec<std::path::PathBuf>, ImportE
         }
     }
     Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the adversarial pass: any wrong field said only "data did not match any
+    /// variant of untagged enum Document", and a bad item in a list was dropped without a word.
+    #[test]
+    fn a_bad_item_is_named_and_never_dropped() {
+        let mut collected = Collected::default();
+        let err = collected
+            .add(
+                r#"{"incidents": [{"id": "ok1", "name": "Fine", "status": "resolved", "incident_updates": []}, {"id": "bad2", "status": "resolved", "incident_updates": []}]}"#,
+                "incidents.json",
+            )
+            .expect_err("refused");
+        assert_eq!(
+            err.to_string(),
+            "incidents.json: `incidents[1]` (id `bad2`): missing field `name`"
+        );
+        let err = collected
+            .add(r#"[{"id": "c1"}]"#, "https://api/v1/pages/p/components")
+            .expect_err("refused");
+        assert!(
+            err.to_string()
+                .contains("`[0]` (id `c1`): missing field `name`"),
+            "{err}"
+        );
+        let err = collected.add("42", "x.json").expect_err("refused");
+        assert!(
+            err.to_string()
+                .starts_with("x.json: not a Statuspage document"),
+            "{err}"
+        );
+    }
 }

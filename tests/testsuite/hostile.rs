@@ -158,3 +158,27 @@ fn a_control_character_in_a_name_is_refused_at_its_line() {
         "{err}"
     );
 }
+
+/// Found by the adversarial pass on import: with `incidents/2019` a link to a folder outside
+/// the site, files were written there, reported as created, and never built.
+#[test]
+fn nothing_is_written_through_a_folder_that_leads_out_of_the_site() {
+    let outside = tempfile::tempdir().expect("tempdir");
+    let site = TempSite::new(SITE_YAML);
+    symlink(outside.path(), &site.root().join("incidents/2019"));
+    let source = crate::support::fixture("import/cstate");
+    let out = sitrep(&[
+        "import",
+        "cstate",
+        source.to_str().expect("utf-8"),
+        "--root",
+        root_of(&site),
+    ]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("incidents/2019") && err.contains("leads outside the site folder"),
+        "{err}"
+    );
+    assert_eq!(std::fs::read_dir(outside.path()).expect("list").count(), 0);
+}

@@ -456,8 +456,8 @@ fn the_manage_api_is_read_page_by_page_with_the_key() {
         [
             "/v1/pages/pg1/incidents?page=1&per_page=100",
             "/v1/pages/pg1/incidents?page=2&per_page=100",
-            "/v1/pages/pg1/components?per_page=100",
-            "/v1/pages/pg1/component-groups?per_page=100",
+            "/v1/pages/pg1/components?page=1&per_page=100",
+            "/v1/pages/pg1/component-groups?page=1&per_page=100",
         ]
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 150 events"));
