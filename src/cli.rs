@@ -182,6 +182,31 @@ enum Command {
         #[arg(long, value_name = "TIMESTAMP", value_parser = now_arg)]
         now: Option<String>,
     },
+    /// Turn one alert payload into a draft incident (or an update), as `receive` would
+    /// (docs/ingesting.md)
+    Ingest {
+        /// Which tool's payload it is
+        #[arg(long, value_parser = source_arg, value_name = "alertmanager|grafana|uptime-kuma|gatus|generic")]
+        source: sitrep::ingest::Source,
+        /// The payload (JSON); `-` or nothing for standard input
+        #[arg(value_name = "FILE|-")]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        time: TimeArgs,
+    },
+    /// Receive alerts over HTTP: POST /alertmanager, /grafana, /uptime-kuma, /gatus, /generic
+    /// (a bearer token required; docs/ingesting.md)
+    Receive {
+        /// The site folder (holding site.yaml and incidents/)
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        root: PathBuf,
+        /// The address to listen on; loopback, behind a TLS reverse proxy
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// The port (0 picks a free one)
+        #[arg(long, default_value_t = 9095)]
+        port: u16,
+    },
     /// Create a new site in DIR (default: the current folder)
     Init {
         #[arg(default_value = ".")]
@@ -291,6 +316,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                 start,
                 end,
                 message,
+                draft: false,
             };
             authoring(|now| new::run(&time.root, &request, now), &time)
                 .and_then(|()| publish_after_authoring(publish, time))
@@ -358,6 +384,8 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             root,
             dry_run,
         } => import(source, root, dry_run),
+        Command::Ingest { source, file, time } => ingest(source, file, &time),
+        Command::Receive { root, bind, port } => receive(root, bind, port),
         Command::Init { dir } => init::run(&dir, chrono::Utc::now())
             .map_err(anyhow::Error::from)
             .map(|files| {
@@ -374,6 +402,82 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             ExitCode::from(exit_code(&e))
         }
     }
+}
+
+fn source_arg(text: &str) -> Result<sitrep::ingest::Source, String> {
+    sitrep::ingest::Source::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = sitrep::ingest::Source::ALL.iter().map(|s| s.as_str()).collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
+/// `sitrep ingest`: one payload, from a file or standard input, handled as `receive` would.
+fn ingest(
+    source: sitrep::ingest::Source,
+    file: Option<PathBuf>,
+    time: &TimeArgs,
+) -> anyhow::Result<()> {
+    use std::io::Read;
+    let limit = sitrep::ingest::receive::BODY_LIMIT;
+    let mut body = Vec::new();
+    match file.as_deref().filter(|f| *f != std::path::Path::new("-")) {
+        Some(path) => std::fs::File::open(path)
+            .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut body))
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+        None => std::io::stdin()
+            .take(limit as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| anyhow::anyhow!("cannot read standard input: {e}"))?,
+    };
+    if body.len() > limit {
+        anyhow::bail!("the payload is larger than {limit} bytes; nothing was written");
+    }
+    let report = sitrep::ingest::run(&time.root, source, &body, &now_from(time.now.clone()))?;
+    for decision in &report.decisions {
+        say!("{}", terminal(&decision.to_string()));
+    }
+    if report.publish {
+        publish_after_authoring(true, TimeArgs {
+            root: time.root.clone(),
+            now: time.now.clone(),
+        })?;
+    }
+    Ok(())
+}
+
+/// `sitrep receive`: one line per decision or refusal; a rule with `publish: true` publishes
+/// and announces, one publish at a time.
+fn receive(root: PathBuf, bind: std::net::IpAddr, port: u16) -> anyhow::Result<()> {
+    use sitrep::ingest::receive::{ReceiveEvent, ReceiveOptions};
+    let publishing = std::sync::Mutex::new(());
+    let site = root.clone();
+    let print = move |event: ReceiveEvent| {
+        match event {
+            ReceiveEvent::Listening(address) => say!(
+                "Receiving alerts at http://{address}/ (POST /alertmanager, /grafana, /uptime-kuma, /gatus, /generic; Ctrl-C to stop)"
+            ),
+            ReceiveEvent::Handled { source, report } => {
+                for decision in &report.decisions {
+                    say!("{source}: {}", terminal(&decision.to_string()));
+                }
+                if report.publish {
+                    let _one_at_a_time = publishing.lock();
+                    let time = TimeArgs { root: site.clone(), now: None };
+                    if let Err(e) = publish_after_authoring(true, time) {
+                        eprintln!("{}", error_text(&e));
+                    }
+                }
+            }
+            ReceiveEvent::Refused { request, status, why } => {
+                eprintln!("{request}: refused with {status}: {}", terminal(&why));
+            }
+            ReceiveEvent::Stopped => say!("Stopped."),
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    };
+    sitrep::ingest::receive::run(ReceiveOptions { root, bind, port }, print)?;
+    Ok(())
 }
 
 /// `sitrep import`: the history read, written (or, with `--dry-run`, listed), summed up.
@@ -514,6 +618,10 @@ fn error_text(e: &anyhow::Error) -> String {
         })
         .or_else(|| match e.downcast_ref::<AnnounceError>() {
             Some(AnnounceError::Site(site)) => Some(site),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<sitrep::ingest::IngestError>() {
+            Some(sitrep::ingest::IngestError::Site(AuthoringError::Site(site))) => Some(site),
             _ => None,
         });
     let diagnostics = match site_error {
