@@ -456,9 +456,9 @@ fn receive(root: PathBuf, bind: std::net::IpAddr, port: u16) -> anyhow::Result<(
             ReceiveEvent::Listening(address) => say!(
                 "Receiving alerts at http://{address}/ (POST /alertmanager, /grafana, /uptime-kuma, /gatus, /generic; Ctrl-C to stop)"
             ),
-            ReceiveEvent::Handled { source, report } => {
+            ReceiveEvent::Handled { report, .. } => {
                 for decision in &report.decisions {
-                    say!("{source}: {}", terminal(&decision.to_string()));
+                    say!("{}", terminal(&decision.to_string()));
                 }
                 if report.publish {
                     let _one_at_a_time = publishing.lock();
