@@ -406,7 +406,10 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
 
 fn source_arg(text: &str) -> Result<sitrep::ingest::Source, String> {
     sitrep::ingest::Source::parse(text).ok_or_else(|| {
-        let names: Vec<&str> = sitrep::ingest::Source::ALL.iter().map(|s| s.as_str()).collect();
+        let names: Vec<&str> = sitrep::ingest::Source::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
         format!("expected one of {}", names.join(", "))
     })
 }
@@ -437,10 +440,13 @@ fn ingest(
         say!("{}", terminal(&decision.to_string()));
     }
     if report.publish {
-        publish_after_authoring(true, TimeArgs {
-            root: time.root.clone(),
-            now: time.now.clone(),
-        })?;
+        publish_after_authoring(
+            true,
+            TimeArgs {
+                root: time.root.clone(),
+                now: time.now.clone(),
+            },
+        )?;
     }
     Ok(())
 }
@@ -462,13 +468,20 @@ fn receive(root: PathBuf, bind: std::net::IpAddr, port: u16) -> anyhow::Result<(
                 }
                 if report.publish {
                     let _one_at_a_time = publishing.lock();
-                    let time = TimeArgs { root: site.clone(), now: None };
+                    let time = TimeArgs {
+                        root: site.clone(),
+                        now: None,
+                    };
                     if let Err(e) = publish_after_authoring(true, time) {
                         eprintln!("{}", error_text(&e));
                     }
                 }
             }
-            ReceiveEvent::Refused { request, status, why } => {
+            ReceiveEvent::Refused {
+                request,
+                status,
+                why,
+            } => {
                 eprintln!("{request}: refused with {status}: {}", terminal(&why));
             }
             ReceiveEvent::Stopped => say!("Stopped."),

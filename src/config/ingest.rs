@@ -173,9 +173,10 @@ fn validate_rule(
                     ErrorCode::InvalidValue,
                     format!("unknown component `{component_id}`"),
                 )
-                .with_help(suggest::help_for(&component_id, ids).unwrap_or_else(|| {
-                    "name a component declared under `components:`".into()
-                })),
+                .with_help(
+                    suggest::help_for(&component_id, ids)
+                        .unwrap_or_else(|| "name a component declared under `components:`".into()),
+                ),
         );
     }
     let status = word::<ComponentStatus>(source, &status, errors)
@@ -219,7 +220,10 @@ fn validate_rule(
                         .error_on(
                             &raw,
                             ErrorCode::InvalidValue,
-                            format!("`on_resolve` `{}` is not `monitoring` or `resolved`", raw.value),
+                            format!(
+                                "`on_resolve` `{}` is not `monitoring` or `resolved`",
+                                raw.value
+                            ),
                         )
                         .with_help(
                             suggest::closest(raw.value.trim(), ["monitoring", "resolved"])
@@ -236,7 +240,11 @@ fn validate_rule(
         if text.is_empty() || text.chars().count() > 200 {
             errors.push(
                 source
-                    .error_on(&t, ErrorCode::InvalidValue, "`title` must be 1–200 characters")
+                    .error_on(
+                        &t,
+                        ErrorCode::InvalidValue,
+                        "`title` must be 1–200 characters",
+                    )
                     .with_help("leave it out to take the alert's summary"),
             );
             return None;

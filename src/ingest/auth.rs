@@ -74,7 +74,14 @@ mod tests {
     fn bearer_tokens() {
         assert!(bearer_matches("s3cret", Some("Bearer s3cret")));
         assert!(bearer_matches("s3cret", Some("bearer  s3cret ")));
-        for wrong in [None, Some(""), Some("Bearer"), Some("Bearer s3cre"), Some("Basic s3cret"), Some("s3cret")] {
+        for wrong in [
+            None,
+            Some(""),
+            Some("Bearer"),
+            Some("Bearer s3cre"),
+            Some("Basic s3cret"),
+            Some("s3cret"),
+        ] {
             assert!(!bearer_matches("s3cret", wrong), "{wrong:?}");
         }
         assert!(!bearer_matches("", Some("Bearer ")));
@@ -91,7 +98,12 @@ mod tests {
         assert!(!grafana_signature_valid("k", body, Some("zz"), None));
         // With a timestamp header, Grafana signs `TIMESTAMP:BODY`.
         let signed = grafana_signature("k", b"1700000000:{\"version\":\"1\"}");
-        assert!(grafana_signature_valid("k", body, Some(&signed), Some("1700000000")));
+        assert!(grafana_signature_valid(
+            "k",
+            body,
+            Some(&signed),
+            Some("1700000000")
+        ));
         assert!(!grafana_signature_valid("k", body, Some(&signed), None));
     }
 }

@@ -102,13 +102,16 @@ fn decide_group(
         let Some(rule) = rules.iter().find(|r| matches(r, alert)) else {
             plan.notes.push(Decision::Ignored {
                 group: group.to_string(),
-                why: format!("no rule matches the alert's labels {}", shown(&alert.labels)),
+                why: format!(
+                    "no rule matches the alert's labels {}",
+                    shown(&alert.labels)
+                ),
             });
             continue;
         };
-        let started = alert.starts_at.unwrap_or_else(|| {
-            *plan.state.first_seen.entry(seen_key.clone()).or_insert(now)
-        });
+        let started = alert
+            .starts_at
+            .unwrap_or_else(|| *plan.state.first_seen.entry(seen_key.clone()).or_insert(now));
         let fired_for = now - started;
         if fired_for < rule.after {
             plan.notes.push(Decision::NotYet {
@@ -144,7 +147,9 @@ fn shown(labels: &BTreeMap<String, String>) -> String {
 fn component_statuses(counted: &[&Counted<'_>]) -> Vec<(String, ComponentStatus)> {
     let mut worst: BTreeMap<String, ComponentStatus> = BTreeMap::new();
     for c in counted {
-        let status = worst.entry(c.rule.component.clone()).or_insert(c.rule.status);
+        let status = worst
+            .entry(c.rule.component.clone())
+            .or_insert(c.rule.status);
         *status = (*status).max(c.rule.status);
     }
     worst.into_iter().collect()
@@ -290,7 +295,9 @@ fn continue_group(
         let status = UpdateStatus::parse(&open.on_resolve).unwrap_or(UpdateStatus::Monitoring);
         let message = match status {
             UpdateStatus::Resolved => "Our monitoring shows the problem has ended.",
-            _ => "Our monitoring shows the problem has stopped; we are watching to make sure it stays fixed.",
+            _ => {
+                "Our monitoring shows the problem has stopped; we are watching to make sure it stays fixed."
+            }
         };
         let operational = open
             .components

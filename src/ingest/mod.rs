@@ -78,7 +78,9 @@ impl fmt::Display for Source {
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// site.yaml has no `ingest:`, so no alert has a rule.
-    #[error("site.yaml has no `ingest:`, so sitrep has no rules for alerts\n  help: add `ingest:` with `token_env:` and `rules:` (docs/ingesting.md)")]
+    #[error(
+        "site.yaml has no `ingest:`, so sitrep has no rules for alerts\n  help: add `ingest:` with `token_env:` and `rules:` (docs/ingesting.md)"
+    )]
     NotConfigured,
     /// The body is not the source's payload; nothing was written.
     #[error("the body is not {sent_to}'s payload: {reason}")]
@@ -177,7 +179,11 @@ impl fmt::Display for Decision {
                     rules.join(", "),
                     path.display(),
                     components.join(", "),
-                    if *draft { " as a draft" } else { ", to publish" }
+                    if *draft {
+                        " as a draft"
+                    } else {
+                        ", to publish"
+                    }
                 )
             }
             Decision::Appended {
@@ -220,14 +226,18 @@ pub struct IngestReport {
 
 /// Handles one payload from `source`: parses it (nothing is written if it is not the
 /// source's payload), decides, and writes under the authoring lock.
-pub fn run(root: &Path, source: Source, body: &[u8], now: &Now) -> Result<IngestReport, IngestError> {
+pub fn run(
+    root: &Path,
+    source: Source,
+    body: &[u8],
+    now: &Now,
+) -> Result<IngestReport, IngestError> {
     let site = config::load(root)?;
     let ingest = site.ingest.clone().ok_or(IngestError::NotConfigured)?;
-    let payload = sources::parse(source, body)
-        .map_err(|reason| IngestError::BadPayload {
-            sent_to: source,
-            reason,
-        })?;
+    let payload = sources::parse(source, body).map_err(|reason| IngestError::BadPayload {
+        sent_to: source,
+        reason,
+    })?;
     let now = now.resolve(site.time_zone)?;
     let mut report = IngestReport::default();
     report
@@ -241,7 +251,13 @@ pub fn run(root: &Path, source: Source, body: &[u8], now: &Now) -> Result<Ingest
     }
     let _lock = authoring::lock(root)?;
     let before = read_state(root)?;
-    let mut plan = decide::decide(&payload.alerts, &ingest.rules, &site.components, &before, now);
+    let mut plan = decide::decide(
+        &payload.alerts,
+        &ingest.rules,
+        &site.components,
+        &before,
+        now,
+    );
     report.decisions.append(&mut plan.notes);
     let mut state = plan.state.clone();
     for write in &plan.writes {
@@ -271,7 +287,12 @@ pub fn run(root: &Path, source: Source, body: &[u8], now: &Now) -> Result<Ingest
         }
     }
     if state != before {
-        authoring::write(root, Path::new(STATE_PATH), &state.to_json(), Existing::Replace)?;
+        authoring::write(
+            root,
+            Path::new(STATE_PATH),
+            &state.to_json(),
+            Existing::Replace,
+        )?;
     }
     Ok(report)
 }
@@ -289,12 +310,16 @@ fn read_state(root: &Path) -> Result<State, IngestError> {
         Ok(text) => State::parse(&text).map_err(|why| {
             AuthoringError::refused(
                 format!("{STATE_PATH} is not a record sitrep can read: {why}"),
-                Some(format!("move it away to start afresh (alerts then open new incidents)")),
+                Some(format!(
+                    "move it away to start afresh (alerts then open new incidents)"
+                )),
             )
             .into()
         }),
         Err(e) if e.is_not_found() => Ok(State::default()),
-        Err(e) => Err(AuthoringError::refused(format!("cannot read {STATE_PATH}: {e}"), None).into()),
+        Err(e) => {
+            Err(AuthoringError::refused(format!("cannot read {STATE_PATH}: {e}"), None).into())
+        }
     }
 }
 
@@ -306,7 +331,10 @@ enum Applied {
 }
 
 fn specs(components: &[(String, crate::model::ComponentStatus)]) -> Vec<String> {
-    components.iter().map(|(id, s)| format!("{id}={s}")).collect()
+    components
+        .iter()
+        .map(|(id, s)| format!("{id}={s}"))
+        .collect()
 }
 
 fn apply(

@@ -106,9 +106,7 @@ pub fn run(
             .local_addr()
             .map_err(|e| Error::io("listen on", options.bind.to_string(), e))?;
         (context.report)(ReceiveEvent::Listening(local));
-        let router = Router::new()
-            .fallback(handle)
-            .with_state(context.clone());
+        let router = Router::new().fallback(handle).with_state(context.clone());
         crate::serve::http::serve_until(listener, router, stop_signal())
             .await
             .map_err(|e| Error::io("serve on", local.to_string(), e))?;
@@ -160,7 +158,9 @@ async fn answer(context: &Arc<Context>, request: Request) -> Result<Response<Bod
     let path = request.uri().path().to_string();
     if path == "/healthz" {
         return match *request.method() {
-            Method::GET | Method::HEAD => Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"}))),
+            Method::GET | Method::HEAD => {
+                Ok(json(StatusCode::OK, &serde_json::json!({"status": "ok"})))
+            }
             _ => Err((StatusCode::METHOD_NOT_ALLOWED, "GET /healthz only".into())),
         };
     }
@@ -175,7 +175,12 @@ async fn answer(context: &Arc<Context>, request: Request) -> Result<Response<Bod
         return Err((StatusCode::METHOD_NOT_ALLOWED, format!("POST {path} only")));
     }
     let headers = request.headers().clone();
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let text = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
     if !super::auth::bearer_matches(&context.token, text("authorization").as_deref()) {
         return Err((
             StatusCode::UNAUTHORIZED,
@@ -220,15 +225,25 @@ async fn answer(context: &Arc<Context>, request: Request) -> Result<Response<Bod
         super::run(&root, source, &body, &Now::At(chrono::Utc::now()))
     })
     .await
-    .map_err(|e| (StatusCode::INTERNAL_SERVER_ERROR, format!("the handler failed: {e}")))?;
+    .map_err(|e| {
+        (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("the handler failed: {e}"),
+        )
+    })?;
     match handled {
         Ok(report) => {
             let lines: Vec<String> = report.decisions.iter().map(ToString::to_string).collect();
             (context.report)(ReceiveEvent::Handled { source, report });
-            Ok(json(StatusCode::OK, &serde_json::json!({ "decisions": lines })))
+            Ok(json(
+                StatusCode::OK,
+                &serde_json::json!({ "decisions": lines }),
+            ))
         }
         Err(e @ IngestError::BadPayload { .. }) => Err((StatusCode::BAD_REQUEST, e.to_string())),
-        Err(e @ IngestError::NotConfigured) => Err((StatusCode::SERVICE_UNAVAILABLE, e.to_string())),
+        Err(e @ IngestError::NotConfigured) => {
+            Err((StatusCode::SERVICE_UNAVAILABLE, e.to_string()))
+        }
         Err(IngestError::Site(e)) => Err((
             StatusCode::INTERNAL_SERVER_ERROR,
             crate::redact::credentials(&e.to_string()).into_owned(),

@@ -87,7 +87,11 @@ fn alertmanager(body: &[u8], prefix: &str, version: &str) -> Result<Payload, Str
         let firing = match alert.status.as_str() {
             "firing" => true,
             "resolved" => false,
-            other => return Err(format!("an alert's `status` is `{other}`, not `firing` or `resolved`")),
+            other => {
+                return Err(format!(
+                    "an alert's `status` is `{other}`, not `firing` or `resolved`"
+                ));
+            }
         };
         let starts_at = alert.starts_at.as_deref().and_then(rfc3339);
         let id = alert
@@ -338,7 +342,12 @@ mod tests {
         assert!(down.alerts[0].firing);
         assert_eq!(down.alerts[0].group, "uptime-kuma:3");
         assert_eq!(down.alerts[0].labels["url"], "https://w.test/");
-        assert!(!parse(Source::UptimeKuma, body(1).as_bytes()).expect("up").alerts[0].firing);
+        assert!(
+            !parse(Source::UptimeKuma, body(1).as_bytes())
+                .expect("up")
+                .alerts[0]
+                .firing
+        );
         for status in [2, 3] {
             let p = parse(Source::UptimeKuma, body(status).as_bytes()).expect("parses");
             assert!(p.alerts.is_empty() && p.notes.len() == 1);
