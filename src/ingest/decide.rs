@@ -328,3 +328,128 @@ fn continue_group(
     }
     plan.state.groups.insert(group.to_string(), open);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(number: usize, instance: &str, component: &str, status: ComponentStatus) -> IngestRule {
+        IngestRule {
+            number,
+            matches: [("instance".to_string(), instance.to_string())].into(),
+            component: component.into(),
+            status,
+            title: None,
+            after: chrono::Duration::zero(),
+            publish: false,
+            on_resolve: UpdateStatus::Resolved,
+        }
+    }
+
+    fn alert(instance: &str, firing: bool) -> Alert {
+        Alert {
+            group: "alertmanager:g".into(),
+            id: instance.into(),
+            labels: [
+                ("alertname".to_string(), "HostDown".to_string()),
+                ("instance".to_string(), instance.to_string()),
+            ]
+            .into(),
+            firing,
+            starts_at: None,
+            summary: None,
+        }
+    }
+
+    fn component(id: &str, name: &str) -> Component {
+        Component {
+            id: id.into(),
+            name: name.into(),
+            description: None,
+            group: None,
+            since: None,
+        }
+    }
+
+    /// Decides, then records the incident as written (as `run` does once the file is on disk).
+    fn step(alerts: &[Alert], state: &State) -> Plan {
+        let rules = [
+            rule(1, "a", "stable", ComponentStatus::PartialOutage),
+            rule(2, "b", "web", ComponentStatus::MajorOutage),
+        ];
+        let components = [component("stable", "Stable"), component("web", "Website")];
+        let now = DateTime::parse_from_rfc3339("2026-11-25T14:00:00Z")
+            .expect("time")
+            .with_timezone(&Utc);
+        let mut plan = decide(alerts, &rules, &components, state, now);
+        for g in plan.state.groups.values_mut() {
+            g.path = PathBuf::from("incidents/x.md");
+        }
+        plan
+    }
+
+    #[test]
+    fn a_group_opens_once_grows_and_clears_when_every_alert_has() {
+        let opened = step(&[alert("a", true)], &State::default());
+        let [
+            Write::Open {
+                title,
+                message,
+                components,
+                ..
+            },
+        ] = &opened.writes[..]
+        else {
+            panic!("{:?}", opened.writes);
+        };
+        assert_eq!(title, "HostDown");
+        assert_eq!(message, "We are investigating a problem affecting Stable.");
+        assert_eq!(
+            components,
+            &[("stable".to_string(), ComponentStatus::PartialOutage)]
+        );
+
+        let grown = step(&[alert("a", true), alert("b", true)], &opened.state);
+        assert_eq!(
+            grown.writes,
+            [Write::Append {
+                group: "alertmanager:g".into(),
+                status: UpdateStatus::Investigating,
+                message: "Website is affected too.".into(),
+                components: vec![("web".into(), ComponentStatus::MajorOutage)],
+                clears: false,
+            }]
+        );
+        let half = step(&[alert("a", false), alert("b", true)], &grown.state);
+        assert!(half.writes.is_empty(), "{:?}", half.writes);
+        let cleared = step(&[alert("a", false), alert("b", false)], &half.state);
+        let [
+            Write::Append {
+                status,
+                components,
+                clears: true,
+                ..
+            },
+        ] = &cleared.writes[..]
+        else {
+            panic!("{:?}", cleared.writes);
+        };
+        assert_eq!(*status, UpdateStatus::Resolved);
+        assert_eq!(
+            components,
+            &[
+                ("stable".to_string(), ComponentStatus::Operational),
+                ("web".to_string(), ComponentStatus::Operational)
+            ]
+        );
+        assert!(step(&[alert("a", false)], &cleared.state).writes.is_empty());
+        // The group fires again after the clear, with no start time to tell a replay: a new
+        // incident.
+        let again = step(&[alert("a", true)], &cleared.state);
+        assert!(
+            matches!(&again.writes[..], [Write::Open { .. }]),
+            "{:?}",
+            again.writes
+        );
+    }
+}

@@ -593,3 +593,53 @@ fn two_receivers_on_one_site_open_one_incident_per_group() {
     );
     check_passes(&site);
 }
+
+#[test]
+fn a_rule_with_publish_true_publishes_as_new_publish_does() {
+    let yaml = site_yaml()
+        .replace(
+            "      component: db\n      status: degraded_performance\n",
+            "      component: db\n      status: degraded_performance\n      publish: true\n",
+        )
+        .replace(
+            "ingest:\n",
+            "publish:\n  - folder: { path: published }\ningest:\n",
+        );
+    let site = TempSite::new(&yaml);
+    let (code, out, err) = ingest(&site, "generic", "generic-firing", "2026-11-25 15:30");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("(db=degraded_performance), to publish"),
+        "{out}"
+    );
+    let files = incidents(&site);
+    assert!(!files[0].1.contains("draft:"), "{}", files[0].1);
+    let slug = files[0].0.trim_end_matches(".md");
+    let page = site
+        .root()
+        .join("published/incidents")
+        .join(slug)
+        .join("index.html");
+    let html =
+        std::fs::read_to_string(&page).unwrap_or_else(|e| panic!("{}: {e}\n{out}", page.display()));
+    assert!(html.contains("Nightly backups are failing"));
+    // A draft rule publishes nothing.
+    ingest(
+        &site,
+        "alertmanager",
+        "alertmanager-firing",
+        "2026-11-25 15:31",
+    );
+    let drafts = incidents(&site);
+    let stable = drafts
+        .iter()
+        .find(|(n, _)| n.contains("stable"))
+        .expect("stable");
+    assert!(
+        !site
+            .root()
+            .join("published/incidents")
+            .join(stable.0.trim_end_matches(".md"))
+            .exists()
+    );
+}
