@@ -179,78 +179,14 @@ fn validate_rule(
                 ),
         );
     }
-    let status = word::<ComponentStatus>(source, &status, errors)
-        .filter(|s| {
-            let fine = *s != ComponentStatus::Operational;
-            if !fine {
-                errors.push(
-                    source
-                        .error_on(
-                            &status,
-                            ErrorCode::InvalidValue,
-                            "`status` is the component's status while the alert fires; `operational` would say nothing is wrong",
-                        )
-                        .with_help("write e.g. `major_outage`, `partial_outage` or `degraded_performance`"),
-                );
-            }
-            fine
-        });
-    let after = match after {
-        None => Some(chrono::Duration::zero()),
-        Some(raw) => parse_duration(raw.value.trim()).or_else(|| {
-            errors.push(
-                source
-                    .error_on(
-                        &raw,
-                        ErrorCode::InvalidValue,
-                        format!("`after` `{}` is not a duration", raw.value),
-                    )
-                    .with_help("write e.g. `30s`, `2m`, `1h` or `1h30m`, at most 24h"),
-            );
-            None
-        }),
-    };
-    let on_resolve = match on_resolve {
-        None => Some(UpdateStatus::Monitoring),
-        Some(raw) => match UpdateStatus::parse(raw.value.trim()) {
-            Some(s @ (UpdateStatus::Monitoring | UpdateStatus::Resolved)) => Some(s),
-            _ => {
-                errors.push(
-                    source
-                        .error_on(
-                            &raw,
-                            ErrorCode::InvalidValue,
-                            format!(
-                                "`on_resolve` `{}` is not `monitoring` or `resolved`",
-                                raw.value
-                            ),
-                        )
-                        .with_help(
-                            suggest::closest(raw.value.trim(), ["monitoring", "resolved"])
-                                .map(|s| format!("did you mean `{s}`?"))
-                                .unwrap_or_else(|| "write `monitoring` or `resolved`".into()),
-                        ),
-                );
-                None
-            }
-        },
-    };
-    let title = title.and_then(|t| {
-        let text = t.value.trim().to_string();
-        if text.is_empty() || text.chars().count() > 200 {
-            errors.push(
-                source
-                    .error_on(
-                        &t,
-                        ErrorCode::InvalidValue,
-                        "`title` must be 1–200 characters",
-                    )
-                    .with_help("leave it out to take the alert's summary"),
-            );
-            return None;
-        }
-        Some(text)
+    let status = validate_status(source, &status, errors);
+    let after = after.map_or(Some(chrono::Duration::zero()), |raw| {
+        validate_after(source, &raw, errors)
     });
+    let on_resolve = on_resolve.map_or(Some(UpdateStatus::Monitoring), |raw| {
+        validate_on_resolve(source, &raw, errors)
+    });
+    let title = title.and_then(|t| validate_title(source, &t, errors));
     (errors.len() == before).then_some(())?;
     Some(Rule {
         number,
@@ -266,6 +202,96 @@ fn validate_rule(
         publish: publish.unwrap_or(false),
         on_resolve: on_resolve?,
     })
+}
+
+fn validate_status(
+    source: &YamlSource<'_>,
+    raw: &Spanned<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<ComponentStatus> {
+    let status = word::<ComponentStatus>(source, raw, errors)?;
+    if status == ComponentStatus::Operational {
+        errors.push(
+            source
+                .error_on(
+                    raw,
+                    ErrorCode::InvalidValue,
+                    "`status` is the component's status while the alert fires; `operational` would say nothing is wrong",
+                )
+                .with_help("write e.g. `major_outage`, `partial_outage` or `degraded_performance`"),
+        );
+        return None;
+    }
+    Some(status)
+}
+
+fn validate_after(
+    source: &YamlSource<'_>,
+    raw: &Spanned<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<chrono::Duration> {
+    parse_duration(raw.value.trim()).or_else(|| {
+        errors.push(
+            source
+                .error_on(
+                    raw,
+                    ErrorCode::InvalidValue,
+                    format!("`after` `{}` is not a duration", raw.value),
+                )
+                .with_help("write e.g. `30s`, `2m`, `1h` or `1h30m`, at most 24h"),
+        );
+        None
+    })
+}
+
+fn validate_on_resolve(
+    source: &YamlSource<'_>,
+    raw: &Spanned<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<UpdateStatus> {
+    match UpdateStatus::parse(raw.value.trim()) {
+        Some(s @ (UpdateStatus::Monitoring | UpdateStatus::Resolved)) => Some(s),
+        _ => {
+            errors.push(
+                source
+                    .error_on(
+                        raw,
+                        ErrorCode::InvalidValue,
+                        format!(
+                            "`on_resolve` `{}` is not `monitoring` or `resolved`",
+                            raw.value
+                        ),
+                    )
+                    .with_help(
+                        suggest::closest(raw.value.trim(), ["monitoring", "resolved"])
+                            .map(|s| format!("did you mean `{s}`?"))
+                            .unwrap_or_else(|| "write `monitoring` or `resolved`".into()),
+                    ),
+            );
+            None
+        }
+    }
+}
+
+fn validate_title(
+    source: &YamlSource<'_>,
+    raw: &Spanned<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let text = raw.value.trim().to_string();
+    if text.is_empty() || text.chars().count() > 200 {
+        errors.push(
+            source
+                .error_on(
+                    raw,
+                    ErrorCode::InvalidValue,
+                    "`title` must be 1–200 characters",
+                )
+                .with_help("leave it out to take the alert's summary"),
+        );
+        return None;
+    }
+    Some(text)
 }
 
 fn word<W: crate::model::status::Word>(

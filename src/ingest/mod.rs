@@ -310,9 +310,7 @@ fn read_state(root: &Path) -> Result<State, IngestError> {
         Ok(text) => State::parse(&text).map_err(|why| {
             AuthoringError::refused(
                 format!("{STATE_PATH} is not a record sitrep can read: {why}"),
-                Some(format!(
-                    "move it away to start afresh (alerts then open new incidents)"
-                )),
+                Some("move it away to start afresh (alerts then open new incidents)".into()),
             )
             .into()
         }),
@@ -374,50 +372,63 @@ fn apply(
                 Some(authored.path),
             ))
         }
-        Write::Append {
-            group,
-            status,
-            message,
-            components,
-            clears,
-        } => {
-            let path = state
-                .groups
-                .get(group)
-                .map(|g| g.path.clone())
-                .unwrap_or_default();
-            let kept = |why: String| {
-                Ok(Applied::Kept(Decision::Kept {
-                    group: group.clone(),
-                    path: path.clone(),
-                    why,
-                }))
-            };
-            let found = match update::find_event(root, site, EventRef::Path(&path)) {
-                Ok(found) => found,
-                Err(AuthoringError::Refused { message, .. }) => return kept(message),
-                Err(other) => return Err(other),
-            };
-            let latest = found.event.timeline.iter().max_by_key(|u| u.at);
-            if *clears && latest.is_some_and(|u| u.status == UpdateStatus::Resolved) {
-                return kept("a person has resolved it already".into());
-            }
-            let request = NewUpdate {
-                slug: String::new(),
-                status: status.to_string(),
-                message: message.clone(),
-                components: specs(components),
-            };
-            let authored = update::append(root, site, found, &request, now)?;
-            Ok(Applied::Done(
-                Decision::Appended {
-                    group: group.clone(),
-                    path: authored.path,
-                    status: status.to_string(),
-                    components: specs(components),
-                },
-                None,
-            ))
-        }
+        Write::Append { .. } => append(root, site, write, state, now),
     }
+}
+
+/// Appends to the group's incident, unless a person has removed, broken or resolved it.
+fn append(
+    root: &Path,
+    site: &Site,
+    write: &Write,
+    state: &State,
+    now: DateTime<Utc>,
+) -> Result<Applied, AuthoringError> {
+    let Write::Append {
+        group,
+        status,
+        message,
+        components,
+        clears,
+    } = write
+    else {
+        unreachable!("append is called for appends");
+    };
+    let path = state
+        .groups
+        .get(group)
+        .map(|g| g.path.clone())
+        .unwrap_or_default();
+    let kept = |why: String| {
+        Ok(Applied::Kept(Decision::Kept {
+            group: group.clone(),
+            path: path.clone(),
+            why,
+        }))
+    };
+    let found = match update::find_event(root, site, EventRef::Path(&path)) {
+        Ok(found) => found,
+        Err(AuthoringError::Refused { message, .. }) => return kept(message),
+        Err(other) => return Err(other),
+    };
+    let latest = found.event.timeline.iter().max_by_key(|u| u.at);
+    if *clears && latest.is_some_and(|u| u.status == UpdateStatus::Resolved) {
+        return kept("a person has resolved it already".into());
+    }
+    let request = NewUpdate {
+        slug: String::new(),
+        status: status.to_string(),
+        message: message.clone(),
+        components: specs(components),
+    };
+    let authored = update::append(root, site, found, &request, now)?;
+    Ok(Applied::Done(
+        Decision::Appended {
+            group: group.clone(),
+            path: authored.path,
+            status: status.to_string(),
+            components: specs(components),
+        },
+        None,
+    ))
 }

@@ -187,25 +187,7 @@ async fn answer(context: &Arc<Context>, request: Request) -> Result<Response<Bod
             "missing or wrong bearer token (send `Authorization: Bearer <token>`)".into(),
         ));
     }
-    let declared = text("content-length").and_then(|l| l.parse::<usize>().ok());
-    if declared.is_some_and(|l| l > BODY_LIMIT) {
-        return Err(too_large());
-    }
-    let body = match tokio::time::timeout(
-        BODY_TIMEOUT,
-        axum::body::to_bytes(request.into_body(), BODY_LIMIT),
-    )
-    .await
-    {
-        Err(_) => {
-            return Err((
-                StatusCode::REQUEST_TIMEOUT,
-                format!("the body took longer than {} s", BODY_TIMEOUT.as_secs()),
-            ));
-        }
-        Ok(Err(_)) => return Err(too_large()),
-        Ok(Ok(body)) => body,
-    };
+    let body = read_body(request).await?;
     if source == Source::Grafana
         && let Some(secret) = &context.grafana_secret
         && !super::auth::grafana_signature_valid(
@@ -220,6 +202,15 @@ async fn answer(context: &Arc<Context>, request: Request) -> Result<Response<Bod
             "missing or wrong X-Grafana-Alerting-Signature".into(),
         ));
     }
+    handle_payload(context, source, body).await
+}
+
+/// Runs the ingest off the async threads (it takes the authoring lock and writes files).
+async fn handle_payload(
+    context: &Arc<Context>,
+    source: Source,
+    body: bytes::Bytes,
+) -> Result<Response<Body>, Refusal> {
     let root = context.root.clone();
     let handled = tokio::task::spawn_blocking(move || {
         super::run(&root, source, &body, &Now::At(chrono::Utc::now()))
@@ -248,6 +239,31 @@ async fn answer(context: &Arc<Context>, request: Request) -> Result<Response<Bod
             StatusCode::INTERNAL_SERVER_ERROR,
             crate::redact::credentials(&e.to_string()).into_owned(),
         )),
+    }
+}
+
+/// The body, within [`BODY_LIMIT`] and [`BODY_TIMEOUT`].
+async fn read_body(request: Request) -> Result<bytes::Bytes, Refusal> {
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|l| l.parse::<usize>().ok());
+    if declared.is_some_and(|l| l > BODY_LIMIT) {
+        return Err(too_large());
+    }
+    match tokio::time::timeout(
+        BODY_TIMEOUT,
+        axum::body::to_bytes(request.into_body(), BODY_LIMIT),
+    )
+    .await
+    {
+        Err(_) => Err((
+            StatusCode::REQUEST_TIMEOUT,
+            format!("the body took longer than {} s", BODY_TIMEOUT.as_secs()),
+        )),
+        Ok(Err(_)) => Err(too_large()),
+        Ok(Ok(body)) => Ok(body),
     }
 }
 

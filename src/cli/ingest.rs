@@ -1,0 +1,95 @@
+//! `sitrep ingest` and `sitrep receive` on the command line (docs/ingesting.md): the
+//! decisions printed one per line, and a publish when a rule says `publish: true`.
+
+use std::path::PathBuf;
+
+use super::{TimeArgs, error_text, now_from, publish_after_authoring, terminal, write_stdout};
+
+pub(super) fn source_arg(text: &str) -> Result<sitrep::ingest::Source, String> {
+    sitrep::ingest::Source::parse(text).ok_or_else(|| {
+        let names: Vec<&str> = sitrep::ingest::Source::ALL
+            .iter()
+            .map(|s| s.as_str())
+            .collect();
+        format!("expected one of {}", names.join(", "))
+    })
+}
+
+/// `sitrep ingest`: one payload, from a file or standard input, handled as `receive` would.
+pub(super) fn ingest(
+    source: sitrep::ingest::Source,
+    file: Option<PathBuf>,
+    time: &TimeArgs,
+) -> anyhow::Result<()> {
+    use std::io::Read;
+    let limit = sitrep::ingest::receive::BODY_LIMIT;
+    let mut body = Vec::new();
+    match file.as_deref().filter(|f| *f != std::path::Path::new("-")) {
+        Some(path) => std::fs::File::open(path)
+            .and_then(|f| f.take(limit as u64 + 1).read_to_end(&mut body))
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", path.display()))?,
+        None => std::io::stdin()
+            .take(limit as u64 + 1)
+            .read_to_end(&mut body)
+            .map_err(|e| anyhow::anyhow!("cannot read standard input: {e}"))?,
+    };
+    if body.len() > limit {
+        anyhow::bail!("the payload is larger than {limit} bytes; nothing was written");
+    }
+    let report = sitrep::ingest::run(&time.root, source, &body, &now_from(time.now.clone()))?;
+    for decision in &report.decisions {
+        say!("{}", terminal(&decision.to_string()));
+    }
+    if report.publish {
+        publish_after_authoring(
+            true,
+            TimeArgs {
+                root: time.root.clone(),
+                now: time.now.clone(),
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// `sitrep receive`: one line per decision or refusal; a rule with `publish: true` publishes
+/// and announces, one publish at a time.
+pub(super) fn receive(root: PathBuf, bind: std::net::IpAddr, port: u16) -> anyhow::Result<()> {
+    use sitrep::ingest::receive::{ReceiveEvent, ReceiveOptions};
+    let publishing = std::sync::Mutex::new(());
+    let site = root.clone();
+    let print = move |event: ReceiveEvent| {
+        match event {
+            ReceiveEvent::Listening(address) => say!(
+                "Receiving alerts at http://{address}/ (POST /alertmanager, /grafana, /uptime-kuma, /gatus, /generic; Ctrl-C to stop)"
+            ),
+            ReceiveEvent::Handled { report, .. } => {
+                for decision in &report.decisions {
+                    say!("{}", terminal(&decision.to_string()));
+                }
+                if report.publish {
+                    let _one_at_a_time = publishing.lock();
+                    let time = TimeArgs {
+                        root: site.clone(),
+                        now: None,
+                    };
+                    if let Err(e) = publish_after_authoring(true, time) {
+                        eprintln!("{}", error_text(&e));
+                    }
+                }
+            }
+            ReceiveEvent::Refused {
+                request,
+                status,
+                why,
+            } => {
+                eprintln!("{request}: refused with {status}: {}", terminal(&why));
+            }
+            ReceiveEvent::Stopped => say!("Stopped."),
+        }
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+    };
+    sitrep::ingest::receive::run(ReceiveOptions { root, bind, port }, print)?;
+    Ok(())
+}
