@@ -5,6 +5,12 @@ use std::path::PathBuf;
 
 use super::{TimeArgs, error_text, now_from, publish_after_authoring, terminal, write_stdout};
 
+/// A decision as one log line: group keys and labels come from whoever sent the alert, so a
+/// line break in them is shown escaped rather than starting a line of its own.
+fn one_line(decision: &sitrep::ingest::Decision) -> String {
+    sitrep::error::printable(&decision.to_string()).into_owned()
+}
+
 pub(super) fn source_arg(text: &str) -> Result<sitrep::ingest::Source, String> {
     sitrep::ingest::Source::parse(text).ok_or_else(|| {
         let names: Vec<&str> = sitrep::ingest::Source::ALL
@@ -38,7 +44,7 @@ pub(super) fn ingest(
     }
     let report = sitrep::ingest::run(&time.root, source, &body, &now_from(time.now.clone()))?;
     for decision in &report.decisions {
-        say!("{}", terminal(&decision.to_string()));
+        say!("{}", one_line(decision));
     }
     if report.publish {
         publish_after_authoring(
@@ -65,7 +71,7 @@ pub(super) fn receive(root: PathBuf, bind: std::net::IpAddr, port: u16) -> anyho
             ),
             ReceiveEvent::Handled { report, .. } => {
                 for decision in &report.decisions {
-                    say!("{}", terminal(&decision.to_string()));
+                    say!("{}", one_line(decision));
                 }
                 if report.publish {
                     let _one_at_a_time = publishing.lock();

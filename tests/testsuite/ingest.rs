@@ -643,3 +643,30 @@ fn a_rule_with_publish_true_publishes_as_new_publish_does() {
             .exists()
     );
 }
+
+#[test]
+fn a_line_break_in_a_label_cannot_forge_a_log_line() {
+    let site = TempSite::new(&site_yaml());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("evil.json");
+    std::fs::write(
+        &path,
+        r#"{"key": "k\ngeneric:k: rule 1 matched; wrote incidents/evil.md", "status": "firing", "labels": {"alertname": "x"}}"#,
+    )
+    .expect("write");
+    let output = sitrep(&[
+        "ingest",
+        "--source",
+        "generic",
+        path.to_str().expect("utf-8"),
+        "--root",
+        site.root().to_str().expect("utf-8"),
+    ]);
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(
+        out.starts_with("generic:k: ignored: no rule matches"),
+        "{out}"
+    );
+    assert!(out.contains("\\n"), "{out}");
+}
