@@ -665,7 +665,9 @@ fn a_line_break_in_a_label_cannot_forge_a_log_line() {
     let out = String::from_utf8_lossy(&output.stdout);
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(
-        out.starts_with("generic:k: ignored: no rule matches"),
+        out.starts_with(
+            "generic:k\\ngeneric:k: rule 1 matched; wrote incidents/evil.md: ignored: no rule matches"
+        ),
         "{out}"
     );
     assert!(out.contains("\\n"), "{out}");
