@@ -672,3 +672,28 @@ fn a_line_break_in_a_label_cannot_forge_a_log_line() {
     );
     assert!(out.contains("\\n"), "{out}");
 }
+
+#[test]
+fn a_body_sent_too_slowly_gets_408_with_nothing_written() {
+    use std::io::{Read, Write};
+    let site = TempSite::new(&site_yaml());
+    let receiver = receive(site.root(), &[]);
+    let address = receiver.base.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .expect("timeout");
+    // Headers, then a few bytes of the 200 announced, then nothing.
+    write!(
+        stream,
+        "POST /generic HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {TOKEN}\r\nContent-Length: 200\r\n\r\n{{\"key\":"
+    )
+    .expect("write");
+    let started = std::time::Instant::now();
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    assert!(answer.starts_with("HTTP/1.1 408 "), "{answer}");
+    assert!(started.elapsed() < Duration::from_secs(20));
+    assert!(!site.root().join("incidents/.sitrep-ingest.json").exists());
+    assert!(incidents(&site).is_empty());
+}
