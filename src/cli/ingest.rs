@@ -59,10 +59,11 @@ pub(super) fn ingest(
 }
 
 /// `sitrep receive`: one line per decision or refusal; a rule with `publish: true` publishes
-/// and announces, one publish at a time.
+/// and announces, one publish at a time, on a thread of its own so that the monitoring gets
+/// its answer without waiting for the upload (Alertmanager would time out and send again).
 pub(super) fn receive(root: PathBuf, bind: std::net::IpAddr, port: u16) -> anyhow::Result<()> {
     use sitrep::ingest::receive::{ReceiveEvent, ReceiveOptions};
-    let publishing = std::sync::Mutex::new(());
+    let publishing = std::sync::Arc::new(std::sync::Mutex::new(()));
     let site = root.clone();
     let print = move |event: ReceiveEvent| {
         match event {
@@ -74,14 +75,17 @@ pub(super) fn receive(root: PathBuf, bind: std::net::IpAddr, port: u16) -> anyho
                     say!("{}", one_line(decision));
                 }
                 if report.publish {
-                    let _one_at_a_time = publishing.lock();
+                    let publishing = publishing.clone();
                     let time = TimeArgs {
                         root: site.clone(),
                         now: None,
                     };
-                    if let Err(e) = publish_after_authoring(true, time) {
-                        eprintln!("{}", error_text(&e));
-                    }
+                    std::thread::spawn(move || {
+                        let _one_at_a_time = publishing.lock();
+                        if let Err(e) = publish_after_authoring(true, time) {
+                            eprintln!("{}", error_text(&e));
+                        }
+                    });
                 }
             }
             ReceiveEvent::Refused {

@@ -247,6 +247,32 @@ fn open_group(
     });
 }
 
+/// `Website is affected too.` for components new to the incident; `Stable is worse: major
+/// outage.` for one already in it whose status got worse.
+fn growth_message(
+    added: &[(String, ComponentStatus)],
+    open: &Group,
+    components: &[Component],
+) -> String {
+    let (worse, new): (Vec<_>, Vec<_>) = added
+        .iter()
+        .cloned()
+        .partition(|(id, _)| open.components.contains_key(id));
+    let mut sentences = Vec::new();
+    if !new.is_empty() {
+        sentences.push(format!("{} is affected too.", names(&new, components)));
+    }
+    for (id, status) in &worse {
+        let one = [(id.clone(), *status)];
+        sentences.push(format!(
+            "{} is worse: {}.",
+            names(&one, components),
+            status.as_str().replace('_', " ")
+        ));
+    }
+    sentences.join(" ")
+}
+
 /// An incident is open for the group: new components are added to it, repeats change
 /// nothing, and once every alert that counted has cleared, its `on_resolve` update is added.
 fn continue_group(
@@ -279,13 +305,14 @@ fn continue_group(
     open.firing.retain(|id| !ids.contains(id.as_str()));
     let clears = !was_firing.is_empty() && open.firing.is_empty();
     if !added.is_empty() {
+        let message = growth_message(&added, &open, components);
         for (id, status) in &added {
             open.components.insert(id.clone(), status.to_string());
         }
         plan.writes.push(Write::Append {
             group: group.to_string(),
             status: UpdateStatus::Investigating,
-            message: format!("{} is affected too.", names(&added, components)),
+            message,
             components: added,
             clears: false,
         });
@@ -373,9 +400,18 @@ mod tests {
 
     /// Decides, then records the incident as written (as `run` does once the file is on disk).
     fn step(alerts: &[Alert], state: &State) -> Plan {
+        step_with(
+            alerts,
+            state,
+            rule(3, "z", "web", ComponentStatus::MajorOutage),
+        )
+    }
+
+    fn step_with(alerts: &[Alert], state: &State, third: IngestRule) -> Plan {
         let rules = [
             rule(1, "a", "stable", ComponentStatus::PartialOutage),
             rule(2, "b", "web", ComponentStatus::MajorOutage),
+            third,
         ];
         let components = [component("stable", "Stable"), component("web", "Website")];
         let now = DateTime::parse_from_rfc3339("2026-11-25T14:00:00Z")
@@ -420,6 +456,15 @@ mod tests {
                 clears: false,
             }]
         );
+        let worse_rules = step_with(
+            &[alert("a", true), alert("c", true)],
+            &grown.state,
+            rule(3, "c", "stable", ComponentStatus::MajorOutage),
+        );
+        let [Write::Append { message, .. }] = &worse_rules.writes[..] else {
+            panic!("{:?}", worse_rules.writes);
+        };
+        assert_eq!(message, "Stable is worse: major outage.");
         let half = step(&[alert("a", false), alert("b", true)], &grown.state);
         assert!(half.writes.is_empty(), "{:?}", half.writes);
         let cleared = step(&[alert("a", false), alert("b", false)], &half.state);
