@@ -23,6 +23,9 @@ macro_rules! say {
     };
 }
 
+mod ingest;
+use ingest::{ingest, receive, source_arg};
+
 fn write_stdout(bytes: &[u8], newline: bool) {
     use std::io::Write;
     let mut out = std::io::stdout().lock();
@@ -187,6 +190,31 @@ enum Command {
         #[arg(long, value_name = "TIMESTAMP", value_parser = now_arg)]
         now: Option<String>,
     },
+    /// Turn one alert payload into a draft incident (or an update), as `receive` would
+    /// (docs/ingesting.md)
+    Ingest {
+        /// Which tool's payload it is
+        #[arg(long, value_parser = source_arg, value_name = "alertmanager|grafana|uptime-kuma|gatus|generic")]
+        source: sitrep::ingest::Source,
+        /// The payload (JSON); `-` or nothing for standard input
+        #[arg(value_name = "FILE|-")]
+        file: Option<PathBuf>,
+        #[command(flatten)]
+        time: TimeArgs,
+    },
+    /// Receive alerts over HTTP: POST /alertmanager, /grafana, /uptime-kuma, /gatus, /generic
+    /// (a bearer token required; docs/ingesting.md)
+    Receive {
+        /// The site folder (holding site.yaml and incidents/)
+        #[arg(long, default_value = ".", value_name = "DIR")]
+        root: PathBuf,
+        /// The address to listen on; loopback, behind a TLS reverse proxy
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// The port (0 picks a free one)
+        #[arg(long, default_value_t = 9095)]
+        port: u16,
+    },
     /// Create a new site in DIR (default: the current folder)
     Init {
         #[arg(default_value = ".")]
@@ -296,6 +324,7 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
                 start,
                 end,
                 message,
+                draft: false,
             };
             authoring(|now| new::run(&time.root, &request, now), &time)
                 .and_then(|()| publish_after_authoring(publish, time))
@@ -365,6 +394,8 @@ pub(crate) fn run(cli: Cli) -> ExitCode {
             root,
             dry_run,
         } => import(source, root, dry_run),
+        Command::Ingest { source, file, time } => ingest(source, file, &time),
+        Command::Receive { root, bind, port } => receive(root, bind, port),
         Command::Init { dir } => init::run(&dir, chrono::Utc::now())
             .map_err(anyhow::Error::from)
             .map(|files| {
@@ -522,6 +553,10 @@ fn error_text(e: &anyhow::Error) -> String {
         })
         .or_else(|| match e.downcast_ref::<AnnounceError>() {
             Some(AnnounceError::Site(site)) => Some(site),
+            _ => None,
+        })
+        .or_else(|| match e.downcast_ref::<sitrep::ingest::IngestError>() {
+            Some(sitrep::ingest::IngestError::Site(AuthoringError::Site(site))) => Some(site),
             _ => None,
         });
     let diagnostics = match site_error {

@@ -18,6 +18,7 @@ pub(crate) mod fingerprint;
 pub(crate) mod http;
 pub(crate) mod i18n;
 pub mod import;
+pub mod ingest;
 pub(crate) mod markdown;
 pub(crate) mod model;
 pub(crate) mod output;

@@ -36,6 +36,9 @@ pub struct NewEvent {
     /// The first update's message (Markdown); without it, a stock sentence for the kind (a
     /// notice's title).
     pub message: Option<String>,
+    /// Write `draft: true`, keeping the event out of the built site until a person removes it
+    /// (docs/format.md, "Drafts"); `sitrep ingest` writes drafts unless a rule says publish.
+    pub draft: bool,
 }
 
 /// Writes `incidents/YYYY-MM-DD-SLUG.md` and returns its path relative to the root, with a
@@ -44,8 +47,36 @@ pub struct NewEvent {
 pub fn run(root: &Path, request: &NewEvent, now: &Now) -> Result<Authored, AuthoringError> {
     let site = config::load(root)?;
     let now = now.resolve(site.time_zone)?;
+    let prepared = prepare(&site, request, now)?;
+    let _lock = lock(root)?;
+    write_new(root, &site, prepared, SlugTaken::Refuse)
+}
+
+/// An event file ready to write: its text, checked with the parser `build` uses.
+pub(crate) struct Prepared {
+    date: String,
+    title_slug: String,
+    text: String,
+}
+
+/// What to do when the slug the title makes is already taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SlugTaken {
+    /// Refuse, pointing at `sitrep update` (a person typing `new` twice means the same event).
+    Refuse,
+    /// Take the next free one, `SLUG-2`, `SLUG-3`, …: for `sitrep ingest`, where two alert
+    /// groups with the same title are two incidents (docs/ingesting.md).
+    NextFree,
+}
+
+/// The file `request` asks for, validated exactly as it will be written.
+pub(crate) fn prepare(
+    site: &Site,
+    request: &NewEvent,
+    now: DateTime<Utc>,
+) -> Result<Prepared, AuthoringError> {
     let kind = parse_kind(request.kind.as_deref())?;
-    let text = event_text(&site, kind, request, now)?;
+    let text = event_text(site, kind, request, now)?;
     let title_slug = slug::slugify(&request.title);
     if title_slug.is_empty() {
         return Err(AuthoringError::refused(
@@ -53,29 +84,51 @@ pub fn run(root: &Path, request: &NewEvent, now: &Now) -> Result<Authored, Autho
             None,
         ));
     }
-    let date = time::local_date(now, site.time_zone).format("%Y-%m-%d");
-    let slug = format!("{date}-{title_slug}");
-    let relative = PathBuf::from(EVENTS_DIR).join(format!("{slug}.md"));
-    // Validate exactly what will be written.
-    content::event::parse(&relative, &text, &site)?;
+    let date = time::local_date(now, site.time_zone)
+        .format("%Y-%m-%d")
+        .to_string();
+    let relative = PathBuf::from(EVENTS_DIR).join(format!("{date}-{title_slug}.md"));
+    content::event::parse(&relative, &text, site)?;
+    Ok(Prepared {
+        date,
+        title_slug,
+        text,
+    })
+}
 
-    let _lock = lock(root)?;
-    let scan = content::scan(root, &site);
-    let taken_by = scan.sources.values().find(|s| match &s.parsed {
-        Ok(e) => e.slug == slug,
-        Err(_) => s.path.file_stem().is_some_and(|stem| stem == slug.as_str()),
-    });
-    if let Some(other) = taken_by {
-        return Err(AuthoringError::refused(
-            format!(
-                "the slug `{slug}` is already used by {}",
-                other.path.display()
-            ),
-            Some(format!(
-                "to add to it, run `sitrep update {slug} --status …`; or choose another title"
-            )),
-        ));
+/// Writes a prepared event file, never over another; the caller holds the authoring lock.
+pub(crate) fn write_new(
+    root: &Path,
+    site: &Site,
+    prepared: Prepared,
+    taken: SlugTaken,
+) -> Result<Authored, AuthoringError> {
+    let scan = content::scan(root, site);
+    let is_taken = |slug: &str| {
+        scan.sources.values().find(|s| match &s.parsed {
+            Ok(e) => e.slug == slug,
+            Err(_) => s.path.file_stem().is_some_and(|stem| stem == slug),
+        })
+    };
+    let base = format!("{}-{}", prepared.date, prepared.title_slug);
+    let mut slug = base.clone();
+    let mut n = 1;
+    while let Some(other) = is_taken(&slug) {
+        if taken == SlugTaken::Refuse {
+            return Err(AuthoringError::refused(
+                format!(
+                    "the slug `{slug}` is already used by {}",
+                    other.path.display()
+                ),
+                Some(format!(
+                    "to add to it, run `sitrep update {slug} --status …`; or choose another title"
+                )),
+            ));
+        }
+        n += 1;
+        slug = format!("{base}-{n}");
     }
+    let relative = PathBuf::from(EVENTS_DIR).join(format!("{slug}.md"));
     let warnings = scan
         .broken()
         .map(|s| {
@@ -85,7 +138,7 @@ pub fn run(root: &Path, request: &NewEvent, now: &Now) -> Result<Authored, Autho
             )
         })
         .collect();
-    write(root, &relative, &text, Existing::Keep).map_err(|e| match e {
+    write(root, &relative, &prepared.text, Existing::Keep).map_err(|e| match e {
         AuthoringError::Site(crate::Error::Io { source, .. })
             if source.kind() == std::io::ErrorKind::AlreadyExists =>
         {
@@ -125,6 +178,9 @@ fn event_text(
     let components = components(site, kind, impact, &request.components)?;
     let mut text = String::from("---\n");
     text.push_str(&format!("title: {}\n", yaml_value(request.title.trim(), 0)));
+    if request.draft {
+        text.push_str("draft: true\n");
+    }
     if kind != Kind::Incident {
         text.push_str(&format!("kind: {kind}\n"));
     }

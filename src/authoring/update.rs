@@ -33,9 +33,30 @@ pub struct NewUpdate {
 pub fn run(root: &Path, request: &NewUpdate, now: &Now) -> Result<Authored, AuthoringError> {
     let site = config::load(root)?;
     let now = now.resolve(site.time_zone)?;
-    let components = check_components(&site, &request.components)?;
-    let message = request.message.trim();
-    if message.is_empty() {
+    check_components(&site, &request.components)?;
+    check_message(&request.message)?;
+    let _lock = lock(root)?;
+    let found = find_event(root, &site, EventRef::Slug(&request.slug))?;
+    append(root, &site, found, request, now)
+}
+
+/// Which event to append to: by slug (the command line) or by file (`sitrep ingest`, which
+/// knows the file it wrote, whatever `slug:` a person has since given it).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum EventRef<'a> {
+    Slug(&'a str),
+    Path(&'a Path),
+}
+
+/// An event file as found: its path relative to the root, its text and its parsed event.
+pub(crate) struct Found {
+    pub relative: PathBuf,
+    pub text: String,
+    pub event: Event,
+}
+
+fn check_message(message: &str) -> Result<(), AuthoringError> {
+    if message.trim().is_empty() {
         return Err(AuthoringError::refused(
             "the update's message is empty",
             Some(
@@ -44,8 +65,26 @@ pub fn run(root: &Path, request: &NewUpdate, now: &Now) -> Result<Authored, Auth
             ),
         ));
     }
-    let _lock = lock(root)?;
-    let (relative, text, event) = find_event(root, &site, &request.slug)?;
+    Ok(())
+}
+
+/// Appends `request`'s update (its `slug` is not read) to the event `found`; the caller holds
+/// the authoring lock since it found the event.
+pub(crate) fn append(
+    root: &Path,
+    site: &Site,
+    found: Found,
+    request: &NewUpdate,
+    now: DateTime<Utc>,
+) -> Result<Authored, AuthoringError> {
+    let components = check_components(site, &request.components)?;
+    check_message(&request.message)?;
+    let message = request.message.trim();
+    let Found {
+        relative,
+        text,
+        event,
+    } = found;
     let status = check_status(&event, &request.status)?;
     let at = if event.timeline.iter().any(|u| same_minute(u.at, now)) {
         // Two updates in one minute: keep them apart by the second.
@@ -56,7 +95,7 @@ pub fn run(root: &Path, request: &NewUpdate, now: &Now) -> Result<Authored, Auth
         timestamp_text(now, site.time_zone)
     };
     let edited = append_update(&text, &at, status, message, &components)?;
-    let updated = content::event::parse(&relative, &edited, &site).map_err(|errors| {
+    let updated = content::event::parse(&relative, &edited, site).map_err(|errors| {
         AuthoringError::refused(
             format!(
                 "the edited file would not be valid, so {} was left untouched:\n{}",
@@ -86,27 +125,32 @@ fn same_minute(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
     a.timestamp().div_euclid(60) == b.timestamp().div_euclid(60)
 }
 
-/// The file of the event with this slug, its text and its parsed event, read with the one
-/// loader. Other files may be broken: that must not stop an update to this one in the middle
-/// of an incident; only this file's own errors do.
-fn find_event(
+/// The file of the event with this slug (or at this path), its text and its parsed event,
+/// read with the one loader. Other files may be broken: that must not stop an update to this
+/// one in the middle of an incident; only this file's own errors do.
+pub(crate) fn find_event(
     root: &Path,
     site: &Site,
-    slug: &str,
-) -> Result<(PathBuf, String, Event), AuthoringError> {
+    which: EventRef<'_>,
+) -> Result<Found, AuthoringError> {
     let scan = content::scan(root, site);
-    let matches = |source: &&Source| match &source.parsed {
-        Ok(e) => e.slug == slug,
-        Err(_) => source
+    let matches = |source: &&Source| match (which, &source.parsed) {
+        (EventRef::Path(path), _) => source.path == path,
+        (EventRef::Slug(slug), Ok(e)) => e.slug == slug,
+        (EventRef::Slug(slug), Err(_)) => source
             .path
             .file_stem()
             .is_some_and(|s| s.to_string_lossy().to_lowercase() == slug),
     };
     let Some(source) = scan.sources.values().find(matches) else {
+        let wanted = match which {
+            EventRef::Slug(slug) => slug.to_string(),
+            EventRef::Path(path) => path.display().to_string(),
+        };
         let slugs: Vec<&str> = scan.events().map(|e| e.slug.as_str()).collect();
         return Err(AuthoringError::refused(
-            format!("no event with the slug `{slug}`"),
-            suggest::closest(slug, slugs.iter().copied())
+            format!("no event with the slug `{wanted}`"),
+            suggest::closest(&wanted, slugs.iter().copied())
                 .map(|s| format!("did you mean `{s}`?"))
                 .or_else(|| Some("the slug is the file name without `.md`, or its `slug:`".into())),
         ));
@@ -122,7 +166,11 @@ fn find_event(
         )
     })?;
     let text = content::read_text(root, &source.path).map_err(|d| vec![d])?;
-    Ok((source.path.clone(), text, Event::clone(&event)))
+    Ok(Found {
+        relative: source.path.clone(),
+        text,
+        event: Event::clone(&event),
+    })
 }
 
 fn check_status(event: &Event, status: &str) -> Result<UpdateStatus, AuthoringError> {

@@ -32,7 +32,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_millis(500);
 /// Serves `router` on `listener` until `stop` completes, then lets requests in flight finish
 /// for at most [`SHUTDOWN_GRACE`]. The preview never reads a request body (it answers GET and
 /// HEAD), so a slow body cannot hold a request either.
-pub(super) async fn serve_until(
+pub(crate) async fn serve_until(
     listener: TcpListener,
     router: Router,
     stop: impl Future<Output = ()>,

@@ -5,7 +5,7 @@
 //! Three parts: a watcher thread (debounce → classify), a rebuild thread that owns the
 //! [`Session`], and the HTTP server (tokio + axum) reading the latest good files.
 
-mod http;
+pub(crate) mod http;
 mod index;
 mod watch;
 

@@ -217,10 +217,12 @@ fn manual_pages_render() {
             "sitrep-check.1",
             "sitrep-completions.1",
             "sitrep-import.1",
+            "sitrep-ingest.1",
             "sitrep-init.1",
             "sitrep-man.1",
             "sitrep-new.1",
             "sitrep-publish.1",
+            "sitrep-receive.1",
             "sitrep-serve.1",
             "sitrep-update.1",
             "sitrep.1"

@@ -11,6 +11,7 @@ mod git_target;
 mod hostile;
 mod import;
 mod incremental;
+mod ingest;
 mod output;
 mod presentation;
 mod publish;
