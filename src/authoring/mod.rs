@@ -139,16 +139,17 @@ pub(crate) fn write(
 }
 
 /// Whether the folder `path` would be written into resolves inside `root`: its nearest
-/// existing ancestor, through any link, is in the site folder.
+/// existing ancestor within the site folder, through any link, is in the site folder. What
+/// does not exist yet, the site folder itself included, is made by sitrep as a plain folder.
 pub(crate) fn stays_inside(root: &Path, path: &Path) -> bool {
     let mut folder = path.parent();
-    while let Some(f) = folder {
+    while let Some(f) = folder.filter(|f| f.starts_with(root)) {
         if f.exists() {
             return files::resolves_inside(root, f).unwrap_or(false);
         }
         folder = f.parent();
     }
-    false
+    true
 }
 
 /// `2026-11-25 14:03 -05:00`: minute precision with an explicit offset, so the time means the

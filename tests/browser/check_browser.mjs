@@ -828,7 +828,8 @@ try {
           `the status banner shows the indicator "${summary.status.indicator}" (api/v2/summary.json) with a description ("${banner}")`);
         // A folded group (a site of many components, output.md) opens without JavaScript: a
         // reader taps its summary, as here.
-        for (const fold of await page.locator('details:not([open]) > summary').all()) await fold.click();
+        const folded = page.locator('details:not([open]) > summary');
+        for (let left = await folded.count(); left > 0; left--) await folded.first().click();
         for (const c of summary.components.filter(c => !c.group)) {
           const n = await page.getByText(c.name, { exact: true }).filter({ visible: true }).count();
           check(n > 0, `component "${c.name}" is shown`);
