@@ -102,7 +102,8 @@ pub(crate) fn content_hash_of<'a>(parts: impl IntoIterator<Item = &'a [u8]>) -> 
     hex(&hasher.finalize())
 }
 
-fn hex(digest: &[u8]) -> String {
+/// Bytes as lowercase hex: how every digest sitrep records or compares is written.
+pub(crate) fn hex(digest: &[u8]) -> String {
     let mut hex = String::with_capacity(2 * digest.len());
     for byte in digest {
         hex.push_str(&format!("{byte:02x}"));

@@ -259,13 +259,14 @@ fn plan_for(history: &History, site: Option<&Site>, root: &Path, record: &Record
         Err(e) if e.is_not_found() => plan::OnDisk::Missing,
         Err(_) => plan::OnDisk::Unreadable,
     };
-    let mut existing_slugs = slugs;
     // An event's own file does not make its slug taken for itself.
-    for key in history.events.iter().map(|e| &e.key) {
-        if let Some(path) = record.path_of(key) {
-            existing_slugs.retain(|_, p| p != path);
-        }
-    }
+    let own: std::collections::HashSet<&Path> = history
+        .events
+        .iter()
+        .filter_map(|e| record.path_of(&e.key))
+        .collect();
+    let mut existing_slugs = slugs;
+    existing_slugs.retain(|_, path| !own.contains(path.as_path()));
     plan::plan(
         history,
         &Existing {

@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 
 /// Where the record lives, relative to the site folder.
 pub(crate) const RECORD_PATH: &str = "incidents/.sitrep-import.json";
@@ -99,10 +98,7 @@ fn is_event_path(path: &Path) -> bool {
 
 /// SHA-256 of `text`, hex.
 pub(crate) fn digest(text: &str) -> String {
-    Sha256::digest(text.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::fingerprint::content_hash(text.as_bytes())
 }
 
 #[cfg(test)]

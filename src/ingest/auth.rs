@@ -59,11 +59,7 @@ fn hex_decode(text: &str) -> Option<Vec<u8>> {
 pub(crate) fn grafana_signature(secret: &str, body: &[u8]) -> String {
     let mut mac = hmac::Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key");
     mac.update(body);
-    mac.finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::fingerprint::hex(&mac.finalize().into_bytes())
 }
 
 #[cfg(test)]

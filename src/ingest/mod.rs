@@ -372,28 +372,49 @@ fn apply(
                 Some(authored.path),
             ))
         }
-        Write::Append { .. } => append(root, site, write, state, now),
+        Write::Append {
+            group,
+            status,
+            message,
+            components,
+            clears,
+        } => {
+            let appending = Appending {
+                group,
+                status: *status,
+                message,
+                components,
+                clears: *clears,
+            };
+            append(root, site, &appending, state, now)
+        }
     }
+}
+
+/// A [`Write::Append`], borrowed.
+struct Appending<'a> {
+    group: &'a str,
+    status: UpdateStatus,
+    message: &'a str,
+    components: &'a [(String, crate::model::ComponentStatus)],
+    clears: bool,
 }
 
 /// Appends to the group's incident, unless a person has removed, broken or resolved it.
 fn append(
     root: &Path,
     site: &Site,
-    write: &Write,
+    write: &Appending<'_>,
     state: &State,
     now: DateTime<Utc>,
 ) -> Result<Applied, AuthoringError> {
-    let Write::Append {
+    let Appending {
         group,
         status,
         message,
         components,
         clears,
-    } = write
-    else {
-        unreachable!("append is called for appends");
-    };
+    } = *write;
     let path = state
         .groups
         .get(group)
@@ -401,7 +422,7 @@ fn append(
         .unwrap_or_default();
     let kept = |why: String| {
         Ok(Applied::Kept(Decision::Kept {
-            group: group.clone(),
+            group: group.to_string(),
             path: path.clone(),
             why,
         }))
@@ -412,19 +433,19 @@ fn append(
         Err(other) => return Err(other),
     };
     let latest = found.event.timeline.iter().max_by_key(|u| u.at);
-    if *clears && latest.is_some_and(|u| u.status == UpdateStatus::Resolved) {
+    if clears && latest.is_some_and(|u| u.status == UpdateStatus::Resolved) {
         return kept("a person has resolved it already".into());
     }
     let request = NewUpdate {
         slug: String::new(),
         status: status.to_string(),
-        message: message.clone(),
+        message: message.to_string(),
         components: specs(components),
     };
     let authored = update::append(root, site, found, &request, now)?;
     Ok(Applied::Done(
         Decision::Appended {
-            group: group.clone(),
+            group: group.to_string(),
             path: authored.path,
             status: status.to_string(),
             components: specs(components),

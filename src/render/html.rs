@@ -365,6 +365,7 @@ impl<'a> Renderer<'a> {
         upcoming.reverse();
         upcoming.truncate(model.site.feed_entries);
         let views = self.views(model);
+        let compact = prepared.components.len() > FULL_FRONT_PAGE;
         let data = Index {
             now: views.time(model.now),
             status: StatusView {
@@ -373,8 +374,8 @@ impl<'a> Renderer<'a> {
                     .indicator_description(overall.indicator, overall.maintenance_active),
                 worst_status: worst,
             },
-            compact: prepared.components.len() > FULL_FRONT_PAGE,
-            groups: groups(&views, prepared),
+            compact,
+            groups: groups(&views, prepared, compact),
             ongoing: in_phase(Phase::Ongoing),
             active_maintenance: in_phase(Phase::Active),
             upcoming_maintenance: upcoming,
@@ -589,8 +590,7 @@ fn page_view(
 /// The front page's groups (docs/templates.md, "The front page"): on a site of more than
 /// [`FULL_FRONT_PAGE`] components, a group whose members are all operational is folded, and
 /// only components in trouble keep their bars, so the page stays small however many there are.
-fn groups(views: &Views<'_>, prepared: &Prepared) -> Vec<GroupView> {
-    let compact = prepared.components.len() > FULL_FRONT_PAGE;
+fn groups(views: &Views<'_>, prepared: &Prepared, compact: bool) -> Vec<GroupView> {
     let by_id: HashMap<&str, &ComponentView> = prepared
         .components
         .iter()

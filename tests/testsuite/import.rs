@@ -371,9 +371,10 @@ fn manage_api(
                     .and_then(|p| p.split('&').next())
                     .and_then(|p| p.parse().ok())
                     .unwrap_or(1);
+                // Past the end the pages wrap around, as a server that ignores `page` does.
                 let chunk: Vec<Value> = incidents
                     .iter()
-                    .skip((page - 1) * 100)
+                    .skip(((page - 1) * 100) % incidents.len().max(1))
                     .take(100)
                     .cloned()
                     .collect();
@@ -542,4 +543,49 @@ fn a_public_document_is_read_from_its_address() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 1 event ("));
     let (code, err) = check(&root);
     assert_eq!(code, 0, "{err}");
+}
+
+/// A manage API that ignores `page` answers the same full page every time: read once, not
+/// followed for ever.
+#[test]
+fn a_manage_api_that_repeats_its_pages_is_read_once() {
+    let real = json(Path::new(&statuspage(GITHUB[0])))["incident"].clone();
+    let incidents: Vec<Value> = (0..100)
+        .map(|i| {
+            let mut incident = real.clone();
+            incident["id"] = Value::String(format!("rep{i:03}"));
+            incident
+        })
+        .collect();
+    let (base, server) = manage_api(incidents, "sekrit", 4);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let root = dir.path().join("site");
+    let out = import_from_api(&base, &root, "sekrit");
+    let seen = server.join().expect("server");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    assert_eq!(seen[1], "/v1/pages/pg1/incidents?page=2&per_page=100");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Imported 100 events"));
+}
+
+/// A history that names no component cannot make a site, which needs one: said plainly,
+/// with nothing written.
+#[test]
+fn a_history_without_components_asks_for_site_yaml_first() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let source = dir.path().join("incident.json");
+    let text = std::fs::read_to_string(statuspage(GITHUB[1])).expect("read");
+    std::fs::write(&source, text).expect("write");
+    let root = dir.path().join("site");
+    let out = import(
+        &root,
+        &["statuspage", "--from", source.to_str().expect("utf-8")],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("names no component, and a site needs at least one"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!root.join("site.yaml").exists());
 }
