@@ -134,6 +134,9 @@ fn cut_to(measure: Measure, text: &str, room: usize) -> String {
     let graphemes = ends.iter().map(|(end, _)| *end);
     match last_fitting(words, fits).or_else(|| last_fitting(graphemes, fits)) {
         Some(end) if !trim_end(&text[..end]).is_empty() => cut(end),
+        // Not even the first grapheme fits (a run of prepended marks makes one of any
+        // length): the reader is still told something was cut, where `…` itself fits.
+        _ if measure.text_length(ELLIPSIS) <= room => ELLIPSIS.to_string(),
         _ => String::new(),
     }
 }
@@ -200,6 +203,15 @@ mod tests {
             format!("Identified: Packet loss\n\nA switch drops packets.\n\n{LINK}")
         );
         assert_eq!(&post.text[post.link.clone()], LINK);
+    }
+
+    #[test]
+    fn a_headline_of_one_grapheme_too_long_to_fit_is_cut_to_an_ellipsis_not_dropped() {
+        // U+0600 is a prepended mark: a run of them and the next letter are one grapheme,
+        // which no cut may split (found by the property test).
+        let headline = format!("{} packet", "\u{600}".repeat(400));
+        let post = fit(Measure::X, &headline, "", LINK);
+        assert_eq!(post.text, format!("{ELLIPSIS}\n\n{LINK}"));
     }
 
     #[test]
