@@ -15,9 +15,12 @@ use crate::suggest;
 use crate::time;
 use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
+mod announce;
 mod git_target;
 mod ingest;
+mod secret;
 
+pub(crate) use announce::{AnnounceChannel, Channel, Email, SmtpTls, XAuth};
 pub(crate) use ingest::{Ingest, Rule as IngestRule};
 
 pub(crate) const SITE_FILE: &str = "site.yaml";
@@ -52,61 +55,9 @@ pub(crate) struct Site {
     /// Where `sitrep publish` sends the built site, in turn (docs/publishing.md).
     pub publish: Vec<PublishTarget>,
     /// Where `sitrep announce` tells every update, once each (docs/announcing.md).
-    pub announce: Vec<AnnounceChannel>,
+    pub announce: Vec<Channel>,
     /// What `sitrep receive` and `sitrep ingest` do with alerts (docs/ingesting.md).
     pub ingest: Option<Ingest>,
-}
-
-/// One channel `sitrep announce` posts updates to. Secrets never live in site.yaml: each
-/// channel names the environment variables that hold them.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum AnnounceChannel {
-    /// A receiver of Statuspage's webhook notifications.
-    Webhook { url: SecretVar },
-    /// A Slack incoming webhook.
-    Slack { url: SecretVar },
-    /// A Discord channel webhook.
-    Discord { url: SecretVar },
-    /// A Microsoft Teams workflow ("Post to a channel when a webhook request is received").
-    Teams { url: SecretVar },
-    Mastodon {
-        /// `https://mastodon.example`, no trailing slash.
-        instance: String,
-        token: SecretVar,
-    },
-    Bluesky {
-        handle: String,
-        password: SecretVar,
-        /// The PDS, `https://bsky.social` unless given; no trailing slash.
-        service: String,
-    },
-    X {
-        token: SecretVar,
-        /// `https://api.x.com` unless given; no trailing slash.
-        api: String,
-    },
-}
-
-/// An environment variable that site.yaml names for a secret, and where it names it, so that
-/// a variable missing when `announce` runs is reported at that line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct SecretVar {
-    pub name: String,
-    /// The error to give when the variable is unset or empty.
-    pub unset: Diagnostic,
-}
-
-impl SecretVar {
-    /// The variable's value, from `lookup` (the environment, or a test's map).
-    pub(crate) fn resolve(
-        &self,
-        lookup: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<String, Diagnostic> {
-        match lookup(&self.name) {
-            Some(value) if !value.trim().is_empty() => Ok(value.trim().to_string()),
-            _ => Err(self.unset.clone()),
-        }
-    }
 }
 
 /// One host `sitrep publish` sends the site to. Secrets never live here: each target reads its
@@ -258,48 +209,9 @@ struct RawSite {
     #[serde(default)]
     publish: Vec<RawTarget>,
     #[serde(default)]
-    announce: Vec<RawChannel>,
+    announce: Vec<announce::RawChannel>,
     #[serde(default)]
     ingest: Option<ingest::RawIngest>,
-}
-
-/// `- slack: {…}`, `- mastodon: {…}`, …: one key naming the kind of channel.
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum RawChannel {
-    Webhook(RawUrlEnv),
-    Slack(RawUrlEnv),
-    Discord(RawUrlEnv),
-    Teams(RawUrlEnv),
-    Mastodon(RawMastodon),
-    Bluesky(RawBluesky),
-    X(RawX),
-}
-
-#[derive(Deserialize)]
-struct RawUrlEnv {
-    url_env: Spanned<String>,
-}
-
-#[derive(Deserialize)]
-struct RawMastodon {
-    instance: Spanned<String>,
-    token_env: Spanned<String>,
-}
-
-#[derive(Deserialize)]
-struct RawBluesky {
-    handle: Spanned<String>,
-    password_env: Spanned<String>,
-    #[serde(default)]
-    service: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-struct RawX {
-    token_env: Spanned<String>,
-    #[serde(default)]
-    api: Option<Spanned<String>>,
 }
 
 /// `- s3: {…}`, `- git: {…}` or `- folder: {…}`: one key naming the kind of target.
@@ -386,13 +298,7 @@ impl Schema for RawSite {
                 }
             }
             [Step::Key(k), Step::Index(_), Step::Key(kind)] if k == "announce" => {
-                match kind.as_str() {
-                    "webhook" | "slack" | "discord" | "teams" => Some(fields_of::<RawUrlEnv>()),
-                    "mastodon" => Some(fields_of::<RawMastodon>()),
-                    "bluesky" => Some(fields_of::<RawBluesky>()),
-                    "x" => Some(fields_of::<RawX>()),
-                    _ => None,
-                }
+                announce::fields(kind)
             }
             _ => None,
         }
@@ -680,7 +586,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         .collect();
     let announce = announce
         .into_iter()
-        .filter_map(|c| validate_channel(source, c).map_err(|d| errors.push(d)).ok())
+        .filter_map(|c| announce::validate(source, c, &components, &mut errors))
         .collect();
     let logo = logo.and_then(|l| validate_logo(source, &l).map_err(|d| errors.push(d)).ok());
     let ingest = ingest.and_then(|i| ingest::validate(source, i, &components, &mut errors));
@@ -786,105 +692,7 @@ fn validate_target(source: &YamlSource<'_>, raw: RawTarget) -> Result<PublishTar
     }
 }
 
-fn validate_channel(
-    source: &YamlSource<'_>,
-    raw: RawChannel,
-) -> Result<AnnounceChannel, Diagnostic> {
-    let secret = |raw: Spanned<String>| validate_secret_var(source, raw);
-    let address = |raw: Option<Spanned<String>>, key: &str, default: &str| match raw {
-        Some(raw) => validate_http_address(source, raw, key, default),
-        None => Ok(default.to_string()),
-    };
-    Ok(match raw {
-        RawChannel::Webhook(RawUrlEnv { url_env }) => AnnounceChannel::Webhook {
-            url: secret(url_env)?,
-        },
-        RawChannel::Slack(RawUrlEnv { url_env }) => AnnounceChannel::Slack {
-            url: secret(url_env)?,
-        },
-        RawChannel::Discord(RawUrlEnv { url_env }) => AnnounceChannel::Discord {
-            url: secret(url_env)?,
-        },
-        RawChannel::Teams(RawUrlEnv { url_env }) => AnnounceChannel::Teams {
-            url: secret(url_env)?,
-        },
-        RawChannel::Mastodon(RawMastodon {
-            instance,
-            token_env,
-        }) => AnnounceChannel::Mastodon {
-            instance: validate_http_address(
-                source,
-                instance,
-                "instance",
-                "https://mastodon.social",
-            )?,
-            token: secret(token_env)?,
-        },
-        RawChannel::Bluesky(RawBluesky {
-            handle,
-            password_env,
-            service,
-        }) => {
-            let name = handle.value.trim().trim_start_matches('@').to_string();
-            if name.is_empty() || name.contains(char::is_whitespace) || !name.contains('.') {
-                return Err(source
-                    .error_on(
-                        &handle,
-                        ErrorCode::InvalidValue,
-                        format!("`handle` `{}` is not a Bluesky handle", handle.value),
-                    )
-                    .with_help("write the account's domain, e.g. `status.example.com`"));
-            }
-            AnnounceChannel::Bluesky {
-                handle: name,
-                password: secret(password_env)?,
-                service: address(service, "service", "https://bsky.social")?,
-            }
-        }
-        RawChannel::X(RawX { token_env, api }) => AnnounceChannel::X {
-            token: secret(token_env)?,
-            api: address(api, "api", "https://api.x.com")?,
-        },
-    })
-}
-
-/// An environment variable's name: the error to give if it is unset is made now, while the
-/// line it was named on is known.
-fn validate_secret_var(
-    source: &YamlSource<'_>,
-    raw: Spanned<String>,
-) -> Result<SecretVar, Diagnostic> {
-    let name = raw.value.trim();
-    let valid = !name.is_empty()
-        && !name.starts_with(|c: char| c.is_ascii_digit())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    if !valid {
-        return Err(source
-            .error_on(
-                &raw,
-                ErrorCode::InvalidValue,
-                format!("`{}` is not the name of an environment variable", raw.value),
-            )
-            .with_help(
-                "name the variable that holds the secret, e.g. `SLACK_WEBHOOK_URL`; the secret itself never goes in site.yaml",
-            ));
-    }
-    let unset = source
-        .error_on(
-            &raw,
-            ErrorCode::InvalidValue,
-            format!("the environment variable `{name}` is not set"),
-        )
-        .with_help(format!(
-            "set it before running announce, e.g. `export {name}=…` (docs/announcing.md says where to get it)"
-        ));
-    Ok(SecretVar {
-        name: name.to_string(),
-        unset,
-    })
-}
-
-fn validate_http_address(
+pub(super) fn validate_http_address(
     source: &YamlSource<'_>,
     raw: Spanned<String>,
     key: &str,
@@ -1223,17 +1031,17 @@ fn is_bcp47(tag: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    const MINIMAL: &str = "title: Example Status\nbase_url: https://status.example.com\ncomponents:\n  - id: web\n    name: Website\n";
+    pub(super) const MINIMAL: &str = "title: Example Status\nbase_url: https://status.example.com\ncomponents:\n  - id: web\n    name: Website\n";
 
-    fn parse_str(text: &str) -> Result<Site, Vec<Diagnostic>> {
+    pub(super) fn parse_str(text: &str) -> Result<Site, Vec<Diagnostic>> {
         parse(Path::new("site.yaml"), text)
     }
 
     /// Each error of an invalid site.yaml as `LOCATION MESSAGE / HELP`.
-    fn located_errors(text: &str) -> Vec<String> {
+    pub(super) fn located_errors(text: &str) -> Vec<String> {
         parse_str(text)
             .expect_err("invalid")
             .iter()
@@ -1365,85 +1173,6 @@ mod tests {
             errors("  - s3: { bucket: status, endpoint: \"r2.example\" }\n"),
             [
                 "site.yaml:7:37 `endpoint` `r2.example` is not an http(s) address / write the storage's S3 address, e.g. `https://ACCOUNT.r2.cloudflarestorage.com`"
-            ]
-        );
-    }
-
-    #[test]
-    fn announce_channels_take_the_documented_shape() {
-        let text = format!(
-            "{MINIMAL}announce:\n  - webhook: {{ url_env: STATUS_WEBHOOK_URL }}\n  - slack: {{ url_env: SLACK_WEBHOOK_URL }}\n  - discord: {{ url_env: DISCORD_WEBHOOK_URL }}\n  - teams: {{ url_env: TEAMS_WEBHOOK_URL }}\n  - mastodon: {{ instance: \"https://mastodon.example/\", token_env: MASTODON_TOKEN }}\n  - bluesky: {{ handle: status.example.com, password_env: BLUESKY_APP_PASSWORD, service: \"https://bsky.social\" }}\n  - x: {{ token_env: X_TOKEN, api: \"https://api.x.com\" }}\n  - x: {{ token_env: X_TOKEN_2 }}\n"
-        );
-        let site = parse_str(&text).expect("valid");
-        let names: Vec<String> = site
-            .announce
-            .iter()
-            .map(|c| match c {
-                AnnounceChannel::Webhook { url }
-                | AnnounceChannel::Slack { url }
-                | AnnounceChannel::Discord { url }
-                | AnnounceChannel::Teams { url } => url.name.clone(),
-                AnnounceChannel::Mastodon { instance, token } => {
-                    format!("{instance} {}", token.name)
-                }
-                AnnounceChannel::Bluesky {
-                    handle,
-                    password,
-                    service,
-                } => format!("{handle} {} {service}", password.name),
-                AnnounceChannel::X { token, api } => format!("{} {api}", token.name),
-            })
-            .collect();
-        assert_eq!(
-            names,
-            [
-                "STATUS_WEBHOOK_URL",
-                "SLACK_WEBHOOK_URL",
-                "DISCORD_WEBHOOK_URL",
-                "TEAMS_WEBHOOK_URL",
-                "https://mastodon.example MASTODON_TOKEN",
-                "status.example.com BLUESKY_APP_PASSWORD https://bsky.social",
-                "X_TOKEN https://api.x.com",
-                "X_TOKEN_2 https://api.x.com",
-            ]
-        );
-        let AnnounceChannel::Slack { url } = &site.announce[1] else {
-            panic!("slack");
-        };
-        assert_eq!(
-            url.resolve(&|_| Some(" https://hooks.slack.test/x ".into())),
-            Ok("https://hooks.slack.test/x".into())
-        );
-        let unset = url.resolve(&|_| None).expect_err("unset");
-        assert_eq!(unset.location(), "site.yaml:8:23");
-        assert_eq!(
-            unset.message,
-            "the environment variable `SLACK_WEBHOOK_URL` is not set"
-        );
-    }
-
-    #[test]
-    fn announce_mistakes_are_located_with_a_suggestion() {
-        let errors = |announce: &str| located_errors(&format!("{MINIMAL}announce:\n{announce}"));
-        assert_eq!(
-            errors("  - mastodn: { instance: \"https://m.example\", token_env: T }\n"),
-            ["site.yaml:7:5 unknown value `mastodn` / did you mean `mastodon`?"]
-        );
-        assert_eq!(
-            errors("  - slack: { url: https://hooks.slack.com/x }\n"),
-            [
-                "site.yaml:7:14 unknown key `url` / expected one of `url_env`",
-                "site.yaml:7:14 missing required key `url_env` / add `url_env:`"
-            ]
-        );
-        let secret_in_yaml = errors("  - slack: { url_env: \"https://hooks.slack.com/x\" }\n");
-        assert_eq!(secret_in_yaml.len(), 1);
-        assert!(secret_in_yaml[0].contains("is not the name of an environment variable"));
-        assert!(secret_in_yaml[0].contains("the secret itself never goes in site.yaml"));
-        assert_eq!(
-            errors("  - x: { token_env: X, api: \"api.x.com\" }\n"),
-            [
-                "site.yaml:7:29 `api` `api.x.com` is not an http(s) address / e.g. `api: \"https://api.x.com\"`"
             ]
         );
     }

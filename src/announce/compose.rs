@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::ledger::{Pending, Thread};
 use super::text::{self, Measure};
-use crate::config::AnnounceChannel;
+use crate::config::{AnnounceChannel, Channel};
 use crate::i18n::Translations;
 use crate::markdown;
 use crate::model::{ComponentStatus, Event, Kind, Model, UpdateStatus};
@@ -33,6 +33,13 @@ pub(crate) struct Draft {
     pub headline: String,
     /// The update's message as plain text.
     pub message: String,
+    /// The update's message as sanitised HTML.
+    pub message_html: String,
+    /// The id of the event's first update, which later updates thread under.
+    pub thread_root: String,
+    /// Every component the event touches, in any update: what per-component channels are
+    /// routed by.
+    pub affected: Vec<String>,
     /// Every component the event touches, as this update leaves it.
     pub components: Vec<ComponentLine>,
     /// The update on the incident page.
@@ -42,6 +49,8 @@ pub(crate) struct Draft {
     /// The site's language tag.
     pub language: String,
     pub site_title: String,
+    /// The site's host, which makes email message ids unique to the site.
+    pub site_host: String,
     /// The Statuspage-format notifications, each with its ledger key.
     pub webhook: Vec<(String, Value)>,
 }
@@ -95,14 +104,33 @@ fn draft(model: &Model, t: &Translations, event: &Event, index: usize) -> Draft 
             ],
         ),
         message: markdown::to_plain_text(&update.message),
+        message_html: markdown::to_html(&update.message),
+        thread_root: api::update_id(event, &event.timeline[0]),
+        affected: affected_components(event),
         components: component_lines(model, t, webhook.first().map(|(_, v)| v)),
         link,
         link_label: t.get("view_update").to_string(),
         components_label: t.get("affected_components").to_string(),
         language: model.site.language.clone(),
         site_title: model.site.title.clone(),
+        site_host: model.site.host.clone(),
         webhook,
     }
+}
+
+/// The ids of every component the event names, in its front matter or any update.
+fn affected_components(event: &Event) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    let named = event
+        .components
+        .iter()
+        .chain(event.timeline.iter().flat_map(|u| u.components.iter()));
+    for (id, _) in named {
+        if !ids.contains(id) {
+            ids.push(id.clone());
+        }
+    }
+    ids
 }
 
 /// The event's components as the update leaves them, read from the incident notification's
@@ -148,19 +176,38 @@ fn component_lines(
         .collect()
 }
 
-/// The messages `channel` is told for `draft`: the webhook sends a component notification
-/// per changed component besides the incident one; every other channel one message.
-pub(crate) fn messages(channel: &AnnounceChannel, draft: &Draft) -> Vec<Pending> {
+/// The messages `channel` is told for `draft`: none when the channel is for other
+/// components; the webhook sends a component notification per changed component (of those
+/// it is for) besides the incident one; every other channel one message.
+pub(crate) fn messages(channel: &Channel, draft: &Draft) -> Vec<Pending> {
+    if !channel.wants(&draft.affected) {
+        return Vec::new();
+    }
     let pending = |key: &str| Pending {
         key: key.to_string(),
         event: draft.event.clone(),
         update_at: draft.at,
         content: content_key(draft, key),
     };
-    match channel {
-        AnnounceChannel::Webhook { .. } => draft.webhook.iter().map(|(k, _)| pending(k)).collect(),
+    match channel.kind {
+        AnnounceChannel::Webhook { .. } => draft
+            .webhook
+            .iter()
+            .filter(|(key, _)| {
+                component_of(draft, key).is_none_or(|id| channel.wants(&[id.to_string()]))
+            })
+            .map(|(k, _)| pending(k))
+            .collect(),
         _ => vec![pending(&draft.key)],
     }
+}
+
+/// The component a webhook message is about (`UPDATE-ID/COMPONENT`), or none for the
+/// incident notification.
+fn component_of<'k>(draft: &Draft, message_key: &'k str) -> Option<&'k str> {
+    message_key
+        .strip_prefix(draft.key.as_str())
+        .and_then(|rest| rest.strip_prefix('/'))
 }
 
 /// What stays the same when an update's time is corrected, though its key (made from the
@@ -434,6 +481,10 @@ mod tests {
             components_label: "Affected components".into(),
             language: "fr-CA".into(),
             site_title: "Example Status".into(),
+            site_host: "status.example.com".into(),
+            message_html: format!("<p>{message}</p>"),
+            thread_root: "outage-20261128T090000Z".into(),
+            affected: vec!["web".into()],
             webhook: Vec::new(),
         }
     }

@@ -6,6 +6,7 @@
 //! library never prints: progress goes to the caller as [`AnnounceEvent`]s.
 
 pub(crate) mod compose;
+pub(crate) mod email;
 pub(crate) mod ledger;
 pub(crate) mod send;
 pub(crate) mod text;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 
 use crate::Now;
-use crate::config::{AnnounceChannel, PublishTarget, Site};
+use crate::config::{AnnounceChannel, PublishTarget, Site, XAuth};
 use crate::error::{Diagnostic, Error};
 use crate::i18n::Translations;
 use crate::model::Model;
@@ -227,41 +228,37 @@ fn load(root: &Path, now: &Now) -> Result<(Model, Translations), Error> {
     Ok((Model::new(site, events, now), t))
 }
 
-/// Every channel's secret, or every missing variable reported at once, at its line.
+/// Every channel's secrets (in the order of [`AnnounceChannel::secret_vars`]), or every
+/// missing variable reported at once, at its line.
 pub(crate) fn resolve_secrets(
     site: &Site,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<Vec<String>, Error> {
+) -> Result<Vec<Vec<String>>, Error> {
     let mut secrets = Vec::new();
     let mut missing: Vec<Diagnostic> = Vec::new();
     let set: Vec<String> = std::env::vars().map(|(k, _)| k).collect();
     for channel in &site.announce {
-        let var = secret_var(channel);
-        match var.resolve(lookup) {
-            Ok(secret) => secrets.push(secret),
-            Err(d) => {
-                let similar = crate::suggest::closest(&var.name, set.iter().map(String::as_str))
-                    .filter(|s| *s != var.name)
-                    .map(|s| format!("did you mean `{s}`? It is set; `{}` is not", var.name));
-                missing.push(d.with_optional_help(similar));
+        let mut resolved = Vec::new();
+        for var in channel.kind.secret_vars() {
+            match var.resolve(lookup) {
+                Ok(secret) => resolved.push(secret),
+                Err(d) => {
+                    let similar =
+                        crate::suggest::closest(&var.name, set.iter().map(String::as_str))
+                            .filter(|s| *s != var.name)
+                            .map(|s| {
+                                format!("did you mean `{s}`? It is set; `{}` is not", var.name)
+                            });
+                    missing.push(d.with_optional_help(similar));
+                }
             }
         }
+        secrets.push(resolved);
     }
     if missing.is_empty() {
         Ok(secrets)
     } else {
         Err(Error::Content(missing))
-    }
-}
-
-fn secret_var(channel: &AnnounceChannel) -> &crate::config::SecretVar {
-    match channel {
-        AnnounceChannel::Webhook { url }
-        | AnnounceChannel::Slack { url }
-        | AnnounceChannel::Discord { url }
-        | AnnounceChannel::Teams { url } => url,
-        AnnounceChannel::Mastodon { token, .. } | AnnounceChannel::X { token, .. } => token,
-        AnnounceChannel::Bluesky { password, .. } => password,
     }
 }
 
@@ -276,8 +273,26 @@ pub(crate) fn describe(channel: &AnnounceChannel) -> String {
             format!("Mastodon {}", crate::redact::credentials(instance))
         }
         AnnounceChannel::Bluesky { handle, .. } => format!("Bluesky @{handle}"),
-        AnnounceChannel::X { token, .. } => format!("X (${})", token.name),
+        AnnounceChannel::X { auth, .. } => format!("X (${})", x_token_var(auth)),
+        AnnounceChannel::Email(email) => format!("email to {}", recipients(email)),
     }
+}
+
+/// The variable that names the X account: the user's token, in either form.
+fn x_token_var(auth: &XAuth) -> &str {
+    match auth {
+        XAuth::Bearer(token) => &token.name,
+        XAuth::OAuth1(keys) => &keys.access_token.name,
+    }
+}
+
+fn recipients(email: &crate::config::Email) -> String {
+    email
+        .to
+        .iter()
+        .map(|m| m.email.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// A channel's name in the record: what stays the same for as long as it is the same
@@ -296,7 +311,8 @@ pub(crate) fn channel_key(channel: &AnnounceChannel) -> String {
         AnnounceChannel::Bluesky {
             handle, service, ..
         } => format!("bluesky:{service}:{handle}"),
-        AnnounceChannel::X { token, api } => format!("x:{api}:{}", token.name),
+        AnnounceChannel::X { auth, api } => format!("x:{api}:{}", x_token_var(auth)),
+        AnnounceChannel::Email(email) => format!("email:{}:{}", email.server, recipients(email)),
     };
     crate::redact::credentials(&key).into_owned()
 }
@@ -314,7 +330,7 @@ pub(crate) fn plan(
     let mut marked = 0;
     let mut queues = Vec::new();
     for channel in &site.announce {
-        let key = channel_key(channel);
+        let key = channel_key(&channel.kind);
         let all: Vec<(usize, Pending)> = drafts
             .iter()
             .enumerate()
@@ -324,7 +340,7 @@ pub(crate) fn plan(
                     .map(move |m| (i, m))
             })
             .collect();
-        let name = describe(channel);
+        let name = describe(&channel.kind);
         if ledger.is_new_channel(&key) {
             let messages: Vec<Pending> = all.iter().map(|(_, m)| m.clone()).collect();
             let count = ledger.start_channel(&key, &messages, now);
@@ -368,7 +384,7 @@ fn dry_run(
         ..AnnounceReport::default()
     };
     for (c, d, message) in in_order(queues) {
-        let channel = &site.announce[c];
+        let channel = &site.announce[c].kind;
         report.pending += 1;
         on_event(AnnounceEvent::WouldSend {
             channel: describe(channel),
@@ -385,6 +401,7 @@ fn preview(channel: &AnnounceChannel, draft: &Draft) -> String {
     let measure = match channel {
         AnnounceChannel::Bluesky { .. } => Measure::Bluesky,
         AnnounceChannel::X { .. } => Measure::X,
+        AnnounceChannel::Email(settings) => return email::preview(draft, settings),
         _ => Measure::Mastodon,
     };
     compose::post(draft, measure).text
@@ -396,7 +413,7 @@ fn preview(channel: &AnnounceChannel, draft: &Draft) -> String {
 fn send_all(
     site: &Site,
     drafts: &[Draft],
-    secrets: Vec<String>,
+    secrets: Vec<Vec<String>>,
     records: &mut Records<'_>,
     now: DateTime<Utc>,
     on_event: &mut dyn FnMut(AnnounceEvent),
@@ -414,7 +431,7 @@ fn send_all(
         .announce
         .iter()
         .zip(secrets)
-        .map(|(c, s)| send::Sender::new(c, s))
+        .map(|(c, s)| send::Sender::new(&c.kind, s))
         .collect();
     let mut failed = vec![false; senders.len()];
     for (c, d, message) in in_order(queues) {
@@ -423,7 +440,7 @@ fn send_all(
             continue;
         }
         let sending = Sending {
-            channel: &site.announce[c],
+            channel: &site.announce[c].kind,
             draft: &drafts[d],
             message,
         };
@@ -434,10 +451,11 @@ fn send_all(
                 report.pending += 1;
                 report
                     .failures
-                    .push((describe(&site.announce[c]), failure.to_string()));
+                    .push((describe(&site.announce[c].kind), failure.to_string()));
             }
         }
     }
+    senders.iter_mut().for_each(send::Sender::finish);
     Ok(report)
 }
 

@@ -7,16 +7,20 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::compose::{self, Draft};
+use super::email;
 use super::ledger::{Remote, Thread};
-use crate::config::AnnounceChannel;
+use crate::config::{AnnounceChannel, XAuth};
 use crate::http::{Client, Failure, excerpt};
 
-/// A channel ready to send: its settings and the secret read from the environment.
+/// A channel ready to send: its settings and the secrets read from the environment.
 pub(crate) struct Sender<'a> {
     channel: &'a AnnounceChannel,
-    secret: String,
+    /// In the order of [`AnnounceChannel::secret_vars`].
+    secrets: Vec<String>,
     /// Bluesky's session, opened on the first post of a run.
     bluesky: Option<BlueskySession>,
+    /// The SMTP session, opened on the first message of a run and closed by [`Sender::finish`].
+    smtp: Option<email::Session>,
 }
 
 struct BlueskySession {
@@ -63,11 +67,24 @@ pub(crate) struct Outgoing<'d> {
 }
 
 impl<'a> Sender<'a> {
-    pub(crate) fn new(channel: &'a AnnounceChannel, secret: String) -> Self {
+    pub(crate) fn new(channel: &'a AnnounceChannel, secrets: Vec<String>) -> Self {
         Sender {
             channel,
-            secret,
+            secrets,
             bluesky: None,
+            smtp: None,
+        }
+    }
+
+    /// The channel's one secret (a webhook address, a token, a password).
+    fn secret(&self) -> &str {
+        self.secrets.first().map_or("", String::as_str)
+    }
+
+    /// Ends what the run opened: the SMTP session says goodbye.
+    pub(crate) fn finish(&mut self) {
+        if let Some(session) = self.smtp.take() {
+            session.close();
         }
     }
 
@@ -90,23 +107,23 @@ impl<'a> Sender<'a> {
                     .ok_or_else(|| {
                         Failure::new(format!("no webhook payload for `{}`", message.key))
                     })?;
-                client.post_json(&self.secret, &[], payload, on_retry)?;
+                client.post_json(self.secret(), &[], payload, on_retry)?;
                 Ok(Delivered::BLIND)
             }
             AnnounceChannel::Slack { .. } => {
-                client.post_json(&self.secret, &[], &compose::slack(draft), on_retry)?;
+                client.post_json(self.secret(), &[], &compose::slack(draft), on_retry)?;
                 Ok(Delivered::BLIND)
             }
             AnnounceChannel::Discord { .. } => {
-                client.post_json(&self.secret, &[], &compose::discord(draft), on_retry)?;
+                client.post_json(self.secret(), &[], &compose::discord(draft), on_retry)?;
                 Ok(Delivered::BLIND)
             }
             AnnounceChannel::Teams { .. } => {
-                client.post_json(&self.secret, &[], &compose::teams(draft), on_retry)?;
+                client.post_json(self.secret(), &[], &compose::teams(draft), on_retry)?;
                 Ok(Delivered::BLIND)
             }
             AnnounceChannel::Mastodon { instance, .. } => {
-                let auth = format!("Bearer {}", self.secret);
+                let auth = format!("Bearer {}", self.secret());
                 let idempotency = compose::idempotency_key(message.key);
                 let answer = client.post_json(
                     &format!("{instance}/api/v1/statuses"),
@@ -145,11 +162,12 @@ impl<'a> Sender<'a> {
                     },
                 )))
             }
-            AnnounceChannel::X { api, .. } => {
-                let auth = format!("Bearer {}", self.secret);
+            AnnounceChannel::X { api, auth } => {
+                let url = format!("{api}/2/tweets");
+                let authorization = self.x_authorization(auth, &url);
                 let answer = client.post_json(
-                    &format!("{api}/2/tweets"),
-                    &[("Authorization", &auth)],
+                    &url,
+                    &[("Authorization", &authorization)],
                     &compose::x(draft, thread),
                     on_retry,
                 )?;
@@ -157,6 +175,47 @@ impl<'a> Sender<'a> {
                     id_in(&answer.body, "/data/id").map(|id| Remote { id, cid: None }),
                 ))
             }
+            AnnounceChannel::Email(settings) => {
+                let message = email::message(draft, settings)?;
+                if self.smtp.is_none() {
+                    let login = match &self.secrets[..] {
+                        [user, password] => Some((user.as_str(), password.as_str())),
+                        _ => None,
+                    };
+                    self.smtp = Some(email::Session::open(settings, login)?);
+                }
+                let session = self
+                    .smtp
+                    .as_mut()
+                    .ok_or_else(|| Failure::new("no SMTP session"))?;
+                if let Err(failure) = session.send(&message) {
+                    // A session a message failed in is not used again this run.
+                    self.finish();
+                    return Err(failure);
+                }
+                Ok(Delivered::BLIND)
+            }
+        }
+    }
+
+    /// The `Authorization` header of a post to X: the OAuth 2.0 token, or an OAuth 1.0a
+    /// signature of the request (HMAC-SHA1 over the method, the address and the OAuth
+    /// parameters; a JSON body is not part of it), made anew for every request.
+    fn x_authorization(&self, auth: &XAuth, url: &str) -> String {
+        match (auth, &self.secrets[..]) {
+            (XAuth::OAuth1(_), [consumer_key, consumer_secret, token, token_secret]) => {
+                let token = oauth1_request::Token::from_parts(
+                    consumer_key,
+                    consumer_secret,
+                    token,
+                    token_secret,
+                );
+                let mut builder =
+                    oauth1_request::Builder::with_token(token, oauth1_request::HMAC_SHA1);
+                builder.version(true);
+                builder.post(url, &())
+            }
+            _ => format!("Bearer {}", self.secret()),
         }
     }
 
@@ -173,7 +232,7 @@ impl<'a> Sender<'a> {
             let answer = client.post_json(
                 &format!("{service}/xrpc/com.atproto.server.createSession"),
                 &[],
-                &json!({ "identifier": handle, "password": self.secret }),
+                &json!({ "identifier": handle, "password": self.secret() }),
                 on_retry,
             )?;
             self.bluesky = Some(BlueskySession {

@@ -7,7 +7,8 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
 
-use super::{Component, SecretVar, validate_secret_var};
+use super::Component;
+use super::secret::{SecretVar, validate_secret_var};
 use crate::error::{Diagnostic, ErrorCode};
 use crate::model::{ComponentStatus, UpdateStatus};
 use crate::suggest;

@@ -3,6 +3,7 @@
 //! the channel's documented schema (tests/announce/schemas/, each naming its source).
 
 mod attacks;
+mod email;
 mod fake;
 
 use std::collections::BTreeMap;
