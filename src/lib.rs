@@ -361,7 +361,7 @@ pub(crate) fn archived_pages(model: &Model) -> std::collections::HashMap<String,
         .iter()
         .filter_map(|event| {
             let year = time::local_date(event.start(), zone).year();
-            let path = format!("{}index.html", render::views::event_path(&event.slug));
+            let path = format!("{}index.html", event.path());
             (year < this_year).then_some((path, year))
         })
         .collect()

@@ -12,7 +12,6 @@ use crate::i18n::Translations;
 use crate::markdown;
 use crate::model::{ComponentStatus, Event, Kind, Model, UpdateStatus};
 use crate::render::api;
-use crate::render::views::{event_path, update_anchor};
 
 /// One update, as every channel tells it.
 #[derive(Debug, Clone, PartialEq)]
@@ -84,11 +83,11 @@ fn draft(model: &Model, t: &Translations, event: &Event, index: usize) -> Draft 
     let link = format!(
         "{}{}#{}",
         model.site.base_url,
-        event_path(&event.slug),
-        update_anchor(update)
+        event.path(),
+        update.anchor()
     );
     Draft {
-        key: api::update_id(event, update),
+        key: event.update_id(update),
         event: event.slug.clone(),
         position: index,
         at: update.at,
@@ -105,9 +104,9 @@ fn draft(model: &Model, t: &Translations, event: &Event, index: usize) -> Draft 
         ),
         message: markdown::to_plain_text(&update.message),
         message_html: markdown::to_html(&update.message),
-        thread_root: api::update_id(event, &event.timeline[0]),
+        thread_root: event.update_id(&event.timeline[0]),
         affected: affected_components(event),
-        components: component_lines(model, t, webhook.first().map(|(_, v)| v)),
+        components: component_lines(model, t, event, index),
         link,
         link_label: t.get("view_update").to_string(),
         components_label: t.get("affected_components").to_string(),
@@ -133,44 +132,24 @@ fn affected_components(event: &Event) -> Vec<String> {
     ids
 }
 
-/// The event's components as the update leaves them, read from the incident notification's
-/// updates (oldest first, each change overriding), so chat messages and the webhook agree.
+/// The event's components as the update leaves them, as the model's timeline has them, so
+/// chat messages and the webhook agree.
 fn component_lines(
     model: &Model,
     t: &Translations,
-    incident: Option<&Value>,
+    event: &Event,
+    index: usize,
 ) -> Vec<ComponentLine> {
-    let mut lines: Vec<(String, String, ComponentStatus)> = Vec::new();
-    let updates = incident
-        .and_then(|v| v["incident"]["incident_updates"].as_array())
-        .cloned()
-        .unwrap_or_default();
-    for update in updates.iter().rev() {
-        for change in update["affected_components"]
-            .as_array()
-            .into_iter()
-            .flatten()
-        {
-            let code = change["code"].as_str().unwrap_or_default().to_string();
-            let status = change["new_status"]
-                .as_str()
-                .and_then(ComponentStatus::parse)
-                .unwrap_or(ComponentStatus::Operational);
-            let name = model
-                .site
-                .component(&code)
-                .map_or_else(|| code.clone(), |c| c.name.clone());
-            match lines.iter_mut().find(|(c, _, _)| *c == code) {
-                Some(line) => line.2 = status,
-                None => lines.push((code, name, status)),
-            }
-        }
-    }
-    lines
+    model
+        .timeline(event)
+        .states_after(index)
         .into_iter()
-        .map(|(_, name, status)| ComponentLine {
+        .map(|(id, status)| ComponentLine {
+            name: model
+                .site
+                .component(id)
+                .map_or_else(|| id.to_string(), |c| c.name.clone()),
             label: t.get(&format!("status_{status}")).to_string(),
-            name,
             status,
         })
         .collect()

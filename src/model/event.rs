@@ -57,6 +57,11 @@ pub(crate) struct Update {
 }
 
 impl Update {
+    /// The fragment id of the update on its event's page: stable, and unique within its event.
+    pub(crate) fn anchor(&self) -> String {
+        format!("update-{}", self.key())
+    }
+
     /// What names this update within its event, in every id and anchor built from it:
     /// `20140417T213000Z`, `20230218T044456.416Z` with a fraction of a second, and `-2`, `-3`, …
     /// after the second and later updates at one time. An update whose time is unique keeps the
@@ -117,6 +122,17 @@ pub(crate) struct Segment {
 }
 
 impl Event {
+    /// The event's page, from the site's root.
+    pub(crate) fn path(&self) -> String {
+        format!("incidents/{}/", self.slug)
+    }
+
+    /// An update's id in the API, webhook payloads and the announce record: the event's slug
+    /// and the update's key.
+    pub(crate) fn update_id(&self, update: &Update) -> String {
+        format!("{}-{}", self.slug, update.key())
+    }
+
     /// The event as readers may see it at `now`: updates dated after now are not published
     /// until their time, so status, uptime, feeds and the API all agree (docs/format.md,
     /// "Updates dated after now"). `None` while none of its updates is published yet; the

@@ -4,6 +4,7 @@
 
 pub(crate) mod event;
 pub(crate) mod status;
+pub(crate) mod timeline;
 pub(crate) mod uptime;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use chrono::{DateTime, Datelike, Utc};
 
 pub(crate) use event::{Event, Phase, Update, Window};
 pub(crate) use status::{ComponentStatus, Impact, Kind, UpdateStatus};
+pub(crate) use timeline::{Timeline, Transition};
 pub(crate) use uptime::{Uptime, UptimeDay};
 
 use crate::config::{Component, Site};
@@ -28,6 +30,8 @@ pub(crate) struct Model {
     /// same order: pages look this up instead of scanning every event.
     by_component: HashMap<String, Vec<usize>>,
     by_slug: HashMap<String, usize>,
+    /// Each event's component transitions, in the order of `events`.
+    timelines: Vec<Timeline>,
     /// Updates left out because they are dated after now, per event file.
     pub withheld: Vec<Withheld>,
 }
@@ -137,14 +141,24 @@ impl Model {
             .enumerate()
             .map(|(i, e)| (e.slug.clone(), i))
             .collect();
+        let timelines = events.iter().map(|e| Timeline::of(e, now)).collect();
         Model {
             site,
             now,
             events,
             by_component,
             by_slug,
+            timelines,
             withheld,
         }
+    }
+
+    /// The event's component transitions, update by update.
+    pub(crate) fn timeline(&self, event: &Event) -> &Timeline {
+        static NONE: Timeline = Timeline::EMPTY;
+        self.event_index(&event.slug)
+            .and_then(|i| self.timelines.get(i))
+            .unwrap_or(&NONE)
     }
 
     /// The index into `events` of the event with this slug.

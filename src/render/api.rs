@@ -5,9 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use super::OutputFile;
-use super::views::event_path;
 use crate::config::{Component, Site};
-use crate::model::{ComponentStatus, Event, Kind, Model, Phase, Update, UpdateStatus};
+use crate::model::{ComponentStatus, Event, Kind, Model, Phase, Transition, Update, UpdateStatus};
 use crate::time;
 
 #[derive(Serialize)]
@@ -337,7 +336,7 @@ fn incident(
         } else {
             event.impact.as_str()
         },
-        shortlink: format!("{}{}", model.site.base_url, event_path(&event.slug)),
+        shortlink: format!("{}{}", model.site.base_url, event.path()),
         started_at: stamp(event.start()),
         page_id: page_id(&model.site),
         incident_updates: updates(model, event, stamp),
@@ -364,73 +363,40 @@ fn api_status(event: &Event, now: DateTime<Utc>) -> &'static str {
     }
 }
 
-/// Newest first, each with the component changes it made (`old_status` → `new_status`).
+/// Newest first, each with the component changes it made (`old_status` → `new_status`), as
+/// the model's timeline has them.
 fn updates(
     model: &Model,
     event: &Event,
     stamp: &dyn Fn(DateTime<Utc>) -> String,
 ) -> Vec<IncidentUpdate> {
-    let mut current: Vec<(String, ComponentStatus)> = Vec::new();
-    let mut out = Vec::with_capacity(event.timeline.len());
-    let end = event.end(model.now);
-    for (i, update) in event.timeline.iter().enumerate() {
-        let initial = if i == 0 {
-            event.components.as_slice()
-        } else {
-            &[]
-        };
-        // The update that ends the event gives every component it still holds back, as
-        // Statuspage shows it (`partial_outage` → `operational`).
-        let restored: Vec<(String, ComponentStatus)> = if end == Some(update.at) {
-            current
-                .iter()
-                .filter(|(id, status)| {
-                    *status != ComponentStatus::Operational
-                        && !update.components.iter().any(|(set, _)| set == id)
-                })
-                .map(|(id, _)| (id.clone(), ComponentStatus::Operational))
-                .collect()
-        } else {
-            Vec::new()
-        };
-        let changes = changes(
-            model,
-            &mut current,
-            initial
-                .iter()
-                .chain(update.components.iter())
-                .chain(restored.iter()),
-        );
-        out.push(incident_update(event, update, changes, stamp));
-    }
+    let timeline = model.timeline(event);
+    let mut out: Vec<IncidentUpdate> = event
+        .timeline
+        .iter()
+        .enumerate()
+        .map(|(i, update)| {
+            let changes = affected(model, timeline.changes(i));
+            incident_update(event, update, changes, stamp)
+        })
+        .collect();
     out.reverse();
     out
 }
 
-fn changes<'a>(
-    model: &Model,
-    current: &mut Vec<(String, ComponentStatus)>,
-    set: impl Iterator<Item = &'a (String, ComponentStatus)>,
-) -> Option<Vec<AffectedComponent>> {
-    let mut changed = Vec::new();
-    for (id, new) in set {
-        let old = match current.iter_mut().find(|(c, _)| c == id) {
-            Some(entry) => std::mem::replace(&mut entry.1, *new),
-            None => {
-                current.push((id.clone(), *new));
-                ComponentStatus::Operational
-            }
-        };
-        changed.push(AffectedComponent {
-            code: id.clone(),
+fn affected(model: &Model, changes: &[Transition]) -> Option<Vec<AffectedComponent>> {
+    let changed: Vec<AffectedComponent> = changes
+        .iter()
+        .map(|change| AffectedComponent {
+            code: change.component.clone(),
             name: model
                 .site
-                .component(id)
-                .map_or_else(|| id.clone(), |c| c.name.clone()),
-            old_status: old.as_str(),
-            new_status: new.as_str(),
-        });
-    }
+                .component(&change.component)
+                .map_or_else(|| change.component.clone(), |c| c.name.clone()),
+            old_status: change.old.as_str(),
+            new_status: change.new.as_str(),
+        })
+        .collect();
     (!changed.is_empty()).then_some(changed)
 }
 
@@ -442,7 +408,7 @@ fn incident_update(
 ) -> IncidentUpdate {
     let at = stamp(update.at);
     IncidentUpdate {
-        id: update_id(event, update),
+        id: event.update_id(update),
         status: update.status.as_str(),
         body: update.message.clone(),
         incident_id: event.slug.clone(),
@@ -451,11 +417,6 @@ fn incident_update(
         display_at: at,
         affected_components,
     }
-}
-
-/// An update's id in the API and in webhook payloads: the event's slug and the update's time.
-pub(crate) fn update_id(event: &Event, update: &Update) -> String {
-    format!("{}-{}", event.slug, update.key())
 }
 
 /// The Statuspage webhook notifications (webhook.md) that tell the `index`th update of
@@ -475,15 +436,11 @@ pub(crate) fn webhook_notifications(
     // As it stood when this update was posted: its updates so far, newest first.
     let later = event.timeline.len() - 1 - index;
     incident.incident_updates.drain(..later);
-    // Its components as this update left them (the newest change to each wins).
+    // Its components as this update left them.
+    let states = model.timeline(event).states_after(index);
     for component in &mut incident.components {
-        let latest = incident
-            .incident_updates
-            .iter()
-            .flat_map(|u| u.affected_components.iter().flatten())
-            .find(|change| change.code == component.id);
-        if let Some(change) = latest {
-            component.status = change.new_status;
+        if let Some((_, status)) = states.iter().find(|(id, _)| *id == component.id) {
+            component.status = status.as_str();
         }
     }
     let told = incident.incident_updates.first().cloned();
@@ -501,7 +458,7 @@ pub(crate) fn webhook_notifications(
         "documentation": "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/",
         "generated_at": stamp(model.now),
     });
-    let key = update_id(event, update);
+    let key = event.update_id(update);
     let mut out = vec![(
         key.clone(),
         serde_json::json!({

@@ -6,7 +6,6 @@ use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use chrono_tz::Tz;
 
 use super::cache::{Memo, Rendered, Reuse};
-use super::views::{event_path, update_anchor};
 use crate::fingerprint;
 use crate::i18n::Translations;
 use crate::markdown;
@@ -166,7 +165,7 @@ impl Feeds<'_> {
     fn event_entry(&self, event: &Event) -> Entry {
         let (model, memo, english) = (self.model, self.memo, self.english);
         let zone = model.site.time_zone;
-        let url = absolute(model, &event_path(&event.slug));
+        let url = absolute(model, &event.path());
         let mut content = String::new();
         for update in event.timeline.iter().rev() {
             content.push_str(&format!(
@@ -226,11 +225,7 @@ fn update_entries(model: &Model, updates: &[(&Event, &Update)], memo: &Memo) -> 
             Entry {
                 id: update_id(model, event, update),
                 title: format!("{}: {}", update.status.statuspage_word(), event.title),
-                url: format!(
-                    "{}#{}",
-                    absolute(model, &event_path(&event.slug)),
-                    update_anchor(update)
-                ),
+                url: format!("{}#{}", absolute(model, &event.path()), update.anchor()),
                 published: update.at,
                 updated: update.at,
                 summary: markdown::truncate_at_word(&text, SUMMARY_LIMIT),

@@ -389,7 +389,7 @@ impl<'a> Renderer<'a> {
     /// (or the page must be rendered anyway): the previous fingerprint of the view stands in.
     fn event(&self, model: &Model, prepared: &Prepared, i: usize) -> Result<Rendered, Error> {
         let event = &model.events[i];
-        let path = format!("incidents/{}/", event.slug);
+        let path = event.path();
         #[derive(Serialize)]
         struct Data {
             event: EventPage,

@@ -9,7 +9,6 @@
 use chrono::{DateTime, Utc};
 
 use super::OutputFile;
-use super::views::event_path;
 use crate::i18n::Translations;
 use crate::markdown;
 use crate::model::{Event, Kind, Model};
@@ -47,7 +46,7 @@ fn vevent(ics: &mut Calendar, model: &Model, t: &Translations, event: &Event) {
     let Some(window) = event.scheduled else {
         return;
     };
-    let url = format!("{}{}", site.base_url, event_path(&event.slug));
+    let url = format!("{}{}", site.base_url, event.path());
     let latest = event.latest_update();
     let description = latest
         .map(|u| {

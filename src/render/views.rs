@@ -188,7 +188,7 @@ impl Views<'_> {
 
     fn update(&self, update: &Update) -> UpdateView {
         UpdateView {
-            anchor: update_anchor(update),
+            anchor: update.anchor(),
             status: update.status.as_str(),
             status_label: self.update_label(update.status),
             at: self.time(update.at),
@@ -218,7 +218,7 @@ impl Views<'_> {
             impact,
             impact_label: self.t.get(&format!("impact_{}", event.impact)).to_string(),
             phase: phase_name(phase),
-            path: event_path(&event.slug),
+            path: event.path(),
             summary: event.summary.clone(),
             start: self.time(event.start()),
             year: time::local_date(event.start(), self.model.site.time_zone).year(),
@@ -458,13 +458,9 @@ impl EventLink {
         EventLink {
             slug: event.slug.clone(),
             title: event.title.clone(),
-            path: event_path(&event.slug),
+            path: event.path(),
         }
     }
-}
-
-pub(crate) fn event_path(slug: &str) -> String {
-    format!("incidents/{slug}/")
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -527,11 +523,6 @@ pub(crate) struct UpdateView {
     pub message_html: String,
     /// Components whose status this update changes.
     pub components: Vec<AffectedView>,
-}
-
-/// The fragment id of an update: stable, and unique within its event.
-pub(crate) fn update_anchor(update: &Update) -> String {
-    format!("update-{}", update.key())
 }
 
 /// An event card as pages hold it: shared between pages, with its fingerprint for page keys.
