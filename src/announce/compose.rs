@@ -50,7 +50,11 @@ pub(crate) struct Draft {
     pub site_title: String,
     /// The site's host, which makes email message ids unique to the site.
     pub site_host: String,
-    /// The Statuspage-format notifications, each with its ledger key.
+    /// The keys of the webhook's messages: the incident notification's (the update's id),
+    /// then `ID/COMPONENT` for each component the update changes.
+    pub webhook_keys: Vec<String>,
+    /// The Statuspage-format notifications with their keys, made by [`attach_webhooks`] only
+    /// for the updates about to be sent: a history's worth would be made for nothing.
     pub webhook: Vec<(String, Value)>,
 }
 
@@ -79,7 +83,6 @@ pub(crate) fn drafts(model: &Model, t: &Translations) -> Vec<Draft> {
 
 fn draft(model: &Model, t: &Translations, event: &Event, index: usize) -> Draft {
     let update = &event.timeline[index];
-    let webhook = api::webhook_notifications(model, event, index);
     let link = format!(
         "{}{}#{}",
         model.site.base_url,
@@ -113,7 +116,8 @@ fn draft(model: &Model, t: &Translations, event: &Event, index: usize) -> Draft 
         language: model.site.language.clone(),
         site_title: model.site.title.clone(),
         site_host: model.site.host.clone(),
-        webhook,
+        webhook_keys: webhook_keys(model, event, index),
+        webhook: Vec::new(),
     }
 }
 
@@ -130,6 +134,45 @@ fn affected_components(event: &Event) -> Vec<String> {
         }
     }
     ids
+}
+
+/// The webhook's message keys for an update: its id, and `ID/COMPONENT` for every declared
+/// component it changes, as [`api::webhook_notifications`] names them.
+fn webhook_keys(model: &Model, event: &Event, index: usize) -> Vec<String> {
+    let key = event.update_id(&event.timeline[index]);
+    let components = model
+        .timeline(event)
+        .changes(index)
+        .iter()
+        .filter(|change| model.site.component(&change.component).is_some())
+        .map(|change| format!("{key}/{}", change.component))
+        .collect::<Vec<_>>();
+    std::iter::once(key).chain(components).collect()
+}
+
+/// Makes the webhook's notifications of the drafts `wanted` (indices into `drafts`).
+pub(crate) fn attach_webhooks(model: &Model, drafts: &mut [Draft], wanted: &[usize]) {
+    let api = api::Api::new(model);
+    for &i in wanted {
+        let draft = &mut drafts[i];
+        if !draft.webhook.is_empty() {
+            continue;
+        }
+        if let Some(event) = model.event(&draft.event) {
+            draft.webhook = api::webhook_notifications(model, &api, event, draft.position);
+            // The keys planned with must be the keys of what is sent.
+            debug_assert!(
+                draft
+                    .webhook
+                    .iter()
+                    .map(|(k, _)| k)
+                    .eq(draft.webhook_keys.iter()),
+                "{:?} planned, {:?} made",
+                draft.webhook_keys,
+                draft.webhook.iter().map(|(k, _)| k).collect::<Vec<_>>()
+            );
+        }
+    }
 }
 
 /// The event's components as the update leaves them, as the model's timeline has them, so
@@ -170,12 +213,12 @@ pub(crate) fn messages(channel: &Channel, draft: &Draft) -> Vec<Pending> {
     };
     match channel.kind {
         AnnounceChannel::Webhook { .. } => draft
-            .webhook
+            .webhook_keys
             .iter()
-            .filter(|(key, _)| {
+            .filter(|key| {
                 component_of(draft, key).is_none_or(|id| channel.wants(&[id.to_string()]))
             })
-            .map(|(k, _)| pending(k))
+            .map(|k| pending(k))
             .collect(),
         _ => vec![pending(&draft.key)],
     }
@@ -464,6 +507,7 @@ mod tests {
             message_html: format!("<p>{message}</p>"),
             thread_root: "outage-20261128T090000Z".into(),
             affected: vec!["web".into()],
+            webhook_keys: vec!["outage-20261128T090000Z".into()],
             webhook: Vec::new(),
         }
     }

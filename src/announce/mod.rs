@@ -213,7 +213,7 @@ pub fn run(
         return Ok(dry_run(site, &drafts, &mut ledger, now, &mut on_event));
     }
     records.take_lease(site.time_zone)?;
-    let result = send_all(site, &drafts, secrets, &mut records, now, &mut on_event);
+    let result = send_all(&model, drafts, secrets, &mut records, &mut on_event);
     let released = records.release();
     let report = result?;
     released?;
@@ -411,14 +411,21 @@ fn preview(channel: &AnnounceChannel, draft: &Draft) -> String {
 /// delivered and before the next is sent: a run killed half-way leaves a record of exactly
 /// what went out.
 fn send_all(
-    site: &Site,
-    drafts: &[Draft],
+    model: &Model,
+    mut drafts: Vec<Draft>,
     secrets: Vec<Vec<String>>,
     records: &mut Records<'_>,
-    now: DateTime<Utc>,
     on_event: &mut dyn FnMut(AnnounceEvent),
 ) -> Result<AnnounceReport, AnnounceError> {
-    let (marked, queues) = plan(site, drafts, &mut records.ledger, now, on_event);
+    let site = &model.site;
+    let (marked, queues) = plan(site, &drafts, &mut records.ledger, model.now, on_event);
+    let for_webhooks: Vec<usize> = queues
+        .iter()
+        .zip(&site.announce)
+        .filter(|(_, channel)| matches!(channel.kind, AnnounceChannel::Webhook { .. }))
+        .flat_map(|(queue, _)| queue.iter().map(|(d, _)| *d))
+        .collect();
+    compose::attach_webhooks(model, &mut drafts, &for_webhooks);
     let mut report = AnnounceReport {
         marked,
         ..AnnounceReport::default()

@@ -85,7 +85,8 @@ struct Incident {
 }
 
 /// What every document shares, built once.
-struct Api {
+/// The page, its status and its components, as every document and notification carries them.
+pub(crate) struct Api {
     page: Page,
     status: Status,
     /// Groups and components, in display order.
@@ -180,7 +181,7 @@ fn json(path: &str, value: &serde_json::Value) -> OutputFile {
 }
 
 impl Api {
-    fn new(model: &Model) -> Self {
+    pub(crate) fn new(model: &Model) -> Self {
         let site = &model.site;
         let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, site.time_zone);
         let overall = model.overall();
@@ -424,13 +425,13 @@ fn incident_update(
 /// the update changes. Each comes with a key that names it in the announce ledger.
 pub(crate) fn webhook_notifications(
     model: &Model,
+    api: &Api,
     event: &Event,
     index: usize,
 ) -> Vec<(String, serde_json::Value)> {
     let Some(update) = event.timeline.get(index) else {
         return Vec::new();
     };
-    let api = Api::new(model);
     let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, model.site.time_zone);
     let mut incident = incident(model, event, &api.components, &stamp);
     // As it stood when this update was posted: its updates so far, newest first.
