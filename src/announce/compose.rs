@@ -11,7 +11,7 @@ use crate::config::{AnnounceChannel, Channel};
 use crate::i18n::Translations;
 use crate::markdown;
 use crate::model::{ComponentStatus, Event, Kind, Model, UpdateStatus};
-use crate::render::api;
+use crate::render::{api, webhook};
 
 /// One update, as every channel tells it.
 #[derive(Debug, Clone, PartialEq)]
@@ -137,7 +137,7 @@ fn affected_components(event: &Event) -> Vec<String> {
 }
 
 /// The webhook's message keys for an update: its id, and `ID/COMPONENT` for every declared
-/// component it changes, as [`api::webhook_notifications`] names them.
+/// component it changes, as [`webhook::notifications`] names them.
 fn webhook_keys(model: &Model, event: &Event, index: usize) -> Vec<String> {
     let key = event.update_id(&event.timeline[index]);
     let components = model
@@ -159,7 +159,7 @@ pub(crate) fn attach_webhooks(model: &Model, drafts: &mut [Draft], wanted: &[usi
             continue;
         }
         if let Some(event) = model.event(&draft.event) {
-            draft.webhook = api::webhook_notifications(model, &api, event, draft.position);
+            draft.webhook = webhook::notifications(model, &api, event, draft.position);
             // The keys planned with must be the keys of what is sent.
             debug_assert!(
                 draft

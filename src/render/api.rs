@@ -2,95 +2,23 @@
 //! clients, widgets and exporters written for Statuspage read a sitrep site unchanged.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 
 use super::OutputFile;
+use super::statuspage::{
+    AffectedComponent, ApiComponent, ComponentsDocument, Incident, IncidentUpdate,
+    IncidentsDocument, MaintenancesDocument, Page, Status, StatusDocument, Summary, to_json,
+};
 use crate::config::{Component, Site};
 use crate::model::{ComponentStatus, Event, Kind, Model, Phase, Transition, Update, UpdateStatus};
 use crate::time;
 
-#[derive(Serialize)]
-struct Page {
-    id: String,
-    name: String,
-    url: String,
-    time_zone: String,
-    updated_at: String,
-}
-
-#[derive(Serialize)]
-struct Status {
-    indicator: &'static str,
-    description: &'static str,
-}
-
-#[derive(Serialize, Clone)]
-struct ApiComponent {
-    id: String,
-    name: String,
-    status: &'static str,
-    created_at: String,
-    updated_at: String,
-    position: usize,
-    description: Option<String>,
-    showcase: bool,
-    start_date: Option<String>,
-    group_id: Option<String>,
-    page_id: String,
-    group: bool,
-    only_show_if_degraded: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    components: Option<Vec<String>>,
-}
-
-#[derive(Serialize, Clone)]
-struct AffectedComponent {
-    code: String,
-    name: String,
-    old_status: &'static str,
-    new_status: &'static str,
-}
-
-#[derive(Serialize, Clone)]
-struct IncidentUpdate {
-    id: String,
-    status: &'static str,
-    body: String,
-    incident_id: String,
-    created_at: String,
-    updated_at: String,
-    display_at: String,
-    affected_components: Option<Vec<AffectedComponent>>,
-}
-
-#[derive(Serialize, Clone)]
-struct Incident {
-    id: String,
-    name: String,
-    status: &'static str,
-    created_at: String,
-    updated_at: String,
-    monitoring_at: Option<String>,
-    resolved_at: Option<String>,
-    impact: &'static str,
-    shortlink: String,
-    started_at: String,
-    page_id: String,
-    incident_updates: Vec<IncidentUpdate>,
-    components: Vec<ApiComponent>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scheduled_for: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    scheduled_until: Option<String>,
-}
-
 /// What every document shares, built once.
 /// The page, its status and its components, as every document and notification carries them.
 pub(crate) struct Api {
-    page: Page,
-    status: Status,
+    pub(super) page: Page,
+    pub(super) status: Status,
     /// Groups and components, in display order.
-    components: Vec<ApiComponent>,
+    pub(super) components: Vec<ApiComponent>,
 }
 
 pub(crate) fn render(model: &Model) -> Vec<OutputFile> {
@@ -132,44 +60,48 @@ pub(crate) fn render(model: &Model) -> Vec<OutputFile> {
 
     let page = &api.page;
     let status = &api.status;
+    let incidents = |incidents: &[Incident]| to_json(&IncidentsDocument { page, incidents });
+    let maintenances = |scheduled_maintenances: &[Incident]| {
+        to_json(&MaintenancesDocument {
+            page,
+            scheduled_maintenances,
+        })
+    };
     vec![
         json(
             "api/v2/summary.json",
-            &serde_json::json!({
-                "page": page,
-                "components": api.components,
-                "incidents": unresolved,
-                "scheduled_maintenances": active_and_upcoming,
-                "status": status,
+            &to_json(&Summary {
+                page,
+                components: &api.components,
+                incidents: &unresolved,
+                scheduled_maintenances: active_and_upcoming,
+                status,
             }),
         ),
         json(
             "api/v2/status.json",
-            &serde_json::json!({ "page": page, "status": status }),
+            &to_json(&StatusDocument { page, status }),
         ),
         json(
             "api/v2/components.json",
-            &serde_json::json!({ "page": page, "components": api.components }),
+            &to_json(&ComponentsDocument {
+                page,
+                components: &api.components,
+            }),
         ),
-        json(
-            "api/v2/incidents.json",
-            &serde_json::json!({ "page": page, "incidents": latest_incidents }),
-        ),
-        json(
-            "api/v2/incidents/unresolved.json",
-            &serde_json::json!({ "page": page, "incidents": unresolved }),
-        ),
+        json("api/v2/incidents.json", &incidents(&latest_incidents)),
+        json("api/v2/incidents/unresolved.json", &incidents(&unresolved)),
         json(
             "api/v2/scheduled-maintenances.json",
-            &serde_json::json!({ "page": page, "scheduled_maintenances": latest_maintenance }),
+            &maintenances(&latest_maintenance),
         ),
         json(
             "api/v2/scheduled-maintenances/upcoming.json",
-            &serde_json::json!({ "page": page, "scheduled_maintenances": upcoming }),
+            &maintenances(&upcoming),
         ),
         json(
             "api/v2/scheduled-maintenances/active.json",
-            &serde_json::json!({ "page": page, "scheduled_maintenances": active }),
+            &maintenances(&active),
         ),
     ]
 }
@@ -309,7 +241,7 @@ fn component(
     }
 }
 
-fn incident(
+pub(super) fn incident(
     model: &Model,
     event: &Event,
     all_components: &[ApiComponent],
@@ -417,188 +349,5 @@ fn incident_update(
         updated_at: at.clone(),
         display_at: at,
         affected_components,
-    }
-}
-
-/// The Statuspage webhook notifications (webhook.md) that tell the `index`th update of
-/// `event`: the incident notification first, then one component notification per component
-/// the update changes. Each comes with a key that names it in the announce ledger.
-pub(crate) fn webhook_notifications(
-    model: &Model,
-    api: &Api,
-    event: &Event,
-    index: usize,
-) -> Vec<(String, serde_json::Value)> {
-    let Some(update) = event.timeline.get(index) else {
-        return Vec::new();
-    };
-    let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, model.site.time_zone);
-    let mut incident = incident(model, event, &api.components, &stamp);
-    // As it stood when this update was posted: its updates so far, newest first.
-    let later = event.timeline.len() - 1 - index;
-    incident.incident_updates.drain(..later);
-    // Its components as this update left them.
-    let states = model.timeline(event).states_after(index);
-    for component in &mut incident.components {
-        if let Some((_, status)) = states.iter().find(|(id, _)| *id == component.id) {
-            component.status = status.as_str();
-        }
-    }
-    let told = incident.incident_updates.first().cloned();
-    let changes = told
-        .as_ref()
-        .and_then(|u| u.affected_components.clone())
-        .unwrap_or_default();
-    let page = serde_json::json!({
-        "id": api.page.id,
-        "status_indicator": api.status.indicator,
-        "status_description": api.status.description,
-    });
-    let meta = serde_json::json!({
-        "unsubscribe": model.site.base_url.to_string(),
-        "documentation": "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/",
-        "generated_at": stamp(model.now),
-    });
-    let key = event.update_id(update);
-    let mut out = vec![(
-        key.clone(),
-        serde_json::json!({
-            "meta": meta,
-            "page": page,
-            "incident": webhook_incident(model, event, update, incident),
-        }),
-    )];
-    for change in changes {
-        let Some(component) = api.components.iter().find(|c| c.id == change.code) else {
-            continue;
-        };
-        let component = ApiComponent {
-            status: change.new_status,
-            updated_at: stamp(update.at),
-            ..component.clone()
-        };
-        out.push((
-            format!("{key}/{}", change.code),
-            serde_json::json!({
-                "meta": meta,
-                "page": page,
-                "component": component,
-                "component_update": {
-                    "id": format!("{key}-{}", change.code),
-                    "component_id": change.code,
-                    "component_type": "component",
-                    "old_status": change.old_status,
-                    "new_status": change.new_status,
-                    "created_at": stamp(update.at),
-                },
-            }),
-        ));
-    }
-    out
-}
-
-/// The API's incident with the fields webhook receivers read besides (webhook.md).
-fn webhook_incident(
-    model: &Model,
-    event: &Event,
-    update: &Update,
-    incident: Incident,
-) -> serde_json::Value {
-    let stamp = |t: DateTime<Utc>| time::rfc3339_in(t, model.site.time_zone);
-    let at = stamp(update.at);
-    // Times are compared as instants: offsets change with daylight saving time.
-    let resolved_at = event
-        .end(model.now)
-        .filter(|end| *end <= update.at && end_status(update.status))
-        .map(stamp);
-    let monitoring_at = event
-        .timeline
-        .iter()
-        .find(|u| u.status == UpdateStatus::Monitoring && u.at <= update.at)
-        .map(|u| stamp(u.at));
-    let maintenance = event.kind == Kind::Maintenance;
-    let incident_updates: Vec<serde_json::Value> = incident
-        .incident_updates
-        .iter()
-        .map(|u| {
-            let mut value = serde_json::to_value(u).unwrap_or_default();
-            if let Some(map) = value.as_object_mut() {
-                if let Some(status) = map
-                    .get("status")
-                    .and_then(|s| s.as_str())
-                    .and_then(UpdateStatus::parse)
-                {
-                    map.insert("status".into(), webhook_status(status).into());
-                }
-                map.insert("deliver_notifications".into(), true.into());
-                map.insert("wants_twitter_update".into(), false.into());
-                map.insert("twitter_updated_at".into(), serde_json::Value::Null);
-                map.insert("custom_tweet".into(), serde_json::Value::Null);
-                if map.get("affected_components").is_some_and(|a| a.is_null()) {
-                    map.insert("affected_components".into(), serde_json::json!([]));
-                }
-            }
-            value
-        })
-        .collect();
-    let postmortem = !event.body.trim().is_empty();
-    let mut value = serde_json::json!({
-        "id": incident.id,
-        "page_id": incident.page_id,
-        "name": incident.name,
-        "status": webhook_status(update.status),
-        "impact": incident.impact,
-        "impact_override": serde_json::Value::Null,
-        "created_at": incident.created_at,
-        "updated_at": at,
-        "monitoring_at": monitoring_at,
-        "resolved_at": resolved_at,
-        "started_at": incident.started_at,
-        "shortlink": incident.shortlink,
-        "backfilled": false,
-        "postmortem_body": postmortem.then(|| event.body.clone()),
-        "postmortem_body_last_updated_at": serde_json::Value::Null,
-        "postmortem_published_at": serde_json::Value::Null,
-        "postmortem_ignored": !postmortem,
-        "postmortem_notified_subscribers": false,
-        "postmortem_notified_twitter": false,
-        "incident_updates": incident_updates,
-        "components": incident.components,
-    });
-    if postmortem
-        && let Some(posted) = event
-            .timeline
-            .iter()
-            .find(|u| u.status == UpdateStatus::Postmortem)
-    {
-        value["postmortem_body_last_updated_at"] = stamp(posted.at).into();
-        value["postmortem_published_at"] = stamp(posted.at).into();
-    }
-    if maintenance {
-        value["scheduled_for"] = incident.scheduled_for.into();
-        value["scheduled_until"] = incident.scheduled_until.into();
-        value["scheduled_remind_prior"] = false.into();
-        value["scheduled_reminded_at"] = serde_json::Value::Null;
-        value["scheduled_auto_in_progress"] = true.into();
-        value["scheduled_auto_completed"] = true.into();
-    }
-    value
-}
-
-/// Whether an update with this status can close its event.
-fn end_status(status: UpdateStatus) -> bool {
-    matches!(
-        status,
-        UpdateStatus::Resolved | UpdateStatus::Postmortem | UpdateStatus::Completed
-    )
-}
-
-/// Statuspage has no notices: receivers know only incident and maintenance statuses. A
-/// notice is told as an informational incident (impact `none`) that needs no follow-up,
-/// so `posted` and `updated` become `resolved` (docs/announcing.md).
-fn webhook_status(status: UpdateStatus) -> &'static str {
-    match status {
-        UpdateStatus::Posted | UpdateStatus::Updated => "resolved",
-        other => other.as_str(),
     }
 }

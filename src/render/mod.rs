@@ -8,8 +8,10 @@ pub(crate) mod feeds;
 pub(crate) mod html;
 pub(crate) mod ics;
 pub(crate) mod sitemap;
+pub(crate) mod statuspage;
 pub(crate) mod uptime_json;
 pub(crate) mod views;
+pub(crate) mod webhook;
 
 use bytes::Bytes;
 use rayon::prelude::*;
