@@ -1,9 +1,7 @@
 //! site.yaml: a raw serde struct that mirrors the file, validated into [`Site`].
 
-use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use chrono::NaiveDate;
 use chrono_tz::Tz;
 use serde::Deserialize;
 use serde_saphyr::Spanned;
@@ -12,16 +10,21 @@ use url::Url;
 use crate::error::{Diagnostic, ErrorCode};
 use crate::files;
 use crate::suggest;
-use crate::time;
 use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
 mod announce;
+mod components;
 mod git_target;
 mod ingest;
+mod logo;
+mod publish;
 mod secret;
 
 pub(crate) use announce::{AnnounceChannel, Channel, Email, SmtpTls, XAuth};
+pub(crate) use components::{Component, is_valid_id};
 pub(crate) use ingest::{Ingest, Rule as IngestRule};
+pub(crate) use logo::Logo;
+pub(crate) use publish::{FolderTarget, GitTarget, PublishTarget, S3Target};
 
 pub(crate) const SITE_FILE: &str = "site.yaml";
 
@@ -58,87 +61,6 @@ pub(crate) struct Site {
     pub announce: Vec<Channel>,
     /// What `sitrep receive` and `sitrep ingest` do with alerts (docs/ingesting.md).
     pub ingest: Option<Ingest>,
-}
-
-/// One host `sitrep publish` sends the site to. Secrets never live here: each target reads its
-/// credentials from the standard places of its kind (docs/publishing.md).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum PublishTarget {
-    S3(S3Target),
-    Git(GitTarget),
-    Folder(FolderTarget),
-}
-
-/// S3-compatible object storage: AWS S3, Cloudflare R2, Backblaze B2, MinIO, Ceph, …
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct S3Target {
-    pub bucket: String,
-    /// Empty, or a folder inside the bucket ending in `/`.
-    pub prefix: String,
-    /// `None`: AWS S3 (or `AWS_ENDPOINT_URL`).
-    pub endpoint: Option<String>,
-    /// `None`: `AWS_REGION`, else `us-east-1`.
-    pub region: Option<String>,
-}
-
-/// A branch of a Git remote, for GitHub, GitLab or Codeberg Pages.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct GitTarget {
-    pub remote: String,
-    pub branch: String,
-}
-
-/// A folder: a mounted share or a web server's document root.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct FolderTarget {
-    /// As written in site.yaml; relative paths are taken from the site folder.
-    pub path: PathBuf,
-}
-
-/// The site's logo: where it is in the site folder, and its bytes once read.
-#[derive(Clone, PartialEq)]
-pub(crate) struct Logo {
-    /// Relative to the site folder.
-    pub source: PathBuf,
-    pub bytes: std::sync::Arc<[u8]>,
-    /// Where site.yaml names it, for an error about the file.
-    pub declared_at: Option<crate::error::Position>,
-}
-
-impl Logo {
-    /// Where the build writes it: `assets/logo.EXT`.
-    pub(crate) fn output_path(&self) -> String {
-        let ext = self
-            .source
-            .extension()
-            .map(|e| e.to_string_lossy().to_lowercase())
-            .unwrap_or_default();
-        format!("assets/logo.{ext}")
-    }
-}
-
-impl std::fmt::Debug for Logo {
-    // The bytes by fingerprint: Debug output feeds cache keys and must stay small.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Logo({}, {:x})",
-            self.source.display(),
-            crate::fingerprint::of_bytes(&[&self.bytes])
-        )
-    }
-}
-
-const LOGO_TYPES: &[&str] = &["svg", "png", "jpg", "jpeg", "webp", "gif"];
-
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Component {
-    pub id: String,
-    pub name: String,
-    pub description: Option<String>,
-    pub group: Option<String>,
-    /// Days before it have no uptime data.
-    pub since: Option<NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -195,7 +117,7 @@ struct RawSite {
     feed_entries: Option<Spanned<i64>>,
     #[serde(default)]
     uptime_weights: Option<RawWeights>,
-    components: Spanned<Vec<RawComponent>>,
+    components: Spanned<Vec<components::RawComponent>>,
     #[serde(default)]
     links: Vec<RawLink>,
     #[serde(default)]
@@ -207,43 +129,11 @@ struct RawSite {
     #[serde(default)]
     search: Option<bool>,
     #[serde(default)]
-    publish: Vec<RawTarget>,
+    publish: Vec<publish::RawTarget>,
     #[serde(default)]
     announce: Vec<announce::RawChannel>,
     #[serde(default)]
     ingest: Option<ingest::RawIngest>,
-}
-
-/// `- s3: {…}`, `- git: {…}` or `- folder: {…}`: one key naming the kind of target.
-#[derive(Deserialize)]
-#[serde(rename_all = "lowercase")]
-enum RawTarget {
-    S3(RawS3),
-    Git(RawGit),
-    Folder(RawFolder),
-}
-
-#[derive(Deserialize)]
-struct RawS3 {
-    bucket: Spanned<String>,
-    #[serde(default)]
-    prefix: Option<Spanned<String>>,
-    #[serde(default)]
-    endpoint: Option<Spanned<String>>,
-    #[serde(default)]
-    region: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-struct RawGit {
-    remote: Spanned<String>,
-    #[serde(default)]
-    branch: Option<Spanned<String>>,
-}
-
-#[derive(Deserialize)]
-struct RawFolder {
-    path: Spanned<String>,
 }
 
 #[derive(Deserialize)]
@@ -254,18 +144,6 @@ struct RawWeights {
     partial_outage: Option<Spanned<f64>>,
     #[serde(default)]
     degraded_performance: Option<Spanned<f64>>,
-}
-
-#[derive(Deserialize)]
-struct RawComponent {
-    id: Spanned<String>,
-    name: Spanned<String>,
-    #[serde(default)]
-    description: Option<Spanned<String>>,
-    #[serde(default)]
-    group: Option<Spanned<String>>,
-    #[serde(default)]
-    since: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -280,7 +158,7 @@ impl Schema for RawSite {
             [] => Some(fields_of::<RawSite>()),
             [Step::Key(k)] if k == "uptime_weights" => Some(fields_of::<RawWeights>()),
             [Step::Key(k), Step::Index(_)] if k == "components" => {
-                Some(fields_of::<RawComponent>())
+                Some(fields_of::<components::RawComponent>())
             }
             [Step::Key(k)] if k == "ingest" => Some(ingest::fields()),
             [Step::Key(k), Step::Key(r), Step::Index(_)] if k == "ingest" && r == "rules" => {
@@ -290,12 +168,7 @@ impl Schema for RawSite {
                 Some(fields_of::<RawLink>())
             }
             [Step::Key(k), Step::Index(_), Step::Key(kind)] if k == "publish" => {
-                match kind.as_str() {
-                    "s3" => Some(fields_of::<RawS3>()),
-                    "git" => Some(fields_of::<RawGit>()),
-                    "folder" => Some(fields_of::<RawFolder>()),
-                    _ => None,
-                }
+                publish::fields(kind)
             }
             [Step::Key(k), Step::Index(_), Step::Key(kind)] if k == "announce" => {
                 announce::fields(kind)
@@ -371,71 +244,22 @@ pub(crate) fn load(root: &Path) -> Result<Site, crate::Error> {
         })?;
     let mut site = parse(Path::new(SITE_FILE), &text).map_err(crate::Error::Content)?;
     if let Some(logo) = &mut site.logo {
-        logo.bytes = read_logo(root, logo, &text)?.into();
-        check_svg_logo(logo, &text)?;
+        logo.bytes = logo::read(root, logo, &text)?.into();
+        logo::check_svg(logo, &text)?;
     }
     Ok(site)
 }
 
-/// The logo's bytes: a regular file inside the site folder, within its size limit. An error
-/// points at site.yaml's `logo:` value.
-fn read_logo(root: &Path, logo: &Logo, site_text: &str) -> Result<Vec<u8>, crate::Error> {
-    files::read_inside(root, &logo.source, files::LOGO_LIMIT).map_err(|e| {
-        logo_error(
-            logo,
-            site_text,
-            e.code(),
-            format!("cannot read the logo `{}`: {e}", logo.source.display()),
-            "give a path relative to the site folder, e.g. `logo: assets/logo.svg`",
-        )
-    })
-}
-
-/// An SVG logo is published on the site's origin: one that could run script is refused.
-fn check_svg_logo(logo: &Logo, site_text: &str) -> Result<(), crate::Error> {
-    if logo.output_path().ends_with(".svg")
-        && let Err(crate::svg::Unsafe(why)) = crate::svg::check(&logo.bytes)
-    {
-        return Err(logo_error(
-            logo,
-            site_text,
-            ErrorCode::InvalidValue,
-            format!(
-                "the logo `{}` cannot be published: {why}",
-                logo.source.display()
-            ),
-            "export it again as plain SVG without scripts, event handlers or links (e.g. Inkscape's \"Plain SVG\", or svgo), or use a PNG",
-        ));
-    }
-    Ok(())
-}
-
-/// A problem with the logo file, reported on site.yaml's `logo:` value.
-fn logo_error(
-    logo: &Logo,
-    site_text: &str,
-    code: ErrorCode,
-    message: String,
-    help: &str,
-) -> crate::Error {
-    let yaml = YamlSource::whole_file(Path::new(SITE_FILE), site_text);
-    let diagnostic = match logo.declared_at {
-        Some(p) => yaml.error_at_position(p.line, p.column, p.len, code, message),
-        None => yaml.error(code, message),
-    };
-    crate::Error::Content(vec![diagnostic.with_help(help)])
-}
-
 /// At most this many components: every page shows each one, with its uptime bar.
-const MAX_COMPONENTS: usize = 1_000;
+pub(super) const MAX_COMPONENTS: usize = 1_000;
 /// Names (the site's title, components, groups, links): one line on a phone.
-const MAX_NAME: usize = 200;
+pub(super) const MAX_NAME: usize = 200;
 /// Descriptions: a sentence or two.
-const MAX_DESCRIPTION: usize = 2_000;
+pub(super) const MAX_DESCRIPTION: usize = 2_000;
 
 /// A string within `max` characters and free of control characters (a NUL or an escape
 /// sequence would make the feeds and badges XML no reader accepts), or an error on it.
-fn check_length(
+pub(super) fn check_length(
     source: &YamlSource<'_>,
     value: &Spanned<String>,
     what: &str,
@@ -458,13 +282,6 @@ fn check_length(
                 .with_help("remove it; feeds, badges and pages cannot carry it"),
         );
     }
-}
-
-/// A valid component id or slug: `[a-z0-9][a-z0-9-]*`.
-pub(crate) fn is_valid_id(id: &str) -> bool {
-    let mut chars = id.chars();
-    matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
-        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnostic>> {
@@ -491,135 +308,35 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         ingest,
     } = raw;
     let mut errors = Vec::new();
-
-    if title.value.trim().is_empty() {
-        errors.push(source.error_on(&title, ErrorCode::InvalidValue, "`title` is empty"));
-    }
-    check_length(source, &title, "`title`", MAX_NAME, &mut errors);
+    let e = &mut errors;
+    validate_title(source, &title, e);
     if let Some(d) = &description {
-        check_length(source, d, "`description`", MAX_DESCRIPTION, &mut errors);
+        check_length(source, d, "`description`", MAX_DESCRIPTION, e);
     }
-    let description = description.map(|d| d.value);
     let base_url = validate_base_url(source, &base_url)
-        .map_err(|d| errors.push(d))
+        .map_err(|d| e.push(d))
         .ok();
-    let language = match language {
-        Some(l) if !is_bcp47(&l.value) => {
-            errors.push(
-                source
-                    .error_on(
-                        &l,
-                        ErrorCode::InvalidValue,
-                        format!("`{}` is not a BCP 47 language tag", l.value),
-                    )
-                    .with_help("write e.g. `en`, `fr`, `de`, `es` or `en-GB`"),
-            );
-            String::new()
-        }
-        Some(l) => l.value,
-        None => "en".into(),
-    };
-    let time_zone = match time_zone {
-        Some(z) => z
-            .value
-            .parse::<Tz>()
-            .map_err(|_| {
-                let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
-                errors.push(
-                    source
-                        .error_on(
-                            &z,
-                            ErrorCode::InvalidValue,
-                            format!("`{}` is not an IANA time zone", z.value),
-                        )
-                        .with_help(
-                            suggest::closest(&z.value, names)
-                                .map(|n| format!("did you mean `{n}`?"))
-                                .unwrap_or_else(|| {
-                                    "write a name like `America/New_York` or `Europe/Paris`".into()
-                                }),
-                        ),
-                )
-            })
-            .unwrap_or(Tz::UTC),
-        None => Tz::UTC,
-    };
-    let theme = match theme {
-        Some(t)
-            if t.value.is_empty() || t.value.contains(['/', '\\']) || t.value.starts_with('.') =>
-        {
-            errors.push(source.error_on(
-                &t,
-                ErrorCode::InvalidValue,
-                "`theme` must be a folder name under `themes/`",
-            ));
-            String::new()
-        }
-        Some(t) => t.value,
-        None => "default".into(),
-    };
-    let output = match output {
-        Some(o) if o.value.trim().is_empty() => {
-            errors.push(source.error_on(&o, ErrorCode::InvalidValue, "`output` is empty"));
-            PathBuf::new()
-        }
-        Some(o) => PathBuf::from(o.value),
-        None => PathBuf::from("public"),
-    };
-    let uptime_days = bounded(source, uptime_days, "uptime_days", 1, 365, 90, &mut errors) as u32;
-    let feed_entries = bounded(
-        source,
-        feed_entries,
-        "feed_entries",
-        1,
-        1000,
-        50,
-        &mut errors,
-    ) as usize;
-    let uptime_weights = validate_weights(source, uptime_weights, &mut errors);
-    let components = validate_components(source, components, &mut errors);
-    let links = validate_links(source, links, &mut errors);
-    let footer_links = validate_links(source, footer_links, &mut errors);
-    let publish = publish
-        .into_iter()
-        .filter_map(|t| validate_target(source, t).map_err(|d| errors.push(d)).ok())
-        .collect();
-    let announce = announce
-        .into_iter()
-        .filter_map(|c| announce::validate(source, c, &components, &mut errors))
-        .collect();
-    let logo = logo.and_then(|l| validate_logo(source, &l).map_err(|d| errors.push(d)).ok());
-    let ingest = ingest.and_then(|i| ingest::validate(source, i, &components, &mut errors));
-    let accent_color = accent_color.and_then(|c| {
-        let hex = c.value.trim();
-        let valid = hex.len() == 7
-            && hex.starts_with('#')
-            && hex[1..].chars().all(|ch| ch.is_ascii_hexdigit());
-        if valid {
-            Some(hex.to_lowercase())
-        } else {
-            errors.push(
-                source
-                    .error_on(
-                        &c,
-                        ErrorCode::InvalidValue,
-                        format!(
-                            "`accent_color` `{}` is not a colour like `#1a7f37`",
-                            c.value
-                        ),
-                    )
-                    .with_help("write it as `#` and six hexadecimal digits"),
-            );
-            None
-        }
-    });
-
+    let language = validate_language(source, language, e);
+    let time_zone = validate_time_zone(source, time_zone, e);
+    let theme = validate_theme(source, theme, e);
+    let output = validate_output(source, output, e);
+    let uptime_days = bounded(source, uptime_days, "uptime_days", 1, 365, 90, e) as u32;
+    let feed_entries = bounded(source, feed_entries, "feed_entries", 1, 1000, 50, e) as usize;
+    let uptime_weights = validate_weights(source, uptime_weights, e);
+    let components = components::validate(source, components, e);
+    let links = validate_links(source, links, e);
+    let footer_links = validate_links(source, footer_links, e);
+    let logo = logo.and_then(|l| logo::validate(source, &l).map_err(|d| e.push(d)).ok());
+    let accent_color = accent_color.and_then(|c| validate_accent_color(source, &c, e));
+    let publish = publish::validate_all(source, publish, e);
+    let announce = announce::validate_all(source, announce, &components, e);
+    let ingest = ingest.and_then(|i| ingest::validate(source, i, &components, e));
     match base_url {
         Some((base_url, host)) if errors.is_empty() => Ok(Site {
             title: title.value,
             base_url,
             host,
-            description,
+            description: description.map(|d| d.value),
             language,
             time_zone,
             theme,
@@ -641,55 +358,126 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     }
 }
 
-fn validate_target(source: &YamlSource<'_>, raw: RawTarget) -> Result<PublishTarget, Diagnostic> {
-    let non_empty = |value: Spanned<String>, key: &str, example: &str| {
-        let text = value.value.trim().to_string();
-        if text.is_empty() {
-            Err(source
-                .error_on(&value, ErrorCode::InvalidValue, format!("`{key}` is empty"))
-                .with_help(format!("e.g. `{key}: {example}`")))
-        } else {
-            Ok(text)
-        }
-    };
-    match raw {
-        RawTarget::S3(RawS3 {
-            bucket,
-            prefix,
-            endpoint,
-            region,
-        }) => {
-            let bucket = non_empty(bucket, "bucket", "status")?;
-            let endpoint = match endpoint {
-                Some(e) => Some(validate_endpoint(source, e)?),
-                None => None,
-            };
-            let region = match region {
-                Some(r) => Some(non_empty(r, "region", "auto")?),
-                None => None,
-            };
-            let prefix = prefix.map_or_else(String::new, |p| {
-                let trimmed = p.value.trim().trim_matches('/');
-                if trimmed.is_empty() {
-                    String::new()
-                } else {
-                    format!("{trimmed}/")
-                }
-            });
-            Ok(PublishTarget::S3(S3Target {
-                bucket,
-                prefix,
-                endpoint,
-                region,
-            }))
-        }
-        RawTarget::Git(raw) => {
-            git_target::validate(source, raw, &non_empty).map(PublishTarget::Git)
-        }
-        RawTarget::Folder(RawFolder { path }) => Ok(PublishTarget::Folder(FolderTarget {
-            path: PathBuf::from(non_empty(path, "path", "/srv/www/status")?),
-        })),
+fn validate_title(source: &YamlSource<'_>, title: &Spanned<String>, errors: &mut Vec<Diagnostic>) {
+    if title.value.trim().is_empty() {
+        errors.push(source.error_on(title, ErrorCode::InvalidValue, "`title` is empty"));
     }
+    check_length(source, title, "`title`", MAX_NAME, errors);
+}
+
+fn validate_language(
+    source: &YamlSource<'_>,
+    language: Option<Spanned<String>>,
+    errors: &mut Vec<Diagnostic>,
+) -> String {
+    match language {
+        Some(l) if !is_bcp47(&l.value) => {
+            errors.push(
+                source
+                    .error_on(
+                        &l,
+                        ErrorCode::InvalidValue,
+                        format!("`{}` is not a BCP 47 language tag", l.value),
+                    )
+                    .with_help("write e.g. `en`, `fr`, `de`, `es` or `en-GB`"),
+            );
+            String::new()
+        }
+        Some(l) => l.value,
+        None => "en".into(),
+    }
+}
+
+fn validate_time_zone(
+    source: &YamlSource<'_>,
+    time_zone: Option<Spanned<String>>,
+    errors: &mut Vec<Diagnostic>,
+) -> Tz {
+    let Some(z) = time_zone else {
+        return Tz::UTC;
+    };
+    z.value.parse::<Tz>().unwrap_or_else(|_| {
+        let names = chrono_tz::TZ_VARIANTS.iter().map(|t| t.name());
+        errors.push(
+            source
+                .error_on(
+                    &z,
+                    ErrorCode::InvalidValue,
+                    format!("`{}` is not an IANA time zone", z.value),
+                )
+                .with_help(
+                    suggest::closest(&z.value, names)
+                        .map(|n| format!("did you mean `{n}`?"))
+                        .unwrap_or_else(|| {
+                            "write a name like `America/New_York` or `Europe/Paris`".into()
+                        }),
+                ),
+        );
+        Tz::UTC
+    })
+}
+
+fn validate_theme(
+    source: &YamlSource<'_>,
+    theme: Option<Spanned<String>>,
+    errors: &mut Vec<Diagnostic>,
+) -> String {
+    match theme {
+        Some(t)
+            if t.value.is_empty() || t.value.contains(['/', '\\']) || t.value.starts_with('.') =>
+        {
+            errors.push(source.error_on(
+                &t,
+                ErrorCode::InvalidValue,
+                "`theme` must be a folder name under `themes/`",
+            ));
+            String::new()
+        }
+        Some(t) => t.value,
+        None => "default".into(),
+    }
+}
+
+fn validate_output(
+    source: &YamlSource<'_>,
+    output: Option<Spanned<String>>,
+    errors: &mut Vec<Diagnostic>,
+) -> PathBuf {
+    match output {
+        Some(o) if o.value.trim().is_empty() => {
+            errors.push(source.error_on(&o, ErrorCode::InvalidValue, "`output` is empty"));
+            PathBuf::new()
+        }
+        Some(o) => PathBuf::from(o.value),
+        None => PathBuf::from("public"),
+    }
+}
+
+/// `#rrggbb`, lowercased.
+fn validate_accent_color(
+    source: &YamlSource<'_>,
+    c: &Spanned<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let hex = c.value.trim();
+    let valid =
+        hex.len() == 7 && hex.starts_with('#') && hex[1..].chars().all(|ch| ch.is_ascii_hexdigit());
+    if valid {
+        return Some(hex.to_lowercase());
+    }
+    errors.push(
+        source
+            .error_on(
+                c,
+                ErrorCode::InvalidValue,
+                format!(
+                    "`accent_color` `{}` is not a colour like `#1a7f37`",
+                    c.value
+                ),
+            )
+            .with_help("write it as `#` and six hexadecimal digits"),
+    );
+    None
 }
 
 pub(super) fn validate_http_address(
@@ -709,23 +497,6 @@ pub(super) fn validate_http_address(
                 format!("`{key}` `{}` is not an http(s) address", raw.value),
             )
             .with_help(format!("e.g. `{key}: \"{example}\"`"))),
-    }
-}
-
-fn validate_endpoint(source: &YamlSource<'_>, raw: Spanned<String>) -> Result<String, Diagnostic> {
-    match Url::parse(raw.value.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
-            Ok(raw.value.trim().trim_end_matches('/').to_string())
-        }
-        _ => Err(source
-            .error_on(
-                &raw,
-                ErrorCode::InvalidValue,
-                format!("`endpoint` `{}` is not an http(s) address", raw.value),
-            )
-            .with_help(
-                "write the storage's S3 address, e.g. `https://ACCOUNT.r2.cloudflarestorage.com`",
-            )),
     }
 }
 
@@ -771,48 +542,6 @@ fn check_link_url(raw: &str) -> Result<String, String> {
             "`{raw}` is a `{scheme}:` link; links may only be http, https or mailto"
         )),
     }
-}
-
-/// A logo path inside the site folder, of an image type browsers show.
-fn validate_logo(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Logo, Diagnostic> {
-    let path = PathBuf::from(raw.value.trim());
-    let inside = path.is_relative()
-        && path
-            .components()
-            .all(|c| matches!(c, std::path::Component::Normal(_)));
-    if !inside {
-        return Err(source
-            .error_on(
-                raw,
-                ErrorCode::InvalidValue,
-                format!(
-                    "the logo `{}` must be a path inside the site folder",
-                    raw.value
-                ),
-            )
-            .with_help("e.g. `logo: assets/logo.svg`"));
-    }
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    if !LOGO_TYPES.contains(&ext.as_str()) {
-        return Err(source
-            .error_on(
-                raw,
-                ErrorCode::InvalidValue,
-                format!(
-                    "the logo `{}` is not an image sitrep can publish",
-                    raw.value
-                ),
-            )
-            .with_help(format!("use one of: {}", LOGO_TYPES.join(", "))));
-    }
-    Ok(Logo {
-        source: path,
-        bytes: std::sync::Arc::from(Vec::new()),
-        declared_at: source.error_on(raw, ErrorCode::Unreadable, "").position,
-    })
 }
 
 fn validate_base_url(
@@ -923,103 +652,6 @@ fn validate_weights(
     }
 }
 
-fn validate_components(
-    source: &YamlSource<'_>,
-    raw: Spanned<Vec<RawComponent>>,
-    errors: &mut Vec<Diagnostic>,
-) -> Vec<Component> {
-    if raw.value.is_empty() {
-        errors.push(
-            source
-                .error_on(&raw, ErrorCode::InvalidValue, "`components` is empty")
-                .with_help(
-                    "list at least one server or service, e.g. `- { id: web, name: Website }`",
-                ),
-        );
-    }
-    if raw.value.len() > MAX_COMPONENTS {
-        errors.push(
-            source
-                .error_on(
-                    &raw,
-                    ErrorCode::TooLarge,
-                    format!(
-                        "{} components; sitrep publishes at most {MAX_COMPONENTS}",
-                        raw.value.len()
-                    ),
-                )
-                .with_help("group servers into services, and list the services"),
-        );
-    }
-    let mut seen = HashSet::new();
-    let mut components = Vec::with_capacity(raw.value.len());
-    for c in raw.value {
-        let RawComponent {
-            id,
-            name,
-            description,
-            group,
-            since,
-        } = c;
-        if !is_valid_id(&id.value) {
-            errors.push(
-                source
-                    .error_on(&id, ErrorCode::InvalidValue, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
-                    .with_help(format!("try `{}`", slug::slugify(&id.value))),
-            );
-        } else if !seen.insert(id.value.clone()) {
-            errors.push(source.error_on(
-                &id,
-                ErrorCode::DuplicateKey,
-                format!("component id `{}` is used twice", id.value),
-            ));
-        }
-        if name.value.trim().is_empty() {
-            errors.push(source.error_on(
-                &name,
-                ErrorCode::InvalidValue,
-                "component `name` is empty",
-            ));
-        }
-        check_length(source, &name, "a component's `name`", MAX_NAME, errors);
-        if let Some(group) = &group {
-            check_length(source, group, "a component's `group`", MAX_NAME, errors);
-        }
-        if let Some(description) = &description {
-            check_length(
-                source,
-                description,
-                "a component's `description`",
-                MAX_DESCRIPTION,
-                errors,
-            );
-        }
-        let (description, group) = (description.map(|d| d.value), group.map(|g| g.value));
-        let since = since.and_then(|s| {
-            time::parse_date(&s.value).or_else(|| {
-                errors.push(
-                    source
-                        .error_on(
-                            &s,
-                            ErrorCode::InvalidTimestamp,
-                            format!("`since` `{}` is not a date", s.value),
-                        )
-                        .with_help("write it as YYYY-MM-DD, e.g. `2024-01-31`"),
-                );
-                None
-            })
-        });
-        components.push(Component {
-            id: id.value,
-            name: name.value,
-            description,
-            group: group.filter(|g| !g.trim().is_empty()),
-            since,
-        });
-    }
-    components
-}
-
 /// A loose BCP 47 check: a 2–3 letter (or 4–8) primary tag and alphanumeric subtags.
 fn is_bcp47(tag: &str) -> bool {
     let mut parts = tag.split('-');
@@ -1076,6 +708,92 @@ pub(super) mod tests {
         );
     }
 
+    /// A site.yaml with every key sitrep takes, in JSON (which is YAML): every mapping in it
+    /// is one the unknown-key check must know.
+    fn every_key() -> serde_json::Value {
+        serde_json::json!({
+            "title": "T", "base_url": "https://s.test/", "description": "D", "language": "en",
+            "time_zone": "UTC", "theme": "default", "output": "public", "uptime_days": 90,
+            "feed_entries": 50, "search": true, "accent_color": "#1a7f37",
+            "uptime_weights": { "major_outage": 1.0, "partial_outage": 0.3, "degraded_performance": 0.0 },
+            "components": [{ "id": "web", "name": "W", "description": "D", "group": "G", "since": "2020-01-01" }],
+            "links": [{ "name": "A", "url": "https://a.test/" }],
+            "footer_links": [{ "name": "B", "url": "https://b.test/" }],
+            "publish": [
+                { "s3": { "bucket": "b", "prefix": "p", "endpoint": "https://s3.test", "region": "auto" } },
+                { "git": { "remote": "https://git.test/r.git", "branch": "gh-pages" } },
+                { "folder": { "path": "/srv/www" } }
+            ],
+            "announce": [
+                { "webhook": { "url_env": "W", "components": ["web"] } },
+                { "slack": { "url_env": "S" } },
+                { "discord": { "url_env": "D" } },
+                { "teams": { "url_env": "T" } },
+                { "mastodon": { "instance": "https://m.test", "token_env": "M" } },
+                { "bluesky": { "handle": "s.test", "password_env": "B", "service": "https://b.test" } },
+                { "x": { "token_env": "X", "api": "https://x.test" } },
+                { "x": { "consumer_key_env": "A", "consumer_secret_env": "B", "access_token_env": "C", "access_secret_env": "D" } },
+                { "email": { "server": "smtp.test", "port": 587, "tls": "starttls", "from": "s@s.test", "to": ["c@s.test"], "user_env": "U", "password_env": "P" } }
+            ],
+            "ingest": {
+                "token_env": "I", "grafana_secret_env": "G",
+                "rules": [{ "match": { "alertname": "Down" }, "component": "web", "status": "major_outage",
+                            "title": "Down", "after": "2m", "publish": false, "on_resolve": "resolved" }]
+            }
+        })
+    }
+
+    /// Every mapping of `value`, as paths of keys and indices.
+    fn mappings(value: &serde_json::Value, path: Vec<String>, out: &mut Vec<Vec<String>>) {
+        match value {
+            serde_json::Value::Object(map) => {
+                // `match:` takes any label names, so it has no unknown keys; `- slack: {…}`
+                // is one key naming a kind, and a second is a syntax error of its own.
+                let kind_wrapper =
+                    matches!(&path[..], [list, _] if list == "publish" || list == "announce");
+                if path.last().is_none_or(|k| k != "match") && !kind_wrapper {
+                    out.push(path.clone());
+                }
+                for (k, v) in map {
+                    mappings(v, [path.clone(), vec![k.clone()]].concat(), out);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    mappings(v, [path.clone(), vec![i.to_string()]].concat(), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_mapping_site_yaml_takes_reports_a_key_it_does_not() {
+        let full = every_key();
+        parse_str(&full.to_string()).expect("every key, each valid");
+        let mut all = Vec::new();
+        mappings(&full, Vec::new(), &mut all);
+        assert!(all.len() >= 18, "{all:?}");
+        for path in all {
+            let mut doc = full.clone();
+            let mut at = &mut doc;
+            for step in &path {
+                at = match step.parse::<usize>() {
+                    Ok(i) if at.is_array() => &mut at[i],
+                    _ => &mut at[step.as_str()],
+                };
+            }
+            at["zz_unknown"] = 1.into();
+            let errors = parse_str(&doc.to_string()).expect_err(&format!("{path:?}"));
+            assert!(
+                errors
+                    .iter()
+                    .any(|d| d.message == "unknown key `zz_unknown`"),
+                "an unknown key under {path:?} went unnoticed: {errors:?}"
+            );
+        }
+    }
+
     #[test]
     fn minimal_site_gets_the_documented_defaults() {
         let site = parse_str(MINIMAL).expect("valid");
@@ -1121,112 +839,6 @@ pub(super) mod tests {
         assert_eq!(
             errors[0].help.as_deref(),
             Some("did you mean `components`?")
-        );
-    }
-
-    #[test]
-    fn publish_targets_take_the_documented_shape() {
-        let text = format!(
-            "{MINIMAL}publish:\n  - s3: {{ bucket: status, prefix: /site/, endpoint: \"https://x.r2.cloudflarestorage.com/\", region: auto }}\n  - git: {{ remote: \"git@github.com:example/status.git\" }}\n  - folder: {{ path: /srv/www/status }}\n"
-        );
-        let site = parse_str(&text).expect("valid");
-        assert_eq!(
-            site.publish,
-            [
-                PublishTarget::S3(S3Target {
-                    bucket: "status".into(),
-                    prefix: "site/".into(),
-                    endpoint: Some("https://x.r2.cloudflarestorage.com".into()),
-                    region: Some("auto".into()),
-                }),
-                PublishTarget::Git(GitTarget {
-                    remote: "git@github.com:example/status.git".into(),
-                    branch: "gh-pages".into(),
-                }),
-                PublishTarget::Folder(FolderTarget {
-                    path: PathBuf::from("/srv/www/status"),
-                }),
-            ]
-        );
-        assert!(parse_str(MINIMAL).expect("valid").publish.is_empty());
-    }
-
-    #[test]
-    fn publish_mistakes_are_located_with_a_suggestion() {
-        let errors = |publish: &str| located_errors(&format!("{MINIMAL}publish:\n{publish}"));
-        assert_eq!(
-            errors("  - s4: { bucket: status }\n"),
-            ["site.yaml:7:5 unknown value `s4` / did you mean `s3`?"]
-        );
-        assert_eq!(
-            errors("  - s3: { buckt: status }\n"),
-            ["site.yaml:7:11 unknown key `buckt` / did you mean `bucket`?"]
-        );
-        let missing = errors("  - s3: { region: auto }\n");
-        assert_eq!(missing.len(), 1, "{missing:?}");
-        assert!(
-            missing[0].starts_with("site.yaml:7:")
-                && missing[0].contains("missing required key `bucket`"),
-            "{missing:?}"
-        );
-        assert_eq!(
-            errors("  - s3: { bucket: status, endpoint: \"r2.example\" }\n"),
-            [
-                "site.yaml:7:37 `endpoint` `r2.example` is not an http(s) address / write the storage's S3 address, e.g. `https://ACCOUNT.r2.cloudflarestorage.com`"
-            ]
-        );
-    }
-
-    #[test]
-    fn ingest_takes_the_documented_shape() {
-        let text = format!(
-            "{MINIMAL}ingest:\n  token_env: SITREP_INGEST_TOKEN\n  rules:\n    - match: {{ alertname: HostDown, instance: \"stable:9100\", port: 9100 }}\n      component: web\n      status: major_outage\n      title: \"Web is unreachable\"\n      after: 2m\n      publish: false\n      on_resolve: resolved\n    - match: {{ monitor: Web }}\n      component: web\n      status: partial_outage\n"
-        );
-        let site = parse_str(&text).expect("valid");
-        let ingest = site.ingest.expect("ingest");
-        assert_eq!(ingest.token.name, "SITREP_INGEST_TOKEN");
-        let [first, second] = &ingest.rules[..] else {
-            panic!("two rules");
-        };
-        assert_eq!(first.matches["instance"], "stable:9100");
-        assert_eq!(first.matches["port"], "9100");
-        assert_eq!(first.status, crate::model::ComponentStatus::MajorOutage);
-        assert_eq!(first.after, chrono::Duration::seconds(120));
-        assert_eq!(first.on_resolve, crate::model::UpdateStatus::Resolved);
-        assert_eq!(first.title.as_deref(), Some("Web is unreachable"));
-        assert_eq!(second.after, chrono::Duration::zero());
-        assert_eq!(second.on_resolve, crate::model::UpdateStatus::Monitoring);
-        assert!(!second.publish);
-    }
-
-    #[test]
-    fn ingest_mistakes_are_located_with_a_suggestion() {
-        let errors = |ingest: &str| located_errors(&format!("{MINIMAL}ingest:\n{ingest}"));
-        assert_eq!(
-            errors("  token_env: T\n  rulse: []\n"),
-            ["site.yaml:8:3 unknown key `rulse` / did you mean `rules`?"]
-        );
-        assert_eq!(
-            errors(
-                "  token_env: T\n  rules:\n    - match: { a: b }\n      component: wbe\n      status: major_outgae\n      after: 2 minutes\n      on_resolve: resolve\n      titel: x\n"
-            ),
-            [
-                "site.yaml:14:7 unknown key `titel` / did you mean `title`?",
-                "site.yaml:10:18 unknown component `wbe` / did you mean `web`?",
-                "site.yaml:11:15 unknown component status `major_outgae` / did you mean `major_outage`?",
-                "site.yaml:12:14 `after` `2 minutes` is not a duration / write e.g. `30s`, `2m`, `1h` or `1h30m`, at most 24h",
-                "site.yaml:13:19 `on_resolve` `resolve` is not `monitoring` or `resolved` / did you mean `resolved`?",
-            ]
-        );
-        let empty_match = errors(
-            "  token_env: T\n  rules:\n    - match: {}\n      component: web\n      status: operational\n",
-        );
-        assert_eq!(empty_match.len(), 2, "{empty_match:?}");
-        assert!(empty_match[0].starts_with("site.yaml:9:14 `match` names no label"));
-        assert!(empty_match[1].contains("`operational` would say nothing is wrong"));
-        assert!(
-            errors("  token_env: \"s3cr3t-token!\"\n")[0]
-                .contains("is not the name of an environment variable")
         );
     }
 

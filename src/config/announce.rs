@@ -245,6 +245,18 @@ pub(super) fn fields(kind: &str) -> Option<&'static [&'static str]> {
     }
 }
 
+/// Every channel of `announce:`; the errors go to `errors`.
+pub(super) fn validate_all(
+    source: &YamlSource<'_>,
+    raw: Vec<RawChannel>,
+    components: &[Component],
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<Channel> {
+    raw.into_iter()
+        .filter_map(|c| validate(source, c, components, errors))
+        .collect()
+}
+
 /// Validates one entry of `announce:`; its errors go to `errors`.
 pub(super) fn validate(
     source: &YamlSource<'_>,

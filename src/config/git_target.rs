@@ -6,7 +6,7 @@
 
 use serde_saphyr::Spanned;
 
-use super::{GitTarget, RawGit};
+use super::publish::{GitTarget, RawGit};
 use crate::error::{Diagnostic, ErrorCode};
 use crate::yaml::YamlSource;
 

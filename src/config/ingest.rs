@@ -342,6 +342,60 @@ pub(crate) fn parse_duration(text: &str) -> Option<chrono::Duration> {
 #[cfg(test)]
 mod tests {
     use super::parse_duration;
+    use crate::config::tests::{MINIMAL, located_errors, parse_str};
+
+    #[test]
+    fn ingest_takes_the_documented_shape() {
+        let text = format!(
+            "{MINIMAL}ingest:\n  token_env: SITREP_INGEST_TOKEN\n  rules:\n    - match: {{ alertname: HostDown, instance: \"stable:9100\", port: 9100 }}\n      component: web\n      status: major_outage\n      title: \"Web is unreachable\"\n      after: 2m\n      publish: false\n      on_resolve: resolved\n    - match: {{ monitor: Web }}\n      component: web\n      status: partial_outage\n"
+        );
+        let site = parse_str(&text).expect("valid");
+        let ingest = site.ingest.expect("ingest");
+        assert_eq!(ingest.token.name, "SITREP_INGEST_TOKEN");
+        let [first, second] = &ingest.rules[..] else {
+            panic!("two rules");
+        };
+        assert_eq!(first.matches["instance"], "stable:9100");
+        assert_eq!(first.matches["port"], "9100");
+        assert_eq!(first.status, crate::model::ComponentStatus::MajorOutage);
+        assert_eq!(first.after, chrono::Duration::seconds(120));
+        assert_eq!(first.on_resolve, crate::model::UpdateStatus::Resolved);
+        assert_eq!(first.title.as_deref(), Some("Web is unreachable"));
+        assert_eq!(second.after, chrono::Duration::zero());
+        assert_eq!(second.on_resolve, crate::model::UpdateStatus::Monitoring);
+        assert!(!second.publish);
+    }
+
+    #[test]
+    fn ingest_mistakes_are_located_with_a_suggestion() {
+        let errors = |ingest: &str| located_errors(&format!("{MINIMAL}ingest:\n{ingest}"));
+        assert_eq!(
+            errors("  token_env: T\n  rulse: []\n"),
+            ["site.yaml:8:3 unknown key `rulse` / did you mean `rules`?"]
+        );
+        assert_eq!(
+            errors(
+                "  token_env: T\n  rules:\n    - match: { a: b }\n      component: wbe\n      status: major_outgae\n      after: 2 minutes\n      on_resolve: resolve\n      titel: x\n"
+            ),
+            [
+                "site.yaml:14:7 unknown key `titel` / did you mean `title`?",
+                "site.yaml:10:18 unknown component `wbe` / did you mean `web`?",
+                "site.yaml:11:15 unknown component status `major_outgae` / did you mean `major_outage`?",
+                "site.yaml:12:14 `after` `2 minutes` is not a duration / write e.g. `30s`, `2m`, `1h` or `1h30m`, at most 24h",
+                "site.yaml:13:19 `on_resolve` `resolve` is not `monitoring` or `resolved` / did you mean `resolved`?",
+            ]
+        );
+        let empty_match = errors(
+            "  token_env: T\n  rules:\n    - match: {}\n      component: web\n      status: operational\n",
+        );
+        assert_eq!(empty_match.len(), 2, "{empty_match:?}");
+        assert!(empty_match[0].starts_with("site.yaml:9:14 `match` names no label"));
+        assert!(empty_match[1].contains("`operational` would say nothing is wrong"));
+        assert!(
+            errors("  token_env: \"s3cr3t-token!\"\n")[0]
+                .contains("is not the name of an environment variable")
+        );
+    }
 
     #[test]
     fn durations_are_go_style() {
