@@ -19,6 +19,7 @@ pub(crate) mod http;
 pub(crate) mod i18n;
 pub mod import;
 pub mod ingest;
+pub(crate) mod load;
 pub(crate) mod markdown;
 pub(crate) mod model;
 pub(crate) mod output;
@@ -206,52 +207,9 @@ pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
 
 /// The site read, validated and seen at `now`, and its theme.
 fn load_model(root: &Path, now: &Now, drafts: bool) -> Result<(Model, theme::Theme)> {
-    let (site, events, theme) = load_checked(root, drafts)?;
+    let (site, events, theme) = load::checked(root, drafts)?;
     let now = now.resolve(site.time_zone)?;
     Ok((Model::new(site, events, now), theme))
-}
-
-/// Reads the site and checks every layer that can be checked on its own — site.yaml, each
-/// event file, each template, each translation — reporting all their errors in one run: a
-/// broken event does not hide a broken template, nor site.yaml a broken translation.
-pub(crate) fn load_checked(
-    root: &Path,
-    drafts: bool,
-) -> Result<(
-    config::Site,
-    Vec<std::sync::Arc<model::Event>>,
-    theme::Theme,
-)> {
-    let mut errors = Vec::new();
-    let site = match config::load(root) {
-        Ok(site) => Some(site),
-        Err(Error::Content(mut found)) => {
-            errors.append(&mut found);
-            None
-        }
-        Err(other) => return Err(other),
-    };
-    let (theme_name, language) = match &site {
-        Some(site) => (site.theme.clone(), site.language.clone()),
-        None => config::declared_theme_and_language(root),
-    };
-    let theme = theme::Theme::load(root, &theme_name);
-    if let Ok(theme) = &theme {
-        errors.extend(render::check_theme(theme, &language));
-    }
-    let events = site.as_ref().map(|site| {
-        content::scan(root, site)
-            .events_to_build(drafts)
-            .unwrap_or_else(|mut found| {
-                errors.append(&mut found);
-                Vec::new()
-            })
-    });
-    match (site, events, theme) {
-        (_, _, Err(theme_error)) if errors.is_empty() => Err(theme_error),
-        (Some(site), Some(events), Ok(theme)) if errors.is_empty() => Ok((site, events, theme)),
-        _ => Err(Error::Content(errors)),
-    }
 }
 
 /// Builds the site into its output folder. Each file is written as soon as it is rendered, so

@@ -11,9 +11,10 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 
 use crate::Now;
-use crate::config::{self, SITE_FILE, Site};
+use crate::config::{SITE_FILE, Site};
 use crate::content::{self, EVENTS_DIR, Scan};
 use crate::error::Error;
+use crate::load;
 use crate::model::{Event, Model};
 use crate::render::{self, RenderCache};
 use crate::theme::{THEMES_DIR, Theme};
@@ -109,31 +110,36 @@ impl Session {
     pub fn rebuild(&mut self, change: &Change, now: &Now) -> Result<Rebuilt, Error> {
         let started = Instant::now();
         let everything = *change == Change::Everything || self.settings.is_none();
-        let settings = match self.settings.take() {
-            Some(settings) if !everything => settings,
-            old => self.load_settings(old)?,
+        let (settings, events) = match self.settings.take() {
+            Some(settings) if !everything => {
+                if let Change::Events(paths) = change {
+                    self.reread(paths, &settings.site);
+                }
+                match self.events() {
+                    Ok(events) => (settings, events),
+                    Err(found) => {
+                        self.settings = Some(settings);
+                        return Err(Error::Content(found));
+                    }
+                }
+            }
+            old => self.load_all(old)?,
         };
-        let result = self.rebuild_with(&settings, change, everything, now, started);
+        let result = self.render(&settings, events, now, started);
         self.settings = Some(settings);
         result
     }
 
-    fn rebuild_with(
+    fn render(
         &mut self,
         settings: &Settings,
-        change: &Change,
-        everything: bool,
+        events: Vec<Arc<Event>>,
         now: &Now,
         started: Instant,
     ) -> Result<Rebuilt, Error> {
         let site = &settings.site;
-        match change {
-            Change::Events(paths) if !everything => self.reread(paths, site),
-            Change::Time if !everything => {}
-            _ => self.rescan(site),
-        }
         let now = now.resolve(site.time_zone)?;
-        let model = Model::new(site.clone(), self.events()?, now);
+        let model = Model::new(site.clone(), events, now);
         let output = render::site_cached(&model, &settings.theme, &mut self.cache)?;
         let files: BTreeMap<String, Bytes> = output
             .files
@@ -151,15 +157,20 @@ impl Session {
         })
     }
 
-    /// Reads site.yaml and the theme; if the settings changed, every event is parsed again
-    /// (component ids and the time zone decide what an event file means).
-    fn load_settings(&mut self, old: Option<Settings>) -> Result<Settings, Error> {
-        let site = config::load(&self.root)?;
-        let theme = Theme::load(&self.root, &site.theme)?;
-        if old.is_none_or(|o| o.site != site) {
-            self.scan.sources.clear();
-        }
-        Ok(Settings { site, theme })
+    /// Reads site.yaml, the theme and every event file through the one loader, so the preview
+    /// reports exactly what `check` does. Files whose text is unchanged keep their parsed event,
+    /// unless the settings changed (component ids and the time zone decide what an event file
+    /// means).
+    fn load_all(&mut self, old: Option<Settings>) -> Result<(Settings, Vec<Arc<Event>>), Error> {
+        let root = self.root.clone();
+        let (site, events, theme) = load::checked_with(&root, |site| {
+            if old.is_none_or(|o| o.site != *site) {
+                self.scan.sources.clear();
+            }
+            self.rescan(site);
+            self.events()
+        })?;
+        Ok((Settings { site, theme }, events))
     }
 
     /// Walks `incidents/` again; files whose text is unchanged keep their parsed event.
@@ -180,10 +191,8 @@ impl Session {
     }
 
     /// The events to build, or every error among the sources.
-    fn events(&self) -> Result<Vec<Arc<Event>>, Error> {
-        self.scan
-            .events_to_build(self.drafts)
-            .map_err(Error::Content)
+    fn events(&self) -> Result<Vec<Arc<Event>>, Vec<crate::error::Diagnostic>> {
+        self.scan.events_to_build(self.drafts)
     }
 }
 

@@ -222,7 +222,7 @@ pub fn run(
 
 /// The model and translations, as `build` reads them; drafts are never announced.
 fn load(root: &Path, now: &Now) -> Result<(Model, Translations), Error> {
-    let (site, events, theme) = crate::load_checked(root, false)?;
+    let (site, events, theme) = crate::load::checked(root, false)?;
     let now = now.resolve(site.time_zone)?;
     let (t, _) = Translations::load(&theme, &site.language)?;
     Ok((Model::new(site, events, now), t))

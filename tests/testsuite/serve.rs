@@ -475,3 +475,89 @@ fn serve_rebuilds_the_search_index_after_the_pages() {
         "the entry and the index it names are swapped in together"
     );
 }
+
+/// The `path:line:column: message` lines of a report.
+fn located(text: &str) -> Vec<String> {
+    let mut lines: Vec<String> = text
+        .lines()
+        .map(|l| l.trim())
+        .filter(|l| {
+            l.split(": ").next().is_some_and(|at| {
+                let parts: Vec<&str> = at.rsplitn(3, ':').collect();
+                parts.len() == 3 && parts[..2].iter().all(|p| p.parse::<u32>().is_ok())
+            })
+        })
+        .map(str::to_string)
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// `check`'s located errors, and the preview's, of a site with a broken template and
+/// translation, and `site_yaml` and `event` as given.
+fn check_and_serve(site_yaml: &str, event: &str) -> (Vec<String>, Vec<String>) {
+    let site = TempSite::new(site_yaml)
+        .with("incidents/panel.md", event)
+        .with(
+            "themes/default/templates/404.html",
+            "{% extends \"base.html\" %}\n{% block content %}\n{{ nope( }}\n{% endblock content %}\n",
+        )
+        .with("themes/default/i18n/en.yaml", "status_operational: [unclosed\n");
+    let (code, checked) = site.check();
+    assert_eq!(code, 1);
+    let server = start(&site);
+    let (status, _, body) = get(&server, "/");
+    assert_eq!(status, 500);
+    let pre = body.find("<pre").map(|i| &body[i..]).unwrap_or(&body);
+    let text = &pre[pre.find('>').map_or(0, |i| i + 1)..pre.find("</pre>").unwrap_or(pre.len())];
+    let shown = text
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&");
+    (located(&checked), located(&shown))
+}
+
+fn files_of(located: &[String]) -> Vec<&str> {
+    located
+        .iter()
+        .map(|l| l.split(':').next().unwrap_or(""))
+        .collect()
+}
+
+#[test]
+fn serve_shows_exactly_the_errors_check_reports_on_a_site_broken_in_every_layer() {
+    let broken_event = EVENT.replace("status: investigating", "status: investigatin");
+    let broken_yaml =
+        SITE_YAML.replace("time_zone: America/New_York", "time_zone: America/New_Yrok");
+    // A broken site.yaml leaves the events unread (what they mean depends on it), so the
+    // event is broken in a second site whose site.yaml is fine.
+    for (site_yaml, event, layers) in [
+        (
+            broken_yaml.as_str(),
+            EVENT,
+            [
+                "site.yaml",
+                "themes/default/templates/404.html",
+                "themes/default/i18n/en.yaml",
+            ],
+        ),
+        (
+            SITE_YAML,
+            broken_event.as_str(),
+            [
+                "incidents/panel.md",
+                "themes/default/templates/404.html",
+                "themes/default/i18n/en.yaml",
+            ],
+        ),
+    ] {
+        let (checked, served) = check_and_serve(site_yaml, event);
+        let files = files_of(&checked);
+        for layer in layers {
+            assert!(files.contains(&layer), "check reports {layer}: {checked:?}");
+        }
+        assert_eq!(served, checked, "the preview shows what check reports");
+    }
+}
