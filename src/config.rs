@@ -17,8 +17,10 @@ use crate::yaml::{self, Schema, Step, YamlSource, fields_of};
 
 mod git_target;
 mod ingest;
+mod subscribe;
 
 pub(crate) use ingest::{Ingest, Rule as IngestRule};
+pub(crate) use subscribe::Subscribe;
 
 pub(crate) const SITE_FILE: &str = "site.yaml";
 
@@ -55,6 +57,8 @@ pub(crate) struct Site {
     pub announce: Vec<AnnounceChannel>,
     /// What `sitrep receive` and `sitrep ingest` do with alerts (docs/ingesting.md).
     pub ingest: Option<Ingest>,
+    /// What the subscribe page offers besides feeds and calendar (docs/announcing.md).
+    pub subscribe: Subscribe,
 }
 
 /// One channel `sitrep announce` posts updates to. Secrets never live in site.yaml: each
@@ -261,6 +265,8 @@ struct RawSite {
     announce: Vec<RawChannel>,
     #[serde(default)]
     ingest: Option<ingest::RawIngest>,
+    #[serde(default)]
+    subscribe: Option<subscribe::RawSubscribe>,
 }
 
 /// `- slack: {…}`, `- mastodon: {…}`, …: one key naming the kind of channel.
@@ -375,6 +381,10 @@ impl Schema for RawSite {
                 Some(ingest::rule_fields())
             }
             [Step::Key(k), Step::Index(_)] if k == "links" || k == "footer_links" => {
+                Some(fields_of::<RawLink>())
+            }
+            [Step::Key(k)] if k == "subscribe" => Some(subscribe::fields()),
+            [Step::Key(k), Step::Key(l), Step::Index(_)] if k == "subscribe" && l == "links" => {
                 Some(fields_of::<RawLink>())
             }
             [Step::Key(k), Step::Index(_), Step::Key(kind)] if k == "publish" => {
@@ -583,6 +593,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         publish,
         announce,
         ingest,
+        subscribe,
     } = raw;
     let mut errors = Vec::new();
 
@@ -684,6 +695,9 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         .collect();
     let logo = logo.and_then(|l| validate_logo(source, &l).map_err(|d| errors.push(d)).ok());
     let ingest = ingest.and_then(|i| ingest::validate(source, i, &components, &mut errors));
+    let subscribe = subscribe
+        .map(|s| subscribe::validate(source, s, &mut errors))
+        .unwrap_or_default();
     let accent_color = accent_color.and_then(|c| {
         let hex = c.value.trim();
         let valid = hex.len() == 7
@@ -730,6 +744,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
             publish,
             announce,
             ingest,
+            subscribe,
         }),
         _ => Err(errors),
     }
