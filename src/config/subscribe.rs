@@ -129,14 +129,20 @@ fn validate_action(source: &YamlSource<'_>, raw: &Spanned<String>) -> Result<Str
             url.scheme()
         ))),
         Ok(url) if url.host_str().is_none_or(str::is_empty) => Err(refuse("has no host")),
-        Ok(url) if url.fragment().is_some() => Err(refuse("has a `#` fragment, which a form never sends")),
+        Ok(url) if url.fragment().is_some() => {
+            Err(refuse("has a `#` fragment, which a form never sends"))
+        }
         Ok(_) => Ok(text.to_string()),
         Err(_) => Err(refuse("is not an absolute http(s) address")),
     }
 }
 
 /// A form field's name: not empty, no spaces or control characters.
-fn field_name(source: &YamlSource<'_>, name: &Spanned<String>, errors: &mut Vec<Diagnostic>) -> bool {
+fn field_name(
+    source: &YamlSource<'_>,
+    name: &Spanned<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> bool {
     let text = name.value.trim();
     if text.is_empty() || text.chars().any(|c| c.is_control() || c.is_whitespace()) {
         errors.push(
@@ -172,7 +178,9 @@ fn validate_fields(
                     .error_on(
                         &value,
                         ErrorCode::DuplicateKey,
-                        format!("`fields` sets `{name}`, which is the reader's address (`email_field`)"),
+                        format!(
+                            "`fields` sets `{name}`, which is the reader's address (`email_field`)"
+                        ),
                     )
                     .with_help("leave it out of `fields`: the reader types it in"),
             );

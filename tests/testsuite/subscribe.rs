@@ -93,14 +93,20 @@ fn the_form_posts_the_address_and_the_hidden_fields_to_the_list_manager() {
     );
     assert_eq!(page.attr("form#email", "method"), "post");
     assert_eq!(page.attr("form#email input[type=email]", "name"), "email");
-    assert!(page.attr_opt("form#email input[type=email]", "required").is_some());
+    assert!(
+        page.attr_opt("form#email input[type=email]", "required")
+            .is_some()
+    );
     let id = page.attr("form#email input[type=email]", "id");
     assert_eq!(
         page.text(&format!("form#email label[for={id}]")),
         "Email address"
     );
     assert_eq!(page.attr("form#email input[type=hidden]", "name"), "l");
-    assert_eq!(page.attr("form#email input[type=hidden]", "value"), LIST_UUID);
+    assert_eq!(
+        page.attr("form#email input[type=hidden]", "value"),
+        LIST_UUID
+    );
     assert_eq!(page.text("form#email button[type=submit]"), "Subscribe");
     // The reader is told where the address goes before sending it.
     assert!(
@@ -114,7 +120,11 @@ fn the_form_posts_the_address_and_the_hidden_fields_to_the_list_manager() {
     for css in ["script[src]", "link[rel~=stylesheet]", "link[rel~=icon]"] {
         let selector = scraper::Selector::parse(css).expect("selector");
         for e in page.0.select(&selector) {
-            let url = e.value().attr("src").or(e.value().attr("href")).unwrap_or("");
+            let url = e
+                .value()
+                .attr("src")
+                .or(e.value().attr("href"))
+                .unwrap_or("");
             assert!(
                 !url.contains("//") && !url.contains(':'),
                 "{css} loads {url} from another host"
@@ -122,7 +132,10 @@ fn the_form_posts_the_address_and_the_hidden_fields_to_the_list_manager() {
         }
     }
     assert_eq!(page.count("img, iframe, object, embed, video, audio"), 0);
-    assert!(!html.contains("url(http"), "a style loads from another host");
+    assert!(
+        !html.contains("url(http"),
+        "a style loads from another host"
+    );
 }
 
 #[test]
@@ -161,7 +174,10 @@ fn every_page_links_to_the_subscribe_page_from_its_header() {
         assert_eq!(links[0], expected, "{path}");
     }
     let current = built.html("subscribe/index.html");
-    assert_eq!(current.attr("header.top a.subscribe", "aria-current"), "page");
+    assert_eq!(
+        current.attr("header.top a.subscribe", "aria-current"),
+        "page"
+    );
 }
 
 #[test]
@@ -171,10 +187,7 @@ fn the_page_speaks_the_site_language() {
     assert_eq!(page.attr("html", "lang"), "fr");
     assert_eq!(page.text("h1"), "S’abonner");
     assert_eq!(page.text("header.top a.subscribe"), "S’abonner");
-    assert_eq!(
-        page.text("form#email label"),
-        "Adresse électronique"
-    );
+    assert_eq!(page.text("form#email label"), "Adresse électronique");
     assert_eq!(page.text("form#email button"), "S’abonner");
 }
 
@@ -183,7 +196,10 @@ fn subscribe_mistakes_are_located_with_a_suggestion() {
     let check = |block: &str| TempSite::new(&format!("{SITE_YAML}subscribe:\n{block}")).check();
     let (code, err) = check("  emial_form: \"https://lists.example.org/subscription/form\"\n");
     assert_eq!(code, 1, "{err}");
-    assert!(err.contains("site.yaml:10:3: unknown key `emial_form`"), "{err}");
+    assert!(
+        err.contains("site.yaml:10:3: unknown key `emial_form`"),
+        "{err}"
+    );
     assert!(err.contains("did you mean `email_form`?"), "{err}");
 
     let (code, err) = check("  email_form: \"ftp://lists.example.org/join\"\n");
@@ -192,7 +208,10 @@ fn subscribe_mistakes_are_located_with_a_suggestion() {
         err.contains("site.yaml:10:15: `email_form` `ftp://lists.example.org/join` is a `ftp:` address; the form can only post to http or https"),
         "{err}"
     );
-    assert!(err.contains("https://lists.example.org/subscription/form"), "{err}");
+    assert!(
+        err.contains("https://lists.example.org/subscription/form"),
+        "{err}"
+    );
 
     let (code, err) = check("  email_field: email\n");
     assert_eq!(code, 1, "{err}");
