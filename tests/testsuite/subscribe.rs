@@ -189,6 +189,12 @@ fn the_page_speaks_the_site_language() {
     assert_eq!(page.text("header.top a.subscribe"), "S’abonner");
     assert_eq!(page.text("form#email label"), "Adresse électronique");
     assert_eq!(page.text("form#email button"), "S’abonner");
+    // `email_field` left out: the address is posted as `email`.
+    assert_eq!(page.attr("form#email input[type=email]", "name"), "email");
+    assert_eq!(
+        page.attr("form#email", "action"),
+        "https://listes.exemple.fr/mailman/subscribe/etat"
+    );
 }
 
 #[test]
