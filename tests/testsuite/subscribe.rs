@@ -8,7 +8,7 @@ const LIST_UUID: &str = "3a575627-dc5a-4d06-b627-05ca13da2e85";
 
 fn subscribed_site() -> TempSite {
     TempSite::new(&format!(
-        "{SITE_YAML}announce:\n  - bluesky: {{ handle: status.test, password_env: BLUESKY_APP_PASSWORD }}\n  - slack: {{ url_env: SLACK_WEBHOOK_URL }}\nsubscribe:\n  email_form: \"https://lists.example.org/subscription/form\"\n  email_field: email\n  fields: {{ l: {LIST_UUID} }}\n  links:\n    - {{ name: Mastodon, url: \"https://mastodon.example/@status\" }}\n    - {{ name: Matrix room, url: \"https://matrix.to/#/#status:example.org\" }}\n    - {{ name: Bluesky, url: \"https://bsky.app/profile/status.test\" }}\n"
+        "{SITE_YAML}announce:\n  - bluesky: {{ handle: status.test, password_env: BLUESKY_APP_PASSWORD }}\n  - slack: {{ url_env: SLACK_WEBHOOK_URL }}\nsubscribe:\n  email_form: \"https://lists.example.org/subscription/form\"\n  email_field: email\n  fields: {{ l: {LIST_UUID} }}\n  links:\n    - {{ name: Mastodon, url: \"https://mastodon.example/@status\" }}\n    - {{ name: Matrix room, url: \"https://matrix.to/#/%23status:example.org\" }}\n    - {{ name: Bluesky, url: \"https://bsky.app/profile/status.test\" }}\n"
     ))
 }
 
@@ -66,7 +66,7 @@ fn the_page_lists_the_feeds_the_calendar_and_the_channels() {
         [
             "https://bsky.app/profile/status.test",
             "https://mastodon.example/@status",
-            "https://matrix.to/#/#status:example.org",
+            "https://matrix.to/#/%23status:example.org",
         ]
     );
     assert_eq!(
