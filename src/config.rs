@@ -19,12 +19,14 @@ mod ingest;
 mod logo;
 mod publish;
 mod secret;
+mod subscribe;
 
 pub(crate) use announce::{AnnounceChannel, Channel, Email, SmtpTls, XAuth};
 pub(crate) use components::{Component, is_valid_id};
 pub(crate) use ingest::{Ingest, Rule as IngestRule};
 pub(crate) use logo::Logo;
 pub(crate) use publish::{FolderTarget, GitTarget, PublishTarget, S3Target};
+pub(crate) use subscribe::Subscribe;
 
 pub(crate) const SITE_FILE: &str = "site.yaml";
 
@@ -61,6 +63,8 @@ pub(crate) struct Site {
     pub announce: Vec<Channel>,
     /// What `sitrep receive` and `sitrep ingest` do with alerts (docs/ingesting.md).
     pub ingest: Option<Ingest>,
+    /// What the subscribe page offers besides feeds and calendar (docs/announcing.md).
+    pub subscribe: Subscribe,
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -134,6 +138,8 @@ struct RawSite {
     announce: Vec<announce::RawChannel>,
     #[serde(default)]
     ingest: Option<ingest::RawIngest>,
+    #[serde(default)]
+    subscribe: Option<subscribe::RawSubscribe>,
 }
 
 #[derive(Deserialize)]
@@ -165,6 +171,10 @@ impl Schema for RawSite {
                 Some(ingest::rule_fields())
             }
             [Step::Key(k), Step::Index(_)] if k == "links" || k == "footer_links" => {
+                Some(fields_of::<RawLink>())
+            }
+            [Step::Key(k)] if k == "subscribe" => Some(subscribe::fields()),
+            [Step::Key(k), Step::Key(l), Step::Index(_)] if k == "subscribe" && l == "links" => {
                 Some(fields_of::<RawLink>())
             }
             [Step::Key(k), Step::Index(_), Step::Key(kind)] if k == "publish" => {
@@ -306,6 +316,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
         publish,
         announce,
         ingest,
+        subscribe,
     } = raw;
     let mut errors = Vec::new();
     let e = &mut errors;
@@ -331,6 +342,8 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
     let publish = publish::validate_all(source, publish, e);
     let announce = announce::validate_all(source, announce, &components, e);
     let ingest = ingest.and_then(|i| ingest::validate(source, i, &components, e));
+    let subscribe =
+        subscribe.map_or_else(Subscribe::default, |s| subscribe::validate(source, s, e));
     match base_url {
         Some((base_url, host)) if errors.is_empty() => Ok(Site {
             title: title.value,
@@ -353,6 +366,7 @@ fn validate(source: &YamlSource<'_>, raw: RawSite) -> Result<Site, Vec<Diagnosti
             publish,
             announce,
             ingest,
+            subscribe,
         }),
         _ => Err(errors),
     }
@@ -735,6 +749,10 @@ pub(super) mod tests {
                 { "x": { "consumer_key_env": "A", "consumer_secret_env": "B", "access_token_env": "C", "access_secret_env": "D" } },
                 { "email": { "server": "smtp.test", "port": 587, "tls": "starttls", "from": "s@s.test", "to": ["c@s.test"], "user_env": "U", "password_env": "P" } }
             ],
+            "subscribe": {
+                "email_form": "https://lists.s.test/subscription/form", "email_field": "email",
+                "fields": { "l": "uuid" }, "links": [{ "name": "Mastodon", "url": "https://m.test/@s" }]
+            },
             "ingest": {
                 "token_env": "I", "grafana_secret_env": "G",
                 "rules": [{ "match": { "alertname": "Down" }, "component": "web", "status": "major_outage",
@@ -751,7 +769,9 @@ pub(super) mod tests {
                 // is one key naming a kind, and a second is a syntax error of its own.
                 let kind_wrapper =
                     matches!(&path[..], [list, _] if list == "publish" || list == "announce");
-                if path.last().is_none_or(|k| k != "match") && !kind_wrapper {
+                // The subscribe form's `fields:` takes any names too.
+                let any_names = path.last().is_some_and(|k| k == "match" || k == "fields");
+                if !any_names && !kind_wrapper {
                     out.push(path.clone());
                 }
                 for (k, v) in map {
@@ -784,7 +804,9 @@ pub(super) mod tests {
                 };
             }
             at["zz_unknown"] = 1.into();
-            let errors = parse_str(&doc.to_string()).expect_err(&format!("{path:?}"));
+            let Err(errors) = parse_str(&doc.to_string()) else {
+                panic!("an unknown key under {path:?} was accepted");
+            };
             assert!(
                 errors
                     .iter()

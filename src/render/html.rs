@@ -25,6 +25,8 @@ use crate::time;
 use crate::yaml::YamlSource;
 use std::path::Path;
 
+mod subscribe;
+
 /// How many days of recent history the front page lists.
 const RECENT_DAYS: u64 = 7;
 
@@ -310,6 +312,7 @@ impl<'a> Renderer<'a> {
         if model.site.search {
             emit(self.search(model, prepared)?)?;
         }
+        emit(self.subscribe(model, prepared)?)?;
         (0..model.events.len())
             .into_par_iter()
             .try_for_each(|i| emit(self.event(model, prepared, i)?))?;

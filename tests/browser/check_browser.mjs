@@ -20,6 +20,7 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
+import { subscribeChecks } from './check_subscribe.mjs';
 
 const [prefix, configPath] = process.argv.slice(2);
 const require = createRequire(path.resolve(prefix, 'package.json'));
@@ -91,6 +92,7 @@ function findPages(site) {
   add('404', all.includes('404.html') ? '404.html' : null);
   // Only sites that keep search on (`search: false` has no such page).
   if (all.includes('search/index.html')) pages.push({ name: 'search', file: 'search/index.html' });
+  add('subscribe', all.includes('subscribe/index.html') ? 'subscribe/index.html' : null);
   return { pages, missing, all };
 }
 // The URL a reader uses: directories end in `/`, as links on the site do.
@@ -732,7 +734,7 @@ try {
     const summary = JSON.parse(fs.readFileSync(path.join(site.dir, 'api/v2/summary.json'), 'utf8'));
 
     group(`${site.name}: page types found`);
-    check(missing.length === 0, `one page of each type (index, incident, maintenance, notice, component, history, month, 404)`,
+    check(missing.length === 0, `one page of each type (index, incident, maintenance, notice, component, history, month, 404, subscribe)`,
       missing.map(m => `no ${m}`));
     endGroup();
 
@@ -908,6 +910,9 @@ try {
     }
     await clockChecks(site);
     if (all.includes('search/index.html')) await searchChecks(site, all);
+    site.lang = fs.readFileSync(path.join(site.dir, 'subscribe/index.html'), 'utf8').match(/<html lang="([^"]+)"/)?.[1];
+    if (fs.readFileSync(path.join(site.dir, 'subscribe/index.html'), 'utf8').includes('<form id="email"'))
+      await subscribeChecks(site, { browser, guard, group, check, endGroup, clip, SIZES });
   }
 
   // Atlassian's status widget, embedded in a page of our own, reading the example's summary.json.

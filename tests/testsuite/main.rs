@@ -20,4 +20,5 @@ mod robustness;
 mod scale;
 mod search;
 mod serve;
+mod subscribe;
 mod support;

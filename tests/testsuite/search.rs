@@ -70,7 +70,7 @@ fn the_search_page_offers_the_filters_the_events_have() {
     // An HTML parser with scripting on (as browsers) reads <noscript> as text.
     assert!(page.text("noscript").contains("href=\"../history/\""));
     let index = site.html("index.html");
-    assert_eq!(index.attr(".top .find a", "href"), "./search/");
+    assert_eq!(index.attr(".top .find a.search", "href"), "./search/");
     let history = site.html("history/index.html");
     assert_eq!(history.attr(".find-history a", "href"), "../search/");
     assert!(
