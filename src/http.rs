@@ -8,9 +8,6 @@ use std::time::Duration;
 
 /// The longest a request may take; Statuspage gives webhook receivers 30 s to answer.
 const TIMEOUT: Duration = Duration::from_secs(30);
-/// Tries per request; the pauses between them double from [`FIRST_PAUSE`].
-const TRIES: u32 = 4;
-const FIRST_PAUSE: Duration = Duration::from_millis(500);
 /// A `Retry-After` longer than this is not waited for: the channel is retried on the next
 /// announce instead.
 const LONGEST_PAUSE: Duration = Duration::from_secs(30);
@@ -97,14 +94,14 @@ impl Client {
     }
 
     /// Sends with `once` until a 2xx answer, an answer not worth trying again, or the last of
-    /// [`TRIES`]; pauses double, or follow `Retry-After` when it asks for longer.
+    /// [`crate::retry::TRIES`], pausing as [`crate::retry::pauses`] says, or as `Retry-After`
+    /// does when it asks for longer.
     fn with_retries(
         &self,
         on_retry: &mut dyn FnMut(&Failure),
         mut once: impl FnMut() -> Result<Answer, Failure>,
     ) -> Result<Answer, Failure> {
-        let mut pause = FIRST_PAUSE;
-        let mut tries = 1;
+        let mut pauses = crate::retry::pauses();
         loop {
             let (failure, retry_after) = match once() {
                 Ok(answer) if (200..300).contains(&answer.status) => return Ok(answer),
@@ -117,9 +114,9 @@ impl Client {
                 }
                 Err(e) => (e, None),
             };
-            if tries == TRIES {
+            let Some(mut pause) = pauses.next() else {
                 return Err(failure);
-            }
+            };
             if let Some(wait) = retry_after {
                 if wait > LONGEST_PAUSE {
                     return Err(failure);
@@ -128,8 +125,6 @@ impl Client {
             }
             on_retry(&failure);
             std::thread::sleep(pause);
-            pause *= 2;
-            tries += 1;
         }
     }
 }

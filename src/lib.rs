@@ -26,6 +26,7 @@ pub(crate) mod output;
 pub mod publish;
 pub(crate) mod redact;
 pub(crate) mod render;
+pub(crate) mod retry;
 pub(crate) mod search;
 pub mod serve;
 pub mod session;

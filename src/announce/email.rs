@@ -124,17 +124,40 @@ fn html_part(draft: &Draft) -> SinglePart {
         .body(html)
 }
 
+/// Why a session could not be opened, and whether that is worth another try.
+struct Opening {
+    failure: Failure,
+    transient: bool,
+}
+
 /// One SMTP session, for every message of one announce.
 pub(crate) struct Session {
     connection: SmtpConnection,
 }
 
 impl Session {
-    /// Connects, encrypts as the channel says and logs in with `login` (user, password).
-    pub(crate) fn open(email: &Email, login: Option<(&str, &str)>) -> Result<Session, Failure> {
+    /// Connects, encrypts as the channel says and logs in with `login` (user, password),
+    /// trying again as the one retry policy says when the server cannot be reached or answers
+    /// "try later" (4xx); a refusal (5xx: a wrong password, say) is not tried again. No
+    /// message has been sent on a session that failed to open.
+    pub(crate) fn open(
+        email: &Email,
+        login: Option<(&str, &str)>,
+        on_retry: &mut dyn FnMut(&Failure),
+    ) -> Result<Session, Failure> {
+        crate::retry::blocking(
+            || Self::open_once(email, login),
+            |e: &Opening| e.transient,
+            |e| on_retry(&e.failure),
+        )
+        .map_err(|e| e.failure)
+    }
+
+    fn open_once(email: &Email, login: Option<(&str, &str)>) -> Result<Session, Opening> {
         let hello = ClientId::default();
-        let refused = |e: lettre::transport::smtp::Error| {
-            Failure::new(format!("{}:{}: {e}", email.server, email.port))
+        let refused = |e: lettre::transport::smtp::Error| Opening {
+            transient: !(e.is_permanent() || e.is_client() || e.is_tls() || e.is_response()),
+            failure: Failure::new(format!("{}:{}: {e}", email.server, email.port)),
         };
         let tls = || TlsParameters::new_rustls(email.server.clone()).map_err(refused);
         let implicit = match email.tls {
@@ -152,10 +175,13 @@ impl Session {
         if email.tls == SmtpTls::StartTls {
             if !connection.can_starttls() {
                 connection.abort();
-                return Err(Failure::new(format!(
-                    "{}:{} does not offer STARTTLS; sitrep never sends a login or a message unencrypted unless site.yaml says `tls: none`",
-                    email.server, email.port
-                )));
+                return Err(Opening {
+                    transient: false,
+                    failure: Failure::new(format!(
+                        "{}:{} does not offer STARTTLS; sitrep never sends a login or a message unencrypted unless site.yaml says `tls: none`",
+                        email.server, email.port
+                    )),
+                });
             }
             connection.starttls(&tls()?, &hello).map_err(refused)?;
         }

@@ -182,7 +182,7 @@ impl<'a> Sender<'a> {
                         [user, password] => Some((user.as_str(), password.as_str())),
                         _ => None,
                     };
-                    self.smtp = Some(email::Session::open(settings, login)?);
+                    self.smtp = Some(email::Session::open(settings, login, on_retry)?);
                 }
                 let session = self
                     .smtp

@@ -9,15 +9,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use super::checkout::Checkout;
 use super::{Context, PublishError, PublishEvent, TargetReport};
 use crate::config::GitTarget;
 use crate::render::OutputFile;
-
-/// Tries for commands that talk to the remote, with a doubling pause between them.
-const NETWORK_TRIES: u32 = 4;
 
 /// Hosts whose Pages serve `*.github.io`-style addresses themselves; elsewhere the site's
 /// host goes into `CNAME`.
@@ -230,18 +227,19 @@ impl Git<'_> {
         }
     }
 
-    /// Runs a command that talks to the remote, again after a pause if it fails.
+    /// Runs a command that talks to the remote, again after a pause if it fails, as the one
+    /// retry policy says ([`crate::retry`]).
     fn run_remote(&self, args: &[&str]) -> Result<Output, PublishError> {
-        let mut pause = Duration::from_millis(500);
-        let mut tries = 1;
+        let mut pauses = crate::retry::pauses();
         loop {
             let out = self.output(args)?;
-            if out.status.success() || tries == NETWORK_TRIES || !self.may_retry(args, &out) {
+            if out.status.success() || !self.may_retry(args, &out) {
                 return Ok(out);
             }
-            std::thread::sleep(pause);
-            pause *= 2;
-            tries += 1;
+            match pauses.next() {
+                Some(pause) => std::thread::sleep(pause),
+                None => return Ok(out),
+            }
         }
     }
 

@@ -2,7 +2,7 @@
 """A real SMTP server on 127.0.0.1 for the email channel's tests: aiosmtpd, keeping every
 message it takes in as DIR/NNN.eml and a line per event in DIR/log.jsonl.
 
-    smtp_server.py DIR
+    smtp_server.py DIR [PORT]
 
 It writes its port to DIR/port once it listens, and reads DIR/mode.json (when present) before
 every command, so a test can make it misbehave and heal without restarting it:
@@ -78,7 +78,7 @@ def free_port() -> int:
 def main():
     folder = Path(sys.argv[1])
     folder.mkdir(parents=True, exist_ok=True)
-    port = free_port()
+    port = int(sys.argv[2]) if len(sys.argv) > 2 else free_port()
     controller = Controller(Keeper(folder), hostname="127.0.0.1", port=port)
     controller.start()
     (folder / "port").write_text(str(port))

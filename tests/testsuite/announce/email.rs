@@ -46,6 +46,11 @@ struct Smtp {
 impl Smtp {
     /// The server, or `None` where aiosmtpd is not installed (the test then says [`SKIP`]).
     fn start() -> Option<Smtp> {
+        Self::start_on(None)
+    }
+
+    /// As [`Smtp::start`], listening on `port` when given.
+    fn start_on(port: Option<u16>) -> Option<Smtp> {
         let have = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .stderr(Stdio::null())
@@ -58,6 +63,7 @@ impl Smtp {
         let child = Command::new("python3")
             .arg(scripts().join("smtp_server.py"))
             .arg(dir.path())
+            .args(port.map(|p| p.to_string()))
             .spawn()
             .expect("start smtp_server.py");
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -374,6 +380,51 @@ fn a_refused_recipient_or_a_dropped_connection_is_reported_and_sent_next_time_on
     let again = site.announce(&[], &[]);
     assert!(again.status.success());
     assert_eq!(smtp.messages().len(), 3);
+}
+
+#[test]
+fn a_server_not_up_yet_is_tried_again_as_the_retry_policy_says() {
+    let have = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !have {
+        eprintln!("{SKIP}");
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port();
+    let channel = format!(
+        "  - email: {{ server: 127.0.0.1, port: {port}, tls: none, from: status@example.com, to: [customers@lists.example.org] }}\n"
+    );
+    let site = EmailSite::new(SITE, &channel, &[("2026-11-28-outage.md", OUTAGE)]);
+    let announce = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+        .args([
+            "announce",
+            "--root",
+            site.root.to_str().expect("utf-8"),
+            "--now",
+            NOW,
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run sitrep");
+    // The first try is refused; the server is up before the second (after 0.5 s).
+    std::thread::sleep(Duration::from_millis(200));
+    let smtp = Smtp::start_on(Some(port)).expect("aiosmtpd");
+    let out = announce.wait_with_output().expect("announce");
+    assert!(out.status.success(), "{}", stderr(&out));
+    let said = format!("{}{}", String::from_utf8_lossy(&out.stdout), stderr(&out));
+    assert!(
+        said.contains("Connection refused") && said.contains("trying again"),
+        "the retry is reported: {said}"
+    );
+    assert_eq!(smtp.messages().len(), 3);
+    assert_eq!(smtp.sessions(), 1);
 }
 
 #[test]
