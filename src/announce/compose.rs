@@ -478,10 +478,10 @@ fn primary_language(tag: &str) -> &str {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn draft(status: UpdateStatus, component: ComponentStatus, message: &str) -> Draft {
+    pub(crate) fn draft(status: UpdateStatus, component: ComponentStatus, message: &str) -> Draft {
         Draft {
             key: "outage-20261128T090000Z".into(),
             event: "outage".into(),

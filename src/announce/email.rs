@@ -209,3 +209,69 @@ impl Session {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::announce::compose::tests::draft;
+    use crate::model::{ComponentStatus, UpdateStatus};
+
+    fn channel() -> Email {
+        Email {
+            server: "smtp.example.org".into(),
+            port: 587,
+            tls: SmtpTls::StartTls,
+            from: "Status <status@example.org>".parse().expect("mailbox"),
+            to: vec!["customers@lists.example.org".parse().expect("mailbox")],
+            login: None,
+        }
+    }
+
+    #[test]
+    fn a_title_with_line_breaks_cannot_add_headers_or_recipients() {
+        let mut d = draft(
+            UpdateStatus::Investigating,
+            ComponentStatus::MajorOutage,
+            "x",
+        );
+        d.headline = "Down\r\nBcc: attacker@evil.example\r\n\r\nforged body".into();
+        let message = message(&d, &channel()).expect("message");
+        let text = String::from_utf8(message.formatted()).expect("utf-8");
+        let (headers, _) = text.split_once("\r\n\r\n").expect("headers end");
+        assert!(
+            !headers
+                .lines()
+                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
+            "{headers}"
+        );
+        let recipients: Vec<String> = message
+            .envelope()
+            .to()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(recipients, ["customers@lists.example.org"]);
+    }
+
+    #[test]
+    fn the_first_update_starts_a_thread_and_later_ones_reply_to_it() {
+        let mut d = draft(UpdateStatus::Identified, ComponentStatus::MajorOutage, "x");
+        let first = message(&d, &channel()).expect("message");
+        let head = |m: &Message| String::from_utf8_lossy(&m.formatted()).into_owned();
+        assert!(!head(&first).contains("In-Reply-To"), "{}", head(&first));
+        d.key = "outage-20261128T093000Z".into();
+        let later = head(&message(&d, &channel()).expect("message"));
+        assert!(
+            later.contains("Message-ID: <outage-20261128T093000Z@status.example.com>"),
+            "{later}"
+        );
+        assert!(
+            later.contains("In-Reply-To: <outage-20261128T090000Z@status.example.com>"),
+            "{later}"
+        );
+        assert!(
+            later.contains("References: <outage-20261128T090000Z@status.example.com>"),
+            "{later}"
+        );
+    }
+}
