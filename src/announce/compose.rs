@@ -116,7 +116,7 @@ fn draft(model: &Model, t: &Translations, event: &Event, index: usize) -> Draft 
         language: model.site.language.clone(),
         site_title: model.site.title.clone(),
         site_host: model.site.host.clone(),
-        webhook_keys: webhook_keys(model, event, index),
+        webhook_keys: webhook::keys(model, event, index),
         webhook: Vec::new(),
     }
 }
@@ -134,20 +134,6 @@ fn affected_components(event: &Event) -> Vec<String> {
         }
     }
     ids
-}
-
-/// The webhook's message keys for an update: its id, and `ID/COMPONENT` for every declared
-/// component it changes, as [`webhook::notifications`] names them.
-fn webhook_keys(model: &Model, event: &Event, index: usize) -> Vec<String> {
-    let key = event.update_id(&event.timeline[index]);
-    let components = model
-        .timeline(event)
-        .changes(index)
-        .iter()
-        .filter(|change| model.site.component(&change.component).is_some())
-        .map(|change| format!("{key}/{}", change.component))
-        .collect::<Vec<_>>();
-    std::iter::once(key).chain(components).collect()
 }
 
 /// Makes the webhook's notifications of the drafts `wanted` (indices into `drafts`).

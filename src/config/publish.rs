@@ -5,9 +5,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 use serde_saphyr::Spanned;
-use url::Url;
 
-use super::git_target;
+use super::{git_target, validate_http_address};
 use crate::error::{Diagnostic, ErrorCode};
 use crate::yaml::{YamlSource, fields_of};
 
@@ -153,21 +152,13 @@ pub(super) fn validate(
     }
 }
 
+/// An http(s) address, as every address in site.yaml is checked, with help for S3 storage.
 fn validate_endpoint(source: &YamlSource<'_>, raw: Spanned<String>) -> Result<String, Diagnostic> {
-    match Url::parse(raw.value.trim()) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host_str().is_some() => {
-            Ok(raw.value.trim().trim_end_matches('/').to_string())
-        }
-        _ => Err(source
-            .error_on(
-                &raw,
-                ErrorCode::InvalidValue,
-                format!("`endpoint` `{}` is not an http(s) address", raw.value),
-            )
-            .with_help(
-                "write the storage's S3 address, e.g. `https://ACCOUNT.r2.cloudflarestorage.com`",
-            )),
-    }
+    validate_http_address(source, raw, "endpoint", "").map_err(|d| {
+        d.with_help(
+            "write the storage's S3 address, e.g. `https://ACCOUNT.r2.cloudflarestorage.com`",
+        )
+    })
 }
 
 #[cfg(test)]

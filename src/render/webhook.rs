@@ -15,6 +15,24 @@ use crate::time;
 const DOCUMENTATION: &str =
     "https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/";
 
+/// The keys [`notifications`] gives its notifications of the `index`th update, without
+/// making them: the update's id, and `ID/COMPONENT` for every declared component it changes.
+/// Announce plans with these, and makes the notifications only for what it sends.
+pub(crate) fn keys(model: &Model, event: &Event, index: usize) -> Vec<String> {
+    let Some(update) = event.timeline.get(index) else {
+        return Vec::new();
+    };
+    let key = event.update_id(update);
+    let components: Vec<String> = model
+        .timeline(event)
+        .changes(index)
+        .iter()
+        .filter(|change| model.site.component(&change.component).is_some())
+        .map(|change| format!("{key}/{}", change.component))
+        .collect();
+    std::iter::once(key).chain(components).collect()
+}
+
 /// The notifications that tell the `index`th update of `event`, each with the key that names
 /// it in the announce ledger: the update's id for the incident notification, `ID/COMPONENT`
 /// for each component one.

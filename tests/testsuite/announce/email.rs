@@ -51,12 +51,7 @@ impl Smtp {
 
     /// As [`Smtp::start`], listening on `port` when given.
     fn start_on(port: Option<u16>) -> Option<Smtp> {
-        let have = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !have {
+        if !Self::available() {
             return None;
         }
         let dir = tempfile::tempdir().expect("tempdir");
@@ -78,6 +73,15 @@ impl Smtp {
             std::thread::sleep(Duration::from_millis(50));
         };
         Some(Smtp { child, dir, port })
+    }
+
+    /// Whether Python's aiosmtpd is installed.
+    fn available() -> bool {
+        Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .stderr(Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
     }
 
     /// How the server misbehaves from now on: `{}` heals it.
@@ -384,12 +388,7 @@ fn a_refused_recipient_or_a_dropped_connection_is_reported_and_sent_next_time_on
 
 #[test]
 fn a_server_not_up_yet_is_tried_again_as_the_retry_policy_says() {
-    let have = Command::new("python3")
-        .args(["-c", "import aiosmtpd"])
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success());
-    if !have {
+    if !Smtp::available() {
         eprintln!("{SKIP}");
         return;
     }
