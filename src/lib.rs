@@ -1,11 +1,29 @@
 //! sitrep turns a folder of Markdown incident reports and a `site.yaml` into a static status site.
 //!
-//! The pipeline, one crate-private module per stage: `config` (site.yaml) → `content` (the
-//! event files) → `model` (what is true at "now") → `render` (pages, feeds, API; pure) →
-//! `output` (the only writer of the output folder). At the edge: [`session`] and [`serve`] for
-//! the live preview, [`authoring`] for `new`, `update` and `init`, [`publish`] and [`announce`]
-//! for getting the site and its updates to readers. [`build`] and [`render_site`] run the
-//! whole pipeline. The library never prints; the binary does.
+//! The pipeline: `config` (site.yaml) → `content` (the event files) → `model` (what is true at
+//! "now") → `render` (pages, feeds, API; pure) → `output` (the only writer of the output
+//! folder), run whole by [`build`], [`check_site`] and [`render_site`] (`pipeline`). At the
+//! edge: [`session`] and [`serve`] for the live preview, [`authoring`] for `new`, `update` and
+//! `init`, [`import`] and [`ingest`] for events that come from elsewhere, [`publish`] and
+//! [`announce`] for getting the site and its updates to readers. The library never prints; the
+//! binary does.
+//!
+//! # Layers
+//!
+//! A module imports only from its own layer or the ones listed before it, and no two modules
+//! import each other, however indirectly (the `layers` test reads this list). The model comes
+//! before content because it owns the types the event files are read into.
+//!
+//! - layer: error yaml suggest files fingerprint time status markdown svg redact sync retry atomic http
+//! - layer: config
+//! - layer: model
+//! - layer: content theme i18n
+//! - layer: render
+//! - layer: load search output
+//! - layer: pipeline
+//! - layer: session authoring publish
+//! - layer: serve import announce
+//! - layer: ingest
 
 pub mod announce;
 pub(crate) mod atomic;
@@ -23,6 +41,7 @@ pub(crate) mod load;
 pub(crate) mod markdown;
 pub(crate) mod model;
 pub(crate) mod output;
+pub(crate) mod pipeline;
 pub mod publish;
 pub(crate) mod redact;
 pub(crate) mod render;
@@ -30,6 +49,7 @@ pub(crate) mod retry;
 pub(crate) mod search;
 pub mod serve;
 pub mod session;
+pub(crate) mod status;
 pub(crate) mod suggest;
 pub(crate) mod svg;
 pub(crate) mod sync;
@@ -40,300 +60,13 @@ pub(crate) mod yaml;
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(test)]
+mod layers;
+#[cfg(test)]
 mod proptests;
 
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
-
-use chrono::{DateTime, Datelike, Utc};
-use chrono_tz::Tz;
-
 pub use error::{Diagnostic, Error, ErrorCode, Position, Result};
+pub use pipeline::{
+    BuildOptions, BuildReport, Built, Checked, SearchReport, build, check_site, render_site,
+};
 pub use render::OutputFile;
-
-use model::Model;
-use render::RenderCache;
-
-/// What the build's "now" is (docs/format.md, "Now"), as the caller found it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Now {
-    /// `--now TIMESTAMP`, read in the site's time zone when it has no offset.
-    Given(String),
-    /// `SOURCE_DATE_EPOCH`: seconds since 1970.
-    SourceDateEpoch(String),
-    /// The clock.
-    At(DateTime<Utc>),
-}
-
-impl Now {
-    /// `--now TEXT`, checked before any site is read, so that a mistake on the command line is
-    /// reported as one, ahead of whatever else is wrong. The check is made in UTC: the site's
-    /// time zone moves a timestamp by hours, never makes text a timestamp.
-    pub fn given(text: &str) -> Result<Now> {
-        let now = Now::Given(text.to_string());
-        now.resolve(Tz::UTC)?;
-        Ok(now)
-    }
-
-    /// The instant this stands for. A timestamp without an offset is read in `zone`, the
-    /// site's time zone; [`Error::InvalidNow`] when the text is not a timestamp sitrep reads
-    /// or lies outside the years it supports.
-    pub fn resolve(&self, zone: Tz) -> Result<DateTime<Utc>> {
-        match self {
-            Now::Given(text) => time::parse_timestamp(text, zone).map_err(|e| Error::InvalidNow {
-                value: text.clone(),
-                reason: format!("{}; {}", e.message, e.help),
-            }),
-            Now::SourceDateEpoch(text) => text
-                .trim()
-                .parse::<i64>()
-                .ok()
-                .and_then(|secs| DateTime::from_timestamp(secs, 0))
-                .ok_or_else(|| Error::InvalidNow {
-                    value: text.clone(),
-                    reason: "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970".into(),
-                })
-                .and_then(|t| {
-                    time::in_range(t, text.trim()).map_err(|e| Error::InvalidNow {
-                        value: text.clone(),
-                        reason: format!("{}; {}", e.message, e.help),
-                    })
-                }),
-            Now::At(t) => Ok(*t),
-        }
-    }
-}
-
-/// What [`build`] is asked to do: the command line's `build` flags.
-#[derive(Debug, Clone)]
-pub struct BuildOptions {
-    /// The site folder, holding site.yaml, `incidents/` and optionally `themes/`.
-    pub root: PathBuf,
-    /// Overrides `output:` in site.yaml; relative paths are taken as they are (from the
-    /// current folder), as the command line gives them.
-    pub output: Option<PathBuf>,
-    /// The instant the site is built for: what is ongoing, upcoming or resolved depends on it.
-    pub now: Now,
-    /// Build events marked `draft: true` too (`--drafts`, docs/format.md, "Drafts").
-    pub drafts: bool,
-}
-
-/// What a finished [`build`] did, for the summary the binary prints.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct BuildReport {
-    /// Problems that did not stop the build (a theme string missing from a translation, …).
-    pub warnings: Vec<String>,
-    /// Events on the site (drafts count only when built with `drafts`).
-    pub events: usize,
-    /// HTML pages written.
-    pub pages: usize,
-    /// Every file written: pages, feeds, API, assets and the search index.
-    pub files: usize,
-    /// The output folder the site was written to.
-    pub output: PathBuf,
-    /// Wall-clock time from reading site.yaml to the last file in place.
-    pub elapsed: Duration,
-    /// The search index, unless `search: false` (docs/search.md).
-    pub search: Option<SearchReport>,
-}
-
-/// What indexing the site for search did, for the build's summary line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SearchReport {
-    /// Pages indexed: those whose template marks a `data-pagefind-body`.
-    pub pages: usize,
-    /// Files the index adds to the site (under `pagefind/`).
-    pub files: usize,
-    /// Their total size, in bytes.
-    pub bytes: usize,
-    /// Pages of a part of the index carried over from the previous build rather than indexed
-    /// again (docs/search.md).
-    pub carried_over: usize,
-    /// Part of the build's `elapsed`.
-    pub elapsed: Duration,
-}
-
-/// A site read, validated and rendered, but not written.
-pub struct Built {
-    pub(crate) model: Model,
-    /// Every file of the site, sorted by path.
-    pub files: Vec<OutputFile>,
-    /// Problems that did not stop the build.
-    pub warnings: Vec<String>,
-}
-
-/// What `check` reports of a site without errors.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Checked {
-    /// How many events the site shows.
-    pub events: usize,
-    /// How many components site.yaml declares.
-    pub components: usize,
-    /// Problems that would not stop a build.
-    pub warnings: Vec<String>,
-}
-
-/// Reads, validates and renders a site as `build` would, writing nothing and keeping no page:
-/// what `check` runs, so that it needs no more memory than a build, however large the site.
-pub fn check_site(root: &Path, now: &Now, drafts: bool) -> Result<Checked> {
-    let (model, theme) = load_model(root, now, drafts)?;
-    let warnings = render::site_into(&model, &theme, &mut RenderCache::one_shot(), &Discard)?;
-    Ok(Checked {
-        events: model.events.len(),
-        components: model.site.components.len(),
-        warnings,
-    })
-}
-
-/// Where `check` sends rendered files: nowhere.
-struct Discard;
-
-impl render::Sink for Discard {
-    fn accept(&self, _: OutputFile) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// Reads, validates and renders a site without writing anything, and keeps every file: what
-/// `publish` runs.
-pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
-    let (model, theme) = load_model(root, now, drafts)?;
-    let files = render::site(&model, &theme)?;
-    Ok(Built {
-        model,
-        files: files.files,
-        warnings: files.warnings,
-    })
-}
-
-/// The site read, validated and seen at `now`, and its theme.
-fn load_model(root: &Path, now: &Now, drafts: bool) -> Result<(Model, theme::Theme)> {
-    let (site, events, theme) = load::checked(root, drafts)?;
-    let now = now.resolve(site.time_zone)?;
-    Ok((Model::new(site, events, now), theme))
-}
-
-/// Builds the site into its output folder. Each file is written as soon as it is rendered, so
-/// memory does not hold the whole site however long its history (docs/performance.md); only
-/// the searchable pages are kept, for the search index, which is made once they all are.
-pub fn build(options: &BuildOptions) -> Result<BuildReport> {
-    let started = Instant::now();
-    let (model, theme) = load_model(&options.root, &options.now, options.drafts)?;
-    let output = options
-        .output
-        .clone()
-        .unwrap_or_else(|| options.root.join(&model.site.output));
-    output::check_output_dir(&options.root, &output)?;
-    let spare = output::Spare::for_output(&options.root, &output);
-    let staging = output::Staging::begin(&output, spare)?;
-    let written = Written {
-        staging: &staging,
-        searchable: model.site.search.then(Default::default),
-        files: Default::default(),
-        pages: Default::default(),
-    };
-    let mut warnings = render::site_into(&model, &theme, &mut RenderCache::one_shot(), &written)?;
-    let mut search = None;
-    let (mut files, pages) = (written.files.into_inner(), written.pages.into_inner());
-    if let Some(pages) = written.searchable {
-        let mut pages = sync::into_inner(pages);
-        pages.sort_by(|a, b| a.path.cmp(&b.path));
-        let index = search_index(&model, &pages, staging.output())?;
-        drop(pages);
-        staging.write_all(&index.files)?;
-        files += index.files.len();
-        search = Some(SearchReport::of(&index));
-    }
-    warnings.extend(staging.finish()?);
-    Ok(BuildReport {
-        warnings,
-        events: model.events.len(),
-        pages,
-        files,
-        output,
-        elapsed: started.elapsed(),
-        search,
-    })
-}
-
-/// Where `build` sends rendered files: to the disk at once, counted, and the searchable pages
-/// kept for the index when the site has search.
-struct Written<'a> {
-    staging: &'a output::Staging,
-    searchable: Option<std::sync::Mutex<Vec<OutputFile>>>,
-    files: std::sync::atomic::AtomicUsize,
-    pages: std::sync::atomic::AtomicUsize,
-}
-
-impl render::Sink for Written<'_> {
-    fn accept(&self, file: OutputFile) -> Result<()> {
-        use std::sync::atomic::Ordering::Relaxed;
-        self.staging.write(&file)?;
-        self.files.fetch_add(1, Relaxed);
-        if file.path.ends_with(".html") {
-            self.pages.fetch_add(1, Relaxed);
-        }
-        if let Some(pages) = &self.searchable
-            && search::is_searchable(&file)
-        {
-            sync::lock(pages).push(file);
-        }
-        Ok(())
-    }
-}
-
-/// Indexes the rendered pages and adds the index to the site's files, unless the site turned
-/// search off: what `publish` writes. What `output` holds of an earlier build's index is
-/// carried over where it was built from the same pages.
-pub(crate) fn add_search_index(built: &mut Built, output: &Path) -> Result<Option<SearchReport>> {
-    if !built.model.site.search {
-        return Ok(None);
-    }
-    let index = search_index(&built.model, &built.files, output)?;
-    let report = SearchReport::of(&index);
-    built.files.extend(index.files);
-    built.files.sort_by(|a, b| a.path.cmp(&b.path));
-    Ok(Some(report))
-}
-
-/// The search index of `pages` (sorted by path; those without a searchable body are left
-/// out). Its archive bundle holds the pages of events from before this year, so an update to
-/// this year's events re-indexes only this year's pages; the rest is carried over from the
-/// build in `output`.
-fn search_index(model: &Model, pages: &[OutputFile], output: &Path) -> Result<search::SearchIndex> {
-    let archived = archived_pages(model);
-    let previous = output::previous_build(output);
-    let sources = search::Sources {
-        archived: &|path| archived.get(path).copied(),
-        previous: &|dir, except| previous.files_under(dir, except),
-    };
-    search::index(pages, &sources)
-}
-
-/// The pages of the events that started before this year, in the site's time zone, with the
-/// year each started in: what the search index keeps in its archive (docs/search.md).
-pub(crate) fn archived_pages(model: &Model) -> std::collections::HashMap<String, i32> {
-    let zone = model.site.time_zone;
-    let this_year = time::local_date(model.now, zone).year();
-    model
-        .events
-        .iter()
-        .filter_map(|event| {
-            let year = time::local_date(event.start(), zone).year();
-            let path = format!("{}index.html", event.path());
-            (year < this_year).then_some((path, year))
-        })
-        .collect()
-}
-
-impl SearchReport {
-    fn of(index: &search::SearchIndex) -> Self {
-        SearchReport {
-            pages: index.pages,
-            files: index.files.len(),
-            bytes: index.bytes(),
-            carried_over: index.carried_over,
-            elapsed: index.elapsed,
-        }
-    }
-}
+pub use time::Now;

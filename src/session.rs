@@ -148,7 +148,7 @@ impl Session {
             .collect();
         let changed = changed_paths(&self.files, &files);
         self.files = Arc::new(files);
-        self.archived = Arc::new(crate::archived_pages(&model));
+        self.archived = Arc::new(crate::pipeline::archived_pages(&model));
         Ok(Rebuilt {
             warnings: output.warnings,
             events: model.events.len(),

@@ -419,3 +419,53 @@ mod tests {
         assert_eq!(duration_parts(Duration::minutes(-5)), (0, 0, 0));
     }
 }
+
+/// What the build's "now" is (docs/format.md, "Now"), as the caller found it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Now {
+    /// `--now TIMESTAMP`, read in the site's time zone when it has no offset.
+    Given(String),
+    /// `SOURCE_DATE_EPOCH`: seconds since 1970.
+    SourceDateEpoch(String),
+    /// The clock.
+    At(DateTime<Utc>),
+}
+
+impl Now {
+    /// `--now TEXT`, checked before any site is read, so that a mistake on the command line is
+    /// reported as one, ahead of whatever else is wrong. The check is made in UTC: the site's
+    /// time zone moves a timestamp by hours, never makes text a timestamp.
+    pub fn given(text: &str) -> crate::Result<Now> {
+        let now = Now::Given(text.to_string());
+        now.resolve(Tz::UTC)?;
+        Ok(now)
+    }
+
+    /// The instant this stands for. A timestamp without an offset is read in `zone`, the
+    /// site's time zone; [`crate::Error::InvalidNow`] when the text is not a timestamp sitrep reads
+    /// or lies outside the years it supports.
+    pub fn resolve(&self, zone: Tz) -> crate::Result<DateTime<Utc>> {
+        match self {
+            Now::Given(text) => parse_timestamp(text, zone).map_err(|e| crate::Error::InvalidNow {
+                value: text.clone(),
+                reason: format!("{}; {}", e.message, e.help),
+            }),
+            Now::SourceDateEpoch(text) => text
+                .trim()
+                .parse::<i64>()
+                .ok()
+                .and_then(|secs| DateTime::from_timestamp(secs, 0))
+                .ok_or_else(|| crate::Error::InvalidNow {
+                    value: text.clone(),
+                    reason: "SOURCE_DATE_EPOCH must be a whole number of seconds since 1970".into(),
+                })
+                .and_then(|t| {
+                    in_range(t, text.trim()).map_err(|e| crate::Error::InvalidNow {
+                        value: text.clone(),
+                        reason: format!("{}; {}", e.message, e.help),
+                    })
+                }),
+            Now::At(t) => Ok(*t),
+        }
+    }
+}

@@ -65,7 +65,7 @@ impl From<Vec<Diagnostic>> for AuthoringError {
 }
 
 /// A word given on the command line, or a refusal with the likely intended word.
-pub(crate) fn parse_word<W: crate::model::status::Word>(text: &str) -> Result<W, AuthoringError> {
+pub(crate) fn parse_word<W: crate::status::Word>(text: &str) -> Result<W, AuthoringError> {
     W::parse(text).ok_or_else(|| {
         AuthoringError::bad_option(
             format!("unknown {} `{text}`", W::NOUN),

@@ -10,7 +10,7 @@ use serde_saphyr::Spanned;
 use super::Component;
 use super::secret::{SecretVar, validate_secret_var};
 use crate::error::{Diagnostic, ErrorCode};
-use crate::model::{ComponentStatus, UpdateStatus};
+use crate::status::{ComponentStatus, UpdateStatus};
 use crate::suggest;
 use crate::yaml::YamlSource;
 
@@ -295,7 +295,7 @@ fn validate_title(
     Some(text)
 }
 
-fn word<W: crate::model::status::Word>(
+fn word<W: crate::status::Word>(
     source: &YamlSource<'_>,
     raw: &Spanned<String>,
     errors: &mut Vec<Diagnostic>,
@@ -357,12 +357,12 @@ mod tests {
         };
         assert_eq!(first.matches["instance"], "stable:9100");
         assert_eq!(first.matches["port"], "9100");
-        assert_eq!(first.status, crate::model::ComponentStatus::MajorOutage);
+        assert_eq!(first.status, crate::status::ComponentStatus::MajorOutage);
         assert_eq!(first.after, chrono::Duration::seconds(120));
-        assert_eq!(first.on_resolve, crate::model::UpdateStatus::Resolved);
+        assert_eq!(first.on_resolve, crate::status::UpdateStatus::Resolved);
         assert_eq!(first.title.as_deref(), Some("Web is unreachable"));
         assert_eq!(second.after, chrono::Duration::zero());
-        assert_eq!(second.on_resolve, crate::model::UpdateStatus::Monitoring);
+        assert_eq!(second.on_resolve, crate::status::UpdateStatus::Monitoring);
         assert!(!second.publish);
     }
 

@@ -3,7 +3,7 @@
 //! of the events and `now`.
 
 pub(crate) mod event;
-pub(crate) mod status;
+pub(crate) use crate::status;
 pub(crate) mod timeline;
 pub(crate) mod uptime;
 

@@ -228,7 +228,7 @@ fn worst_pieces(segments: impl Iterator<Item = super::event::Segment>) -> Vec<Pi
 mod tests {
     use super::super::event::tests::{incident, update};
     use super::*;
-    use crate::model::status::UpdateStatus::*;
+    use crate::status::UpdateStatus::*;
     use ComponentStatus::*;
     use chrono::TimeZone;
     use chrono_tz::America::New_York;

@@ -327,9 +327,9 @@ pub fn run(
     options: &PublishOptions,
     mut on_event: impl FnMut(PublishEvent),
 ) -> Result<PublishReport, PublishError> {
-    let mut built = crate::render_site(&options.root, &options.now, options.drafts)?;
+    let mut built = crate::pipeline::render_site(&options.root, &options.now, options.drafts)?;
     let output = options.root.join(&built.model.site.output);
-    crate::add_search_index(&mut built, &output)?;
+    crate::pipeline::add_search_index(&mut built, &output)?;
     let site = &built.model.site;
     if site.publish.is_empty() {
         return Err(PublishError::NoTargets);
