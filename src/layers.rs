@@ -9,9 +9,18 @@ const UNLAYERED: &[&str] = &["lib", "main", "cli", "fuzzing", "proptests", "laye
 
 fn documented_layers() -> BTreeMap<String, usize> {
     let lib = std::fs::read_to_string(source_dir().join("lib.rs")).unwrap();
-    lib.lines()
-        .filter_map(|line| line.strip_prefix("//! - layer:"))
-        .enumerate()
+    let mut layers: Vec<String> = Vec::new();
+    for line in lib.lines() {
+        if let Some(names) = line.strip_prefix("//! - layer:") {
+            layers.push(names.to_string());
+        } else if let (Some(names), Some(last)) = (line.strip_prefix("//!   "), layers.last_mut()) {
+            // A layer too long for one line goes on, indented, on the next.
+            last.push(' ');
+            last.push_str(names);
+        }
+    }
+    let placed = layers.iter().enumerate();
+    placed
         .flat_map(|(layer, names)| {
             names
                 .split_whitespace()

@@ -14,7 +14,8 @@
 //! import each other, however indirectly (the `layers` test reads this list). The model comes
 //! before content because it owns the types the event files are read into.
 //!
-//! - layer: error yaml suggest files fingerprint time status markdown svg redact sync retry atomic http
+//! - layer: error yaml suggest files fingerprint time status markdown svg redact sync retry runtime
+//!   atomic http
 //! - layer: config
 //! - layer: model
 //! - layer: content theme i18n
@@ -46,6 +47,7 @@ pub mod publish;
 pub(crate) mod redact;
 pub(crate) mod render;
 pub(crate) mod retry;
+pub(crate) mod runtime;
 pub(crate) mod search;
 pub mod serve;
 pub mod session;

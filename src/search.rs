@@ -8,7 +8,7 @@
 //!
 //! Pure like rendering: pages in, files out; the previous build's files come in through
 //! [`Sources`], read by the output module, and nothing here touches the disk. Pagefind's API
-//! is async, so it runs on a small runtime of its own here.
+//! is async, so it runs on the command's runtime (`crate::runtime`).
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -190,10 +190,8 @@ impl Bundle<'_> {
 
     /// Indexes the pages with Pagefind and adds the record.
     fn build(&self, key: String) -> Result<Vec<OutputFile>, Error> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .map_err(|e| search_error(format!("cannot start its runtime: {e}")))?;
-        let bundle = runtime.block_on(build_bundle(&self.pages))?;
+        let bundle = crate::runtime::block_on(build_bundle(&self.pages))
+            .map_err(|e| search_error(format!("cannot start its runtime: {e}")))??;
         let mut files: Vec<OutputFile> = bundle
             .into_iter()
             .filter_map(|file| {

@@ -92,10 +92,7 @@ pub fn run(
         grafana_secret,
         report: Box::new(report),
     });
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
+    let runtime = crate::runtime::shared()
         .map_err(|e| Error::io("start the receiver's runtime for", &options.root, e))?;
     runtime.block_on(async move {
         let address = (options.bind, options.port);

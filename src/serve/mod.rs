@@ -102,10 +102,7 @@ pub fn run(
         .unwrap_or_else(|| PathBuf::from("public"));
     let _watcher = watch::start(&root, &output_dir, changes_tx)?;
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
+    let runtime = crate::runtime::shared()
         .map_err(|e| Error::io("start the server runtime for", &root, e))?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind((options.bind, options.port))
