@@ -42,23 +42,41 @@ impl Failure {
     }
 }
 
+/// Makes ring rustls' provider for the process, once, before any TLS client is made: the
+/// client here and OpenDAL's for S3 both use the process's provider (see Cargo.toml).
+pub(crate) fn install_tls_provider() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
+        // Refused only when a provider is already installed, which is as good.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+    });
+}
+
+/// The client: [`reqwest`], the HTTP stack OpenDAL already brings for S3, so that sitrep
+/// compiles one (issue 19). Its asynchronous requests run on the command's runtime
+/// ([`crate::runtime`]); callers see blocking calls.
 pub(crate) struct Client {
-    agent: ureq::Agent,
+    /// Or why it could not be made (TLS could not be set up), which every request reports:
+    /// a channel that cannot be reached is a channel's failure, reported as one.
+    inner: Result<reqwest::Client, Failure>,
 }
 
 impl Client {
     pub(crate) fn new() -> Self {
-        let config = ureq::Agent::config_builder()
-            .timeout_global(Some(TIMEOUT))
-            .http_status_as_error(false)
+        install_tls_provider();
+        let inner = reqwest::Client::builder()
+            .timeout(TIMEOUT)
             // A POST redirected (a webhook URL that now leads to a login page) was not taken
             // in; following it would GET the page and call that delivered.
-            .max_redirects(0)
+            .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("sitrep/", env!("CARGO_PKG_VERSION")))
-            .build();
-        Client {
-            agent: config.into(),
-        }
+            .build()
+            .map_err(|e| Failure::new(format!("cannot set up HTTPS: {}", reason(e))));
+        Client { inner }
+    }
+
+    fn client(&self) -> Result<&reqwest::Client, Failure> {
+        self.inner.as_ref().map_err(Clone::clone)
     }
 
     /// POSTs `body` as JSON; a 2xx answer is `Ok`. `on_retry` hears of each try that failed.
@@ -71,26 +89,38 @@ impl Client {
     ) -> Result<Answer, Failure> {
         let bytes = serde_json::to_vec(body).map_err(Failure::new)?;
         self.with_retries(on_retry, || {
-            let mut request = self.agent.post(url).content_type("application/json");
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            let response = request.send(&bytes[..]).map_err(Failure::new)?;
-            Ok(answer(response, POST_ANSWER_LIMIT))
+            let request = self
+                .with_headers(self.client()?.post(url), headers)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(bytes.clone());
+            run(async {
+                let response = request.send().await.map_err(|e| Failure::new(reason(e)))?;
+                Ok(answer(response, POST_ANSWER_LIMIT).await)
+            })
         })
     }
 
     /// GETs `url`; the body of a 2xx answer.
     pub(crate) fn get_text(&self, url: &str, headers: &[(&str, &str)]) -> Result<String, Failure> {
         self.with_retries(&mut |_| {}, || {
-            let mut request = self.agent.get(url);
-            for (name, value) in headers {
-                request = request.header(*name, *value);
-            }
-            let response = request.call().map_err(Failure::new)?;
-            whole_answer(response, DOCUMENT_LIMIT)
+            let request = self.with_headers(self.client()?.get(url), headers);
+            run(async {
+                let response = request.send().await.map_err(|e| Failure::new(reason(e)))?;
+                whole_answer(response, DOCUMENT_LIMIT).await
+            })
         })
         .map(|answer| answer.body)
+    }
+
+    fn with_headers(
+        &self,
+        mut request: reqwest::RequestBuilder,
+        headers: &[(&str, &str)],
+    ) -> reqwest::RequestBuilder {
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request
     }
 
     /// Sends with `once` until a 2xx answer, an answer not worth trying again, or the last of
@@ -129,21 +159,42 @@ impl Client {
     }
 }
 
+/// Runs one request on the command's runtime.
+fn run(request: impl Future<Output = Result<Answer, Failure>>) -> Result<Answer, Failure> {
+    crate::runtime::block_on(request)
+        .map_err(|e| Failure::new(format!("cannot start the network runtime: {e}")))?
+}
+
+/// Why a request got no answer, in words: what went wrong (no answer in time, no connection)
+/// and the innermost cause the operating system or TLS gave. The URL is left out: a channel's
+/// URL is often its secret (docs/announcing.md), and the report names the channel already.
+fn reason(error: reqwest::Error) -> String {
+    let error = error.without_url();
+    let what = if error.is_timeout() {
+        format!("no answer within {} s", TIMEOUT.as_secs())
+    } else if error.is_connect() {
+        "cannot connect".to_string()
+    } else if error.is_body() || error.is_decode() {
+        "the answer could not be read".to_string()
+    } else {
+        "the request failed".to_string()
+    };
+    let mut cause: &dyn std::error::Error = &error;
+    while let Some(inner) = cause.source() {
+        cause = inner;
+    }
+    format!("{what}: {cause}")
+}
+
 /// [`answer`], for a document: a body that cannot be read whole (over `limit`, cut off, too
 /// slow) is a failure that says so, not an empty document.
-fn whole_answer(
-    mut response: ureq::http::Response<ureq::Body>,
-    limit: u64,
-) -> Result<Answer, Failure> {
+async fn whole_answer(response: reqwest::Response, limit: u64) -> Result<Answer, Failure> {
     let status = response.status().as_u16();
     if !(200..300).contains(&status) {
-        return Ok(answer(response, POST_ANSWER_LIMIT));
+        return Ok(answer(response, POST_ANSWER_LIMIT).await);
     }
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(limit)
-        .read_to_string()
+    let body = read_body(response, limit)
+        .await
         .map_err(|e| Failure::new(format!("the answer could not be read whole: {e}")))?;
     Ok(Answer {
         status,
@@ -155,7 +206,7 @@ fn whole_answer(
 
 /// The status, the headers a retry or a redirect needs, and at most `limit` bytes of the body
 /// (a channel's answer: one that cannot be read is still an answer).
-fn answer(mut response: ureq::http::Response<ureq::Body>, limit: u64) -> Answer {
+async fn answer(response: reqwest::Response, limit: u64) -> Answer {
     let status = response.status().as_u16();
     let header = |name: &str| {
         response
@@ -168,12 +219,7 @@ fn answer(mut response: ureq::http::Response<ureq::Body>, limit: u64) -> Answer 
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_secs);
     let location = header("location");
-    let body = response
-        .body_mut()
-        .with_config()
-        .limit(limit)
-        .read_to_string()
-        .unwrap_or_default();
+    let body = read_body(response, limit).await.unwrap_or_default();
     Answer {
         status,
         body,
@@ -182,10 +228,16 @@ fn answer(mut response: ureq::http::Response<ureq::Body>, limit: u64) -> Answer 
     }
 }
 
-impl Default for Client {
-    fn default() -> Self {
-        Self::new()
+/// The body as text, refused once it passes `limit` bytes or is not UTF-8.
+async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<String, String> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(reason)? {
+        if (bytes.len() + chunk.len()) as u64 > limit {
+            return Err(format!("it is over {limit} bytes"));
+        }
+        bytes.extend_from_slice(&chunk);
     }
+    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
 }
 
 /// Why an answer is not a success (for a channel: not a delivery). A redirect names where it led, since that is
@@ -209,4 +261,72 @@ fn worth_retrying(status: u16) -> bool {
 pub(crate) fn excerpt(body: &str) -> String {
     let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
     crate::markdown::truncate_at_word(&one_line, ANSWER_EXCERPT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A server on loopback that answers every connection with `reply` and closes it.
+    fn answering(reply: &'static [u8]) -> String {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let _ = stream.read(&mut [0; 4096]);
+                let _ = stream.write_all(reply);
+            }
+        });
+        address.to_string()
+    }
+
+    #[test]
+    fn https_to_a_server_that_does_not_speak_tls_is_a_failure_not_a_panic() {
+        // Were no TLS provider installed, making the client would panic; here the handshake
+        // itself is refused, and said to be.
+        let address = answering(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+        let failure = Client::new()
+            .get_text(&format!("https://{address}/"), &[])
+            .unwrap_err()
+            .to_string();
+        assert!(failure.starts_with("cannot connect: "), "{failure}");
+        assert!(!failure.contains(&address), "{failure}");
+    }
+
+    #[test]
+    fn a_document_over_the_limit_is_refused_not_cut_short() {
+        let address = answering(
+            b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\nconnection: close\r\n\r\nhello world",
+        );
+        let answer = run(async {
+            let response = reqwest::get(format!("http://{address}/")).await.unwrap();
+            whole_answer(response, 5).await
+        });
+        let failure = answer.unwrap_err().to_string();
+        assert_eq!(
+            failure,
+            "the answer could not be read whole: it is over 5 bytes"
+        );
+    }
+
+    #[test]
+    fn a_redirect_is_an_answer_naming_where_it_led_and_is_not_followed() {
+        let address = answering(
+            b"HTTP/1.1 302 Found\r\nlocation: http://127.0.0.1:9/login\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+        );
+        let failure = Client::new()
+            .post_json(
+                &format!("http://{address}/hook"),
+                &[],
+                &serde_json::json!({}),
+                &mut |_| {},
+            )
+            .unwrap_err()
+            .to_string();
+        assert!(
+            failure.starts_with("HTTP 302: redirected to http://127.0.0.1:9/login; not followed"),
+            "{failure}"
+        );
+    }
 }

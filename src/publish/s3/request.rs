@@ -47,6 +47,7 @@ fn carrying(bytes: u64) -> Duration {
 /// The storage, without retries or timeouts of its own: [`Requests::call`] does both.
 /// Credentials come from the environment or the AWS profile, never from site.yaml.
 pub(crate) fn operator(target: &S3Target) -> opendal::Result<Operator> {
+    crate::http::install_tls_provider();
     let mut builder = opendal::services::S3::default()
         .bucket(&target.bucket)
         .root(&format!("/{}", target.prefix));
