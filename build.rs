@@ -9,12 +9,7 @@ fn main() {
         println!("cargo:rerun-if-changed={path}");
     }
     let version = env!("CARGO_PKG_VERSION");
-    let commit = Command::new("git")
-        .args(["log", "-1", "--format=%h %cs"])
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-        .and_then(|out| String::from_utf8(out.stdout).ok())
+    let commit = git(&["log", "-1", "--format=%h %cs"])
         .map(|text| text.trim().to_string())
         .filter(|text| !text.is_empty());
     let full = match commit {
@@ -29,27 +24,36 @@ fn main() {
     );
 }
 
-/// The files Git changes when the commit checked out changes: HEAD (a checkout), its reflog
-/// (a commit, a reset), the branch refs and packed-refs. Only those that exist are named:
-/// Cargo reruns a build script on every build while a file it watches is missing, which in a
-/// checkout without `.git/packed-refs` relinked sitrep with LTO on every `cargo build`. Git is
-/// asked where they are, since in a worktree `.git` is a file and the refs live elsewhere.
+/// The files Git changes when the commit checked out changes: HEAD (a checkout, or a commit
+/// on a detached HEAD), its reflog (a commit, a reset), the loose ref of the branch checked out
+/// and packed-refs. Only those that exist are named: Cargo reruns a build script on every
+/// build while a file it watches is missing, which in a checkout without `.git/packed-refs`
+/// relinked sitrep with LTO on every `cargo build`. Not the whole `refs/heads`: worktrees
+/// share it, and a commit on another branch would relink this one. Git is asked where the
+/// files are, since in a worktree `.git` is a file and the refs live elsewhere.
 fn git_files_that_move_with_the_commit() -> Vec<String> {
-    let paths = ["HEAD", "logs/HEAD", "refs/heads", "packed-refs"];
-    let Some(out) = Command::new("git")
-        .args(["rev-parse", "--path-format=absolute"])
-        .args(paths.iter().flat_map(|p| ["--git-path", p]))
-        .output()
-        .ok()
-        .filter(|out| out.status.success())
-    else {
+    let branch = git(&["symbolic-ref", "-q", "HEAD"]);
+    let mut paths = vec!["HEAD", "logs/HEAD", "packed-refs"];
+    paths.extend(branch.as_deref().map(str::trim));
+    let mut args = vec!["rev-parse", "--path-format=absolute"];
+    args.extend(paths.iter().flat_map(|p| ["--git-path", p]));
+    let Some(out) = git(&args) else {
         return Vec::new();
     };
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
+    out.lines()
         .filter(|path| std::path::Path::new(path).exists())
         .map(str::to_string)
         .collect()
+}
+
+/// What `git ARGS` prints, when it runs and succeeds.
+fn git(args: &[&str]) -> Option<String> {
+    Command::new("git")
+        .args(args)
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .and_then(|out| String::from_utf8(out.stdout).ok())
 }
 
 /// The version of `name` that Cargo.lock pins: what the search index's record names, so that
