@@ -24,6 +24,7 @@
 //! - layer: session authoring publish
 //! - layer: serve import announce
 //! - layer: ingest
+//! - layer: report
 
 pub mod announce;
 pub(crate) mod atomic;
@@ -43,6 +44,7 @@ pub(crate) mod model;
 pub(crate) mod output;
 pub(crate) mod pipeline;
 pub mod publish;
+mod report;
 pub(crate) mod redact;
 pub(crate) mod render;
 pub(crate) mod retry;
@@ -69,4 +71,5 @@ pub use pipeline::{
     BuildOptions, BuildReport, Built, Checked, SearchReport, build, check_site, render_site,
 };
 pub use render::OutputFile;
+pub use report::report_of;
 pub use time::Now;

@@ -192,7 +192,10 @@ impl Bundle<'_> {
     fn build(&self, key: String) -> Result<Vec<OutputFile>, Error> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
-            .map_err(|e| search_error(format!("cannot start its runtime: {e}")))?;
+            .map_err(|e| Error::Search {
+                page: None,
+                source: anyhow::Error::new(e).context("cannot start its runtime"),
+            })?;
         let bundle = runtime.block_on(build_bundle(&self.pages))?;
         let mut files: Vec<OutputFile> = bundle
             .into_iter()
@@ -380,24 +383,22 @@ async fn build_bundle(pages: &[&OutputFile]) -> Result<Vec<pagefind::api::Synthe
     // Result URLs stay relative to the site root (`incidents/x/`): the search page adds the
     // root it is served under, so the site works under any base path and in `serve` alike.
     let options = PagefindServiceConfig::builder().build();
-    let mut index = PagefindIndex::new(Some(options)).map_err(|e| search_error(chain(&e)))?;
+    let mut index = PagefindIndex::new(Some(options))
+        .map_err(|source| Error::Search { page: None, source })?;
     for page in pages {
         let html = String::from_utf8_lossy(&page.bytes).into_owned();
         index
             .add_html_file(Some(page.path.clone()), None, html)
             .await
-            .map_err(|e| search_error(format!("{}: {}", page.path, chain(&e))))?;
+            .map_err(|source| Error::Search {
+                page: Some(page.path.clone()),
+                source,
+            })?;
     }
-    index.get_files().await.map_err(|e| search_error(chain(&e)))
-}
-
-/// Pagefind reports errors as `anyhow` chains; the message is all there is to keep.
-fn chain(error: &anyhow::Error) -> String {
-    format!("{error:#}")
-}
-
-fn search_error(message: String) -> Error {
-    Error::Search { message }
+    index
+        .get_files()
+        .await
+        .map_err(|source| Error::Search { page: None, source })
 }
 
 #[cfg(test)]
