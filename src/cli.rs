@@ -332,10 +332,7 @@ fn exit_code(e: &anyhow::Error) -> u8 {
 fn error_text(e: &anyhow::Error) -> String {
     match library_error(e).and_then(Report::site_error) {
         Some(Error::Content(list)) => sitrep::error::render_diagnostics(list, use_color()),
-        _ => format!(
-            "error: {}",
-            terminal(&sitrep::error::describe(e.as_ref()))
-        ),
+        _ => format!("error: {}", terminal(&sitrep::error::describe(e.as_ref()))),
     }
 }
 

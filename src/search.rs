@@ -383,8 +383,8 @@ async fn build_bundle(pages: &[&OutputFile]) -> Result<Vec<pagefind::api::Synthe
     // Result URLs stay relative to the site root (`incidents/x/`): the search page adds the
     // root it is served under, so the site works under any base path and in `serve` alike.
     let options = PagefindServiceConfig::builder().build();
-    let mut index = PagefindIndex::new(Some(options))
-        .map_err(|source| Error::Search { page: None, source })?;
+    let mut index =
+        PagefindIndex::new(Some(options)).map_err(|source| Error::Search { page: None, source })?;
     for page in pages {
         let html = String::from_utf8_lossy(&page.bytes).into_owned();
         index

@@ -88,7 +88,10 @@ pub(super) fn new_update(args: UpdateArgs) -> anyhow::Result<()> {
         message,
         components: args.components,
     };
-    authoring(|now| update::run(&args.time.root, &request, now), &args.time)?;
+    authoring(
+        |now| update::run(&args.time.root, &request, now),
+        &args.time,
+    )?;
     publish_after_authoring(args.publish, args.time)
 }
 
