@@ -576,6 +576,25 @@ mod tests {
         }
     }
 
+    /// A cause the message already quotes is not repeated; one it does not is added.
+    #[test]
+    fn describe_shows_each_cause_once() {
+        let io = Error::io(
+            "read",
+            "site.yaml",
+            io::Error::new(io::ErrorKind::PermissionDenied, "denied"),
+        );
+        assert_eq!(describe(&io), "cannot read `site.yaml`: denied");
+        let search = Error::Search {
+            page: Some("index.html".into()),
+            source: anyhow::anyhow!("bad page").context("cannot add the page"),
+        };
+        assert_eq!(
+            describe(&search),
+            "cannot build the search index: index.html: cannot add the page: bad page"
+        );
+    }
+
     #[test]
     fn diagnostic_shows_location_snippet_and_help() {
         insta::assert_snapshot!(diagnostic("  pnael: major_outage", 3, 5).to_string(), @r"

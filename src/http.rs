@@ -4,6 +4,7 @@
 //! the only success; a redirect is not, and is never followed (docs/announcing.md, "What
 //! counts as delivered").
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The longest a request may take; Statuspage gives webhook receivers 30 s to answer.
@@ -29,17 +30,88 @@ pub(crate) struct Answer {
     pub location: Option<String>,
 }
 
-/// Why a request failed, in words for the report: the channel's answer, or the network error.
-/// Made only by [`Failure::new`], which takes credentials out of any URL in it: the report
-/// ends up in CI logs (docs/reliability.md, "Announce").
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct Failure(String);
+/// Why a request failed: the channel's answer, or the network's error kept as the cause. The
+/// report ends up in CI logs (docs/reliability.md, "Announce"), so every text it shows has the
+/// credentials taken out of any URL in it, the causes' included ([`Redacted`]).
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum Failure {
+    /// The request could not be sent, or no answer came (DNS, TLS, a timeout, ...).
+    #[error("{0}")]
+    Transport(#[source] Redacted<ureq::Error>),
+    /// A 2xx answer whose body could not be read whole (over the limit, cut off, too slow).
+    #[error("the answer could not be read whole: {0}")]
+    Unreadable(#[source] Redacted<ureq::Error>),
+    /// The body to send could not be written as JSON.
+    #[error("{0}")]
+    Encode(#[source] Arc<serde_json::Error>),
+    /// The channel answered, but not with a 2xx.
+    #[error("HTTP {status}: {excerpt}")]
+    Refused {
+        /// The answer's status code.
+        status: u16,
+        /// The start of its body, on one line, credentials taken out.
+        excerpt: String,
+    },
+    /// The channel answered with a redirect, which is not followed.
+    #[error(
+        "HTTP {status}: redirected to {location}; not followed (a channel that redirects did not take the message: check its address)"
+    )]
+    Redirected {
+        /// The answer's status code.
+        status: u16,
+        /// Where it led, credentials taken out.
+        location: String,
+    },
+    /// A failure in sitrep's own words (a channel's answer that makes no sense, say).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Two failures are the same when the report says the same of them (a delivery's record
+/// compares its unread answer, src/announce/send.rs).
+impl PartialEq for Failure {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Failure {}
 
 impl Failure {
+    /// A failure in sitrep's own words, credentials taken out of any URL in them.
     pub(crate) fn new(text: impl std::fmt::Display) -> Failure {
-        Failure(crate::redact::credentials(&text.to_string()).into_owned())
+        Failure::Other(redacted(&text))
     }
+}
+
+/// Another crate's error, kept as a value (for its kind) but shown, here and in any chain of
+/// causes, only with the credentials taken out of the URLs in its text; its own causes are not
+/// shown, since their text is not redacted.
+#[derive(Debug)]
+pub(crate) struct Redacted<E>(pub Arc<E>);
+
+impl<E> Clone for Redacted<E> {
+    fn clone(&self) -> Self {
+        Redacted(self.0.clone())
+    }
+}
+
+impl<E> Redacted<E> {
+    fn new(error: E) -> Self {
+        Redacted(Arc::new(error))
+    }
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for Redacted<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redacted(&self.0))
+    }
+}
+
+impl<E: std::fmt::Debug + std::fmt::Display> std::error::Error for Redacted<E> {}
+
+fn redacted(text: &impl std::fmt::Display) -> String {
+    crate::redact::credentials(&text.to_string()).into_owned()
 }
 
 pub(crate) struct Client {
@@ -69,13 +141,15 @@ impl Client {
         body: &serde_json::Value,
         on_retry: &mut dyn FnMut(&Failure),
     ) -> Result<Answer, Failure> {
-        let bytes = serde_json::to_vec(body).map_err(Failure::new)?;
+        let bytes = serde_json::to_vec(body).map_err(|e| Failure::Encode(Arc::new(e)))?;
         self.with_retries(on_retry, || {
             let mut request = self.agent.post(url).content_type("application/json");
             for (name, value) in headers {
                 request = request.header(*name, *value);
             }
-            let response = request.send(&bytes[..]).map_err(Failure::new)?;
+            let response = request
+                .send(&bytes[..])
+                .map_err(|e| Failure::Transport(Redacted::new(e)))?;
             Ok(answer(response, POST_ANSWER_LIMIT))
         })
     }
@@ -87,7 +161,9 @@ impl Client {
             for (name, value) in headers {
                 request = request.header(*name, *value);
             }
-            let response = request.call().map_err(Failure::new)?;
+            let response = request
+                .call()
+                .map_err(|e| Failure::Transport(Redacted::new(e)))?;
             whole_answer(response, DOCUMENT_LIMIT)
         })
         .map(|answer| answer.body)
@@ -144,7 +220,7 @@ fn whole_answer(
         .with_config()
         .limit(limit)
         .read_to_string()
-        .map_err(|e| Failure::new(format!("the answer could not be read whole: {e}")))?;
+        .map_err(|e| Failure::Unreadable(Redacted::new(e)))?;
     Ok(Answer {
         status,
         body,
@@ -192,11 +268,14 @@ impl Default for Client {
 /// what the person fixing the channel's address needs to see.
 fn refused(answer: &Answer) -> Failure {
     match (&answer.location, answer.status) {
-        (Some(location), 300..=399) => Failure::new(format!(
-            "HTTP {}: redirected to {location}; not followed (a channel that redirects did not take the message: check its address)",
-            answer.status
-        )),
-        _ => Failure::new(format!("HTTP {}: {}", answer.status, excerpt(&answer.body))),
+        (Some(location), 300..=399) => Failure::Redirected {
+            status: answer.status,
+            location: redacted(location),
+        },
+        _ => Failure::Refused {
+            status: answer.status,
+            excerpt: redacted(&excerpt(&answer.body)),
+        },
     }
 }
 
@@ -209,4 +288,49 @@ fn worth_retrying(status: u16) -> bool {
 pub(crate) fn excerpt(body: &str) -> String {
     let one_line = body.split_whitespace().collect::<Vec<_>>().join(" ");
     crate::markdown::truncate_at_word(&one_line, ANSWER_EXCERPT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    /// The network's error stays a value the code can match, while neither the failure nor
+    /// its cause shows the credentials in the URL it names.
+    #[test]
+    fn a_transport_failure_keeps_its_cause_without_its_credentials() {
+        let failure = Failure::Transport(Redacted::new(ureq::Error::BadUri(
+            "https://bot:hunter2@hooks.example.org/x".into(),
+        )));
+        let shown = failure.to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("hooks.example.org"), "{shown}");
+        let cause = failure.source().expect("the network's error is the cause");
+        assert!(!cause.to_string().contains("hunter2"));
+        assert!(
+            matches!(&failure, Failure::Transport(e) if matches!(*e.0, ureq::Error::BadUri(_)))
+        );
+        assert!(!crate::error::describe(&failure).contains("hunter2"));
+    }
+
+    #[test]
+    fn a_refusal_and_a_redirect_read_as_before() {
+        let refusal = refused(&Answer {
+            status: 403,
+            body: "forbidden\n  token  ".into(),
+            retry_after: None,
+            location: None,
+        });
+        assert_eq!(refusal.to_string(), "HTTP 403: forbidden token");
+        let redirected = refused(&Answer {
+            status: 302,
+            body: String::new(),
+            retry_after: None,
+            location: Some("https://example.org/login".into()),
+        });
+        assert_eq!(
+            redirected.to_string(),
+            "HTTP 302: redirected to https://example.org/login; not followed (a channel that redirects did not take the message: check its address)"
+        );
+    }
 }

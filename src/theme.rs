@@ -153,6 +153,39 @@ fn all_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
 mod tests {
     use super::*;
 
+    /// A theme file that cannot be read keeps the reader's error as its cause (the message
+    /// reads as it always has), so the command line can show the chain.
+    #[cfg(unix)]
+    #[test]
+    fn an_unreadable_theme_file_keeps_its_cause() {
+        use std::error::Error as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let templates = dir.path().join("themes/brand/templates");
+        std::fs::create_dir_all(&templates).expect("mkdir");
+        let fifo = templates.join("404.html");
+        rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::RUSR).expect("mkfifo");
+        let Err(error) = Theme::load(dir.path(), "brand") else {
+            panic!("a named pipe is not a theme file");
+        };
+        assert!(
+            matches!(&error, Error::Theme(ThemeError::Unreadable { path, .. }) if *path == fifo),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "cannot read `{}`: it is not a regular file but a named pipe",
+                fifo.display()
+            )
+        );
+        let cause = error.source().map(ToString::to_string);
+        assert_eq!(
+            cause.as_deref(),
+            Some("it is not a regular file but a named pipe")
+        );
+        assert_eq!(crate::error::describe(&error), error.to_string());
+    }
+
     #[test]
     fn builtin_theme_has_every_page_template_and_its_stylesheet() {
         let theme = Theme::builtin();

@@ -315,3 +315,22 @@ fn a_problem_with_no_place_in_a_file_is_reported_in_both_formats() {
     assert!(out.starts_with("::error title=site::"), "{out}");
     assert!(out.contains("theme `nope` not found"), "{out}");
 }
+
+/// An error from the operating system is said once, after what sitrep was doing, and the
+/// exit code is 1 (a problem with the site, not with the command line).
+#[test]
+fn a_file_error_names_its_cause_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("no-such-site");
+    let out = sitrep(&["serve", "--root", missing.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "error: cannot open the site folder `{}`: ",
+            missing.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
+}
