@@ -82,6 +82,30 @@ impl Failure {
     pub(crate) fn new(text: impl std::fmt::Display) -> Failure {
         Failure::Other(redacted(&text))
     }
+
+    /// The failure with `secret` (an API key sent in a header) taken out of what it shows,
+    /// for a server that echoes it in its answer.
+    pub(crate) fn hiding(self, secret: &str) -> Failure {
+        let hide = |text: String| text.replace(secret, crate::redact::REDACTED);
+        match self {
+            Failure::Refused { status, excerpt } => Failure::Refused {
+                status,
+                excerpt: hide(excerpt),
+            },
+            Failure::Redirected { status, location } => Failure::Redirected {
+                status,
+                location: hide(location),
+            },
+            Failure::Other(text) => Failure::Other(hide(text)),
+            Failure::Transport(e) if e.to_string().contains(secret) => {
+                Failure::Other(hide(e.to_string()))
+            }
+            Failure::Unreadable(e) if e.to_string().contains(secret) => {
+                Failure::Other(hide(Failure::Unreadable(e).to_string()))
+            }
+            other => other,
+        }
+    }
 }
 
 /// Another crate's error, kept as a value (for its kind) but shown, here and in any chain of
@@ -311,6 +335,18 @@ mod tests {
             matches!(&failure, Failure::Transport(e) if matches!(*e.0, ureq::Error::BadUri(_)))
         );
         assert!(!crate::error::describe(&failure).contains("hunter2"));
+    }
+
+    /// A server that echoes the API key in its answer does not get it shown.
+    #[test]
+    fn hiding_takes_a_key_out_of_what_a_failure_shows() {
+        let echoed = Failure::Refused {
+            status: 401,
+            excerpt: "bad key sk-12345".into(),
+        };
+        let hidden = echoed.hiding("sk-12345");
+        assert!(matches!(hidden, Failure::Refused { status: 401, .. }));
+        assert!(!hidden.to_string().contains("sk-12345"), "{hidden}");
     }
 
     #[test]
