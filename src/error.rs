@@ -364,17 +364,61 @@ impl Diagnostic {
     }
 }
 
+/// Why the theme cannot be used at all (a template that does not compile is a
+/// [`Diagnostic`] instead, at its line).
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    /// site.yaml names a theme that has no folder under `themes/`.
+    #[error(
+        "site.yaml: theme `{name}` not found: there is no folder `themes/{name}/` in the site folder"
+    )]
+    NotFound {
+        /// The name in site.yaml.
+        name: String,
+    },
+    /// The theme's folder is a link out of the site (docs/reliability.md).
+    #[error("the theme folder `themes/{name}/` leads outside the site folder")]
+    Outside {
+        /// The name in site.yaml.
+        name: String,
+    },
+    /// The theme's folder cannot be walked.
+    #[error("cannot read the theme `{name}`: {source}")]
+    Unwalkable {
+        /// The name in site.yaml.
+        name: String,
+        /// What the walk met.
+        #[source]
+        source: walkdir::Error,
+    },
+    /// A file of the theme cannot be read (not a regular file, too large, ...).
+    #[error("cannot read `{}`: {source}", .path.display())]
+    Unreadable {
+        /// The file, under the site folder.
+        path: PathBuf,
+        /// Why (the reader's own error).
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The theme lacks the translation every other falls back to.
+    #[error("the theme has no i18n/{reference}.yaml, which every other language falls back to")]
+    NoReferenceTranslation {
+        /// The reference language, `en`.
+        reference: &'static str,
+    },
+}
+
 /// Everything that can stop a build or a check.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// Problems in site.yaml or the event files; all of them, not only the first.
-    #[error("{}", format_diagnostics(.0))]
+    #[error("{}", render_diagnostics(.0, false))]
     Content(Vec<Diagnostic>),
 
     /// The theme cannot be used as a whole: its folder is missing or leads outside the site,
     /// cannot be read, or lacks the reference translation.
-    #[error("{0}")]
-    Theme(String),
+    #[error(transparent)]
+    Theme(#[from] ThemeError),
 
     /// The output folder (or a publish folder) was refused before anything was written,
     /// because replacing it could destroy the user's work: the site folder itself, a folder
@@ -388,19 +432,23 @@ pub enum Error {
     },
 
     /// `serve` could not start watching the site folder.
-    #[error("cannot watch `{}` for changes: {message}", display_path(.path))]
+    #[error("cannot watch `{}` for changes: {source}", display_path(.path))]
     Watch {
         /// The folder being watched.
         path: PathBuf,
         /// The watcher's own error.
-        message: String,
+        #[source]
+        source: notify::Error,
     },
 
     /// Pagefind could not index the pages (docs/search.md).
-    #[error("cannot build the search index: {message}")]
+    #[error("cannot build the search index: {}{source:#}", page_prefix(.page.as_deref()))]
     Search {
-        /// Pagefind's own error.
-        message: String,
+        /// The page being added to the index, when the error concerns one.
+        page: Option<String>,
+        /// Pagefind's own error, with its chain of causes.
+        #[source]
+        source: anyhow::Error,
     },
 
     /// `--now` or `SOURCE_DATE_EPOCH` is not a timestamp sitrep can build for.
@@ -444,20 +492,65 @@ impl Error {
     }
 }
 
-fn format_diagnostics(list: &[Diagnostic]) -> String {
-    let mut out = String::new();
-    for (i, d) in list.iter().enumerate() {
-        if i > 0 {
-            out.push_str("\n\n");
-        }
-        out.push_str(&d.to_string());
+fn page_prefix(page: Option<&str>) -> String {
+    page.map(|p| format!("{p}: ")).unwrap_or_default()
+}
+
+/// What the command line needs of every error the library returns, whatever its type: the
+/// problems in the user's files, and the exit code (`sitrep::report_of` finds it in a chain of
+/// causes).
+pub trait Report: std::error::Error {
+    /// The site error inside this one, if there is one.
+    fn site_error(&self) -> Option<&Error>;
+
+    /// A mistake on the command line (an option's value), rather than in the site.
+    fn is_usage(&self) -> bool {
+        matches!(self.site_error(), Some(Error::InvalidNow { .. }))
     }
+
+    /// The problems in the user's files, each at its place; empty for any other error.
+    fn diagnostics(&self) -> &[Diagnostic] {
+        self.site_error().map_or(&[], Error::diagnostics)
+    }
+
+    /// 2 for a mistake on the command line, as clap exits for its own; 1 for everything else.
+    fn exit_code(&self) -> u8 {
+        if self.is_usage() { 2 } else { 1 }
+    }
+}
+
+impl Report for Error {
+    fn site_error(&self) -> Option<&Error> {
+        Some(self)
+    }
+}
+
+/// Diagnostics as `check` and every other command print them: each at its place (see
+/// [`Diagnostic::render`]), then the one summary line, "N errors found; nothing was written".
+pub fn render_diagnostics(list: &[Diagnostic], color: bool) -> String {
+    let mut out: Vec<String> = list.iter().map(|d| d.render(color)).collect();
     let n = list.len();
-    out.push_str(&format!(
-        "\n\n{n} error{} found; nothing was written",
+    out.push(format!(
+        "{n} error{} found; nothing was written",
         if n == 1 { "" } else { "s" }
     ));
-    out
+    out.join("\n\n")
+}
+
+/// An error and its causes on one line, `error: cause: cause`, each cause left out when the
+/// text so far already quotes it (most of sitrep's messages do).
+pub fn describe(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        let said = c.to_string();
+        if !text.contains(&said) {
+            text.push_str(": ");
+            text.push_str(&said);
+        }
+        cause = c.source();
+    }
+    text
 }
 
 /// The library's result type: [`Error`] unless a module has its own (publish, announce,
@@ -481,6 +574,25 @@ mod tests {
             help: Some("did you mean `panel`?".into()),
             source_line: Some(line.into()),
         }
+    }
+
+    /// A cause the message already quotes is not repeated; one it does not is added.
+    #[test]
+    fn describe_shows_each_cause_once() {
+        let io = Error::io(
+            "read",
+            "site.yaml",
+            io::Error::new(io::ErrorKind::PermissionDenied, "denied"),
+        );
+        assert_eq!(describe(&io), "cannot read `site.yaml`: denied");
+        let search = Error::Search {
+            page: Some("index.html".into()),
+            source: anyhow::anyhow!("bad page").context("cannot add the page"),
+        };
+        assert_eq!(
+            describe(&search),
+            "cannot build the search index: index.html: cannot add the page: bad page"
+        );
     }
 
     #[test]

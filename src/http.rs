@@ -4,6 +4,7 @@
 //! the only success; a redirect is not, and is never followed (docs/announcing.md, "What
 //! counts as delivered").
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// The longest a request may take; Statuspage gives webhook receivers 30 s to answer.
@@ -29,17 +30,121 @@ pub(crate) struct Answer {
     pub location: Option<String>,
 }
 
-/// Why a request failed, in words for the report: the channel's answer, or the network error.
-/// Made only by [`Failure::new`], which takes credentials out of any URL in it: the report
-/// ends up in CI logs (docs/reliability.md, "Announce").
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub(crate) struct Failure(String);
+/// Why a request failed: the channel's answer, or the network's error kept as the cause. The
+/// report ends up in CI logs (docs/reliability.md, "Announce"), so every text it shows has the
+/// credentials taken out of any URL in it, the causes' included ([`Redacted`]).
+#[derive(Debug, Clone, thiserror::Error)]
+pub(crate) enum Failure {
+    /// The request could not be sent, or no answer came (DNS, TLS, a timeout, ...): what went
+    /// wrong, and the network's error, shown as the innermost cause the operating system or
+    /// TLS gave.
+    #[error("{what}: {cause}")]
+    Transport {
+        what: String,
+        #[source]
+        cause: Redacted<reqwest::Error>,
+    },
+    /// A 2xx answer whose body could not be read whole (over the limit, cut off, too slow).
+    #[error("the answer could not be read whole: {0}")]
+    Unreadable(#[source] Box<Failure>),
+    /// The body to send could not be written as JSON.
+    #[error("{0}")]
+    Encode(#[source] Arc<serde_json::Error>),
+    /// The channel answered, but not with a 2xx.
+    #[error("HTTP {status}: {excerpt}")]
+    Refused {
+        /// The answer's status code.
+        status: u16,
+        /// The start of its body, on one line, credentials taken out.
+        excerpt: String,
+    },
+    /// The channel answered with a redirect, which is not followed.
+    #[error(
+        "HTTP {status}: redirected to {location}; not followed (a channel that redirects did not take the message: check its address)"
+    )]
+    Redirected {
+        /// The answer's status code.
+        status: u16,
+        /// Where it led, credentials taken out.
+        location: String,
+    },
+    /// A failure in sitrep's own words (a channel's answer that makes no sense, say).
+    #[error("{0}")]
+    Other(String),
+}
+
+/// Two failures are the same when the report says the same of them (a delivery's record
+/// compares its unread answer, src/announce/send.rs).
+impl PartialEq for Failure {
+    fn eq(&self, other: &Self) -> bool {
+        self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for Failure {}
 
 impl Failure {
+    /// A failure in sitrep's own words, credentials taken out of any URL in them.
     pub(crate) fn new(text: impl std::fmt::Display) -> Failure {
-        Failure(crate::redact::credentials(&text.to_string()).into_owned())
+        Failure::Other(redacted(&text))
     }
+
+    /// The failure with `secret` (an API key sent in a header) taken out of what it shows,
+    /// for a server that echoes it in its answer.
+    pub(crate) fn hiding(self, secret: &str) -> Failure {
+        let hide = |text: String| text.replace(secret, crate::redact::REDACTED);
+        match self {
+            Failure::Refused { status, excerpt } => Failure::Refused {
+                status,
+                excerpt: hide(excerpt),
+            },
+            Failure::Redirected { status, location } => Failure::Redirected {
+                status,
+                location: hide(location),
+            },
+            Failure::Other(text) => Failure::Other(hide(text)),
+            Failure::Unreadable(inner) => Failure::Unreadable(Box::new(inner.hiding(secret))),
+            transport @ Failure::Transport { .. } if transport.to_string().contains(secret) => {
+                Failure::Other(hide(transport.to_string()))
+            }
+            other => other,
+        }
+    }
+}
+
+/// Another crate's error, kept as a value (for its kind) but shown, here and in any chain of
+/// causes, as its innermost cause (what the operating system or TLS said: the outer layers'
+/// "error sending request" adds nothing), with the credentials taken out of any URL in it; its
+/// own causes are not shown, since their text is not redacted.
+#[derive(Debug)]
+pub(crate) struct Redacted<E>(pub Arc<E>);
+
+impl<E> Clone for Redacted<E> {
+    fn clone(&self) -> Self {
+        Redacted(self.0.clone())
+    }
+}
+
+impl<E> Redacted<E> {
+    fn new(error: E) -> Self {
+        Redacted(Arc::new(error))
+    }
+}
+
+impl<E: std::error::Error + 'static> std::fmt::Display for Redacted<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut innermost: &(dyn std::error::Error + 'static) = &*self.0;
+        while let Some(cause) = innermost.source() {
+            innermost = cause;
+        }
+        f.write_str(&redacted(&innermost))
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for Redacted<E> {}
+
+fn redacted(text: &impl std::fmt::Display) -> String {
+    crate::redact::credentials(&text.to_string()).into_owned()
 }
 
 /// Makes ring rustls' provider for the process, once, before any TLS client is made: the
@@ -71,7 +176,7 @@ impl Client {
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(concat!("sitrep/", env!("CARGO_PKG_VERSION")))
             .build()
-            .map_err(|e| Failure::new(format!("cannot set up HTTPS: {}", reason(e))));
+            .map_err(|e| transport("cannot set up HTTPS", e));
         Client { inner }
     }
 
@@ -87,14 +192,14 @@ impl Client {
         body: &serde_json::Value,
         on_retry: &mut dyn FnMut(&Failure),
     ) -> Result<Answer, Failure> {
-        let bytes = serde_json::to_vec(body).map_err(Failure::new)?;
+        let bytes = serde_json::to_vec(body).map_err(|e| Failure::Encode(Arc::new(e)))?;
         self.with_retries(on_retry, || {
             let request = self
                 .with_headers(self.client()?.post(url), headers)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes.clone());
             run(async {
-                let response = request.send().await.map_err(|e| Failure::new(reason(e)))?;
+                let response = request.send().await.map_err(failed_request)?;
                 Ok(answer(response, POST_ANSWER_LIMIT).await)
             })
         })
@@ -105,7 +210,7 @@ impl Client {
         self.with_retries(&mut |_| {}, || {
             let request = self.with_headers(self.client()?.get(url), headers);
             run(async {
-                let response = request.send().await.map_err(|e| Failure::new(reason(e)))?;
+                let response = request.send().await.map_err(failed_request)?;
                 whole_answer(response, DOCUMENT_LIMIT).await
             })
         })
@@ -165,11 +270,10 @@ fn run(request: impl Future<Output = Result<Answer, Failure>>) -> Result<Answer,
         .map_err(|e| Failure::new(format!("cannot start the network runtime: {e}")))?
 }
 
-/// Why a request got no answer, in words: what went wrong (no answer in time, no connection)
-/// and the innermost cause the operating system or TLS gave. The URL is left out: a channel's
-/// URL is often its secret (docs/announcing.md), and the report names the channel already.
-fn reason(error: reqwest::Error) -> String {
-    let error = error.without_url();
+/// Why a request got no answer: what went wrong (no answer in time, no connection), with the
+/// network's error as the cause. Its URL is dropped: a channel's URL is often its secret
+/// (docs/announcing.md), and the report names the channel already.
+fn failed_request(error: reqwest::Error) -> Failure {
     let what = if error.is_timeout() {
         format!("no answer within {} s", TIMEOUT.as_secs())
     } else if error.is_connect() {
@@ -179,11 +283,14 @@ fn reason(error: reqwest::Error) -> String {
     } else {
         "the request failed".to_string()
     };
-    let mut cause: &dyn std::error::Error = &error;
-    while let Some(inner) = cause.source() {
-        cause = inner;
+    transport(what, error)
+}
+
+fn transport(what: impl Into<String>, error: reqwest::Error) -> Failure {
+    Failure::Transport {
+        what: what.into(),
+        cause: Redacted::new(error.without_url()),
     }
-    format!("{what}: {cause}")
 }
 
 /// [`answer`], for a document: a body that cannot be read whole (over `limit`, cut off, too
@@ -195,7 +302,7 @@ async fn whole_answer(response: reqwest::Response, limit: u64) -> Result<Answer,
     }
     let body = read_body(response, limit)
         .await
-        .map_err(|e| Failure::new(format!("the answer could not be read whole: {e}")))?;
+        .map_err(|e| Failure::Unreadable(Box::new(e)))?;
     Ok(Answer {
         status,
         body,
@@ -229,26 +336,29 @@ async fn answer(response: reqwest::Response, limit: u64) -> Answer {
 }
 
 /// The body as text, refused once it passes `limit` bytes or is not UTF-8.
-async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<String, String> {
+async fn read_body(mut response: reqwest::Response, limit: u64) -> Result<String, Failure> {
     let mut bytes = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(reason)? {
+    while let Some(chunk) = response.chunk().await.map_err(failed_request)? {
         if (bytes.len() + chunk.len()) as u64 > limit {
-            return Err(format!("it is over {limit} bytes"));
+            return Err(Failure::new(format!("it is over {limit} bytes")));
         }
         bytes.extend_from_slice(&chunk);
     }
-    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+    String::from_utf8(bytes).map_err(|_| Failure::new("it is not UTF-8 text"))
 }
 
 /// Why an answer is not a success (for a channel: not a delivery). A redirect names where it led, since that is
 /// what the person fixing the channel's address needs to see.
 fn refused(answer: &Answer) -> Failure {
     match (&answer.location, answer.status) {
-        (Some(location), 300..=399) => Failure::new(format!(
-            "HTTP {}: redirected to {location}; not followed (a channel that redirects did not take the message: check its address)",
-            answer.status
-        )),
-        _ => Failure::new(format!("HTTP {}: {}", answer.status, excerpt(&answer.body))),
+        (Some(location), 300..=399) => Failure::Redirected {
+            status: answer.status,
+            location: redacted(location),
+        },
+        _ => Failure::Refused {
+            status: answer.status,
+            excerpt: redacted(&excerpt(&answer.body)),
+        },
     }
 }
 
@@ -266,6 +376,64 @@ pub(crate) fn excerpt(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::error::Error as _;
+
+    /// The network's error stays a value the code can match, while neither the failure nor
+    /// its cause shows the credentials in the URL it names.
+    #[test]
+    fn a_transport_failure_keeps_its_cause_without_its_credentials() {
+        let failure = Client::new()
+            .get_text("http://bot:hunter2@127.0.0.1:9/x", &[])
+            .unwrap_err();
+        let shown = failure.to_string();
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.starts_with("cannot connect: "), "{shown}");
+        let cause = failure.source().expect("the network's error is the cause");
+        assert!(!cause.to_string().contains("hunter2"));
+        assert!(
+            matches!(&failure, Failure::Transport { cause, .. } if cause.0.is_connect()),
+            "{failure:?}"
+        );
+        assert!(!crate::error::describe(&failure).contains("hunter2"));
+        assert_eq!(
+            crate::error::describe(&failure),
+            shown,
+            "each cause said once"
+        );
+    }
+
+    /// A server that echoes the API key in its answer does not get it shown.
+    #[test]
+    fn hiding_takes_a_key_out_of_what_a_failure_shows() {
+        let echoed = Failure::Refused {
+            status: 401,
+            excerpt: "bad key sk-12345".into(),
+        };
+        let hidden = echoed.hiding("sk-12345");
+        assert!(matches!(hidden, Failure::Refused { status: 401, .. }));
+        assert!(!hidden.to_string().contains("sk-12345"), "{hidden}");
+    }
+
+    #[test]
+    fn a_refusal_and_a_redirect_read_as_before() {
+        let refusal = refused(&Answer {
+            status: 403,
+            body: "forbidden\n  token  ".into(),
+            retry_after: None,
+            location: None,
+        });
+        assert_eq!(refusal.to_string(), "HTTP 403: forbidden token");
+        let redirected = refused(&Answer {
+            status: 302,
+            body: String::new(),
+            retry_after: None,
+            location: Some("https://example.org/login".into()),
+        });
+        assert_eq!(
+            redirected.to_string(),
+            "HTTP 302: redirected to https://example.org/login; not followed (a channel that redirects did not take the message: check its address)"
+        );
+    }
 
     /// A server on loopback that answers every connection with `reply` and closes it.
     fn answering(reply: &'static [u8]) -> String {
@@ -299,6 +467,7 @@ mod tests {
         let address = answering(
             b"HTTP/1.1 200 OK\r\ncontent-length: 11\r\nconnection: close\r\n\r\nhello world",
         );
+        install_tls_provider();
         let answer = run(async {
             let response = reqwest::get(format!("http://{address}/")).await.unwrap();
             whole_answer(response, 5).await

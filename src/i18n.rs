@@ -8,7 +8,7 @@ use std::path::Path;
 use chrono::{DateTime, Locale, NaiveDate};
 use chrono_tz::Tz;
 
-use crate::error::Error;
+use crate::error::{Error, ThemeError};
 use crate::suggest;
 use crate::theme::Theme;
 use crate::yaml::{self, YamlSource};
@@ -28,10 +28,8 @@ impl Translations {
         theme: &Theme,
         language: &str,
     ) -> Result<(Translations, Vec<String>), Error> {
-        let reference = parse(theme, REFERENCE)?.ok_or_else(|| {
-            Error::Theme(format!(
-                "the theme has no i18n/{REFERENCE}.yaml, which every other language falls back to"
-            ))
+        let reference = parse(theme, REFERENCE)?.ok_or(ThemeError::NoReferenceTranslation {
+            reference: REFERENCE,
         })?;
         let mut warnings = Vec::new();
         let primary = language.split('-').next().unwrap_or(language);

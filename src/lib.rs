@@ -25,6 +25,7 @@
 //! - layer: session authoring publish
 //! - layer: serve import announce
 //! - layer: ingest
+//! - layer: report
 
 pub mod announce;
 pub(crate) mod atomic;
@@ -46,6 +47,7 @@ pub(crate) mod pipeline;
 pub mod publish;
 pub(crate) mod redact;
 pub(crate) mod render;
+mod report;
 pub(crate) mod retry;
 pub(crate) mod runtime;
 pub(crate) mod search;
@@ -71,4 +73,5 @@ pub use pipeline::{
     BuildOptions, BuildReport, Built, Checked, SearchReport, build, check_site, render_site,
 };
 pub use render::OutputFile;
+pub use report::report_of;
 pub use time::Now;

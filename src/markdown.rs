@@ -306,26 +306,13 @@ fn with_short_runs(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
                 attrs,
             })),
             Event::Text(text) | Event::Code(text) if !images.is_empty() => {
-                // The description becomes one `alt` attribute.
-                let room = MAX_ATTRIBUTE_TEXT.saturating_sub(description);
-                if room > 0 {
-                    let mut cut = text.len().min(room);
-                    while !text.is_char_boundary(cut) {
-                        cut -= 1;
-                    }
-                    description += cut.max(1);
-                    out.push(Event::Text(CowStr::from(text[..cut].to_string())));
-                }
+                out.extend(description_part(&text, &mut description));
             }
             Event::Html(ref html) | Event::InlineHtml(ref html) => {
                 // Raw HTML is checked to leave no tag open (see `within_depth`), so a run
                 // may end after it.
-                run += html.len();
-                out.push(event);
-                if run > TEXT_RUN {
-                    out.push(Event::InlineHtml(CowStr::Borrowed(RUN_BREAK)));
-                    run = 0;
-                }
+                let len = html.len();
+                push_in_run(&mut out, event, len, &mut run);
             }
             Event::Text(text) if text.len() > TEXT_RUN => {
                 push_runs(&mut out, &text);
@@ -339,12 +326,8 @@ fn with_short_runs(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
             }
             Event::Text(ref text) | Event::Code(ref text) => {
                 // Short pieces (the parser cuts text at entities) still add up to one run.
-                run += text.len();
-                out.push(event);
-                if run > TEXT_RUN {
-                    out.push(Event::InlineHtml(CowStr::Borrowed(RUN_BREAK)));
-                    run = 0;
-                }
+                let len = text.len();
+                push_in_run(&mut out, event, len, &mut run);
             }
             Event::SoftBreak => {
                 run += 1;
@@ -357,6 +340,32 @@ fn with_short_runs(events: Vec<Event<'_>>) -> Vec<Event<'_>> {
         }
     }
     out
+}
+
+/// Pushes `event`, `len` bytes more of the current text run, and ends the run once it is over
+/// [`TEXT_RUN`].
+fn push_in_run<'a>(out: &mut Vec<Event<'a>>, event: Event<'a>, len: usize, run: &mut usize) {
+    *run += len;
+    out.push(event);
+    if *run > TEXT_RUN {
+        out.push(Event::InlineHtml(CowStr::Borrowed(RUN_BREAK)));
+        *run = 0;
+    }
+}
+
+/// What of an image description's `text` still fits in its one `alt` attribute, of which
+/// `description` bytes are written.
+fn description_part(text: &str, description: &mut usize) -> Option<Event<'static>> {
+    let room = MAX_ATTRIBUTE_TEXT.saturating_sub(*description);
+    if room == 0 {
+        return None;
+    }
+    let mut cut = text.len().min(room);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    *description += cut.max(1);
+    Some(Event::Text(CowStr::from(text[..cut].to_string())))
 }
 
 /// A link or image whose target fits in an attribute, its title shortened; `None` when the

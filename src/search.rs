@@ -190,8 +190,11 @@ impl Bundle<'_> {
 
     /// Indexes the pages with Pagefind and adds the record.
     fn build(&self, key: String) -> Result<Vec<OutputFile>, Error> {
-        let bundle = crate::runtime::block_on(build_bundle(&self.pages))
-            .map_err(|e| search_error(format!("cannot start its runtime: {e}")))??;
+        let bundle =
+            crate::runtime::block_on(build_bundle(&self.pages)).map_err(|e| Error::Search {
+                page: None,
+                source: anyhow::Error::new(e).context("cannot start its runtime"),
+            })??;
         let mut files: Vec<OutputFile> = bundle
             .into_iter()
             .filter_map(|file| {
@@ -378,24 +381,22 @@ async fn build_bundle(pages: &[&OutputFile]) -> Result<Vec<pagefind::api::Synthe
     // Result URLs stay relative to the site root (`incidents/x/`): the search page adds the
     // root it is served under, so the site works under any base path and in `serve` alike.
     let options = PagefindServiceConfig::builder().build();
-    let mut index = PagefindIndex::new(Some(options)).map_err(|e| search_error(chain(&e)))?;
+    let mut index =
+        PagefindIndex::new(Some(options)).map_err(|source| Error::Search { page: None, source })?;
     for page in pages {
         let html = String::from_utf8_lossy(&page.bytes).into_owned();
         index
             .add_html_file(Some(page.path.clone()), None, html)
             .await
-            .map_err(|e| search_error(format!("{}: {}", page.path, chain(&e))))?;
+            .map_err(|source| Error::Search {
+                page: Some(page.path.clone()),
+                source,
+            })?;
     }
-    index.get_files().await.map_err(|e| search_error(chain(&e)))
-}
-
-/// Pagefind reports errors as `anyhow` chains; the message is all there is to keep.
-fn chain(error: &anyhow::Error) -> String {
-    format!("{error:#}")
-}
-
-fn search_error(message: String) -> Error {
-    Error::Search { message }
+    index
+        .get_files()
+        .await
+        .map_err(|source| Error::Search { page: None, source })
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use include_dir::{Dir, include_dir};
 
-use crate::error::Error;
+use crate::error::{Error, ThemeError};
 
 static DEFAULT_THEME: Dir<'static> = include_dir!("$CARGO_MANIFEST_DIR/themes/default");
 
@@ -58,19 +58,17 @@ impl Theme {
             if name == "default" {
                 return Ok(theme);
             }
-            return Err(Error::Theme(format!(
-                "site.yaml: theme `{name}` not found: there is no folder `{THEMES_DIR}/{name}/` in the site folder"
-            )));
+            return Err(ThemeError::NotFound { name: name.into() }.into());
         }
         // The theme's folder must not lead out of the site (a link to /etc, say).
         if !crate::files::resolves_inside(root, &dir).unwrap_or(false) {
-            return Err(Error::Theme(format!(
-                "the theme folder `{THEMES_DIR}/{name}/` leads outside the site folder"
-            )));
+            return Err(ThemeError::Outside { name: name.into() }.into());
         }
         for entry in walkdir::WalkDir::new(&dir).sort_by_file_name() {
-            let entry =
-                entry.map_err(|e| Error::Theme(format!("cannot read the theme `{name}`: {e}")))?;
+            let entry = entry.map_err(|source| ThemeError::Unwalkable {
+                name: name.into(),
+                source,
+            })?;
             let hidden = entry.file_name().to_string_lossy().starts_with('.');
             let kind = entry.file_type();
             if hidden || kind.is_dir() || kind.is_symlink() {
@@ -81,8 +79,9 @@ impl Theme {
             // above), and every other entry is read as a bounded regular file: a named pipe or
             // a device is refused there, never skipped (docs/reliability.md).
             let bytes = crate::files::read_bytes(entry.path(), crate::files::THEME_FILE_LIMIT)
-                .map_err(|e| {
-                    Error::Theme(format!("cannot read `{}`: {e}", entry.path().display()))
+                .map_err(|e| ThemeError::Unreadable {
+                    path: entry.path().to_path_buf(),
+                    source: Box::new(e),
                 })?;
             let origin = PathBuf::from(THEMES_DIR).join(name).join(relative);
             let file = ThemeFile {
@@ -153,6 +152,39 @@ fn all_files<'a>(dir: &'a Dir<'a>) -> Vec<&'a include_dir::File<'a>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A theme file that cannot be read keeps the reader's error as its cause (the message
+    /// reads as it always has), so the command line can show the chain.
+    #[cfg(unix)]
+    #[test]
+    fn an_unreadable_theme_file_keeps_its_cause() {
+        use std::error::Error as _;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let templates = dir.path().join("themes/brand/templates");
+        std::fs::create_dir_all(&templates).expect("mkdir");
+        let fifo = templates.join("404.html");
+        rustix::fs::mkfifoat(rustix::fs::CWD, &fifo, rustix::fs::Mode::RUSR).expect("mkfifo");
+        let Err(error) = Theme::load(dir.path(), "brand") else {
+            panic!("a named pipe is not a theme file");
+        };
+        assert!(
+            matches!(&error, Error::Theme(ThemeError::Unreadable { path, .. }) if *path == fifo),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "cannot read `{}`: it is not a regular file but a named pipe",
+                fifo.display()
+            )
+        );
+        let cause = error.source().map(ToString::to_string);
+        assert_eq!(
+            cause.as_deref(),
+            Some("it is not a regular file but a named pipe")
+        );
+        assert_eq!(crate::error::describe(&error), error.to_string());
+    }
 
     #[test]
     fn builtin_theme_has_every_page_template_and_its_stylesheet() {

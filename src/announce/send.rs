@@ -139,28 +139,7 @@ impl<'a> Sender<'a> {
                 handle, service, ..
             } => {
                 let (handle, service) = (handle.clone(), service.clone());
-                let session = self.bluesky_session(client, &handle, &service, on_retry)?;
-                let auth = format!("Bearer {}", session.access_jwt);
-                let body = json!({
-                    "repo": session.did,
-                    "collection": "app.bsky.feed.post",
-                    "record": compose::bluesky(draft, thread, message.now),
-                });
-                let answer = client.post_json(
-                    &format!("{service}/xrpc/com.atproto.repo.createRecord"),
-                    &[("Authorization", &auth)],
-                    &body,
-                    on_retry,
-                )?;
-                // A reply names its parent by both: one without the other is no use.
-                Ok(Delivered::read(id_in(&answer.body, "/uri").and_then(
-                    |id| {
-                        Ok(Remote {
-                            id,
-                            cid: Some(id_in(&answer.body, "/cid")?),
-                        })
-                    },
-                )))
+                self.send_bluesky(client, message, (&handle, &service), on_retry)
             }
             AnnounceChannel::X { api, auth } => {
                 let url = format!("{api}/2/tweets");
@@ -175,27 +154,68 @@ impl<'a> Sender<'a> {
                     id_in(&answer.body, "/data/id").map(|id| Remote { id, cid: None }),
                 ))
             }
-            AnnounceChannel::Email(settings) => {
-                let message = email::message(draft, settings)?;
-                if self.smtp.is_none() {
-                    let login = match &self.secrets[..] {
-                        [user, password] => Some((user.as_str(), password.as_str())),
-                        _ => None,
-                    };
-                    self.smtp = Some(email::Session::open(settings, login, on_retry)?);
-                }
-                let session = self
-                    .smtp
-                    .as_mut()
-                    .ok_or_else(|| Failure::new("no SMTP session"))?;
-                if let Err(failure) = session.send(&message) {
-                    // A session a message failed in is not used again this run.
-                    self.finish();
-                    return Err(failure);
-                }
-                Ok(Delivered::BLIND)
-            }
+            AnnounceChannel::Email(settings) => self.send_email(draft, settings, on_retry),
         }
+    }
+
+    /// A Bluesky post, through the session (opened on the first post of the run).
+    fn send_bluesky(
+        &mut self,
+        client: &Client,
+        message: &Outgoing<'_>,
+        (handle, service): (&str, &str),
+        on_retry: &mut dyn FnMut(&Failure),
+    ) -> Result<Delivered, Failure> {
+        let (draft, thread) = (message.draft, message.thread.as_ref());
+        let session = self.bluesky_session(client, handle, service, on_retry)?;
+        let auth = format!("Bearer {}", session.access_jwt);
+        let body = json!({
+            "repo": session.did,
+            "collection": "app.bsky.feed.post",
+            "record": compose::bluesky(draft, thread, message.now),
+        });
+        let answer = client.post_json(
+            &format!("{service}/xrpc/com.atproto.repo.createRecord"),
+            &[("Authorization", &auth)],
+            &body,
+            on_retry,
+        )?;
+        // A reply names its parent by both: one without the other is no use.
+        Ok(Delivered::read(id_in(&answer.body, "/uri").and_then(
+            |id| {
+                Ok(Remote {
+                    id,
+                    cid: Some(id_in(&answer.body, "/cid")?),
+                })
+            },
+        )))
+    }
+
+    /// An email, through the SMTP session (opened on the first message of the run).
+    fn send_email(
+        &mut self,
+        draft: &Draft,
+        settings: &crate::config::Email,
+        on_retry: &mut dyn FnMut(&Failure),
+    ) -> Result<Delivered, Failure> {
+        let message = email::message(draft, settings)?;
+        if self.smtp.is_none() {
+            let login = match &self.secrets[..] {
+                [user, password] => Some((user.as_str(), password.as_str())),
+                _ => None,
+            };
+            self.smtp = Some(email::Session::open(settings, login, on_retry)?);
+        }
+        let session = self
+            .smtp
+            .as_mut()
+            .ok_or_else(|| Failure::new("no SMTP session"))?;
+        if let Err(failure) = session.send(&message) {
+            // A session a message failed in is not used again this run.
+            self.finish();
+            return Err(failure);
+        }
+        Ok(Delivered::BLIND)
     }
 
     /// The `Authorization` header of a post to X: the OAuth 2.0 token, or an OAuth 1.0a

@@ -3,7 +3,8 @@
 
 use std::path::PathBuf;
 
-use super::{TimeArgs, error_text, now_from, publish_after_authoring, terminal, write_stdout};
+use super::publish::publish_after_authoring;
+use super::{TimeArgs, error_text, now_from, terminal, write_stdout};
 
 /// A decision as one log line: group keys and labels come from whoever sent the alert, so a
 /// line break in them is shown escaped rather than starting a line of its own.

@@ -463,7 +463,34 @@ fn validate_email(
             )
             .with_help("write the SMTP server's name alone, e.g. `server: smtp.example.org`, and its port as `port:`"));
     }
-    let tls = match tls {
+    let tls = smtp_tls(source, tls)?;
+    let port = smtp_port(source, port, tls)?;
+    let from = mailbox(source, &from, "from")?;
+    if to.value.is_empty() {
+        return Err(source
+            .error_on(&to, ErrorCode::InvalidValue, "`to` lists no address")
+            .with_help("e.g. `to: [customers@lists.example.org]`"));
+    }
+    let to = to
+        .value
+        .iter()
+        .map(|address| mailbox(source, address, "to"))
+        .collect::<Result<Vec<_>, _>>()?;
+    let login = smtp_login(source, user_env, password_env)?;
+    let email = Email {
+        server: host.to_string(),
+        port,
+        tls,
+        from,
+        to,
+        login,
+    };
+    Ok((AnnounceChannel::Email(Box::new(email)), components))
+}
+
+/// `tls:` of an email channel: STARTTLS unless it says otherwise.
+fn smtp_tls(source: &YamlSource<'_>, tls: Option<Spanned<String>>) -> Result<SmtpTls, Diagnostic> {
+    Ok(match tls {
         None => SmtpTls::StartTls,
         Some(raw) => SmtpTls::parse(raw.value.trim()).ok_or_else(|| {
             source
@@ -482,8 +509,16 @@ fn validate_email(
                     }),
                 )
         })?,
-    };
-    let port = match port {
+    })
+}
+
+/// `port:` of an email channel: the usual port of its `tls:` unless given.
+fn smtp_port(
+    source: &YamlSource<'_>,
+    port: Option<Spanned<i64>>,
+    tls: SmtpTls,
+) -> Result<u16, Diagnostic> {
+    Ok(match port {
         None => tls.default_port(),
         Some(raw) => u16::try_from(raw.value)
             .ok()
@@ -497,19 +532,16 @@ fn validate_email(
                     )
                     .with_help("e.g. `port: 587` (STARTTLS) or `port: 465` (TLS)")
             })?,
-    };
-    let from = mailbox(source, &from, "from")?;
-    if to.value.is_empty() {
-        return Err(source
-            .error_on(&to, ErrorCode::InvalidValue, "`to` lists no address")
-            .with_help("e.g. `to: [customers@lists.example.org]`"));
-    }
-    let to = to
-        .value
-        .iter()
-        .map(|address| mailbox(source, address, "to"))
-        .collect::<Result<Vec<_>, _>>()?;
-    let login = match (user_env, password_env) {
+    })
+}
+
+/// `user_env:` and `password_env:` of an email channel: both or neither.
+fn smtp_login(
+    source: &YamlSource<'_>,
+    user_env: Option<Spanned<String>>,
+    password_env: Option<Spanned<String>>,
+) -> Result<Option<(SecretVar, SecretVar)>, Diagnostic> {
+    Ok(match (user_env, password_env) {
         (Some(user), Some(password)) => Some((
             validate_secret_var(source, user)?,
             validate_secret_var(source, password)?,
@@ -524,16 +556,7 @@ fn validate_email(
                 )
                 .with_help("give both, or neither for a server that takes mail without a login"));
         }
-    };
-    let email = Email {
-        server: host.to_string(),
-        port,
-        tls,
-        from,
-        to,
-        login,
-    };
-    Ok((AnnounceChannel::Email(Box::new(email)), components))
+    })
 }
 
 /// `Name <address>` or a bare address.

@@ -69,70 +69,75 @@ pub(super) fn validate(
         );
     }
     let mut seen = HashSet::new();
-    let mut components = Vec::with_capacity(raw.value.len());
-    for c in raw.value {
-        let RawComponent {
-            id,
-            name,
+    raw.value
+        .into_iter()
+        .map(|c| validate_component(source, c, &mut seen, errors))
+        .collect()
+}
+
+/// One entry of `components:`; `seen` holds the ids of the entries before it.
+fn validate_component(
+    source: &YamlSource<'_>,
+    c: RawComponent,
+    seen: &mut HashSet<String>,
+    errors: &mut Vec<Diagnostic>,
+) -> Component {
+    let RawComponent {
+        id,
+        name,
+        description,
+        group,
+        since,
+    } = c;
+    if !is_valid_id(&id.value) {
+        errors.push(
+            source
+                .error_on(&id, ErrorCode::InvalidValue, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
+                .with_help(format!("try `{}`", slug::slugify(&id.value))),
+        );
+    } else if !seen.insert(id.value.clone()) {
+        errors.push(source.error_on(
+            &id,
+            ErrorCode::DuplicateKey,
+            format!("component id `{}` is used twice", id.value),
+        ));
+    }
+    if name.value.trim().is_empty() {
+        errors.push(source.error_on(&name, ErrorCode::InvalidValue, "component `name` is empty"));
+    }
+    check_length(source, &name, "a component's `name`", MAX_NAME, errors);
+    if let Some(group) = &group {
+        check_length(source, group, "a component's `group`", MAX_NAME, errors);
+    }
+    if let Some(description) = &description {
+        check_length(
+            source,
             description,
-            group,
-            since,
-        } = c;
-        if !is_valid_id(&id.value) {
+            "a component's `description`",
+            MAX_DESCRIPTION,
+            errors,
+        );
+    }
+    let (description, group) = (description.map(|d| d.value), group.map(|g| g.value));
+    let since = since.and_then(|s| {
+        time::parse_date(&s.value).or_else(|| {
             errors.push(
                 source
-                    .error_on(&id, ErrorCode::InvalidValue, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
-                    .with_help(format!("try `{}`", slug::slugify(&id.value))),
+                    .error_on(
+                        &s,
+                        ErrorCode::InvalidTimestamp,
+                        format!("`since` `{}` is not a date", s.value),
+                    )
+                    .with_help("write it as YYYY-MM-DD, e.g. `2024-01-31`"),
             );
-        } else if !seen.insert(id.value.clone()) {
-            errors.push(source.error_on(
-                &id,
-                ErrorCode::DuplicateKey,
-                format!("component id `{}` is used twice", id.value),
-            ));
-        }
-        if name.value.trim().is_empty() {
-            errors.push(source.error_on(
-                &name,
-                ErrorCode::InvalidValue,
-                "component `name` is empty",
-            ));
-        }
-        check_length(source, &name, "a component's `name`", MAX_NAME, errors);
-        if let Some(group) = &group {
-            check_length(source, group, "a component's `group`", MAX_NAME, errors);
-        }
-        if let Some(description) = &description {
-            check_length(
-                source,
-                description,
-                "a component's `description`",
-                MAX_DESCRIPTION,
-                errors,
-            );
-        }
-        let (description, group) = (description.map(|d| d.value), group.map(|g| g.value));
-        let since = since.and_then(|s| {
-            time::parse_date(&s.value).or_else(|| {
-                errors.push(
-                    source
-                        .error_on(
-                            &s,
-                            ErrorCode::InvalidTimestamp,
-                            format!("`since` `{}` is not a date", s.value),
-                        )
-                        .with_help("write it as YYYY-MM-DD, e.g. `2024-01-31`"),
-                );
-                None
-            })
-        });
-        components.push(Component {
-            id: id.value,
-            name: name.value,
-            description,
-            group: group.filter(|g| !g.trim().is_empty()),
-            since,
-        });
+            None
+        })
+    });
+    Component {
+        id: id.value,
+        name: name.value,
+        description,
+        group: group.filter(|g| !g.trim().is_empty()),
+        since,
     }
-    components
 }

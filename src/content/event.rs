@@ -312,24 +312,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
     if let Some(s) = &summary {
         c.printable(s, "summary");
     }
-    let title_len = title.value.trim().chars().count();
-    if title_len > 0 && !title.value.chars().any(is_visible) {
-        c.push(
-            c.source
-                .error_on(
-                    &title,
-                    ErrorCode::InvalidValue,
-                    "`title` has no visible character: only spaces and invisible ones (such as U+200B, a zero-width space)",
-                )
-                .with_help("write the title readers will see in the list of incidents"),
-        );
-    } else if title_len == 0 || title_len > MAX_TITLE {
-        c.push(c.source.error_on(
-            &title,
-            ErrorCode::InvalidValue,
-            format!("`title` must be 1 to {MAX_TITLE} characters, not {title_len}"),
-        ));
-    }
+    validate_title(c, &title);
     let kind = match &kind {
         None => Some(Kind::Incident),
         Some(k) => c.word::<Kind>(k),
@@ -356,18 +339,7 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
         _ => Impact::None,
     };
     let (impact_written, summary_written) = (declared_impact.is_some(), summary.is_some());
-    let summary = match summary {
-        Some(s) if s.value.chars().count() > MAX_SUMMARY => {
-            if let Some(d) = c.source.too_long(&s, "`summary`", MAX_SUMMARY) {
-                c.push(d.with_help(
-                    "bots repost it: keep it to one or two sentences, or leave it out to use the latest update",
-                ));
-            }
-            String::new()
-        }
-        Some(s) => s.value.split_whitespace().collect::<Vec<_>>().join(" "),
-        None => crate::model::event::derived_summary(&timeline, body, &title.value),
-    };
+    let summary = validate_summary(c, summary, &timeline, body, &title.value);
 
     Some(Event {
         slug: slug?,
@@ -385,6 +357,50 @@ fn validate(c: &mut Checker<'_>, raw: RawEvent, path: &Path, body: &str) -> Opti
         source: path.to_path_buf(),
         fingerprint: 0,
     })
+}
+
+/// `title:`: visible, and not too long.
+fn validate_title(c: &mut Checker<'_>, title: &Spanned<String>) {
+    let title_len = title.value.trim().chars().count();
+    if title_len > 0 && !title.value.chars().any(is_visible) {
+        c.push(
+            c.source
+                .error_on(
+                    title,
+                    ErrorCode::InvalidValue,
+                    "`title` has no visible character: only spaces and invisible ones (such as U+200B, a zero-width space)",
+                )
+                .with_help("write the title readers will see in the list of incidents"),
+        );
+    } else if title_len == 0 || title_len > MAX_TITLE {
+        c.push(c.source.error_on(
+            title,
+            ErrorCode::InvalidValue,
+            format!("`title` must be 1 to {MAX_TITLE} characters, not {title_len}"),
+        ));
+    }
+}
+
+/// `summary:` on one line, or the one made from the latest update when there is none.
+fn validate_summary(
+    c: &mut Checker<'_>,
+    summary: Option<Spanned<String>>,
+    timeline: &[Update],
+    body: &str,
+    title: &str,
+) -> String {
+    match summary {
+        Some(s) if s.value.chars().count() > MAX_SUMMARY => {
+            if let Some(d) = c.source.too_long(&s, "`summary`", MAX_SUMMARY) {
+                c.push(d.with_help(
+                    "bots repost it: keep it to one or two sentences, or leave it out to use the latest update",
+                ));
+            }
+            String::new()
+        }
+        Some(s) => s.value.split_whitespace().collect::<Vec<_>>().join(" "),
+        None => crate::model::event::derived_summary(timeline, body, title),
+    }
 }
 
 fn validate_slug(

@@ -98,7 +98,7 @@ pub(crate) fn read(dir: &Path) -> Result<History, ImportError> {
     let mut paths: Vec<_> = std::fs::read_dir(&issues)
         .map_err(|e| ImportError::Fetch {
             origin: issues.display().to_string(),
-            message: e.to_string(),
+            source: Box::new(e),
         })?
         .filter_map(Result::ok)
         .map(|e| e.path())
@@ -154,7 +154,7 @@ fn without_comment_lines(text: &str) -> String {
 fn read_file(path: &Path) -> Result<String, ImportError> {
     crate::files::read_text(path, crate::files::EVENT_FILE_LIMIT).map_err(|e| ImportError::Fetch {
         origin: path.display().to_string(),
-        message: e.to_string(),
+        source: Box::new(e),
     })
 }
 

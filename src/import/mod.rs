@@ -95,12 +95,13 @@ pub enum ImportError {
         message: String,
     },
     /// A source could not be read or fetched.
-    #[error("cannot read {origin}: {message}")]
+    #[error("cannot read {origin}: {source}")]
     Fetch {
-        /// The file or address.
+        /// The file or address, credentials taken out.
         origin: String,
-        /// Why.
-        message: String,
+        /// Why: the reader's or the HTTP client's own error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// What the import would write does not pass `check`: a bug in the import, reported with
     /// the source item rather than written.

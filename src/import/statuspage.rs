@@ -535,7 +535,7 @@ pub(crate) fn read(
                 .get_text(source, &[])
                 .map_err(|e| ImportError::Fetch {
                     origin: origin.clone(),
-                    message: e.to_string(),
+                    source: Box::new(e),
                 })?;
             collected.add(&text, &origin)?;
         } else {
@@ -543,7 +543,7 @@ pub(crate) fn read(
                 let text = crate::files::read_text(&path, DOCUMENT_LIMIT).map_err(|e| {
                     ImportError::Fetch {
                         origin: path.display().to_string(),
-                        message: e.to_string(),
+                        source: Box::new(e),
                     }
                 })?;
                 collected.add(&text, &path.display().to_string())?;
@@ -597,7 +597,7 @@ fn manage_api(
                 .get_text(&url, &headers)
                 .map_err(|e| ImportError::Fetch {
                     origin: origin.clone(),
-                    message: shown(&e.to_string()),
+                    source: Box::new(e.hiding(key)),
                 })?;
             let count = serde_json::from_str::<Vec<serde_json::Value>>(&text)
                 .map_err(|e| ImportError::source(&origin, format!("not a list: {e}")))?
@@ -632,7 +632,7 @@ fn json_files(path: &std::path::Path) -> Result<Vec<std::path::PathBuf>, ImportE
     for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
         let entry = entry.map_err(|e| ImportError::Fetch {
             origin: path.display().to_string(),
-            message: e.to_string(),
+            source: Box::new(e),
         })?;
         let is_json = entry.path().extension().is_some_and(|e| e == "json");
         if entry.file_type().is_file() && is_json {

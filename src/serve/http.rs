@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use tower_livereload::{LiveReloadLayer, Reloader};
 
 use super::State;
+use crate::error::Error;
 
 /// How long a client may take to send a request's headers (and, on a kept-alive connection,
 /// to start the next request) before the connection is closed.
@@ -109,7 +110,8 @@ async fn serve(AxumState(state): AxumState<State>, method: Method, uri: Uri) -> 
         .filter(|p| p.starts_with('/'))
         .unwrap_or(path);
     let key = file_key(path);
-    let error = shared.error.as_deref();
+    let error = shared.error.as_deref().map(overlay_text);
+    let error = error.as_deref();
 
     if let Some(bytes) = shared.files.get(&key) {
         let kind = content_type(&key);
@@ -211,6 +213,15 @@ fn respond(
     // A preview must never show a stale page.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// The errors as `sitrep check` prints them: each diagnostic at its file, line and column with
+/// the line itself, then the summary; any other error with its chain of causes.
+fn overlay_text(error: &Error) -> String {
+    match error {
+        Error::Content(list) => crate::error::render_diagnostics(list, false),
+        other => crate::error::describe(other),
+    }
 }
 
 /// The last good page with the errors laid over it, so the author sees both.

@@ -75,7 +75,7 @@ pub(super) fn start(state: State, report: Arc<dyn Fn(ServeEvent) + Send + Sync>)
                     }
                     previous = index.files;
                 }
-                Err(error) => report(ServeEvent::Failed(error.to_string())),
+                Err(error) => report(ServeEvent::Failed(Arc::new(error))),
             }
         }
     });

@@ -50,9 +50,10 @@ pub enum ServeEvent {
         /// How long indexing took, after the pages were already served.
         elapsed: Duration,
     },
-    /// A build failed, with the errors as the build would print them; the last good pages
-    /// are still served, and the browser shows the errors.
-    Failed(String),
+    /// A build (or the search index) failed, with its errors as the library returned them
+    /// (diagnostics at their places); the last good pages are still served, and the browser
+    /// shows the errors.
+    Failed(Arc<Error>),
     /// Ctrl-C was pressed and the server has shut down.
     Stopped,
 }
@@ -61,7 +62,7 @@ pub enum ServeEvent {
 #[derive(Default)]
 pub(crate) struct Shared {
     pub files: Files,
-    pub error: Option<String>,
+    pub error: Option<Arc<Error>>,
     /// The path of `base_url`, e.g. `/status/`, which requests may start with.
     pub base_path: String,
     /// Counts successful rebuilds, so that a search index made from older pages is never
@@ -226,10 +227,10 @@ fn build_into(
             }
         }
         Err(error) => {
-            let text = error.to_string();
-            shared.error = Some(text.clone());
+            let error = Arc::new(error);
+            shared.error = Some(error.clone());
             drop(shared);
-            report(ServeEvent::Failed(text));
+            report(ServeEvent::Failed(error));
         }
     }
 }

@@ -49,7 +49,7 @@ pub(super) fn start(
 fn watch_error(root: &Path, error: notify::Error) -> Error {
     Error::Watch {
         path: root.to_path_buf(),
-        message: error.to_string(),
+        source: error,
     }
 }
 

@@ -53,6 +53,23 @@ fn every_channel_is_told_each_update_once_in_its_documented_format() {
         assert_eq!(request.header("content-type"), Some("application/json"));
     }
 
+    webhook_is_told_in_statuspage_shape(&server);
+    chat_channels_are_told_once_per_update(&server);
+    mastodon_is_told_in_one_thread(&server);
+    bluesky_is_told_in_one_thread(&server);
+    x_is_told_in_one_thread(&server);
+
+    save_examples(&server);
+
+    // Once only: a second run sends nothing.
+    let before = server.delivered().len();
+    let again = site.announce(&server);
+    assert!(again.contains("Announced 0 messages"), "{again}");
+    assert_eq!(server.delivered().len(), before);
+}
+
+/// The webhook: an incident notification per update, and a component notification per change.
+fn webhook_is_told_in_statuspage_shape(server: &Server) {
     // Webhook: an incident notification per update, and a component notification per change.
     let webhook = server.to("/webhook");
     for body in webhook.iter().map(|r| &r.body) {
@@ -129,7 +146,10 @@ fn every_channel_is_told_each_update_once_in_its_documented_format() {
             vec!["operational", "operational"],
         ]
     );
+}
 
+/// Slack, Discord and Teams: one message per update, in each one's documented shape.
+fn chat_channels_are_told_once_per_update(server: &Server) {
     for body in server.to("/slack").iter().map(|r| &r.body) {
         assert_valid("slack-incoming-webhook.schema.json", body);
     }
@@ -147,7 +167,10 @@ fn every_channel_is_told_each_update_once_in_its_documented_format() {
     }
     assert_eq!(server.to("/discord").len(), 3);
     assert_eq!(server.to("/teams").len(), 3);
+}
 
+/// Mastodon: bearer token, an idempotency key per update, replies in one thread.
+fn mastodon_is_told_in_one_thread(server: &Server) {
     // Mastodon: bearer token, an idempotency key per update, replies in one thread.
     let mastodon = server.to("/mastodon/api/v1/statuses");
     assert_eq!(mastodon.len(), 3);
@@ -175,10 +198,13 @@ fn every_channel_is_told_each_update_once_in_its_documented_format() {
         "Investigating: Packet loss at the upstream switch\n\nSome visitors see slow pages & timeouts.\n\nhttps://status.example.com/incidents/2026-11-28-outage/#update-20261128T090000Z"
     );
     assert!(mastodon[0].body.get("in_reply_to_id").is_none());
-    let mastodon_ids: Vec<String> = server_ids(&server, "/mastodon/api/v1/statuses");
+    let mastodon_ids: Vec<String> = server_ids(server, "/mastodon/api/v1/statuses");
     assert_eq!(mastodon[1].body["in_reply_to_id"], mastodon_ids[0].as_str());
     assert_eq!(mastodon[2].body["in_reply_to_id"], mastodon_ids[1].as_str());
+}
 
+/// Bluesky: one session, then records with the link as a facet, replies threaded.
+fn bluesky_is_told_in_one_thread(server: &Server) {
     // Bluesky: one session, then records with the link as a facet, replies threaded.
     let sessions = server.to("/bsky/xrpc/com.atproto.server.createSession");
     assert_eq!(sessions.len(), 1);
@@ -205,7 +231,10 @@ fn every_channel_is_told_each_update_once_in_its_documented_format() {
             .as_str()
             .is_some_and(|u| u.starts_with("at://did:plc:teststatus/"))
     );
+}
 
+/// X: user-context bearer token, replies threaded.
+fn x_is_told_in_one_thread(server: &Server) {
     // X: user-context bearer token, replies threaded.
     let tweets = server.to("/x/2/tweets");
     assert_eq!(tweets.len(), 3);
@@ -213,19 +242,11 @@ fn every_channel_is_told_each_update_once_in_its_documented_format() {
         assert_valid("x-create-post.schema.json", &request.body);
         assert_eq!(request.header("authorization"), Some("Bearer x-user-token"));
     }
-    let x_ids = server_ids(&server, "/x/2/tweets");
+    let x_ids = server_ids(server, "/x/2/tweets");
     assert_eq!(
         tweets[1].body["reply"]["in_reply_to_tweet_id"],
         x_ids[0].as_str()
     );
-
-    save_examples(&server);
-
-    // Once only: a second run sends nothing.
-    let before = server.delivered().len();
-    let again = site.announce(&server);
-    assert!(again.contains("Announced 0 messages"), "{again}");
-    assert_eq!(server.delivered().len(), before);
 }
 
 fn assert_link_facet(record: &Value) {
@@ -730,7 +751,11 @@ timeline:
         incidents[5]["postmortem_published_at"],
         "2026-11-28T10:15:00+00:00"
     );
-    // The words around the message are the site's language.
+    messages_are_worded_in_french(&server);
+}
+
+/// The words around the message are the site's language (here French), on every channel.
+fn messages_are_worded_in_french(server: &Server) {
     let mastodon = server.to("/mastodon/api/v1/statuses");
     let first: Vec<&str> = mastodon
         .iter()

@@ -154,6 +154,11 @@ fn update_refusals_leave_the_file_untouched() {
         );
         assert_eq!(snapshot(site.root()), before, "{args:?} changed a file");
     }
+}
+
+#[test]
+fn updates_at_one_instant_keep_the_order_of_the_file() {
+    let site = TempSite::new(SITE_YAML).with("incidents/panel-logins.md", HAND_WRITTEN);
     // An update at the same instant as an existing one comes after it (content.md: updates at
     // one time are shown in the order the file lists them).
     let out = run_in(
@@ -296,52 +301,7 @@ fn new_uses_the_site_time_zone_for_the_date_and_knows_every_kind() {
     let (code, err) = site.check();
     assert_eq!(code, 0, "{err}");
 
-    let before = snapshot(site.root());
-    for (args, expected) in [
-        (
-            vec![
-                "new",
-                "X",
-                "--kind",
-                "maintenance",
-                "--now",
-                "2026-11-25 10:00",
-            ],
-            "needs --start and --end",
-        ),
-        (
-            vec![
-                "new",
-                "X",
-                "--component",
-                "wbe",
-                "--now",
-                "2026-11-25 10:00",
-            ],
-            "did you mean `web`?",
-        ),
-        (
-            vec![
-                "new",
-                "X",
-                "--kind",
-                "incidnet",
-                "--now",
-                "2026-11-25 10:00",
-            ],
-            "did you mean `incident`?",
-        ),
-    ] {
-        let out = run_in(site.root(), &args);
-        // Each of these is an option's value that `new` cannot take: a usage error.
-        assert_eq!(out.status.code(), Some(2), "{args:?}");
-        assert!(
-            stderr(&out).contains(expected),
-            "{args:?}: {}",
-            stderr(&out)
-        );
-    }
-    assert_eq!(snapshot(site.root()), before);
+    new_refuses_each_value_it_cannot_take(&site);
 }
 
 #[test]
@@ -550,4 +510,54 @@ fn the_post_mortem_skeleton_stays_hidden_until_it_is_filled_in() {
         page.contains("class=\"postmortem\"") && page.contains("The switch failed"),
         "{page}"
     );
+}
+
+/// `new` with an option's value it cannot take: a usage error, and nothing written.
+fn new_refuses_each_value_it_cannot_take(site: &TempSite) {
+    let before = snapshot(site.root());
+    for (args, expected) in [
+        (
+            vec![
+                "new",
+                "X",
+                "--kind",
+                "maintenance",
+                "--now",
+                "2026-11-25 10:00",
+            ],
+            "needs --start and --end",
+        ),
+        (
+            vec![
+                "new",
+                "X",
+                "--component",
+                "wbe",
+                "--now",
+                "2026-11-25 10:00",
+            ],
+            "did you mean `web`?",
+        ),
+        (
+            vec![
+                "new",
+                "X",
+                "--kind",
+                "incidnet",
+                "--now",
+                "2026-11-25 10:00",
+            ],
+            "did you mean `incident`?",
+        ),
+    ] {
+        let out = run_in(site.root(), &args);
+        // Each of these is an option's value that `new` cannot take: a usage error.
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains(expected),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    assert_eq!(snapshot(site.root()), before);
 }

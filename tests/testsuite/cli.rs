@@ -315,3 +315,50 @@ fn a_problem_with_no_place_in_a_file_is_reported_in_both_formats() {
     assert!(out.starts_with("::error title=site::"), "{out}");
     assert!(out.contains("theme `nope` not found"), "{out}");
 }
+
+/// An error from the operating system is said once, after what sitrep was doing, and the
+/// exit code is 1 (a problem with the site, not with the command line).
+#[test]
+fn a_file_error_names_its_cause_once() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let missing = dir.path().join("no-such-site");
+    let out = sitrep(&["serve", "--root", missing.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with(&format!(
+            "error: cannot open the site folder `{}`: ",
+            missing.display()
+        )),
+        "{err}"
+    );
+    assert_eq!(err.matches("(os error 2)").count(), 1, "{err}");
+}
+
+/// A `SOURCE_DATE_EPOCH` that is not a timestamp is a usage error (2) whichever command reads
+/// it: one function decides the exit code for every command's errors.
+#[test]
+fn a_bad_source_date_epoch_is_a_usage_error_for_every_command() {
+    let site = TempSite::new(SITE_YAML).with("incidents/a.md", GOOD);
+    for command in [
+        &["build"][..],
+        &["check"],
+        &["publish"],
+        &["announce"],
+        &["new", "X"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_sitrep"))
+            .args(command)
+            .arg("--root")
+            .arg(site.root())
+            .env("SOURCE_DATE_EPOCH", "nope")
+            .output()
+            .expect("run sitrep");
+        assert_eq!(out.status.code(), Some(2), "{command:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("SOURCE_DATE_EPOCH must be a whole number of seconds"),
+            "{command:?}: {}",
+            stderr(&out)
+        );
+    }
+}

@@ -338,7 +338,11 @@ fn statuspage_summary_reads_like_statuspage() {
         ]
     );
 
-    let ongoing = &summary["incidents"][0];
+    ongoing_incident_reads_like_statuspage(&summary["incidents"][0]);
+}
+
+/// The ongoing incident of summary.json, with its updates and what they changed.
+fn ongoing_incident_reads_like_statuspage(ongoing: &serde_json::Value) {
     assert_eq!(ongoing["status"], "identified");
     assert_eq!(ongoing["impact"], "major");
     assert_eq!(ongoing["resolved_at"], serde_json::Value::Null);

@@ -107,12 +107,9 @@ fn wait_for(server: &Server, path: &str, ready: impl Fn(&str) -> bool) -> String
 
 const EVENT: &str = "---\ntitle: Panel slow\ncomponents:\n  panel: degraded_performance\ntimeline:\n  - at: 2026-11-25 10:00\n    status: investigating\n    message: Slow.\n---\n";
 
-#[test]
-fn serve_answers_rebuilds_reloads_and_recovers() {
-    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", EVENT);
-    let server = start(&site);
-
-    let (status, kind, body) = get(&server, "/");
+/// Pages, API documents and feeds with their types and lengths, HEAD as well as GET, and 404.
+fn answers_as_clients_expect(server: &Server) {
+    let (status, kind, body) = get(server, "/");
     assert_eq!(status, 200);
     assert_eq!(kind, "text/html; charset=utf-8");
     assert!(body.contains("Panel slow"));
@@ -132,7 +129,7 @@ fn serve_answers_rebuilds_reloads_and_recovers() {
             .and_then(|v| v.to_str().ok()),
         Some("application/json")
     );
-    let (_, _, json) = get(&server, "/api/v2/components.json");
+    let (_, _, json) = get(server, "/api/v2/components.json");
     assert_eq!(
         head.headers()
             .get("content-length")
@@ -141,11 +138,19 @@ fn serve_answers_rebuilds_reloads_and_recovers() {
     );
     assert!(!json.contains("livereload"));
     assert_eq!(
-        get(&server, "/feed.atom").1,
+        get(server, "/feed.atom").1,
         "application/atom+xml; charset=utf-8"
     );
-    assert_eq!(get(&server, "/incidents/panel/").0, 200);
-    assert_eq!(get(&server, "/no/such/page/").0, 404);
+    assert_eq!(get(server, "/incidents/panel/").0, 200);
+    assert_eq!(get(server, "/no/such/page/").0, 404);
+}
+
+#[test]
+fn serve_answers_rebuilds_reloads_and_recovers() {
+    let site = TempSite::new(SITE_YAML).with("incidents/panel.md", EVENT);
+    let server = start(&site);
+
+    answers_as_clients_expect(&server);
 
     // Listen for the reload event before editing.
     let events = agent()

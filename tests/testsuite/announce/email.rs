@@ -224,6 +224,17 @@ fn every_update_reaches_the_list_once_threaded_with_both_parts_over_one_session(
             format!("Resolved: {TITLE}"),
         ]
     );
+    each_message_is_threaded_with_both_parts(&messages);
+
+    let again = site.announce(&[], &[]);
+    assert!(again.status.success(), "{}", stderr(&again));
+    assert_eq!(smtp.messages().len(), 3, "nothing is sent twice");
+    assert_eq!(smtp.sessions(), 1, "nothing to send opens no session");
+}
+
+/// Every message from the site, threaded under the first, its text and HTML parts linking to
+/// its update; the first two saying what they affect.
+fn each_message_is_threaded_with_both_parts(messages: &[serde_json::Value]) {
     let ids: Vec<String> = IDS
         .iter()
         .map(|id| format!("<{id}@status.example.com>"))
@@ -278,11 +289,6 @@ fn every_update_reaches_the_list_once_threaded_with_both_parts_over_one_session(
         second.contains("- Database: Degraded performance"),
         "{second}"
     );
-
-    let again = site.announce(&[], &[]);
-    assert!(again.status.success(), "{}", stderr(&again));
-    assert_eq!(smtp.messages().len(), 3, "nothing is sent twice");
-    assert_eq!(smtp.sessions(), 1, "nothing to send opens no session");
 }
 
 #[test]

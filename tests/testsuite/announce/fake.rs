@@ -201,11 +201,12 @@ impl Server {
     }
 }
 
-fn serve(stream: TcpStream, state: &Mutex<State>) {
+/// One request as the fake services read it; `None` when the client went away first.
+fn read_request(stream: &TcpStream) -> Option<Request> {
     let mut reader = BufReader::new(stream.try_clone().expect("clone"));
     let mut line = String::new();
     if reader.read_line(&mut line).is_err() || line.is_empty() {
-        return;
+        return None;
     }
     let mut parts = line.split_whitespace();
     let method = parts.next().unwrap_or_default().to_string();
@@ -226,14 +227,21 @@ fn serve(stream: TcpStream, state: &Mutex<State>) {
         .unwrap_or(0);
     let mut body = vec![0; length];
     if reader.read_exact(&mut body).is_err() {
-        return;
+        return None;
     }
-    let request = Request {
+    Some(Request {
         method,
-        path: path.clone(),
+        path,
         headers,
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+    })
+}
+
+fn serve(stream: TcpStream, state: &Mutex<State>) {
+    let Some(request) = read_request(&stream) else {
+        return;
     };
+    let path = request.path.clone();
     let (delay, answer) = {
         let mut state = state.lock().expect("lock");
         let n = {
