@@ -45,14 +45,9 @@ pub(crate) fn publish(
     verify: bool,
     on_event: &mut dyn FnMut(PublishEvent),
 ) -> Result<TargetReport, PublishError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| crate::Error::io("start", "the network runtime", e))?;
     let (retries, retried) = mpsc::channel();
     let requests = Requests::new(target, name, retries)?;
-    runtime.block_on(async {
+    on_runtime(async {
         let mut run = Run {
             requests,
             name,
@@ -68,6 +63,15 @@ pub(crate) fn publish(
         };
         run.publish(files).await
     })
+}
+
+/// Runs S3 work on the command's one runtime (src/runtime.rs), so that the connections one
+/// step pools are still there for the next.
+fn on_runtime<T>(
+    work: impl std::future::Future<Output = Result<T, PublishError>>,
+) -> Result<T, PublishError> {
+    crate::runtime::block_on(work)
+        .map_err(|e| crate::Error::io("start", "the network runtime", e))?
 }
 
 struct Run<'a, 'e> {
@@ -615,9 +619,9 @@ pub(crate) fn read_beside(
     name: &str,
     path: &str,
 ) -> Result<super::beside::Stored, PublishError> {
-    let (runtime, requests) = small_requests(target, name)?;
+    let requests = small_requests(target, name)?;
     let action = format!("read `{path}`");
-    runtime.block_on(async {
+    on_runtime(async {
         let stat = requests
             .call(&action, 0, || requests.operator.stat(path))
             .await;
@@ -655,10 +659,10 @@ pub(crate) fn write_beside(
     bytes: &[u8],
     expected: Option<&str>,
 ) -> Result<super::beside::Written, PublishError> {
-    let (runtime, requests) = small_requests(target, name)?;
+    let requests = small_requests(target, name)?;
     let action = format!("write `{path}`");
     let body = Bytes::copy_from_slice(bytes);
-    runtime.block_on(async {
+    on_runtime(async {
         let written = requests
             .call(&action, body.len() as u64, || {
                 let write = requests
@@ -694,15 +698,8 @@ pub(crate) fn write_beside(
     })
 }
 
-/// A one-thread runtime and the storage, for a request or two.
-fn small_requests(
-    target: &S3Target,
-    name: &str,
-) -> Result<(tokio::runtime::Runtime, Requests), PublishError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| crate::Error::io("start", "the network runtime", e))?;
+/// The storage, for a request or two whose retries nobody is told of.
+fn small_requests(target: &S3Target, name: &str) -> Result<Requests, PublishError> {
     let (retries, _) = mpsc::channel();
-    Ok((runtime, Requests::new(target, name, retries)?))
+    Requests::new(target, name, retries)
 }

@@ -252,11 +252,9 @@ mod tests {
         (requests, retried)
     }
 
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
+    /// On the command's one runtime, as publish runs them (src/runtime.rs).
+    fn block_on<F: Future>(work: F) -> F::Output {
+        crate::runtime::block_on(work).expect("runtime")
     }
 
     fn temporary() -> opendal::Error {
@@ -267,7 +265,7 @@ mod tests {
     fn a_request_that_is_never_answered_gives_up_at_its_deadline() {
         let (requests, retried) = fast();
         let started = std::time::Instant::now();
-        let result = runtime().block_on(requests.call("read the manifest", 0, || {
+        let result = block_on(requests.call("read the manifest", 0, || {
             std::future::pending::<opendal::Result<()>>()
         }));
         let took = started.elapsed();
@@ -289,7 +287,7 @@ mod tests {
         let (mut requests, _) = fast();
         requests.set_deadline(Instant::now(), Duration::from_millis(120));
         let started = std::time::Instant::now();
-        let result = runtime().block_on(requests.call("upload `index.html`", 0, || {
+        let result = block_on(requests.call("upload `index.html`", 0, || {
             std::future::pending::<opendal::Result<()>>()
         }));
         assert!(started.elapsed() < Duration::from_millis(250));
@@ -302,7 +300,7 @@ mod tests {
         );
         // Once the publish's time is up, a request that is not answered at once waits no more.
         let started = std::time::Instant::now();
-        let later = runtime().block_on(requests.call("delete `a`", 0, || {
+        let later = block_on(requests.call("delete `a`", 0, || {
             std::future::pending::<opendal::Result<()>>()
         }));
         assert!(started.elapsed() < Duration::from_millis(50));
@@ -319,7 +317,7 @@ mod tests {
     fn temporary_errors_are_retried_and_others_are_not() {
         let (requests, retried) = fast();
         let mut calls = 0;
-        let result = runtime().block_on(requests.call("stat", 0, || {
+        let result = block_on(requests.call("stat", 0, || {
             calls += 1;
             let answer = if calls < 3 {
                 Err(temporary())
@@ -332,7 +330,7 @@ mod tests {
         assert_eq!(retried.try_iter().count(), 2);
 
         let mut calls = 0;
-        let result = runtime().block_on(requests.call("stat", 0, || {
+        let result = block_on(requests.call("stat", 0, || {
             calls += 1;
             async { Err::<(), _>(opendal::Error::new(ErrorKind::PermissionDenied, "403")) }
         }));
