@@ -7,6 +7,7 @@ pub(crate) mod beside;
 mod checkout;
 pub(crate) mod folder;
 pub(crate) mod git;
+pub(crate) mod lease;
 pub(crate) mod plan;
 pub(crate) mod s3;
 pub(crate) mod trust;
@@ -164,7 +165,7 @@ pub enum PublishError {
 
     #[error(
         "{target}: a publish from {host} has been under way since {since}; wait for it, then run publish again (a publish that was killed lets go within {} minutes)",
-        plan::LEASE_TTL.num_minutes()
+        lease::LEASE_TTL.num_minutes()
     )]
     Busy {
         /// The target, named as in [`PublishEvent::Started`].

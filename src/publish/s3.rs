@@ -19,7 +19,8 @@ use opendal::ErrorKind;
 use tokio::time::Instant;
 
 use self::request::{Failure, Requests};
-use super::plan::{self, Lease, MANIFEST_PATH, Manifest, Plan, Put};
+use super::lease::{self, Lease, Taken};
+use super::plan::{self, MANIFEST_PATH, Manifest, Plan, Put};
 use super::trust::{self, Decoded, Listed};
 use super::{Context, PublishError, PublishEvent, TargetReport, announce_plan};
 use crate::config::S3Target;
@@ -30,8 +31,6 @@ use crate::render::OutputFile;
 const CONCURRENCY: usize = 16;
 /// The lease is renewed this often during long publishes, well within `LEASE_TTL`.
 const RENEW_EVERY: Duration = Duration::from_secs(45);
-/// How long a new lease is left before it is read back (see `Run::confirm_lease`).
-const LEASE_SETTLE: Duration = Duration::from_millis(300);
 /// What a listed object costs in the listing's answer, roughly: its deadline grows with it.
 const LISTED_BYTES: u64 = 300;
 const READ: &str = "read the manifest";
@@ -47,22 +46,20 @@ pub(crate) fn publish(
 ) -> Result<TargetReport, PublishError> {
     let (retries, retried) = mpsc::channel();
     let requests = Requests::new(target, name, retries)?;
-    on_runtime(async {
-        let mut run = Run {
-            requests,
-            name,
-            context,
-            on_event,
-            retried,
-            verify,
-            started: Instant::now(),
-            etag: None,
-            written: None,
-            renewed: Instant::now(),
-            lease: None,
-        };
-        run.publish(files).await
-    })
+    let mut run = Run {
+        requests,
+        name,
+        context,
+        on_event,
+        retried,
+        verify,
+        started: Instant::now(),
+        etag: None,
+        written: None,
+        renewed: Instant::now(),
+        lease: None,
+    };
+    run.publish(files)
 }
 
 /// Runs S3 work on the command's one runtime (src/runtime.rs), so that the connections one
@@ -92,12 +89,12 @@ struct Run<'a, 'e> {
 }
 
 impl Run<'_, '_> {
-    async fn publish(&mut self, files: &[OutputFile]) -> Result<TargetReport, PublishError> {
+    fn publish(&mut self, files: &[OutputFile]) -> Result<TargetReport, PublishError> {
         let started = std::time::Instant::now();
         let built: u64 = files.iter().map(|f| f.bytes.len() as u64).sum();
         self.requests
             .set_deadline(self.started, request::target_allowance(files.len(), built));
-        let old = self.manifest_to_plan_from(files).await?;
+        let old = on_runtime(self.manifest_to_plan_from(files))?;
         self.check_lease(old.as_ref())?;
         let plan = plan::plan(old.as_ref(), files);
         // Deletions are known only now; the publish is given time for them too.
@@ -114,7 +111,7 @@ impl Run<'_, '_> {
             report.elapsed = started.elapsed();
             return Ok(report);
         }
-        self.carry_out(&plan, old.as_ref()).await?;
+        self.carry_out(&plan, old.as_ref())?;
         report.uploaded = plan.puts.len();
         report.deleted = plan.deletes.len();
         report.bytes = plan.bytes();
@@ -125,59 +122,75 @@ impl Run<'_, '_> {
     /// Lease, send, commit, delete (docs/publishing.md, "What is sent, and in which order").
     /// A failure between taking the lease and committing lets go of the lease on the way
     /// out, so that the next publish, from anywhere, need not wait for it to expire.
-    async fn carry_out(&mut self, plan: &Plan, old: Option<&Manifest>) -> Result<(), PublishError> {
-        let lease = Lease {
-            host: host_name(),
-            pid: std::process::id(),
-            started: Utc::now(),
-            renewed: Utc::now(),
-        };
-        let leased = plan.leased_manifest(old, lease.clone());
-        self.lease = Some(lease);
-        let sent = match self.send_under_lease(plan, &leased).await {
-            Ok(sent) => sent,
-            Err(e) => {
-                self.release_lease(&leased, &e).await;
-                return Err(e);
+    fn carry_out(&mut self, plan: &Plan, old: Option<&Manifest>) -> Result<(), PublishError> {
+        let leased = self.take_lease(plan, old)?;
+        let total = plan.puts.len() + plan.deletes.len();
+        let sent = on_runtime(self.send_all(plan, &leased, total)).and_then(|sent| {
+            let mut committed = plan.committed_manifest(Utc::now());
+            for (path, etag) in sent {
+                if let Some(entry) = committed.files.get_mut(&path) {
+                    entry.etag = etag;
+                }
             }
+            on_runtime(self.write_manifest(&committed)).map(|()| committed)
+        });
+        let committed = match sent {
+            Ok(committed) => committed,
+            Err(e) => return Err(self.let_go(&leased, e)),
         };
-        let mut committed = plan.committed_manifest(Utc::now());
-        for (path, etag) in sent {
-            if let Some(entry) = committed.files.get_mut(&path) {
-                entry.etag = etag;
-            }
-        }
-        if let Err(e) = self.write_manifest(&committed).await {
-            self.release_lease(&leased, &e).await;
-            return Err(e);
-        }
         self.lease = None;
         if plan.deletes.is_empty() {
             return Ok(());
         }
-        self.delete_all(plan, plan.puts.len(), plan.puts.len() + plan.deletes.len())
-            .await?;
+        on_runtime(self.delete_all(plan, plan.puts.len(), total))?;
         let clean = Manifest {
             stale: Default::default(),
             ..committed
         };
         // Someone may have published since our commit; their manifest wins, and the
         // files we deleted were not theirs.
-        match self.write_manifest(&clean).await {
+        match on_runtime(self.write_manifest(&clean)) {
             Ok(()) | Err(PublishError::Conflict { .. }) => Ok(()),
             Err(e) => Err(e),
         }
     }
 
-    async fn send_under_lease(
+    /// Takes the lease by the one protocol (src/publish/lease.rs); the manifest it wrote.
+    /// Reading it back after the settle is what tells a lost race on storage that checks
+    /// conditions non-atomically (s3s-fs does): only the one whose lease is read back goes on.
+    fn take_lease(
         &mut self,
         plan: &Plan,
-        leased: &Manifest,
-    ) -> Result<BTreeMap<String, Option<String>>, PublishError> {
-        self.write_manifest(leased).await?;
-        self.confirm_lease(leased).await?;
-        self.send_all(plan, leased, plan.puts.len() + plan.deletes.len())
-            .await
+        old: Option<&Manifest>,
+    ) -> Result<Manifest, PublishError> {
+        let mut record = ManifestRecord {
+            run: self,
+            plan,
+            old,
+            leased: None,
+            stored: None,
+        };
+        let taken = lease::take(&mut record, old.and_then(|m| m.lease.as_ref()));
+        let ManifestRecord { leased, stored, .. } = record;
+        match (taken, leased) {
+            (Ok(Taken::Ours(_)), Some(leased)) => Ok(leased),
+            (Ok(Taken::Busy(theirs)), _) => Err(self.busy(&theirs)),
+            (Err(e), Some(leased)) => Err(self.let_go(&leased, e)),
+            (Err(e), None) => Err(e),
+            (Ok(_), _) => {
+                self.lease = None;
+                Err(self.conflict(stored.as_ref()))
+            }
+        }
+    }
+
+    /// [`Self::release_lease`] after `error`, which is then passed on.
+    fn let_go(&mut self, leased: &Manifest, error: PublishError) -> PublishError {
+        let _ = on_runtime(async {
+            self.release_lease(leased, &error).await;
+            Ok(())
+        });
+        error
     }
 
     /// Writes the leased manifest back without our lease, once, briefly, if it is still the
@@ -297,15 +310,10 @@ impl Run<'_, '_> {
         let Some(lease) = old.and_then(|m| m.lease.as_ref()) else {
             return Ok(());
         };
-        let now = Utc::now();
-        if lease.blocks(now, &host_name(), pid_alive) {
-            return Err(PublishError::Busy {
-                target: self.name.to_string(),
-                host: lease.host.clone(),
-                since: self.context.local_time(lease.started),
-            });
+        if lease.blocks_us() {
+            return Err(self.busy(lease));
         }
-        if let Some(ahead) = lease.dated_ahead(now) {
+        if let Some(ahead) = lease.dated_ahead(Utc::now()) {
             (self.on_event)(PublishEvent::Warning(format!(
                 "{}: the lease of a publish from {} is dated {} ahead of this machine's clock; one of the two clocks is wrong, so the lease is taken as over (docs/publishing.md, \"Two people publishing at once\")",
                 self.name,
@@ -456,17 +464,13 @@ impl Run<'_, '_> {
         Err(self.conflict(theirs.as_ref()))
     }
 
-    /// Reads the new lease back after a pause before anything is sent: storage that checks
-    /// conditions non-atomically (s3s-fs does) can let two conditional writes both succeed,
-    /// and only the one whose lease is read back may go on.
-    async fn confirm_lease(&mut self, leased: &Manifest) -> Result<(), PublishError> {
-        tokio::time::sleep(LEASE_SETTLE).await;
-        let stored = self.read_manifest().await?;
-        if stored.as_ref().map(|d| &d.manifest) == Some(leased) {
-            return Ok(());
+    /// "A publish from … has been under way since …".
+    fn busy(&self, lease: &Lease) -> PublishError {
+        PublishError::Busy {
+            target: self.name.to_string(),
+            host: lease.host.clone(),
+            since: self.context.local_time(lease.started),
         }
-        self.lease = None;
-        Err(self.conflict(stored.as_ref()))
     }
 
     /// "Someone published at …", with the time of what is there now.
@@ -594,22 +598,39 @@ fn roughly(delta: chrono::TimeDelta) -> String {
     }
 }
 
-pub(crate) fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown host".into())
+/// The manifest as the record the lease protocol writes and reads back
+/// (src/publish/lease.rs): each write is the leased manifest, conditional on the ETag last
+/// read, so a lost race is an error ([`PublishError::Conflict`]) rather than `false`.
+struct ManifestRecord<'r, 'a, 'e> {
+    run: &'r mut Run<'a, 'e>,
+    plan: &'r Plan,
+    old: Option<&'r Manifest>,
+    /// The manifest written with our lease.
+    leased: Option<Manifest>,
+    /// The manifest as read back.
+    stored: Option<Decoded>,
 }
 
-/// Whether a process with this id runs on this machine. Where that cannot be known, it is
-/// taken as running: the lease then simply expires.
-pub(crate) fn pid_alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        std::path::Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        true
+impl lease::Record for ManifestRecord<'_, '_, '_> {
+    type Error = PublishError;
+
+    fn write_lease(&mut self, lease: &Lease) -> Result<bool, PublishError> {
+        let leased = self.plan.leased_manifest(self.old, lease.clone());
+        self.run.lease = Some(lease.clone());
+        self.leased = Some(leased.clone());
+        on_runtime(self.run.write_manifest(&leased))?;
+        Ok(true)
+    }
+
+    /// Our lease only if the whole manifest is the one we wrote.
+    fn read_lease(&mut self) -> Result<Option<Lease>, PublishError> {
+        self.stored = on_runtime(self.run.read_manifest())?;
+        let stored = self.stored.as_ref().map(|d| &d.manifest);
+        Ok(self
+            .leased
+            .as_ref()
+            .filter(|leased| stored == Some(*leased))
+            .and_then(|leased| leased.lease.clone()))
     }
 }
 
