@@ -5,6 +5,7 @@
 
 pub(crate) mod beside;
 mod checkout;
+pub(crate) mod driver;
 pub(crate) mod folder;
 pub(crate) mod git;
 pub(crate) mod lease;
@@ -303,9 +304,7 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     /// A time as authors read it, in the site's zone: `10:42 CET on 2026-11-28`.
     pub(crate) fn local_time(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.time_zone)
-            .format("%H:%M %Z on %Y-%m-%d")
-            .to_string()
+        local_time(self.time_zone, t)
     }
 
     fn report(&self, target: &str, started: Instant) -> TargetReport {
@@ -319,6 +318,13 @@ impl Context<'_> {
             dry_run: self.dry_run,
         }
     }
+}
+
+/// A time as authors read it, in the site's zone: `10:42 CET on 2026-11-28`.
+pub(crate) fn local_time(zone: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&zone)
+        .format("%H:%M %Z on %Y-%m-%d")
+        .to_string()
 }
 
 /// Builds the site as `build` does, then publishes it to every target in turn. One target
