@@ -41,6 +41,7 @@ pub(crate) fn publish(
             context.local_time(context.now)
         ),
         checkout: None,
+        has_tip: false,
     };
     let site = with_host_files(files, context);
     driver::publish(&mut branch, name, &site, context, on_event)
@@ -61,6 +62,8 @@ pub(crate) struct Branch<'a> {
     message: String,
     /// The work tree, once the tip is fetched.
     checkout: Option<(Checkout, PathBuf)>,
+    /// The branch exists: its tip is checked out, and is the commit's parent.
+    has_tip: bool,
 }
 
 impl<'a> Branch<'a> {
@@ -72,6 +75,7 @@ impl<'a> Branch<'a> {
             zone: chrono_tz::Tz::UTC,
             message: String::new(),
             checkout: None,
+            has_tip: false,
         }
     }
 
@@ -111,6 +115,7 @@ impl driver::Target for Branch<'_> {
             return Ok(None);
         }
         git.run(&["reset", "-q", "--hard", "FETCH_HEAD"])?;
+        self.has_tip = true;
         super::folder::manifest_of(self.work(), Some(".git")).map(Some)
     }
 
@@ -161,6 +166,12 @@ impl driver::Target for Branch<'_> {
         // Forced: the user's gitignore (`core.excludesFile`: `*.json`, say) must not leave
         // `api/` or the badges off the branch (docs/reliability.md, "Git target").
         git.run(&["add", "-A", "-f", "."])?;
+        // Files the plan rewrote with the bytes they had (a filter or line-ending rule of the
+        // user's told them apart) change nothing: no empty commit.
+        let unchanged = ["diff", "--cached", "--quiet", "HEAD"];
+        if self.has_tip && git.output(&unchanged)?.status.success() {
+            return Ok(());
+        }
         git.commit(&self.message)?;
         if git.push(self.target)? == Pushed::Behind {
             return Err(PublishError::Conflict {
@@ -221,6 +232,10 @@ impl Git<'_> {
             // `ext::` remotes run commands: refused even where the user's configuration
             // allows every protocol (docs/reliability.md, "Git target").
             .args(["-c", "protocol.ext.allow=never"])
+            // Files go onto the branch, and are read back from it, byte for byte as built:
+            // a user's `core.autocrlf` would turn the calendar's CRLF lines (RFC 5545) into
+            // LF, and make the tip's files differ from the build on checkout.
+            .args(["-c", "core.autocrlf=false"])
             .args(args)
             .env("GIT_TERMINAL_PROMPT", "0");
         command
