@@ -1,4 +1,4 @@
-//! The folder executor: a mounted share or a web server's document root, replaced in one
+//! The folder target: a mounted share or a web server's document root, replaced in one
 //! swap by the same writer `build` uses (docs/publishing.md, "A folder"). Readers see the
 //! old site or the new one, never a mix: the plan's files are written first, the others
 //! copied from the build at the commit, then the swap.

@@ -1,4 +1,4 @@
-//! The Git executor: the built site committed on top of a remote branch and pushed, for
+//! The Git target: the built site committed on top of a remote branch and pushed, for
 //! GitHub, GitLab and Codeberg Pages (docs/publishing.md, "A Git branch").
 //!
 //! It drives the `git` command line, so the user's own setup applies as it is: SSH keys and

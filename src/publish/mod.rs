@@ -1,7 +1,8 @@
 //! `sitrep publish`: the built site sent to every target in site.yaml's `publish:`, in turn
-//! (docs/publishing.md). What to send is decided by `plan`, a pure function; each target's
-//! executor (`s3`, `git`, `folder`) only carries a plan out. The library never prints:
-//! progress goes to the caller as [`PublishEvent`]s.
+//! (docs/publishing.md). What to send is decided by `plan`, a pure function; one driver
+//! (`driver`) takes every target through the same steps, and each target (`s3`, `git`,
+//! `folder`) only does them its own way. The library never prints: progress goes to the
+//! caller as [`PublishEvent`]s.
 
 pub(crate) mod beside;
 mod checkout;

@@ -1,5 +1,5 @@
-//! The S3 executor: carries a [`Plan`] out against S3-compatible storage through Apache
-//! OpenDAL (docs/publishing.md, "S3-compatible storage").
+//! The S3 target: the publish driver's steps (src/publish/driver.rs) against S3-compatible
+//! storage through Apache OpenDAL (docs/publishing.md, "S3-compatible storage").
 //!
 //! The manifest is the commit point, always written with a conditional put: taking the lease
 //! (If-Match on the ETag read at the start, If-None-Match: * on a first publish), renewing
@@ -511,7 +511,7 @@ impl S3 {
         Ok(())
     }
 
-    /// Sends one wave of puts (see [`plan`]), many at a time, renewing the lease as it goes;
+    /// Sends one wave of puts (src/publish/plan.rs), many at a time, renewing the lease as it goes;
     /// keeps the ETag each was stored with.
     async fn send_wave(
         &mut self,
