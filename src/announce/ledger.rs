@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::publish::plan::Lease;
+use crate::publish::lease::Lease;
 
 /// On a channel's first announce, updates older than this are history: marked as told, not
 /// posted (years of old updates would flood followers). Later, an update this much older than

@@ -21,7 +21,8 @@ use crate::error::{Diagnostic, Error};
 use crate::i18n::Translations;
 use crate::model::Model;
 use crate::publish::beside::{self, LEDGER_PATH, Stored, Written};
-use crate::publish::{self, PublishError, plan::Lease, s3};
+use crate::publish::lease::{self, Lease, Taken};
+use crate::publish::{self, PublishError};
 use compose::Draft;
 use ledger::{Ledger, Pending};
 
@@ -148,7 +149,7 @@ pub enum AnnounceError {
     /// Another announce holds the record's lease and is still under way.
     #[error(
         "an announce from {host} has been under way since {since}; wait for it, then run announce again (one that was killed lets go within {} minutes)",
-        publish::plan::LEASE_TTL.num_minutes()
+        lease::LEASE_TTL.num_minutes()
     )]
     Busy {
         /// The machine the other announce runs on.
@@ -542,9 +543,6 @@ fn in_order(queues: Vec<Vec<(usize, Pending)>>) -> Vec<(usize, usize, Pending)> 
     order
 }
 
-/// How long a new lease is left before it is read back (see `Records::take_lease`).
-const LEASE_SETTLE: std::time::Duration = std::time::Duration::from_millis(300);
-
 /// Where the record is kept: beside the manifest at every publish target, or in the site
 /// folder when there is none.
 enum Store<'a> {
@@ -621,44 +619,16 @@ impl<'a> Records<'a> {
                 .format("%H:%M %Z on %Y-%m-%d")
                 .to_string(),
         };
+        // A write that lost a race has read the record again; whoever holds it then decides.
         for _ in 0..3 {
-            if let Some(lease) = &self.ledger.lease
-                && lease.blocks(Utc::now(), &s3::host_name(), s3::pid_alive)
-            {
-                return Err(busy(lease));
-            }
-            let ours = Lease {
-                host: s3::host_name(),
-                pid: std::process::id(),
-                started: Utc::now(),
-                renewed: Utc::now(),
-            };
-            self.lease = Some(ours.clone());
-            match self.write() {
-                Ok(()) => {}
-                Err(AnnounceError::Changed { .. }) => {
+            let held = self.ledger.lease.clone();
+            match lease::take(self, held.as_ref())? {
+                Taken::Ours(_) => return Ok(()),
+                Taken::Busy(theirs) | Taken::Lost(Some(theirs)) => {
                     self.lease = None;
-                    self.reload()?;
-                    continue;
+                    return Err(busy(&theirs));
                 }
-                Err(e) => return Err(e),
-            }
-            // Read it back after a moment: storage that checks a condition and then writes,
-            // rather than both at once, can let two writers through; the later one is the
-            // one left in the record, and the other stops before sending anything.
-            std::thread::sleep(LEASE_SETTLE);
-            self.reload()?;
-            match &self.ledger.lease {
-                Some(l) if (&l.host, l.pid, l.started) == (&ours.host, ours.pid, ours.started) => {
-                    return Ok(());
-                }
-                Some(theirs) => {
-                    self.lease = None;
-                    return Err(busy(theirs));
-                }
-                None => {
-                    self.lease = None;
-                }
+                Taken::Lost(None) => self.lease = None,
             }
         }
         Err(AnnounceError::Changed {
@@ -703,6 +673,30 @@ impl<'a> Records<'a> {
             }
         }
         Ok(())
+    }
+}
+
+/// The record as the lease protocol writes and reads it (src/publish/lease.rs), as publish
+/// does its manifest.
+impl lease::Record for Records<'_> {
+    type Error = AnnounceError;
+
+    fn write_lease(&mut self, lease: &Lease) -> Result<bool, AnnounceError> {
+        self.lease = Some(lease.clone());
+        match self.write() {
+            Ok(()) => Ok(true),
+            Err(AnnounceError::Changed { .. }) => {
+                self.lease = None;
+                self.reload()?;
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn read_lease(&mut self) -> Result<Option<Lease>, AnnounceError> {
+        self.reload()?;
+        Ok(self.ledger.lease.clone())
     }
 }
 

@@ -6,6 +6,7 @@
 use std::path::Path;
 
 use super::PublishError;
+use super::driver::Target as _;
 use super::{folder, git, s3};
 use crate::config::PublishTarget;
 
@@ -38,9 +39,9 @@ pub(crate) fn read(
 ) -> Result<Stored, PublishError> {
     let described = super::describe(target);
     match target {
-        PublishTarget::S3(t) => s3::read_beside(t, &described, name),
-        PublishTarget::Git(t) => git::read_beside(t, &described, name),
-        PublishTarget::Folder(t) => Ok(folder::read_file(&root.join(&t.path).join(name))?),
+        PublishTarget::S3(t) => s3::S3::new(t, &described, chrono_tz::Tz::UTC)?.read_beside(name),
+        PublishTarget::Git(t) => git::Branch::beside(t, &described).read_beside(name),
+        PublishTarget::Folder(t) => folder::Folder::beside(t, root).read_beside(name),
     }
 }
 
@@ -54,13 +55,14 @@ pub(crate) fn write(
 ) -> Result<Written, PublishError> {
     let described = super::describe(target);
     match target {
-        PublishTarget::S3(t) => s3::write_beside(t, &described, name, bytes, expected),
-        PublishTarget::Git(t) => git::write_beside(t, &described, name, bytes, expected),
-        PublishTarget::Folder(t) => Ok(folder::write_beside(
-            &root.join(&t.path),
-            name,
-            bytes,
-            expected,
-        )?),
+        PublishTarget::S3(t) => {
+            s3::S3::new(t, &described, chrono_tz::Tz::UTC)?.write_beside(name, bytes, expected)
+        }
+        PublishTarget::Git(t) => {
+            git::Branch::beside(t, &described).write_beside(name, bytes, expected)
+        }
+        PublishTarget::Folder(t) => {
+            folder::Folder::beside(t, root).write_beside(name, bytes, expected)
+        }
     }
 }

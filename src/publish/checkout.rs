@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::PublishError;
-use super::s3::{host_name, pid_alive};
+use super::lease::{host_name, pid_alive};
 
 /// Every checkout folder's name begins with this.
 const PREFIX: &str = "sitrep-publish-";

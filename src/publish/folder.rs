@@ -1,13 +1,15 @@
-//! The folder executor: a mounted share or a web server's document root, replaced in one
+//! The folder target: a mounted share or a web server's document root, replaced in one
 //! swap by the same writer `build` uses (docs/publishing.md, "A folder"). Readers see the
-//! old site or the new one, never a mix, so the plan only counts and lists what changes.
+//! old site or the new one, never a mix: the plan's files are written first, the others
+//! copied from the build at the commit, then the swap.
 
-use std::path::Path;
-use std::time::Instant;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
 use super::beside;
-use super::plan::{self, FileEntry, Manifest};
-use super::{Context, PublishError, PublishEvent, TargetReport, announce_plan};
+use super::driver;
+use super::plan::{self, FileEntry, Manifest, Plan, Put};
+use super::{Context, PublishError, PublishEvent, TargetReport};
 use crate::config::FolderTarget;
 use crate::output::{Spare, Staging};
 use crate::render::OutputFile;
@@ -19,41 +21,156 @@ pub(crate) fn publish(
     context: &Context<'_>,
     on_event: &mut dyn FnMut(PublishEvent),
 ) -> Result<TargetReport, PublishError> {
-    let started = Instant::now();
-    let folder = context.root.join(&target.path);
-    crate::output::check_output_dir(context.root, &folder)?;
-    if same_folder(&folder, context.output) {
-        return Err(crate::Error::UnsafeOutput {
-            path: folder,
-            reason: "it is the site's own output folder, which every publish writes anyway; \
-                     publish to another folder, or set `output:` in site.yaml"
-                .into(),
-        }
-        .into());
+    let mut folder = Folder {
+        folder: context.root.join(&target.path),
+        root: context.root.to_path_buf(),
+        output: Some(context.output.to_path_buf()),
+        files: Vec::new(),
+        sent: BTreeSet::new(),
+        staging: None,
+        warnings: Vec::new(),
+    };
+    let report = driver::publish(&mut folder, name, files, context, on_event)?;
+    for warning in folder.warnings {
+        on_event(PublishEvent::Warning(warning));
     }
-    let present = manifest_of(&folder)?;
-    let plan = plan::plan(Some(&present), files);
-    announce_plan(name, &plan, context, on_event);
-    let mut report = context.report(name, started);
-    if !context.dry_run && !plan.is_empty() {
-        let staging = Staging::begin(&folder, Spare::Remove)?;
-        // The record is read under the lock the swap holds, which announce takes to write it
-        // (`write_beside`): a write can land before this copy or after the swap, never
-        // between, where the swap would throw it away.
-        let files = with_ledger(staging.output(), files)?;
-        staging.write_all(&files)?;
-        for warning in staging.finish()? {
-            on_event(PublishEvent::Warning(warning));
-        }
-        report.uploaded = plan.puts.len();
-        report.deleted = plan.deletes.len();
-        report.bytes = plan.bytes();
-    }
-    report.elapsed = started.elapsed();
     Ok(report)
 }
 
-/// The site plus the announce ledger already in the folder: the swap replaces the whole
+/// A folder target, as the publish driver (src/publish/driver.rs) and announce use it. Its
+/// lease is the lock its writer holds from the first file to the swap; its commit is the
+/// swap; it keeps no manifest, the files in it are what it holds.
+pub(crate) struct Folder {
+    folder: PathBuf,
+    root: PathBuf,
+    /// The site's own output folder, which a folder target may not be.
+    output: Option<PathBuf>,
+    /// The built site, of which the files the plan does not send are copied at the commit.
+    files: Vec<OutputFile>,
+    /// The files the plan sends, written before the commit.
+    sent: BTreeSet<String>,
+    staging: Option<Staging>,
+    /// What the swap reported, for after the publish.
+    warnings: Vec<String>,
+}
+
+impl Folder {
+    /// The folder target `target` of the site at `root`, for its record beside the site.
+    pub(crate) fn beside(target: &FolderTarget, root: &Path) -> Folder {
+        Folder {
+            folder: root.join(&target.path),
+            root: root.to_path_buf(),
+            output: None,
+            files: Vec::new(),
+            sent: BTreeSet::new(),
+            staging: None,
+            warnings: Vec::new(),
+        }
+    }
+
+    fn staging(&self) -> &Staging {
+        self.staging
+            .as_ref()
+            .expect("the driver takes the lease before it sends")
+    }
+}
+
+impl driver::Target for Folder {
+    fn commit_kind(&self) -> driver::Commit {
+        driver::Commit::Whole
+    }
+
+    fn read_manifest(
+        &mut self,
+        files: &[OutputFile],
+        _on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<Option<Manifest>, PublishError> {
+        crate::output::check_output_dir(&self.root, &self.folder)?;
+        if let Some(output) = &self.output
+            && same_folder(&self.folder, output)
+        {
+            return Err(crate::Error::UnsafeOutput {
+                path: self.folder.clone(),
+                reason: "it is the site's own output folder, which every publish writes anyway; \
+                         publish to another folder, or set `output:` in site.yaml"
+                    .into(),
+            }
+            .into());
+        }
+        self.files = files.to_vec();
+        manifest_of(&self.folder, None).map(Some)
+    }
+
+    fn take_lease(&mut self, plan: &Plan, _old: Option<&Manifest>) -> Result<(), PublishError> {
+        self.sent = plan.puts.iter().map(|p| p.path.clone()).collect();
+        self.staging = Some(Staging::begin(&self.folder, Spare::Remove)?);
+        Ok(())
+    }
+
+    fn put(
+        &mut self,
+        wave: &[Put],
+        _done: usize,
+        _total: usize,
+        _on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<(), PublishError> {
+        let files: Vec<OutputFile> = wave
+            .iter()
+            .map(|p| OutputFile::new(p.path.clone(), p.bytes.clone()))
+            .collect();
+        Ok(self.staging().write_all(&files)?)
+    }
+
+    /// The files the plan did not send, and the announce record, copied in; then the swap.
+    /// The record is read under the lock the swap holds, which announce takes to write it
+    /// (`write_beside`): a write can land before this copy or after the swap, never between,
+    /// where the swap would throw it away.
+    fn write_manifest(&mut self, manifest: &Manifest) -> Result<(), PublishError> {
+        let staging = self
+            .staging
+            .take()
+            .expect("the driver takes the lease before it commits");
+        let kept: Vec<OutputFile> = self
+            .files
+            .iter()
+            .filter(|f| manifest.files.contains_key(&f.path) && !self.sent.contains(&f.path))
+            .cloned()
+            .collect();
+        staging.write_all(&with_ledger(staging.output(), &kept)?)?;
+        self.warnings.extend(staging.finish()?);
+        Ok(())
+    }
+
+    /// Nothing to do: what is not written into the new site is gone with the swap.
+    fn delete(
+        &mut self,
+        _paths: &[String],
+        _done: usize,
+        _total: usize,
+        _on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<(), PublishError> {
+        Ok(())
+    }
+
+    fn release_lease(&mut self, _error: &PublishError) {
+        self.staging = None;
+    }
+
+    fn read_beside(&mut self, path: &str) -> Result<beside::Stored, PublishError> {
+        Ok(read_file(&self.folder.join(path))?)
+    }
+
+    fn write_beside(
+        &mut self,
+        path: &str,
+        bytes: &[u8],
+        expected: Option<&str>,
+    ) -> Result<beside::Written, PublishError> {
+        Ok(write_beside(&self.folder, path, bytes, expected)?)
+    }
+}
+
+/// The files plus the announce ledger already in the folder: the swap replaces the whole
 /// folder, and the record of what was announced must survive it.
 fn with_ledger(folder: &Path, files: &[OutputFile]) -> Result<Vec<OutputFile>, PublishError> {
     let mut all = files.to_vec();
@@ -71,8 +188,9 @@ fn same_folder(a: &Path, b: &Path) -> bool {
     }
 }
 
-/// What the folder holds now, in manifest form, so the one plan function compares it.
-fn manifest_of(folder: &Path) -> Result<Manifest, PublishError> {
+/// What the folder holds now, in manifest form, so the one plan function compares it;
+/// `skip` names a top-level folder that is not the site's (a Git work tree's `.git`).
+pub(crate) fn manifest_of(folder: &Path, skip: Option<&str>) -> Result<Manifest, PublishError> {
     let mut manifest = Manifest {
         version: 1,
         headers_policy: plan::HEADERS_POLICY,
@@ -81,7 +199,10 @@ fn manifest_of(folder: &Path) -> Result<Manifest, PublishError> {
     if !folder.is_dir() {
         return Ok(manifest);
     }
-    for entry in walkdir::WalkDir::new(folder) {
+    let walk = walkdir::WalkDir::new(folder)
+        .into_iter()
+        .filter_entry(|e| e.depth() != 1 || skip.is_none_or(|s| e.file_name() != s));
+    for entry in walk {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(folder).to_path_buf();
             crate::Error::io("read", path, e.into())

@@ -1,4 +1,4 @@
-//! The Git executor: the built site committed on top of a remote branch and pushed, for
+//! The Git target: the built site committed on top of a remote branch and pushed, for
 //! GitHub, GitLab and Codeberg Pages (docs/publishing.md, "A Git branch").
 //!
 //! It drives the `git` command line, so the user's own setup applies as it is: SSH keys and
@@ -6,12 +6,12 @@
 //! ordering is needed; Git itself sends only the objects the remote lacks. A push that is not
 //! a fast-forward is refused by the remote, which is how two publishers are kept apart.
 
-use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::time::Instant;
 
 use super::checkout::Checkout;
+use super::driver;
+use super::plan::{Manifest, Plan, Put};
 use super::{Context, PublishError, PublishEvent, TargetReport};
 use crate::config::GitTarget;
 use crate::render::OutputFile;
@@ -32,90 +32,167 @@ pub(crate) fn publish(
     context: &Context<'_>,
     on_event: &mut dyn FnMut(PublishEvent),
 ) -> Result<TargetReport, PublishError> {
-    let started = Instant::now();
-    let checkout = Checkout::new()?;
-    let work = checkout.repo();
-    let git = Git {
-        dir: &work,
-        target: name,
-    };
-    git.run(&["init", "-q"])?;
-    let parent = git.fetch_site_branch(target)?;
-    if parent.is_some() {
-        git.run(&["reset", "-q", "--soft", "FETCH_HEAD"])?;
-    }
-    let site = with_host_files(files, context);
-    write_tree(&work, &site)?;
-    // Forced: the user's gitignore (`core.excludesFile`: `*.json`, say) must not leave
-    // `api/` or the badges off the branch (docs/reliability.md, "Git target").
-    git.run(&["add", "-A", "-f", "."])?;
-    if parent.is_some() {
-        // The announce ledger lives on the branch too (docs/announcing.md): kept as it is.
-        git.run(&[
-            "reset",
-            "-q",
-            "FETCH_HEAD",
-            "--",
-            super::beside::LEDGER_PATH,
-        ])?;
-    }
-    let changes = git.staged_changes(parent.is_some())?;
-
-    let mut report = context.report(name, started);
-    let sizes: BTreeMap<&str, u64> = site
-        .iter()
-        .map(|f| (f.path.as_str(), f.bytes.len() as u64))
-        .collect();
-    let (sent, deleted): (Vec<&Change>, Vec<&Change>) =
-        changes.iter().partition(|c| c.kind != ChangeKind::Deleted);
-    let bytes = sent
-        .iter()
-        .map(|c| sizes.get(c.path.as_str()).copied().unwrap_or(0))
-        .sum();
-    on_event(PublishEvent::Planned {
-        target: name.to_string(),
-        uploads: sent.len(),
-        deletes: deleted.len(),
-        bytes,
-        unchanged: site.len().saturating_sub(sent.len()),
-    });
-    if context.dry_run {
-        list_changes(&changes, on_event);
-        report.elapsed = started.elapsed();
-        return Ok(report);
-    }
-    if !changes.is_empty() {
-        let message = format!(
+    let mut branch = Branch {
+        target,
+        name: name.to_string(),
+        zone: context.time_zone,
+        message: format!(
             "Publish the status site as of {}\n\nBuilt and published by sitrep.",
             context.local_time(context.now)
-        );
-        git.commit(&message)?;
-        if git.push(target)? == Pushed::Behind {
-            return Err(PublishError::Conflict {
-                target: name.to_string(),
-                at: git.tip_time(target, context),
-            });
-        }
-    }
-    report.uploaded = sent.len();
-    report.deleted = deleted.len();
-    report.bytes = bytes;
-    report.elapsed = started.elapsed();
-    Ok(report)
+        ),
+        checkout: None,
+        has_tip: false,
+    };
+    let site = with_host_files(files, context);
+    driver::publish(&mut branch, name, &site, context, on_event)
 }
 
-/// Under `--dry-run`: each file that would be sent or deleted.
-fn list_changes(changes: &[Change], on_event: &mut dyn FnMut(PublishEvent)) {
-    for change in changes {
-        on_event(match change.kind {
-            ChangeKind::Deleted => PublishEvent::WouldDelete {
-                path: change.path.clone(),
-            },
-            kind => PublishEvent::WouldSend {
-                path: change.path.clone(),
-                new: kind == ChangeKind::Added,
-            },
-        });
+/// A Git branch target, as the publish driver (src/publish/driver.rs) and announce use it.
+/// The branch's tip is checked out in a temporary work tree and read as its manifest; the
+/// plan's files are written into it and the gone ones removed; the commit and its push are
+/// the commit step. It needs no lease: the push is a fast-forward or nothing, so a publish
+/// that lost the race is refused at the remote with nothing changed (docs/publishing.md,
+/// "Two people publishing at once").
+pub(crate) struct Branch<'a> {
+    target: &'a GitTarget,
+    name: String,
+    /// The site's time zone, for the time a conflict names.
+    zone: chrono_tz::Tz,
+    /// The publish's commit message.
+    message: String,
+    /// The work tree, once the tip is fetched.
+    checkout: Option<(Checkout, PathBuf)>,
+    /// The branch exists: its tip is checked out, and is the commit's parent.
+    has_tip: bool,
+}
+
+impl<'a> Branch<'a> {
+    /// The branch `target`, for announce's record on it.
+    pub(crate) fn beside(target: &'a GitTarget, name: &str) -> Branch<'a> {
+        Branch {
+            target,
+            name: name.to_string(),
+            zone: chrono_tz::Tz::UTC,
+            message: String::new(),
+            checkout: None,
+            has_tip: false,
+        }
+    }
+
+    fn work(&self) -> &Path {
+        self.checkout
+            .as_ref()
+            .map(|(_, work)| work.as_path())
+            .expect("the driver reads the manifest first")
+    }
+
+    fn git(&self) -> Git<'_> {
+        Git {
+            dir: self.work(),
+            target: &self.name,
+        }
+    }
+}
+
+impl driver::Target for Branch<'_> {
+    fn commit_kind(&self) -> driver::Commit {
+        driver::Commit::Whole
+    }
+
+    /// The tip's files, as a folder's are read (src/publish/folder.rs): announce's record
+    /// on the branch is not the site's, and is kept as it is.
+    fn read_manifest(
+        &mut self,
+        _files: &[OutputFile],
+        _on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<Option<Manifest>, PublishError> {
+        let checkout = Checkout::new()?;
+        let work = checkout.repo();
+        self.checkout = Some((checkout, work));
+        let git = self.git();
+        git.run(&["init", "-q"])?;
+        if git.fetch_site_branch(self.target)?.is_none() {
+            return Ok(None);
+        }
+        git.run(&["reset", "-q", "--hard", "FETCH_HEAD"])?;
+        self.has_tip = true;
+        super::folder::manifest_of(self.work(), Some(".git")).map(Some)
+    }
+
+    fn take_lease(&mut self, _plan: &Plan, _old: Option<&Manifest>) -> Result<(), PublishError> {
+        Ok(())
+    }
+
+    fn put(
+        &mut self,
+        wave: &[Put],
+        _done: usize,
+        _total: usize,
+        _on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<(), PublishError> {
+        let dir = self.work();
+        for put in wave {
+            let path = dir.join(&put.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| crate::Error::io("create", parent, e))?;
+            }
+            std::fs::write(&path, &put.bytes).map_err(|e| crate::Error::io("write", &path, e))?;
+        }
+        Ok(())
+    }
+
+    fn delete(
+        &mut self,
+        paths: &[String],
+        _done: usize,
+        _total: usize,
+        _on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<(), PublishError> {
+        for path in paths {
+            let path = self.work().join(path);
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(crate::Error::io("remove", &path, e).into()),
+            }
+        }
+        Ok(())
+    }
+
+    /// The commit, on top of the tip, and its push.
+    fn write_manifest(&mut self, _manifest: &Manifest) -> Result<(), PublishError> {
+        let git = self.git();
+        // Forced: the user's gitignore (`core.excludesFile`: `*.json`, say) must not leave
+        // `api/` or the badges off the branch (docs/reliability.md, "Git target").
+        git.run(&["add", "-A", "-f", "."])?;
+        // Files the plan rewrote with the bytes they had (a filter or line-ending rule of the
+        // user's told them apart) change nothing: no empty commit.
+        let unchanged = ["diff", "--cached", "--quiet", "HEAD"];
+        if self.has_tip && git.output(&unchanged)?.status.success() {
+            return Ok(());
+        }
+        git.commit(&self.message)?;
+        if git.push(self.target)? == Pushed::Behind {
+            return Err(PublishError::Conflict {
+                target: self.name.clone(),
+                at: git.tip_time(self.target, self.zone),
+            });
+        }
+        Ok(())
+    }
+
+    fn read_beside(&mut self, path: &str) -> Result<super::beside::Stored, PublishError> {
+        read_beside(self.target, &self.name, path)
+    }
+
+    fn write_beside(
+        &mut self,
+        path: &str,
+        bytes: &[u8],
+        expected: Option<&str>,
+    ) -> Result<super::beside::Written, PublishError> {
+        write_beside(self.target, &self.name, path, bytes, expected)
     }
 }
 
@@ -132,48 +209,6 @@ fn with_host_files(files: &[OutputFile], context: &Context<'_>) -> Vec<OutputFil
         site.push(OutputFile::new("CNAME", format!("{host}\n")));
     }
     site
-}
-
-fn write_tree(dir: &Path, files: &[OutputFile]) -> Result<(), PublishError> {
-    for file in files {
-        let path = dir.join(&file.path);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| crate::Error::io("create", parent, e))?;
-        }
-        std::fs::write(&path, &file.bytes).map_err(|e| crate::Error::io("write", &path, e))?;
-    }
-    Ok(())
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ChangeKind {
-    Added,
-    Modified,
-    Deleted,
-}
-
-#[derive(Debug)]
-struct Change {
-    kind: ChangeKind,
-    path: String,
-}
-
-/// `git diff --name-status -z` output: `STATUS\0PATH\0…`.
-fn parse_name_status(out: &str) -> Vec<Change> {
-    let mut fields = out.split('\0').filter(|f| !f.is_empty());
-    let mut changes = Vec::new();
-    while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
-        let kind = match status.chars().next() {
-            Some('A') => ChangeKind::Added,
-            Some('D') => ChangeKind::Deleted,
-            _ => ChangeKind::Modified,
-        };
-        changes.push(Change {
-            kind,
-            path: path.to_string(),
-        });
-    }
-    changes
 }
 
 struct Git<'a> {
@@ -197,6 +232,10 @@ impl Git<'_> {
             // `ext::` remotes run commands: refused even where the user's configuration
             // allows every protocol (docs/reliability.md, "Git target").
             .args(["-c", "protocol.ext.allow=never"])
+            // Files go onto the branch, and are read back from it, byte for byte as built:
+            // a user's `core.autocrlf` would turn the calendar's CRLF lines (RFC 5545) into
+            // LF, and make the tip's files differ from the build on checkout.
+            .args(["-c", "core.autocrlf=false"])
             .args(args)
             .env("GIT_TERMINAL_PROMPT", "0");
         command
@@ -298,31 +337,6 @@ impl Git<'_> {
         ))
     }
 
-    /// What the staged tree changes against the fetched tip; on a first publish (no tip),
-    /// every staged file is new.
-    fn staged_changes(&self, has_parent: bool) -> Result<Vec<Change>, PublishError> {
-        if has_parent {
-            let diff = [
-                "diff",
-                "--cached",
-                "--name-status",
-                "--no-renames",
-                "-z",
-                "HEAD",
-            ];
-            return Ok(parse_name_status(&self.run(&diff)?));
-        }
-        Ok(self
-            .run(&["ls-files", "-z"])?
-            .split('\0')
-            .filter(|f| !f.is_empty())
-            .map(|path| Change {
-                kind: ChangeKind::Added,
-                path: path.to_string(),
-            })
-            .collect())
-    }
-
     fn commit(&self, message: &str) -> Result<(), PublishError> {
         // The user's own identity when Git has one; otherwise sitrep signs the commit.
         let has_identity = self.output(&["config", "user.email"])?.status.success();
@@ -355,7 +369,7 @@ impl Git<'_> {
     }
 
     /// When the branch's current tip was committed, for the "someone published at" message.
-    fn tip_time(&self, target: &GitTarget, context: &Context<'_>) -> String {
+    fn tip_time(&self, target: &GitTarget, zone: chrono_tz::Tz) -> String {
         let reference = format!("refs/heads/{}", target.branch);
         let fetched = self
             .run(&[
@@ -372,7 +386,7 @@ impl Git<'_> {
             .ok()
             .and_then(|s| s.trim().parse::<i64>().ok())
             .and_then(|secs| chrono::DateTime::from_timestamp(secs, 0))
-            .map_or_else(|| "an unknown time".into(), |t| context.local_time(t))
+            .map_or_else(|| "an unknown time".into(), |t| super::local_time(zone, t))
     }
 }
 
@@ -634,21 +648,6 @@ mod tests {
                 "fatal: unable to access 'https://host/x.git/'"
             )),
             Pushed::Failed
-        );
-    }
-
-    #[test]
-    fn reads_name_status_output() {
-        let changes = parse_name_status("A\0index.html\0M\0a b.html\0D\0old.html\0");
-        let got: Vec<(ChangeKind, &str)> =
-            changes.iter().map(|c| (c.kind, c.path.as_str())).collect();
-        assert_eq!(
-            got,
-            [
-                (ChangeKind::Added, "index.html"),
-                (ChangeKind::Modified, "a b.html"),
-                (ChangeKind::Deleted, "old.html"),
-            ]
         );
     }
 }

@@ -1,12 +1,15 @@
 //! `sitrep publish`: the built site sent to every target in site.yaml's `publish:`, in turn
-//! (docs/publishing.md). What to send is decided by `plan`, a pure function; each target's
-//! executor (`s3`, `git`, `folder`) only carries a plan out. The library never prints:
-//! progress goes to the caller as [`PublishEvent`]s.
+//! (docs/publishing.md). What to send is decided by `plan`, a pure function; one driver
+//! (`driver`) takes every target through the same steps, and each target (`s3`, `git`,
+//! `folder`) only does them its own way. The library never prints: progress goes to the
+//! caller as [`PublishEvent`]s.
 
 pub(crate) mod beside;
 mod checkout;
+pub(crate) mod driver;
 pub(crate) mod folder;
 pub(crate) mod git;
+pub(crate) mod lease;
 pub(crate) mod plan;
 pub(crate) mod s3;
 pub(crate) mod trust;
@@ -164,7 +167,7 @@ pub enum PublishError {
 
     #[error(
         "{target}: a publish from {host} has been under way since {since}; wait for it, then run publish again (a publish that was killed lets go within {} minutes)",
-        plan::LEASE_TTL.num_minutes()
+        lease::LEASE_TTL.num_minutes()
     )]
     Busy {
         /// The target, named as in [`PublishEvent::Started`].
@@ -302,9 +305,7 @@ pub(crate) struct Context<'a> {
 impl Context<'_> {
     /// A time as authors read it, in the site's zone: `10:42 CET on 2026-11-28`.
     pub(crate) fn local_time(&self, t: DateTime<Utc>) -> String {
-        t.with_timezone(&self.time_zone)
-            .format("%H:%M %Z on %Y-%m-%d")
-            .to_string()
+        local_time(self.time_zone, t)
     }
 
     fn report(&self, target: &str, started: Instant) -> TargetReport {
@@ -318,6 +319,13 @@ impl Context<'_> {
             dry_run: self.dry_run,
         }
     }
+}
+
+/// A time as authors read it, in the site's zone: `10:42 CET on 2026-11-28`.
+pub(crate) fn local_time(zone: Tz, t: DateTime<Utc>) -> String {
+    t.with_timezone(&zone)
+        .format("%H:%M %Z on %Y-%m-%d")
+        .to_string()
 }
 
 /// Builds the site as `build` does, then publishes it to every target in turn. One target

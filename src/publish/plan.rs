@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use super::lease::Lease;
 use crate::render::OutputFile;
 
 /// Where the manifest lives, under the target's prefix. A dot file, so it sorts apart from the
@@ -63,50 +64,6 @@ impl FileEntry {
     /// The same bytes, whatever ETag either was stored with.
     pub(crate) fn same_content(&self, other: &FileEntry) -> bool {
         self.sha256 == other.sha256 && self.size == other.size
-    }
-}
-
-/// Who is publishing, since when, and when they last said they still are.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub(crate) struct Lease {
-    pub host: String,
-    pub pid: u32,
-    pub started: DateTime<Utc>,
-    pub renewed: DateTime<Utc>,
-}
-
-/// A lease not renewed for this long belongs to a publish that is gone (killed, or its
-/// machine lost the network); publishers renew theirs well within it.
-pub(crate) const LEASE_TTL: chrono::TimeDelta = chrono::TimeDelta::minutes(3);
-
-/// How far ahead of this machine's clock a lease may be dated and still be believed: two
-/// machines kept by NTP differ by far less. A lease dated further ahead was written by a
-/// clock that is wrong (docs/publishing.md, "Two people publishing at once").
-pub(crate) const CLOCK_SKEW: chrono::TimeDelta = chrono::TimeDelta::seconds(30);
-
-impl Lease {
-    /// Whether this lease stops a publish on `host` at `now`. A lease is over when it has not
-    /// been renewed within [`LEASE_TTL`] less [`CLOCK_SKEW`], or when its process on this very
-    /// host is gone (a publish killed here is finished by the next one at once). A lease dated
-    /// more than [`CLOCK_SKEW`] ahead of `now` is not believed: a clock running hours fast
-    /// would otherwise hold everyone off for hours. Together, no lease blocks past
-    /// `now + LEASE_TTL`, whatever its dates say.
-    pub(crate) fn blocks(
-        &self,
-        now: DateTime<Utc>,
-        host: &str,
-        pid_alive: impl Fn(u32) -> bool,
-    ) -> bool {
-        if now - self.renewed >= LEASE_TTL - CLOCK_SKEW || self.dated_ahead(now).is_some() {
-            return false;
-        }
-        self.host != host || pid_alive(self.pid)
-    }
-
-    /// How far ahead of `now` this lease is dated, when that is more than [`CLOCK_SKEW`].
-    pub(crate) fn dated_ahead(&self, now: DateTime<Utc>) -> Option<chrono::TimeDelta> {
-        let ahead = self.started.max(self.renewed) - now;
-        (ahead > CLOCK_SKEW).then_some(ahead)
     }
 }
 
@@ -483,70 +440,5 @@ mod tests {
         assert_eq!(cache_control("assets/favicon.svg"), "public, max-age=3600");
         assert!(!is_fingerprinted("assets/style.css"));
         assert!(!is_fingerprinted("incidents/a.0123456789abcdef.html"));
-    }
-
-    #[test]
-    fn a_lease_blocks_until_it_expires_or_its_process_here_is_gone() {
-        let now = DateTime::UNIX_EPOCH + chrono::TimeDelta::hours(1);
-        let lease = Lease {
-            host: "laptop".into(),
-            pid: 42,
-            started: now,
-            renewed: now,
-        };
-        assert!(lease.blocks(now, "server", |_| false), "another machine");
-        assert!(lease.blocks(now, "laptop", |_| true), "still running here");
-        assert!(!lease.blocks(now, "laptop", |_| false), "killed here");
-        assert!(
-            !lease.blocks(
-                now + LEASE_TTL + chrono::TimeDelta::seconds(1),
-                "server",
-                |_| true
-            ),
-            "not renewed in time"
-        );
-    }
-
-    /// A publisher whose clock runs hours fast writes a lease dated hours ahead: it must not
-    /// block anyone for hours, and no lease blocks past `LEASE_TTL` from now, which is what
-    /// the "lets go within 3 minutes" messages promise (docs/publishing.md).
-    #[test]
-    fn a_lease_dated_ahead_of_our_clock_never_blocks_past_the_ttl() {
-        let now = DateTime::UNIX_EPOCH + chrono::TimeDelta::days(1);
-        let dated = |started: DateTime<Utc>, renewed: DateTime<Utc>| Lease {
-            host: "fast-clock".into(),
-            pid: 7,
-            started,
-            renewed,
-        };
-        let hours_ahead = now + chrono::TimeDelta::hours(5);
-        let lease = dated(hours_ahead, hours_ahead);
-        assert!(!lease.blocks(now, "server", |_| true), "hours ahead");
-        assert_eq!(lease.dated_ahead(now), Some(chrono::TimeDelta::hours(5)));
-        let started_ahead = dated(hours_ahead, now);
-        assert!(
-            !started_ahead.blocks(now, "server", |_| true),
-            "started hours ahead, renewed now"
-        );
-
-        // A clock a few seconds fast is normal: that lease still counts, but only until
-        // LEASE_TTL from now at the latest.
-        let slightly = now + CLOCK_SKEW;
-        let lease = dated(slightly, slightly);
-        assert_eq!(lease.dated_ahead(now), None);
-        assert!(lease.blocks(now, "server", |_| true));
-        assert!(lease.blocks(
-            now + LEASE_TTL - chrono::TimeDelta::seconds(1),
-            "server",
-            |_| true
-        ));
-        assert!(!lease.blocks(now + LEASE_TTL, "server", |_| true));
-        for ahead in 0..=CLOCK_SKEW.num_seconds() {
-            let renewed = now + chrono::TimeDelta::seconds(ahead);
-            assert!(
-                !dated(renewed, renewed).blocks(now + LEASE_TTL, "server", |_| true),
-                "renewed {ahead} s ahead still blocks at now + LEASE_TTL"
-            );
-        }
     }
 }

@@ -1,5 +1,5 @@
-//! The S3 executor: carries a [`Plan`] out against S3-compatible storage through Apache
-//! OpenDAL (docs/publishing.md, "S3-compatible storage").
+//! The S3 target: the publish driver's steps (src/publish/driver.rs) against S3-compatible
+//! storage through Apache OpenDAL (docs/publishing.md, "S3-compatible storage").
 //!
 //! The manifest is the commit point, always written with a conditional put: taking the lease
 //! (If-Match on the ETag read at the start, If-None-Match: * on a first publish), renewing
@@ -19,9 +19,11 @@ use opendal::ErrorKind;
 use tokio::time::Instant;
 
 use self::request::{Failure, Requests};
-use super::plan::{self, Lease, MANIFEST_PATH, Manifest, Plan, Put};
+use super::driver;
+use super::lease::{self, Lease, Taken};
+use super::plan::{MANIFEST_PATH, Manifest, Plan, Put};
 use super::trust::{self, Decoded, Listed};
-use super::{Context, PublishError, PublishEvent, TargetReport, announce_plan};
+use super::{Context, PublishError, PublishEvent, TargetReport};
 use crate::config::S3Target;
 use crate::render::OutputFile;
 
@@ -30,8 +32,6 @@ use crate::render::OutputFile;
 const CONCURRENCY: usize = 16;
 /// The lease is renewed this often during long publishes, well within `LEASE_TTL`.
 const RENEW_EVERY: Duration = Duration::from_secs(45);
-/// How long a new lease is left before it is read back (see `Run::confirm_lease`).
-const LEASE_SETTLE: Duration = Duration::from_millis(300);
 /// What a listed object costs in the listing's answer, roughly: its deadline grows with it.
 const LISTED_BYTES: u64 = 300;
 const READ: &str = "read the manifest";
@@ -45,39 +45,31 @@ pub(crate) fn publish(
     verify: bool,
     on_event: &mut dyn FnMut(PublishEvent),
 ) -> Result<TargetReport, PublishError> {
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|e| crate::Error::io("start", "the network runtime", e))?;
-    let (retries, retried) = mpsc::channel();
-    let requests = Requests::new(target, name, retries)?;
-    runtime.block_on(async {
-        let mut run = Run {
-            requests,
-            name,
-            context,
-            on_event,
-            retried,
-            verify,
-            started: Instant::now(),
-            etag: None,
-            written: None,
-            renewed: Instant::now(),
-            lease: None,
-        };
-        run.publish(files).await
-    })
+    let mut s3 = S3::new(target, name, context.time_zone)?;
+    s3.verify = verify;
+    driver::publish(&mut s3, name, files, context, on_event)
 }
 
-struct Run<'a, 'e> {
+/// Runs S3 work on the command's one runtime (src/runtime.rs), so that the connections one
+/// step pools are still there for the next.
+fn on_runtime<T>(
+    work: impl std::future::Future<Output = Result<T, PublishError>>,
+) -> Result<T, PublishError> {
+    crate::runtime::block_on(work)
+        .map_err(|e| crate::Error::io("start", "the network runtime", e))?
+}
+
+/// One S3 target, as the publish driver (src/publish/driver.rs) and announce's record use it.
+pub(crate) struct S3 {
     requests: Requests,
-    name: &'a str,
-    context: &'a Context<'a>,
-    on_event: &'e mut dyn FnMut(PublishEvent),
+    name: String,
+    /// The site's time zone, for the time a conflict names.
+    zone: chrono_tz::Tz,
     retried: mpsc::Receiver<String>,
     verify: bool,
     started: Instant,
+    /// The size of the built site, for the publish's deadline.
+    built: (usize, u64),
     /// The manifest's ETag as we last read or wrote it.
     etag: Option<String>,
     /// The manifest's ETag as we last wrote it ourselves: only that one may be overwritten
@@ -85,102 +77,153 @@ struct Run<'a, 'e> {
     written: Option<String>,
     renewed: Instant,
     lease: Option<Lease>,
+    /// The manifest as written with our lease.
+    leased: Option<Manifest>,
+    /// The ETag each file sent was stored with, for the manifest.
+    sent: BTreeMap<String, Option<String>>,
 }
 
-impl Run<'_, '_> {
-    async fn publish(&mut self, files: &[OutputFile]) -> Result<TargetReport, PublishError> {
-        let started = std::time::Instant::now();
+impl S3 {
+    pub(crate) fn new(
+        target: &S3Target,
+        name: &str,
+        zone: chrono_tz::Tz,
+    ) -> Result<S3, PublishError> {
+        let (retries, retried) = mpsc::channel();
+        Ok(S3 {
+            requests: Requests::new(target, name, retries)?,
+            name: name.to_string(),
+            zone,
+            retried,
+            verify: false,
+            started: Instant::now(),
+            built: (0, 0),
+            etag: None,
+            written: None,
+            renewed: Instant::now(),
+            lease: None,
+            leased: None,
+            sent: BTreeMap::new(),
+        })
+    }
+}
+
+impl driver::Target for S3 {
+    fn commit_kind(&self) -> driver::Commit {
+        driver::Commit::Manifest
+    }
+
+    fn read_manifest(
+        &mut self,
+        files: &[OutputFile],
+        on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<Option<Manifest>, PublishError> {
         let built: u64 = files.iter().map(|f| f.bytes.len() as u64).sum();
+        self.built = (files.len(), built);
         self.requests
             .set_deadline(self.started, request::target_allowance(files.len(), built));
-        let old = self.manifest_to_plan_from(files).await?;
-        self.check_lease(old.as_ref())?;
-        let plan = plan::plan(old.as_ref(), files);
-        // Deletions are known only now; the publish is given time for them too.
+        on_runtime(self.manifest_to_plan_from(files, on_event))
+    }
+
+    /// Deletions are known only now; the publish is given time for them too.
+    fn planned(&mut self, plan: &Plan) {
+        let (files, built) = self.built;
         self.requests.set_deadline(
             self.started,
-            request::target_allowance(files.len() + plan.deletes.len(), built),
+            request::target_allowance(files + plan.deletes.len(), built),
         );
-        announce_plan(self.name, &plan, self.context, self.on_event);
-        let mut report = self.context.report(self.name, started);
-        let tidy = old
-            .as_ref()
-            .is_some_and(|m| m.lease.is_none() && m.stale.is_empty());
-        if self.context.dry_run || (plan.is_empty() && tidy) {
-            report.elapsed = started.elapsed();
-            return Ok(report);
-        }
-        self.carry_out(&plan, old.as_ref()).await?;
-        report.uploaded = plan.puts.len();
-        report.deleted = plan.deletes.len();
-        report.bytes = plan.bytes();
-        report.elapsed = started.elapsed();
-        Ok(report)
     }
 
-    /// Lease, send, commit, delete (docs/publishing.md, "What is sent, and in which order").
-    /// A failure between taking the lease and committing lets go of the lease on the way
-    /// out, so that the next publish, from anywhere, need not wait for it to expire.
-    async fn carry_out(&mut self, plan: &Plan, old: Option<&Manifest>) -> Result<(), PublishError> {
-        let lease = Lease {
-            host: host_name(),
-            pid: std::process::id(),
-            started: Utc::now(),
-            renewed: Utc::now(),
+    /// Takes the lease by the one protocol (src/publish/lease.rs). Reading it back after the
+    /// settle is what tells a lost race on storage that checks conditions non-atomically
+    /// (s3s-fs does): only the one whose lease is read back goes on.
+    fn take_lease(&mut self, plan: &Plan, old: Option<&Manifest>) -> Result<(), PublishError> {
+        let mut record = ManifestRecord {
+            run: self,
+            plan,
+            old,
+            stored: None,
         };
-        let leased = plan.leased_manifest(old, lease.clone());
-        self.lease = Some(lease);
-        let sent = match self.send_under_lease(plan, &leased).await {
-            Ok(sent) => sent,
-            Err(e) => {
-                self.release_lease(&leased, &e).await;
-                return Err(e);
+        let taken = lease::take(&mut record, old.and_then(|m| m.lease.as_ref()))?;
+        let stored = record.stored;
+        match taken {
+            Taken::Ours(_) => Ok(()),
+            Taken::Busy(theirs) => Err(PublishError::Busy {
+                target: self.name.clone(),
+                host: theirs.host.clone(),
+                since: super::local_time(self.zone, theirs.started),
+            }),
+            Taken::Lost(_) => {
+                self.lease = None;
+                Err(self.conflict(stored.as_ref()))
             }
-        };
-        let mut committed = plan.committed_manifest(Utc::now());
-        for (path, etag) in sent {
-            if let Some(entry) = committed.files.get_mut(&path) {
-                entry.etag = etag;
-            }
-        }
-        if let Err(e) = self.write_manifest(&committed).await {
-            self.release_lease(&leased, &e).await;
-            return Err(e);
-        }
-        self.lease = None;
-        if plan.deletes.is_empty() {
-            return Ok(());
-        }
-        self.delete_all(plan, plan.puts.len(), plan.puts.len() + plan.deletes.len())
-            .await?;
-        let clean = Manifest {
-            stale: Default::default(),
-            ..committed
-        };
-        // Someone may have published since our commit; their manifest wins, and the
-        // files we deleted were not theirs.
-        match self.write_manifest(&clean).await {
-            Ok(()) | Err(PublishError::Conflict { .. }) => Ok(()),
-            Err(e) => Err(e),
         }
     }
 
-    async fn send_under_lease(
+    fn put(
         &mut self,
-        plan: &Plan,
-        leased: &Manifest,
-    ) -> Result<BTreeMap<String, Option<String>>, PublishError> {
-        self.write_manifest(leased).await?;
-        self.confirm_lease(leased).await?;
-        self.send_all(plan, leased, plan.puts.len() + plan.deletes.len())
-            .await
+        wave: &[Put],
+        done: usize,
+        total: usize,
+        on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<(), PublishError> {
+        on_runtime(self.send_wave(wave, done, total, on_event))
     }
 
+    /// Written with the ETag each file was stored with, where the storage gave one.
+    fn write_manifest(&mut self, manifest: &Manifest) -> Result<(), PublishError> {
+        let mut manifest = manifest.clone();
+        for (path, etag) in &self.sent {
+            if let Some(entry) = manifest.files.get_mut(path) {
+                entry.etag.clone_from(etag);
+            }
+        }
+        on_runtime(self.put_manifest(&manifest))?;
+        if manifest.lease.is_none() {
+            self.lease = None;
+        }
+        Ok(())
+    }
+
+    fn delete(
+        &mut self,
+        paths: &[String],
+        done: usize,
+        total: usize,
+        on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<(), PublishError> {
+        on_runtime(self.delete_all(paths, done, total, on_event))
+    }
+
+    fn release_lease(&mut self, error: &PublishError) {
+        if let Some(leased) = self.leased.clone() {
+            let _ = on_runtime(async {
+                self.write_lease_away(&leased, error).await;
+                Ok(())
+            });
+        }
+    }
+
+    fn read_beside(&mut self, path: &str) -> Result<super::beside::Stored, PublishError> {
+        on_runtime(self.get_beside(path))
+    }
+
+    fn write_beside(
+        &mut self,
+        path: &str,
+        bytes: &[u8],
+        expected: Option<&str>,
+    ) -> Result<super::beside::Written, PublishError> {
+        on_runtime(self.put_beside(path, bytes, expected))
+    }
+}
+
+impl S3 {
     /// Writes the leased manifest back without our lease, once, briefly, if it is still the
     /// manifest we last wrote; if that fails too, the lease simply expires (docs/publishing.md,
     /// "Bad networks and interrupted publishes"). After a lost race the manifest is someone
     /// else's, and is left alone.
-    async fn release_lease(&mut self, leased: &Manifest, error: &PublishError) {
+    async fn write_lease_away(&mut self, leased: &Manifest, error: &PublishError) {
         let (Some(_), Some(etag)) = (self.lease.take(), self.written.clone()) else {
             return;
         };
@@ -210,18 +253,22 @@ impl Run<'_, '_> {
     async fn manifest_to_plan_from(
         &mut self,
         files: &[OutputFile],
+        on_event: &mut dyn FnMut(PublishEvent),
     ) -> Result<Option<Manifest>, PublishError> {
         let Some(decoded) = self.read_manifest().await? else {
             return Ok(None);
         };
         let Some(doubt) = &decoded.doubt else {
             if self.verify {
-                return self.checked(&decoded.manifest, files).await.map(Some);
+                return self
+                    .checked(&decoded.manifest, files, on_event)
+                    .await
+                    .map(Some);
             }
             return Ok(Some(decoded.manifest));
         };
         let usable = doubt.entries_usable();
-        (self.on_event)(PublishEvent::Warning(format!(
+        on_event(PublishEvent::Warning(format!(
             "{}: the manifest `{MANIFEST_PATH}` cannot be trusted as it is: {doubt}; {}",
             self.name,
             if usable {
@@ -231,7 +278,10 @@ impl Run<'_, '_> {
             }
         )));
         if usable {
-            return self.checked(&decoded.manifest, files).await.map(Some);
+            return self
+                .checked(&decoded.manifest, files, on_event)
+                .await
+                .map(Some);
         }
         Ok(Some(trust::distrusted(decoded)))
     }
@@ -242,6 +292,7 @@ impl Run<'_, '_> {
         &mut self,
         manifest: &Manifest,
         files: &[OutputFile],
+        on_event: &mut dyn FnMut(PublishEvent),
     ) -> Result<Manifest, PublishError> {
         let listing = self.list(files.len().max(manifest.files.len())).await?;
         let (reconciled, wrong) = trust::reconcile(manifest, &listing);
@@ -250,7 +301,7 @@ impl Run<'_, '_> {
             if wrong.len() > 5 {
                 named.push_str(", …");
             }
-            (self.on_event)(PublishEvent::Warning(format!(
+            on_event(PublishEvent::Warning(format!(
                 "{}: {} file{} on the bucket {} not as the manifest says ({named}); sending or deleting {} again",
                 self.name,
                 wrong.len(),
@@ -285,31 +336,6 @@ impl Run<'_, '_> {
                 (e.path().to_string(), listed)
             })
             .collect())
-    }
-
-    /// Stops here if another publish holds the target; says so when a lease is not believed
-    /// because it is dated ahead of our clock.
-    fn check_lease(&mut self, old: Option<&Manifest>) -> Result<(), PublishError> {
-        let Some(lease) = old.and_then(|m| m.lease.as_ref()) else {
-            return Ok(());
-        };
-        let now = Utc::now();
-        if lease.blocks(now, &host_name(), pid_alive) {
-            return Err(PublishError::Busy {
-                target: self.name.to_string(),
-                host: lease.host.clone(),
-                since: self.context.local_time(lease.started),
-            });
-        }
-        if let Some(ahead) = lease.dated_ahead(now) {
-            (self.on_event)(PublishEvent::Warning(format!(
-                "{}: the lease of a publish from {} is dated {} ahead of this machine's clock; one of the two clocks is wrong, so the lease is taken as over (docs/publishing.md, \"Two people publishing at once\")",
-                self.name,
-                lease.host,
-                roughly(ahead)
-            )));
-        }
-        Ok(())
     }
 
     /// The manifest and its ETag, or `None` before the first publish.
@@ -388,7 +414,7 @@ impl Run<'_, '_> {
     }
 
     /// Writes the manifest if it is still the one we last saw; a loser learns who won.
-    async fn write_manifest(&mut self, manifest: &Manifest) -> Result<(), PublishError> {
+    async fn put_manifest(&mut self, manifest: &Manifest) -> Result<(), PublishError> {
         let body = Bytes::from(trust::encode(manifest).map_err(|e| PublishError::Manifest {
             target: self.name.to_string(),
             message: e.to_string(),
@@ -452,84 +478,72 @@ impl Run<'_, '_> {
         Err(self.conflict(theirs.as_ref()))
     }
 
-    /// Reads the new lease back after a pause before anything is sent: storage that checks
-    /// conditions non-atomically (s3s-fs does) can let two conditional writes both succeed,
-    /// and only the one whose lease is read back may go on.
-    async fn confirm_lease(&mut self, leased: &Manifest) -> Result<(), PublishError> {
-        tokio::time::sleep(LEASE_SETTLE).await;
-        let stored = self.read_manifest().await?;
-        if stored.as_ref().map(|d| &d.manifest) == Some(leased) {
-            return Ok(());
-        }
-        self.lease = None;
-        Err(self.conflict(stored.as_ref()))
-    }
-
     /// "Someone published at …", with the time of what is there now.
     fn conflict(&self, stored: Option<&Decoded>) -> PublishError {
         let at = stored
             .map(|d| &d.manifest)
             .and_then(|m| m.lease.as_ref().map(|l| l.started).or(m.published_at))
-            .map_or_else(|| "an unknown time".into(), |t| self.context.local_time(t));
+            .map_or_else(
+                || "an unknown time".into(),
+                |t| super::local_time(self.zone, t),
+            );
         PublishError::Conflict {
-            target: self.name.to_string(),
+            target: self.name.clone(),
             at,
         }
     }
 
     /// Keeps our lease alive during a long publish; losing it means someone took over.
-    async fn renew_lease_if_due(&mut self, leased: &Manifest) -> Result<(), PublishError> {
+    async fn renew_lease_if_due(&mut self) -> Result<(), PublishError> {
         if self.renewed.elapsed() < RENEW_EVERY {
             return Ok(());
         }
-        let Some(mut lease) = self.lease.clone() else {
+        let (Some(mut lease), Some(leased)) = (self.lease.clone(), self.leased.clone()) else {
             return Ok(());
         };
         lease.renewed = Utc::now();
         let renewed = Manifest {
             lease: Some(lease.clone()),
-            ..leased.clone()
+            ..leased
         };
-        self.write_manifest(&renewed).await?;
+        self.put_manifest(&renewed).await?;
         self.lease = Some(lease);
         Ok(())
     }
 
-    /// Sends the puts wave by wave (see [`plan`]), many at a time within a wave; returns
-    /// the ETag each was stored with.
-    async fn send_all(
+    /// Sends one wave of puts (src/publish/plan.rs), many at a time, renewing the lease as it goes;
+    /// keeps the ETag each was stored with.
+    async fn send_wave(
         &mut self,
-        plan: &Plan,
-        leased: &Manifest,
+        wave: &[Put],
+        mut done: usize,
         total: usize,
-    ) -> Result<BTreeMap<String, Option<String>>, PublishError> {
-        let mut done = 0;
-        let mut etags = BTreeMap::new();
-        for wave in plan.waves() {
-            let requests = self.requests.clone();
-            let mut sends = futures::stream::iter(wave.iter().map(|put| send(&requests, put)))
-                .buffer_unordered(CONCURRENCY);
-            while let Some((path, result)) = sends.next().await {
-                let action = format!("upload `{path}`");
-                let etag = result.map_err(|f| requests.error(&action, f))?;
-                etags.insert(path.to_string(), etag);
-                done += 1;
-                self.report_retries();
-                (self.on_event)(PublishEvent::Progress { done, total });
-                self.renew_lease_if_due(leased).await?;
-            }
+        on_event: &mut dyn FnMut(PublishEvent),
+    ) -> Result<(), PublishError> {
+        let requests = self.requests.clone();
+        let mut sends = futures::stream::iter(wave.iter().map(|put| send(&requests, put)))
+            .buffer_unordered(CONCURRENCY);
+        while let Some((path, result)) = sends.next().await {
+            let action = format!("upload `{path}`");
+            let etag = result.map_err(|f| requests.error(&action, f))?;
+            self.sent.insert(path.to_string(), etag);
+            done += 1;
+            self.report_retries(on_event);
+            on_event(PublishEvent::Progress { done, total });
+            self.renew_lease_if_due().await?;
         }
-        Ok(etags)
+        Ok(())
     }
 
     async fn delete_all(
         &mut self,
-        plan: &Plan,
+        paths: &[String],
         mut done: usize,
         total: usize,
+        on_event: &mut dyn FnMut(PublishEvent),
     ) -> Result<(), PublishError> {
         let requests = self.requests.clone();
-        let mut deletes = futures::stream::iter(plan.deletes.iter().map(|path| {
+        let mut deletes = futures::stream::iter(paths.iter().map(|path| {
             let requests = requests.clone();
             async move {
                 let action = format!("delete `{path}`");
@@ -547,16 +561,16 @@ impl Run<'_, '_> {
                 Err(f) => return Err(requests.error(&action, f)),
             }
             done += 1;
-            self.report_retries();
-            (self.on_event)(PublishEvent::Progress { done, total });
+            self.report_retries(on_event);
+            on_event(PublishEvent::Progress { done, total });
         }
         Ok(())
     }
 
-    fn report_retries(&mut self) {
+    fn report_retries(&mut self, on_event: &mut dyn FnMut(PublishEvent)) {
         while let Ok(problem) = self.retried.try_recv() {
-            (self.on_event)(PublishEvent::Retrying {
-                target: self.name.to_string(),
+            on_event(PublishEvent::Retrying {
+                target: self.name.clone(),
                 problem,
             });
         }
@@ -580,129 +594,119 @@ async fn send<'p>(requests: &Requests, put: &'p Put) -> (&'p str, Result<Option<
     (put.path.as_str(), result)
 }
 
-/// "5 hours", "12 minutes", "40 seconds": how far a clock is off, as a person says it.
-fn roughly(delta: chrono::TimeDelta) -> String {
-    let seconds = delta.num_seconds();
-    match seconds {
-        s if s >= 5400 => format!("{} hours", (s + 1800) / 3600),
-        s if s >= 90 => format!("{} minutes", (s + 30) / 60),
-        s => format!("{s} seconds"),
+/// The manifest as the record the lease protocol writes and reads back
+/// (src/publish/lease.rs): each write is the leased manifest, conditional on the ETag last
+/// read, so a lost race is an error ([`PublishError::Conflict`]) rather than `false`.
+struct ManifestRecord<'r> {
+    run: &'r mut S3,
+    plan: &'r Plan,
+    old: Option<&'r Manifest>,
+    /// The manifest as read back.
+    stored: Option<Decoded>,
+}
+
+impl lease::Record for ManifestRecord<'_> {
+    type Error = PublishError;
+
+    fn write_lease(&mut self, lease: &Lease) -> Result<bool, PublishError> {
+        let leased = self.plan.leased_manifest(self.old, lease.clone());
+        self.run.lease = Some(lease.clone());
+        self.run.leased = Some(leased.clone());
+        on_runtime(self.run.put_manifest(&leased))?;
+        Ok(true)
+    }
+
+    /// Our lease only if the whole manifest is the one we wrote.
+    fn read_lease(&mut self) -> Result<Option<Lease>, PublishError> {
+        self.stored = on_runtime(self.run.read_manifest())?;
+        let stored = self.stored.as_ref().map(|d| &d.manifest);
+        Ok(self
+            .run
+            .leased
+            .as_ref()
+            .filter(|leased| stored == Some(*leased))
+            .and_then(|leased| leased.lease.clone()))
     }
 }
 
-pub(crate) fn host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .or_else(|| std::env::var("HOSTNAME").ok())
-        .map(|h| h.trim().to_string())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "unknown host".into())
-}
-
-/// Whether a process with this id runs on this machine. Where that cannot be known, it is
-/// taken as running: the lease then simply expires.
-pub(crate) fn pid_alive(pid: u32) -> bool {
-    if cfg!(target_os = "linux") {
-        std::path::Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        true
-    }
-}
-
-/// Reads a file beside the manifest, with its ETag.
-pub(crate) fn read_beside(
-    target: &S3Target,
-    name: &str,
-    path: &str,
-) -> Result<super::beside::Stored, PublishError> {
-    let (runtime, requests) = small_requests(target, name)?;
-    let action = format!("read `{path}`");
-    runtime.block_on(async {
-        let stat = requests
-            .call(&action, 0, || requests.operator.stat(path))
-            .await;
-        let meta = match stat {
-            Ok(meta) => meta,
-            Err(f) if f.kind() == Some(ErrorKind::NotFound) => {
-                return Ok(super::beside::Stored::default());
-            }
-            Err(f) => return Err(requests.error(&action, f)),
-        };
-        let etag = meta.etag().map(str::to_string);
-        let bytes = requests
-            .call(&action, meta.content_length(), || {
-                let mut read = requests.operator.read_with(path);
-                if let Some(etag) = &etag {
-                    read = read.if_match(etag);
+impl S3 {
+    /// Reads a file beside the manifest, with its ETag.
+    async fn get_beside(&self, path: &str) -> Result<super::beside::Stored, PublishError> {
+        let requests = &self.requests;
+        let action = format!("read `{path}`");
+        {
+            let stat = requests
+                .call(&action, 0, || requests.operator.stat(path))
+                .await;
+            let meta = match stat {
+                Ok(meta) => meta,
+                Err(f) if f.kind() == Some(ErrorKind::NotFound) => {
+                    return Ok(super::beside::Stored::default());
                 }
-                read.into_future()
+                Err(f) => return Err(requests.error(&action, f)),
+            };
+            let etag = meta.etag().map(str::to_string);
+            let bytes = requests
+                .call(&action, meta.content_length(), || {
+                    let mut read = requests.operator.read_with(path);
+                    if let Some(etag) = &etag {
+                        read = read.if_match(etag);
+                    }
+                    read.into_future()
+                })
+                .await
+                .map_err(|f| requests.error(&action, f))?;
+            Ok(super::beside::Stored {
+                bytes: Some(bytes.to_vec()),
+                version: etag,
             })
-            .await
-            .map_err(|f| requests.error(&action, f))?;
-        Ok(super::beside::Stored {
-            bytes: Some(bytes.to_vec()),
-            version: etag,
-        })
-    })
-}
-
-/// Writes a file beside the manifest if its ETag is still `expected` (`If-Match`), or if it
-/// does not exist yet (`If-None-Match: *`).
-pub(crate) fn write_beside(
-    target: &S3Target,
-    name: &str,
-    path: &str,
-    bytes: &[u8],
-    expected: Option<&str>,
-) -> Result<super::beside::Written, PublishError> {
-    let (runtime, requests) = small_requests(target, name)?;
-    let action = format!("write `{path}`");
-    let body = Bytes::copy_from_slice(bytes);
-    runtime.block_on(async {
-        let written = requests
-            .call(&action, body.len() as u64, || {
-                let write = requests
-                    .operator
-                    .write_with(path, body.clone())
-                    .content_type("application/json")
-                    .cache_control("no-store");
-                match expected {
-                    Some(etag) => write.if_match(etag),
-                    None => write.if_not_exists(true),
-                }
-                .into_future()
-            })
-            .await;
-        match written {
-            Ok(meta) => {
-                let etag = match meta.etag() {
-                    Some(etag) => Some(etag.to_string()),
-                    None => requests
-                        .call(&action, 0, || requests.operator.stat(path))
-                        .await
-                        .map_err(|f| requests.error(&action, f))?
-                        .etag()
-                        .map(str::to_string),
-                };
-                Ok(super::beside::Written::Done(etag))
-            }
-            Err(f) if f.kind() == Some(ErrorKind::ConditionNotMatch) => {
-                Ok(super::beside::Written::Conflict)
-            }
-            Err(f) => Err(requests.error(&action, f)),
         }
-    })
-}
+    }
 
-/// A one-thread runtime and the storage, for a request or two.
-fn small_requests(
-    target: &S3Target,
-    name: &str,
-) -> Result<(tokio::runtime::Runtime, Requests), PublishError> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| crate::Error::io("start", "the network runtime", e))?;
-    let (retries, _) = mpsc::channel();
-    Ok((runtime, Requests::new(target, name, retries)?))
+    /// Writes a file beside the manifest if its ETag is still `expected` (`If-Match`), or if
+    /// it does not exist yet (`If-None-Match: *`).
+    async fn put_beside(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        expected: Option<&str>,
+    ) -> Result<super::beside::Written, PublishError> {
+        let requests = &self.requests;
+        let action = format!("write `{path}`");
+        let body = Bytes::copy_from_slice(bytes);
+        {
+            let written = requests
+                .call(&action, body.len() as u64, || {
+                    let write = requests
+                        .operator
+                        .write_with(path, body.clone())
+                        .content_type("application/json")
+                        .cache_control("no-store");
+                    match expected {
+                        Some(etag) => write.if_match(etag),
+                        None => write.if_not_exists(true),
+                    }
+                    .into_future()
+                })
+                .await;
+            match written {
+                Ok(meta) => {
+                    let etag = match meta.etag() {
+                        Some(etag) => Some(etag.to_string()),
+                        None => requests
+                            .call(&action, 0, || requests.operator.stat(path))
+                            .await
+                            .map_err(|f| requests.error(&action, f))?
+                            .etag()
+                            .map(str::to_string),
+                    };
+                    Ok(super::beside::Written::Done(etag))
+                }
+                Err(f) if f.kind() == Some(ErrorKind::ConditionNotMatch) => {
+                    Ok(super::beside::Written::Conflict)
+                }
+                Err(f) => Err(requests.error(&action, f)),
+            }
+        }
+    }
 }

@@ -15,8 +15,9 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use super::beside::LEDGER_PATH;
+use super::lease::Lease;
 use super::plan::MANIFEST_VERSION as VERSION;
-use super::plan::{FileEntry, Lease, MANIFEST_PATH, Manifest};
+use super::plan::{FileEntry, MANIFEST_PATH, Manifest};
 
 /// The manifest as stored: its fields and a digest of them.
 #[derive(Serialize)]

@@ -466,3 +466,39 @@ fn a_users_gitignore_drops_nothing_from_the_branch() {
         assert!(published.contains(&file.to_string()), "{file}");
     }
 }
+
+/// A user whose Git converts line endings (`core.autocrlf = true`): every file goes onto the
+/// branch as built, the calendar's CRLF lines included (before, they were stored as LF), and
+/// a publish with nothing changed sends nothing and makes no commit (docs/publishing.md, "A
+/// Git branch").
+#[test]
+fn a_users_line_ending_conversion_sends_nothing_that_did_not_change() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).expect("mkdir");
+    let config = home.join(".gitconfig");
+    std::fs::write(&config, "[core]\n\tautocrlf = true\n").expect("write");
+    let remote = dir.path().join("status.git");
+    bare_repo(&remote);
+    let site = Site::new(&format!(
+        "  - git: {{ remote: \"{}\", branch: pages }}\n",
+        remote.display()
+    ));
+    let env = [
+        ("HOME", OsString::from(&home)),
+        ("GIT_CONFIG_GLOBAL", OsString::from(&config)),
+    ];
+    let first = run_with(&site, &["publish"], &env);
+    assert!(first.status.success(), "{}", shown(&first));
+    let again = run_with(&site, &["publish"], &env);
+    assert!(again.status.success(), "{}", shown(&again));
+    assert!(shown(&again).contains("  0 to send"), "{}", shown(&again));
+    assert_eq!(git(&remote, &["rev-list", "--count", "pages"]).trim(), "1");
+    let built = std::fs::read(site.root().join("public/maintenance.ics")).expect("read");
+    assert!(
+        built.windows(2).any(|w| w == b"\r\n"),
+        "the calendar's lines end in CRLF"
+    );
+    let stored = git(&remote, &["show", "pages:maintenance.ics"]);
+    assert_eq!(stored.as_bytes(), built, "the calendar as built");
+}

@@ -9,8 +9,8 @@
 //! timers are sitrep's own, around whole requests (body included), so that no server can
 //! keep one alive by sending a little at a time.
 
+use std::cell::{Cell, RefCell};
 use std::future::Future;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -26,7 +26,8 @@ pub(crate) const ATTEMPT: Duration = Duration::from_secs(10);
 pub(crate) const REQUEST: Duration = Duration::from_secs(30);
 /// The slowest transfer allowed for: each such many bytes add a second to both deadlines.
 pub(crate) const BYTES_PER_SECOND: u64 = 64 * 1024;
-/// The first wait before a retry; it doubles with each one, up to [`MAX_DELAY`].
+/// The first wait before a retry; it doubles with each one, up to [`MAX_DELAY`], as the one
+/// retry policy makes them ([`crate::retry::jittered`]).
 const MIN_DELAY: Duration = Duration::from_millis(200);
 const MAX_DELAY: Duration = Duration::from_secs(4);
 /// A publish to one target gets this, plus [`PER_FILE`] for each file to send or delete and a
@@ -153,47 +154,68 @@ impl Requests {
             Some((target_end, _)) => target_end.min(request_end),
             None => request_end,
         };
-        let mut delay = self.limits.min_delay;
-        let mut attempts = 0;
-        let mut last = String::new();
-        loop {
-            attempts += 1;
-            let attempt_start = Instant::now();
-            let full = self.limits.attempt + carrying(size);
-            let attempt_end = end.min(attempt_start + full);
-            match tokio::time::timeout_at(attempt_end, attempt()).await {
-                Ok(Ok(value)) => return Ok(value),
-                Ok(Err(e)) if !e.is_temporary() => return Err(Failure::Storage(e)),
-                Ok(Err(e)) => last = format!("a temporary failure ({})", e.kind()),
-                // An attempt cut short by the request's end tells less than the one before.
-                Err(_) if attempt_end < attempt_start + full && !last.is_empty() => {}
-                Err(_) => {
-                    let waited = (attempt_end - attempt_start).as_secs_f64().round();
-                    last = format!("no complete answer within {waited} s");
+        let attempts = Cell::new(0);
+        let last = RefCell::new(String::new());
+        let tried = crate::retry::until(
+            crate::retry::jittered(self.limits.min_delay, MAX_DELAY),
+            || {
+                attempts.set(attempts.get() + 1);
+                self.attempt(attempt(), end, size, &last)
+            },
+            // `None`: the attempt found no complete answer in time.
+            |e: &Option<opendal::Error>| e.as_ref().is_none_or(opendal::Error::is_temporary),
+            |pause| Instant::now() + pause < end,
+            |_| {
+                let _ = self.retries.send(format!("{action}: {}", last.borrow()));
+            },
+        )
+        .await;
+        match tried {
+            Ok(value) => Ok(value),
+            Err(Some(e)) if !e.is_temporary() => Err(Failure::Storage(e)),
+            Err(_) => Err(Failure::OutOfTime(match self.deadline {
+                Some((target_end, whole)) if target_end < request_end => PublishError::Deadline {
+                    target: self.target.clone(),
+                    after: whole.as_secs(),
+                },
+                _ => PublishError::GaveUp {
+                    target: self.target.clone(),
+                    action: action.to_string(),
+                    after: allowance.as_secs(),
+                    attempts: attempts.get(),
+                    last: last.take(),
+                },
+            })),
+        }
+    }
+
+    /// One attempt, cut off at its own deadline or the request's `end`, whichever is first;
+    /// `last` is told what went wrong, for the message a request that gives up ends with.
+    async fn attempt<T>(
+        &self,
+        once: impl Future<Output = opendal::Result<T>>,
+        end: Instant,
+        size: u64,
+        last: &RefCell<String>,
+    ) -> Result<T, Option<opendal::Error>> {
+        let started = Instant::now();
+        let full = self.limits.attempt + carrying(size);
+        let attempt_end = end.min(started + full);
+        match tokio::time::timeout_at(attempt_end, once).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => {
+                if e.is_temporary() {
+                    *last.borrow_mut() = format!("a temporary failure ({})", e.kind());
                 }
+                Err(Some(e))
             }
-            let wait = jittered(delay);
-            if Instant::now() + wait >= end {
-                let error = match self.deadline {
-                    Some((target_end, whole)) if target_end < request_end => {
-                        PublishError::Deadline {
-                            target: self.target.clone(),
-                            after: whole.as_secs(),
-                        }
-                    }
-                    _ => PublishError::GaveUp {
-                        target: self.target.clone(),
-                        action: action.to_string(),
-                        after: allowance.as_secs(),
-                        attempts,
-                        last: std::mem::take(&mut last),
-                    },
-                };
-                return Err(Failure::OutOfTime(error));
+            // An attempt cut short by the request's end tells less than the one before.
+            Err(_) if attempt_end < started + full && !last.borrow().is_empty() => Err(None),
+            Err(_) => {
+                let waited = (attempt_end - started).as_secs_f64().round();
+                *last.borrow_mut() = format!("no complete answer within {waited} s");
+                Err(None)
             }
-            let _ = self.retries.send(format!("{action}: {last}"));
-            tokio::time::sleep(wait).await;
-            delay = (delay * 2).min(MAX_DELAY);
         }
     }
 
@@ -222,15 +244,6 @@ impl Requests {
     }
 }
 
-/// `delay` give or take half, so that many publishers retrying at once spread out.
-fn jittered(delay: Duration) -> Duration {
-    let random = std::collections::hash_map::RandomState::new()
-        .build_hasher()
-        .finish();
-    let factor = 0.5 + (random % 1000) as f64 / 1000.0;
-    delay.mul_f64(factor)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,11 +266,9 @@ mod tests {
         (requests, retried)
     }
 
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("runtime")
+    /// On the command's one runtime, as publish runs them (src/runtime.rs).
+    fn block_on<F: Future>(work: F) -> F::Output {
+        crate::runtime::block_on(work).expect("runtime")
     }
 
     fn temporary() -> opendal::Error {
@@ -268,7 +279,7 @@ mod tests {
     fn a_request_that_is_never_answered_gives_up_at_its_deadline() {
         let (requests, retried) = fast();
         let started = std::time::Instant::now();
-        let result = runtime().block_on(requests.call("read the manifest", 0, || {
+        let result = block_on(requests.call("read the manifest", 0, || {
             std::future::pending::<opendal::Result<()>>()
         }));
         let took = started.elapsed();
@@ -290,7 +301,7 @@ mod tests {
         let (mut requests, _) = fast();
         requests.set_deadline(Instant::now(), Duration::from_millis(120));
         let started = std::time::Instant::now();
-        let result = runtime().block_on(requests.call("upload `index.html`", 0, || {
+        let result = block_on(requests.call("upload `index.html`", 0, || {
             std::future::pending::<opendal::Result<()>>()
         }));
         assert!(started.elapsed() < Duration::from_millis(250));
@@ -303,7 +314,7 @@ mod tests {
         );
         // Once the publish's time is up, a request that is not answered at once waits no more.
         let started = std::time::Instant::now();
-        let later = runtime().block_on(requests.call("delete `a`", 0, || {
+        let later = block_on(requests.call("delete `a`", 0, || {
             std::future::pending::<opendal::Result<()>>()
         }));
         assert!(started.elapsed() < Duration::from_millis(50));
@@ -320,7 +331,7 @@ mod tests {
     fn temporary_errors_are_retried_and_others_are_not() {
         let (requests, retried) = fast();
         let mut calls = 0;
-        let result = runtime().block_on(requests.call("stat", 0, || {
+        let result = block_on(requests.call("stat", 0, || {
             calls += 1;
             let answer = if calls < 3 {
                 Err(temporary())
@@ -333,7 +344,7 @@ mod tests {
         assert_eq!(retried.try_iter().count(), 2);
 
         let mut calls = 0;
-        let result = runtime().block_on(requests.call("stat", 0, || {
+        let result = block_on(requests.call("stat", 0, || {
             calls += 1;
             async { Err::<(), _>(opendal::Error::new(ErrorKind::PermissionDenied, "403")) }
         }));
