@@ -287,43 +287,15 @@ fn validate_kind(
         Some(raw) => validate_http_address(source, raw, key, default),
         None => Ok(default.to_string()),
     };
+    // The four channels that are one secret URL each.
+    let by_url = |raw: RawUrlEnv, channel: fn(SecretVar) -> AnnounceChannel| {
+        Ok::<_, Diagnostic>((channel(secret(raw.url_env)?), raw.components))
+    };
     Ok(match raw {
-        RawChannel::Webhook(RawUrlEnv {
-            url_env,
-            components,
-        }) => (
-            AnnounceChannel::Webhook {
-                url: secret(url_env)?,
-            },
-            components,
-        ),
-        RawChannel::Slack(RawUrlEnv {
-            url_env,
-            components,
-        }) => (
-            AnnounceChannel::Slack {
-                url: secret(url_env)?,
-            },
-            components,
-        ),
-        RawChannel::Discord(RawUrlEnv {
-            url_env,
-            components,
-        }) => (
-            AnnounceChannel::Discord {
-                url: secret(url_env)?,
-            },
-            components,
-        ),
-        RawChannel::Teams(RawUrlEnv {
-            url_env,
-            components,
-        }) => (
-            AnnounceChannel::Teams {
-                url: secret(url_env)?,
-            },
-            components,
-        ),
+        RawChannel::Webhook(raw) => by_url(raw, |url| AnnounceChannel::Webhook { url })?,
+        RawChannel::Slack(raw) => by_url(raw, |url| AnnounceChannel::Slack { url })?,
+        RawChannel::Discord(raw) => by_url(raw, |url| AnnounceChannel::Discord { url })?,
+        RawChannel::Teams(raw) => by_url(raw, |url| AnnounceChannel::Teams { url })?,
         RawChannel::Mastodon(RawMastodon {
             instance,
             token_env,

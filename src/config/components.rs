@@ -89,19 +89,7 @@ fn validate_component(
         group,
         since,
     } = c;
-    if !is_valid_id(&id.value) {
-        errors.push(
-            source
-                .error_on(&id, ErrorCode::InvalidValue, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
-                .with_help(format!("try `{}`", slug::slugify(&id.value))),
-        );
-    } else if !seen.insert(id.value.clone()) {
-        errors.push(source.error_on(
-            &id,
-            ErrorCode::DuplicateKey,
-            format!("component id `{}` is used twice", id.value),
-        ));
-    }
+    validate_id(source, &id, seen, errors);
     if name.value.trim().is_empty() {
         errors.push(source.error_on(&name, ErrorCode::InvalidValue, "component `name` is empty"));
     }
@@ -139,5 +127,27 @@ fn validate_component(
         description,
         group: group.filter(|g| !g.trim().is_empty()),
         since,
+    }
+}
+
+/// A component id: a slug, used once.
+fn validate_id(
+    source: &YamlSource<'_>,
+    id: &Spanned<String>,
+    seen: &mut HashSet<String>,
+    errors: &mut Vec<Diagnostic>,
+) {
+    if !is_valid_id(&id.value) {
+        errors.push(
+            source
+                .error_on(id, ErrorCode::InvalidValue, format!("component id `{}` may only use a-z, 0-9 and `-`, starting with a letter or digit", id.value))
+                .with_help(format!("try `{}`", slug::slugify(&id.value))),
+        );
+    } else if !seen.insert(id.value.clone()) {
+        errors.push(source.error_on(
+            id,
+            ErrorCode::DuplicateKey,
+            format!("component id `{}` is used twice", id.value),
+        ));
     }
 }

@@ -164,22 +164,7 @@ fn validate_rule(
                 ),
         );
     }
-    let component_id = component.value.trim().to_string();
-    if !components.iter().any(|c| c.id == component_id) {
-        let ids = components.iter().map(|c| c.id.as_str());
-        errors.push(
-            source
-                .error_on(
-                    &component,
-                    ErrorCode::InvalidValue,
-                    format!("unknown component `{component_id}`"),
-                )
-                .with_help(
-                    suggest::help_for(&component_id, ids)
-                        .unwrap_or_else(|| "name a component declared under `components:`".into()),
-                ),
-        );
-    }
+    let component_id = validate_component(source, &component, components, errors);
     let status = validate_status(source, &status, errors);
     let after = after.map_or(Some(chrono::Duration::zero()), |raw| {
         validate_after(source, &raw, errors)
@@ -203,6 +188,32 @@ fn validate_rule(
         publish: publish.unwrap_or(false),
         on_resolve: on_resolve?,
     })
+}
+
+/// The rule's `component`: one declared under `components:`, trimmed.
+fn validate_component(
+    source: &YamlSource<'_>,
+    component: &Spanned<String>,
+    components: &[Component],
+    errors: &mut Vec<Diagnostic>,
+) -> String {
+    let component_id = component.value.trim().to_string();
+    if !components.iter().any(|c| c.id == component_id) {
+        let ids = components.iter().map(|c| c.id.as_str());
+        errors.push(
+            source
+                .error_on(
+                    component,
+                    ErrorCode::InvalidValue,
+                    format!("unknown component `{component_id}`"),
+                )
+                .with_help(
+                    suggest::help_for(&component_id, ids)
+                        .unwrap_or_else(|| "name a component declared under `components:`".into()),
+                ),
+        );
+    }
+    component_id
 }
 
 fn validate_status(
