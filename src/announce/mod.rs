@@ -172,12 +172,13 @@ pub enum AnnounceError {
     /// The record of what was sent is not JSON of the shape sitrep writes; announce stops
     /// before sending anything.
 
-    #[error("the record of what was announced at {at} is not one sitrep can read: {message}")]
+    #[error("the record of what was announced at {at} is not one sitrep can read: {source}")]
     Record {
         /// Where the record lives, named as in [`AnnounceEvent::RecordRead`].
         at: String,
         /// What is wrong with it.
-        message: String,
+        #[source]
+        source: serde_json::Error,
     },
 
     /// The record could not be read or written where it lives: at a publish target, or in the
@@ -653,9 +654,9 @@ impl<'a> Records<'a> {
             lease: self.lease.clone(),
             ..self.ledger.clone()
         };
-        let bytes = serde_json::to_vec_pretty(&ledger).map_err(|e| AnnounceError::Record {
+        let bytes = serde_json::to_vec_pretty(&ledger).map_err(|source| AnnounceError::Record {
             at: String::new(),
-            message: e.to_string(),
+            source,
         })?;
         for copy in &mut self.copies {
             let expected = copy.version.as_deref();
@@ -705,9 +706,9 @@ fn parse(stored: &Stored, at: &str) -> Result<Ledger, AnnounceError> {
         None => Ok(Ledger::new()),
         Some(bytes) => serde_json::from_slice(bytes)
             .map(Ledger::without_credentials)
-            .map_err(|e| AnnounceError::Record {
+            .map_err(|source| AnnounceError::Record {
                 at: at.to_string(),
-                message: e.to_string(),
+                source,
             }),
     }
 }
