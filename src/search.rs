@@ -295,8 +295,9 @@ fn index_in_bundles_of(
 
 /// The main bundle (this year's pages, and any page not of an event), then the archive's,
 /// newest first: the order in which the search page lists them when filters alone are asked
-/// for. One bundle when the archive or the rest would be empty. `pages` is sorted by path, and
-/// so is each bundle's share.
+/// for. One bundle when the archive would be empty; when the rest would be, the archive's
+/// newest bundle is the main one, so a site with nothing this year is still indexed in
+/// bounded bundles. `pages` is sorted by path, and so is each bundle's share.
 fn bundles<'a>(
     pages: Vec<&'a OutputFile>,
     archived: &ArchiveYear<'_>,
@@ -310,32 +311,42 @@ fn bundles<'a>(
             None => current.push(*page),
         }
     }
-    if current.is_empty() || years.is_empty() {
-        return vec![Bundle {
-            dir: BUNDLE_DIR.to_string(),
-            pages,
-        }];
-    }
     let sizes: Vec<(i32, usize)> = years.iter().map(|(y, p)| (*y, p.len())).collect();
+    let mut groups = archive_groups(&sizes, cap);
+    if current.is_empty() {
+        current = groups
+            .pop()
+            .map(|newest| group_pages(&years, &newest, cap))
+            .unwrap_or_default();
+    }
     let mut bundles = vec![Bundle {
         dir: BUNDLE_DIR.to_string(),
         pages: current,
     }];
-    for group in archive_groups(&sizes, cap).into_iter().rev() {
-        let mut pages: Vec<&OutputFile> = years
-            .range(group.first..=group.last)
-            .flat_map(|(_, pages)| pages.iter().copied())
-            .collect();
-        pages.sort_by(|a, b| a.path.cmp(&b.path));
-        if let Some(part) = group.part {
-            pages = pages.into_iter().skip(part * cap).take(cap).collect();
-        }
+    for group in groups.into_iter().rev() {
         bundles.push(Bundle {
             dir: format!("{ARCHIVE_DIR}{}/", group.name()),
-            pages,
+            pages: group_pages(&years, &group, cap),
         });
     }
     bundles
+}
+
+/// The pages of an archive group, sorted by path.
+fn group_pages<'a>(
+    years: &BTreeMap<i32, Vec<&'a OutputFile>>,
+    group: &Group,
+    cap: usize,
+) -> Vec<&'a OutputFile> {
+    let mut pages: Vec<&OutputFile> = years
+        .range(group.first..=group.last)
+        .flat_map(|(_, pages)| pages.iter().copied())
+        .collect();
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    match group.part {
+        Some(part) => pages.into_iter().skip(part * cap).take(cap).collect(),
+        None => pages,
+    }
 }
 
 /// An archive bundle's years, oldest first; `part` numbers the bundles of a year with more
@@ -641,6 +652,27 @@ mod tests {
             assert_eq!(merge_list(&index), serde_json::json!([]));
             assert!(!paths(&index).iter().any(|p| p.starts_with(ARCHIVE_DIR)));
         }
+    }
+
+    #[test]
+    fn with_every_event_from_earlier_years_the_newest_archive_bundle_is_the_main_one() {
+        let pages = events(12);
+        let year = |path: &str| {
+            let n: usize = path
+                .strip_prefix("incidents/e")?
+                .strip_suffix("/index.html")?
+                .parse()
+                .ok()?;
+            Some(2014 + (n / 4) as i32)
+        };
+        let bundles = bundles(pages.iter().collect(), &year, 4);
+        let dirs: Vec<&str> = bundles.iter().map(|b| b.dir.as_str()).collect();
+        assert_eq!(
+            dirs,
+            ["pagefind/", "pagefind/archive/2015/", "pagefind/archive/2014/"]
+        );
+        let first: Vec<&str> = bundles[0].pages.iter().map(|p| p.path.as_str()).collect();
+        assert!(first.iter().all(|p| year(p) == Some(2016)), "{first:?}");
     }
 
     /// The index of `files`, older events split off by [`split`], with what `previous` holds
