@@ -669,7 +669,11 @@ mod tests {
         let dirs: Vec<&str> = bundles.iter().map(|b| b.dir.as_str()).collect();
         assert_eq!(
             dirs,
-            ["pagefind/", "pagefind/archive/2015/", "pagefind/archive/2014/"]
+            [
+                "pagefind/",
+                "pagefind/archive/2015/",
+                "pagefind/archive/2014/"
+            ]
         );
         let first: Vec<&str> = bundles[0].pages.iter().map(|p| p.path.as_str()).collect();
         assert!(first.iter().all(|p| year(p) == Some(2016)), "{first:?}");
@@ -740,9 +744,15 @@ mod tests {
             (2020, 100),
         ];
         let names = |years: &[(i32, usize)]| -> Vec<String> {
-            archive_groups(years, 5000).iter().map(Group::name).collect()
+            archive_groups(years, 5000)
+                .iter()
+                .map(Group::name)
+                .collect()
         };
-        assert_eq!(names(&years), ["2016-2017", "2018", "2019.1", "2019.2", "2020"]);
+        assert_eq!(
+            names(&years),
+            ["2016-2017", "2018", "2019.1", "2019.2", "2020"]
+        );
         // A year joining the archive changes no group but the newest.
         let later = [
             (2016, 3000),
@@ -835,7 +845,10 @@ mod tests {
         let text = String::from_utf8_lossy(&part.bytes).into_owned();
         assert!(text.starts_with("<html lang=\"fr\"><body><article data-pagefind-body>"));
         assert!(text.ends_with("</article></body></html>"), "{text}");
-        assert!(!text.contains("Menu") && !text.contains("<title>"), "{text}");
+        assert!(
+            !text.contains("Menu") && !text.contains("<title>"),
+            "{text}"
+        );
         assert_eq!(indexed_part(&part), part, "cutting again changes nothing");
         let unmarked = OutputFile::new("a.html", "<p>no body marker</p>");
         assert_eq!(indexed_part(&unmarked), unmarked);
