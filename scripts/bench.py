@@ -11,8 +11,14 @@ docs/performance.md records results with the machine.
 
     scripts/bench.py [--binary target/release/sitrep] [--runs 3] [--large] [--sizes N …] [--work DIR]
 
-The sites are generated deterministically (a seeded generator): 20 components, incidents over
-ten years, 2-6 updates each, a 2-6 KB post-mortem each.
+Two corpora, both deterministic. The default and the table's main figures: realistic
+post-mortem prose written by the shared generator `../shared/bench/gen_incidents.py` (a path
+relative to the repository; `--generator` names another), called as `gen_incidents.py sitrep N
+DIR` (21 components, ten years, 2.6-6.5 KB of varied text per incident). Without it the script
+says so and exits with status 2: figures on the other corpus alone would overstate the speed
+(docs/performance.md). The second column, `--corpus both`, is the repetitive corpus generated
+here (20 components, the same few words in every incident), kept for comparison with older
+figures; `--corpus repetitive` runs it alone.
 """
 
 import argparse
@@ -68,6 +74,22 @@ def generate(root: Path, incidents: int) -> None:
                 f"components:\n{components}timeline:\n{''.join(timeline)}---\n"
                 f"## What happened\n\n{body}\n\n## Action items\n\n- [ ] replace the card\n")
         (folder / f"incident-{n:06}.md").write_text(text)
+
+
+REPO = Path(__file__).resolve().parent.parent
+GENERATOR = REPO / ".." / "shared" / "bench" / "gen_incidents.py"
+
+
+def generate_realistic(generator: Path, root: Path, incidents: int) -> None:
+    """The realistic corpus of `incidents` incidents, by the shared generator."""
+    if root.exists():
+        shutil.rmtree(root)
+    subprocess.run([sys.executable, str(generator), "sitrep", str(incidents), str(root)],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def load_average() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 def run(argv: list, **kwargs) -> tuple:
@@ -128,13 +150,20 @@ def touch_one_incident(site: Path, n: int, newest: bool) -> None:
     path.write_text(head + marker + rest)
 
 
-def measure(binary: Path, work: Path, incidents: int, runs: int) -> dict:
-    site = work / f"site-{incidents}"
+def measure(binary: Path, work: Path, incidents: int, runs: int, generator) -> dict:
+    """The figures of one corpus: the realistic one by `generator`, or the repetitive one
+    generated here when it is None."""
+    kind = "realistic" if generator else "repetitive"
+    site = work / f"site-{kind}-{incidents}"
     # Inside the site folder, as `public/` is: the build keeps its spare beside it
     # (docs/reliability.md), as for a user.
     output = site / "public"
-    print(f"generating {incidents} incidents in {site}", file=sys.stderr)
-    generate(site, incidents)
+    print(f"generating {incidents} {kind} incidents in {site}", file=sys.stderr)
+    if generator:
+        generate_realistic(generator, site, incidents)
+    else:
+        generate(site, incidents)
+    load = load_average()
     build = [str(binary), "build", "--root", str(site), "--output", str(output), "--now", NOW]
     # The same first build without the search index (docs/search.md): what indexing costs.
     site_yaml = site / "site.yaml"
@@ -162,6 +191,9 @@ def measure(binary: Path, work: Path, incidents: int, runs: int) -> dict:
         older_rebuilds.append(run(build)[0])
     size, page = largest_page(output)
     return {
+        "kind": kind,
+        "load": f"{load} → {load_average()}",
+        "index": sum(p.stat().st_size for p in (output / "pagefind").rglob("*") if p.is_file()),
         "incidents": incidents,
         "first": statistics.median(firsts),
         "unindexed": statistics.median(unindexed),
@@ -174,6 +206,19 @@ def measure(binary: Path, work: Path, incidents: int, runs: int) -> dict:
     }
 
 
+def print_table(results: list) -> None:
+    print("| corpus | incidents | files written | index | first build | without search | with / without | I/O floor | build / floor | rebuild, newest event changed | rebuild, older event changed | peak memory | largest page | load (1, 5, 15 min: before → after) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for r in results:
+        size, page = r["largest"]
+        print(f"| {r['kind']} | {r['incidents']:,} | {r['files']:,} | {r['index'] / 2**20:.1f} MB "
+              f"| {r['first']:.2f} s | {r['unindexed']:.2f} s "
+              f"| {r['first'] / r['unindexed']:.2f} | {r['floor']:.2f} s "
+              f"| {r['first'] / r['floor']:.2f} | {r['rebuild']:.2f} s | {r['older_rebuild']:.2f} s "
+              f"| {r['memory'] / 2**20:.0f} MB "
+              f"| {size / 1024:.0f} KB ({page}) | {r['load']} |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--binary", default="target/release/sitrep")
@@ -182,26 +227,31 @@ def main() -> None:
     parser.add_argument("--work", default="target/bench")
     parser.add_argument("--sizes", type=int, nargs="+",
                         help="only these site sizes, e.g. --sizes 10000 100000 (a single run at 100,000)")
+    parser.add_argument("--corpus", choices=["realistic", "both", "repetitive"], default="realistic")
+    parser.add_argument("--generator", default=str(GENERATOR),
+                        help="the realistic corpus's generator (default ../shared/bench/gen_incidents.py)")
     args = parser.parse_args()
     binary = Path(args.binary).resolve()
     if not binary.exists():
         sys.exit(f"{binary} does not exist: cargo build --release first")
+    generator = Path(args.generator).resolve()
+    if args.corpus != "repetitive" and not generator.is_file():
+        print(f"bench.py: the realistic corpus's generator {generator} is not there.\n"
+              "  Give its path with --generator, or run --corpus repetitive for the repetitive "
+              "corpus alone (its figures overstate the speed on real text: docs/performance.md).",
+              file=sys.stderr)
+        sys.exit(2)
     work = Path(args.work).resolve()
     work.mkdir(parents=True, exist_ok=True)
     sizes = args.sizes or [1_000, 10_000] + ([100_000] if args.large else [])
-    results = [measure(binary, work, n, args.runs if n < 100_000 else 1) for n in sizes]
-    print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}; "
+    generators = {"realistic": [generator], "both": [generator, None], "repetitive": [None]}
+    results = [measure(binary, work, n, args.runs if n < 100_000 else 1, g)
+               for n in sizes for g in generators[args.corpus]]
+    print(f"machine: {os.cpu_count()} cores, {os.uname().sysname} {os.uname().release}, "
+          f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GB; "
           f"medians of {args.runs} runs (one at 100,000)")
     print()
-    print("| incidents | files written | first build | without search | with / without | I/O floor | build / floor | rebuild, newest event changed | rebuild, older event changed | peak memory | largest page |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for r in results:
-        size, page = r["largest"]
-        print(f"| {r['incidents']:,} | {r['files']:,} | {r['first']:.2f} s | {r['unindexed']:.2f} s "
-              f"| {r['first'] / r['unindexed']:.2f} | {r['floor']:.2f} s "
-              f"| {r['first'] / r['floor']:.2f} | {r['rebuild']:.2f} s | {r['older_rebuild']:.2f} s "
-              f"| {r['memory'] / 2**20:.0f} MB "
-              f"| {size / 1024:.0f} KB ({page}) |")
+    print_table(results)
 
 
 if __name__ == "__main__":

@@ -183,7 +183,7 @@ impl render::Sink for Written<'_> {
         if let Some(pages) = &self.searchable
             && search::is_searchable(&file)
         {
-            sync::lock(pages).push(file);
+            sync::lock(pages).push(search::indexed_part(&file));
         }
         Ok(())
     }

@@ -46,13 +46,13 @@ fn is_needed(name: &str) -> bool {
 /// the previous build.
 pub(crate) const ARCHIVE_DIR: &str = "pagefind/archive/";
 
-/// The most pages an archive bundle gathers from consecutive years (one year with more has a
-/// bundle of its own). Few bundles keep a search to few requests; bounded ones keep an edit to
+/// The most pages an archive bundle gathers from consecutive years (one year with more is
+/// split into bundles of this many pages). Few bundles keep a search to few requests; bounded ones keep an edit to
 /// an older event from re-indexing the whole archive, and memory bounded while indexing
 /// (Pagefind holds a bundle's pages until it writes it; docs/performance.md). An older event
 /// added or removed can move the boundaries after its year: those bundles are indexed again,
 /// once.
-const ARCHIVE_BUNDLE_PAGES: usize = 5_000;
+const ARCHIVE_BUNDLE_PAGES: usize = 2_000;
 
 /// The bundles the search page merges into the main one, as a JSON list of folders relative to
 /// the site root (empty when the whole index is one bundle).
@@ -255,7 +255,12 @@ fn index_in_bundles_of(
     cap: usize,
 ) -> Result<SearchIndex, Error> {
     let started = Instant::now();
-    let mut pages: Vec<&OutputFile> = files.iter().filter(|f| is_searchable(f)).collect();
+    let parts: Vec<OutputFile> = files
+        .iter()
+        .filter(|f| is_searchable(f))
+        .map(indexed_part)
+        .collect();
+    let mut pages: Vec<&OutputFile> = parts.iter().collect();
     pages.sort_by(|a, b| a.path.cmp(&b.path));
     let count = pages.len();
     let bundles = bundles(pages, sources.archived, cap);
@@ -291,8 +296,9 @@ fn index_in_bundles_of(
 
 /// The main bundle (this year's pages, and any page not of an event), then the archive's,
 /// newest first: the order in which the search page lists them when filters alone are asked
-/// for. One bundle when the archive or the rest would be empty. `pages` is sorted by path, and
-/// so is each bundle's share.
+/// for. One bundle when the archive would be empty; when the rest would be, the archive's
+/// newest bundle is the main one, so a site with nothing this year is still indexed in
+/// bounded bundles. `pages` is sorted by path, and so is each bundle's share.
 fn bundles<'a>(
     pages: Vec<&'a OutputFile>,
     archived: &ArchiveYear<'_>,
@@ -306,55 +312,100 @@ fn bundles<'a>(
             None => current.push(*page),
         }
     }
-    if current.is_empty() || years.is_empty() {
-        return vec![Bundle {
-            dir: BUNDLE_DIR.to_string(),
-            pages,
-        }];
-    }
     let sizes: Vec<(i32, usize)> = years.iter().map(|(y, p)| (*y, p.len())).collect();
+    let mut groups = archive_groups(&sizes, cap);
+    if current.is_empty() {
+        current = groups
+            .pop()
+            .map(|newest| group_pages(&years, &newest, cap))
+            .unwrap_or_default();
+    }
     let mut bundles = vec![Bundle {
         dir: BUNDLE_DIR.to_string(),
         pages: current,
     }];
-    for (first, last) in archive_groups(&sizes, cap).into_iter().rev() {
-        let mut pages: Vec<&OutputFile> = years
-            .range(first..=last)
-            .flat_map(|(_, pages)| pages.iter().copied())
-            .collect();
-        pages.sort_by(|a, b| a.path.cmp(&b.path));
-        let years = if first == last {
-            first.to_string()
-        } else {
-            format!("{first}-{last}")
-        };
+    for group in groups.into_iter().rev() {
         bundles.push(Bundle {
-            dir: format!("{ARCHIVE_DIR}{years}/"),
-            pages,
+            dir: format!("{ARCHIVE_DIR}{}/", group.name()),
+            pages: group_pages(&years, &group, cap),
         });
     }
     bundles
 }
 
-/// Consecutive years, oldest first, gathered into groups of at most `cap` pages (a year with
-/// more is a group of its own): `(first year, last year)` of each. Filled from the oldest, so
-/// a year that joins the archive on 1 January changes no group but the newest, and an
-/// unchanged group is carried over from the previous build.
-fn archive_groups(years: &[(i32, usize)], cap: usize) -> Vec<(i32, i32)> {
-    let mut groups: Vec<(i32, i32, usize)> = Vec::new();
-    for &(year, pages) in years {
-        match groups.last_mut() {
-            Some((_, last, size)) if *size + pages <= cap => {
-                *last = year;
-                *size += pages;
-            }
-            _ => groups.push((year, year, pages)),
+/// The pages of an archive group, sorted by path.
+fn group_pages<'a>(
+    years: &BTreeMap<i32, Vec<&'a OutputFile>>,
+    group: &Group,
+    cap: usize,
+) -> Vec<&'a OutputFile> {
+    let mut pages: Vec<&OutputFile> = years
+        .range(group.first..=group.last)
+        .flat_map(|(_, pages)| pages.iter().copied())
+        .collect();
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    match group.part {
+        Some(part) => pages.into_iter().skip(part * cap).take(cap).collect(),
+        None => pages,
+    }
+}
+
+/// An archive bundle's years, oldest first; `part` numbers the bundles of a year with more
+/// pages than a bundle holds (from 0, each of `cap` pages in path order but the last).
+#[derive(Debug, PartialEq, Eq)]
+struct Group {
+    first: i32,
+    last: i32,
+    part: Option<usize>,
+}
+
+impl Group {
+    /// Its folder under [`ARCHIVE_DIR`]: `2014`, `2014-2019`, or `2019.1`, `2019.2`… for the
+    /// parts of a year.
+    fn name(&self) -> String {
+        match (self.part, self.first == self.last) {
+            (Some(part), _) => format!("{}.{}", self.first, part + 1),
+            (None, true) => self.first.to_string(),
+            (None, false) => format!("{}-{}", self.first, self.last),
         }
     }
-    groups
-        .into_iter()
-        .map(|(first, last, _)| (first, last))
-        .collect()
+}
+
+/// Consecutive years, oldest first, gathered into groups of at most `cap` pages; a year with
+/// more is split into parts of `cap` pages. Filled from the oldest, so a year that joins the
+/// archive on 1 January changes no group but the newest, and an unchanged group is carried
+/// over from the previous build.
+fn archive_groups(years: &[(i32, usize)], cap: usize) -> Vec<Group> {
+    let mut groups: Vec<(Group, usize)> = Vec::new();
+    for &(year, pages) in years {
+        if pages > cap {
+            let parts = pages.div_ceil(cap);
+            groups.extend((0..parts).map(|part| {
+                let group = Group {
+                    first: year,
+                    last: year,
+                    part: Some(part),
+                };
+                (group, cap)
+            }));
+            continue;
+        }
+        match groups.last_mut() {
+            Some((group, size)) if group.part.is_none() && *size + pages <= cap => {
+                group.last = year;
+                *size += pages;
+            }
+            _ => groups.push((
+                Group {
+                    first: year,
+                    last: year,
+                    part: None,
+                },
+                pages,
+            )),
+        }
+    }
+    groups.into_iter().map(|(group, _)| group).collect()
 }
 
 /// Pagefind's language-neutral WebAssembly, which it loads only for an index whose language
@@ -370,6 +421,36 @@ fn needs_generic_wasm(files: &[OutputFile]) -> bool {
         return true;
     };
     languages.values().any(|l| l["wasm"].is_null())
+}
+
+/// What the index reads of a searchable page: its `<html>` start tag (which names the
+/// language) and the element marked `data-pagefind-body`, the rest of the page left out
+/// (docs/search.md, "What is indexed"). The build keeps only this part of each page until the
+/// index is made, and Pagefind parses only it. The same bytes come back for a part already
+/// cut, so a page kept this way and a whole page give the same bundle. A page whose parts
+/// cannot be found is kept whole.
+pub(crate) fn indexed_part(file: &OutputFile) -> OutputFile {
+    match cut(&file.bytes) {
+        Some(part) => OutputFile::new(file.path.clone(), part),
+        None => file.clone(),
+    }
+}
+
+fn cut(page: &[u8]) -> Option<Vec<u8>> {
+    use memchr::memmem;
+    let marker = memmem::find(page, BODY_MARKER)?;
+    let start = memchr::memrchr(b'<', &page[..marker])?;
+    let name_end = page[start + 1..]
+        .iter()
+        .position(|b| !b.is_ascii_alphanumeric())?
+        + start
+        + 1;
+    let close = [b"</", &page[start + 1..name_end], b">"].concat();
+    let end = memmem::rfind(&page[marker..], &close)? + marker + close.len();
+    let html = memmem::find(&page[..start], b"<html")?;
+    let html_end = memchr::memchr(b'>', &page[html..start])? + html + 1;
+    let (head, tail) = (b"<body>".as_slice(), b"</body></html>".as_slice());
+    Some([&page[html..html_end], head, &page[start..end], tail].concat())
 }
 
 /// Whether a rendered file is a page the index takes in.
@@ -572,6 +653,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn with_every_event_from_earlier_years_the_newest_archive_bundle_is_the_main_one() {
+        let pages = events(12);
+        let year = |path: &str| {
+            let n: usize = path
+                .strip_prefix("incidents/e")?
+                .strip_suffix("/index.html")?
+                .parse()
+                .ok()?;
+            Some(2014 + (n / 4) as i32)
+        };
+        let bundles = bundles(pages.iter().collect(), &year, 4);
+        let dirs: Vec<&str> = bundles.iter().map(|b| b.dir.as_str()).collect();
+        assert_eq!(
+            dirs,
+            [
+                "pagefind/",
+                "pagefind/archive/2015/",
+                "pagefind/archive/2014/"
+            ]
+        );
+        let first: Vec<&str> = bundles[0].pages.iter().map(|p| p.path.as_str()).collect();
+        assert!(first.iter().all(|p| year(p) == Some(2016)), "{first:?}");
+    }
+
     /// The index of `files`, older events split off by [`split`], with what `previous` holds
     /// offered as the previous build's files (as the output folder offers them).
     fn index_after(files: &[OutputFile], previous: Option<&SearchIndex>) -> SearchIndex {
@@ -636,9 +742,15 @@ mod tests {
             (2019, 7000),
             (2020, 100),
         ];
+        let names = |years: &[(i32, usize)]| -> Vec<String> {
+            archive_groups(years, 5000)
+                .iter()
+                .map(Group::name)
+                .collect()
+        };
         assert_eq!(
-            archive_groups(&years, 5000),
-            [(2016, 2017), (2018, 2018), (2019, 2019), (2020, 2020)]
+            names(&years),
+            ["2016-2017", "2018", "2019.1", "2019.2", "2020"]
         );
         // A year joining the archive changes no group but the newest.
         let later = [
@@ -650,10 +762,10 @@ mod tests {
             (2021, 800),
         ];
         assert_eq!(
-            archive_groups(&later, 5000),
-            [(2016, 2017), (2018, 2018), (2019, 2019), (2020, 2021)]
+            names(&later),
+            ["2016-2017", "2018", "2019.1", "2019.2", "2020-2021"]
         );
-        assert_eq!(archive_groups(&[], 5000), []);
+        assert_eq!(names(&[]), Vec::<String>::new());
     }
 
     #[test]
@@ -687,6 +799,58 @@ mod tests {
                 bundle.dir
             );
         }
+    }
+
+    #[test]
+    fn a_year_with_more_pages_than_a_bundle_holds_is_split_into_bounded_parts() {
+        let pages = events(30);
+        // e0…e9 from 2014 and 2015 as in `split`, e10…e22 all from 2016; the rest this year.
+        let year = |path: &str| {
+            let n: usize = path
+                .strip_prefix("incidents/e")?
+                .strip_suffix("/index.html")?
+                .parse()
+                .ok()?;
+            split(path).or((n < 23).then_some(2016))
+        };
+        let bundles = bundles(pages.iter().collect(), &year, 5);
+        let dirs: Vec<&str> = bundles.iter().map(|b| b.dir.as_str()).collect();
+        assert_eq!(
+            dirs,
+            [
+                "pagefind/",
+                "pagefind/archive/2016.3/",
+                "pagefind/archive/2016.2/",
+                "pagefind/archive/2016.1/",
+                "pagefind/archive/2015/",
+                "pagefind/archive/2014/"
+            ]
+        );
+        let counts: Vec<usize> = bundles.iter().map(|b| b.pages.len()).collect();
+        assert_eq!(counts, [7, 3, 5, 5, 5, 5]);
+        let mut all: Vec<&str> = bundles
+            .iter()
+            .flat_map(|b| b.pages.iter().map(|p| p.path.as_str()))
+            .collect();
+        all.sort();
+        all.dedup();
+        assert_eq!(all.len(), 30, "every page in exactly one bundle");
+    }
+
+    #[test]
+    fn the_index_reads_only_the_marked_element_and_the_language() {
+        let whole = page("incidents/a/index.html", "fr", "Panne du résolveur");
+        let part = indexed_part(&whole);
+        let text = String::from_utf8_lossy(&part.bytes).into_owned();
+        assert!(text.starts_with("<html lang=\"fr\"><body><article data-pagefind-body>"));
+        assert!(text.ends_with("</article></body></html>"), "{text}");
+        assert!(
+            !text.contains("Menu") && !text.contains("<title>"),
+            "{text}"
+        );
+        assert_eq!(indexed_part(&part), part, "cutting again changes nothing");
+        let unmarked = OutputFile::new("a.html", "<p>no body marker</p>");
+        assert_eq!(indexed_part(&unmarked), unmarked);
     }
 
     /// With several archive bundles, an edited older event indexes its own bundle again and
