@@ -1,5 +1,6 @@
 //! Hashes. [`of`], [`of_bytes`] and [`of_serialized`] are for change detection within one
-//! binary: not for security, and not stored anywhere. [`content_hash`] and
+//! binary: not for security, and stored only with the identity of the binary that made them,
+//! which no other binary reads (the render keys beside an output folder, `output::keys`). [`content_hash`] and
 //! [`content_hash_of`] are the stable ones, for what outlives the process: asset names, the
 //! publish manifest, the search index's record of what it was built from.
 

@@ -16,6 +16,9 @@ use crate::render::OutputFile;
 use crate::sync::lock;
 use crate::theme::THEMES_DIR;
 
+mod keys;
+pub(crate) use keys::{BuiltFiles, saved as saved_keys};
+
 /// The file every build writes into its output folder. A folder is replaced only when it holds
 /// this file or nothing at all: a folder of the user's own files (or `.git`) never is.
 pub(crate) const MARKER: &str = ".sitrep-output";
@@ -230,9 +233,13 @@ pub(crate) fn write_site(
     output: &Path,
     files: &[OutputFile],
     spare: Spare,
+    keys: Option<crate::render::cache::PageKeys>,
 ) -> Result<Vec<String>, Error> {
-    let staging = Staging::begin(output, spare)?;
+    let mut staging = Staging::begin(output, spare)?;
     staging.write_all(files)?;
+    if let Some(keys) = keys {
+        staging.save_keys(keys);
+    }
     staging.finish()
 }
 
@@ -281,6 +288,8 @@ pub(crate) struct Staging {
     /// That folder, while it is being made.
     rescue: Option<PathBuf>,
     spare: Spare,
+    /// The render keys of the new build, saved beside it once it is in place.
+    keys: Option<crate::render::cache::PageKeys>,
     finished: bool,
 }
 
@@ -337,6 +346,7 @@ impl Staging {
             fresh,
             _lock: lock,
             warnings,
+            keys: None,
             finished: false,
         })
     }
@@ -469,9 +479,21 @@ impl Staging {
         Ok(fresh)
     }
 
+    /// Saves `keys` beside the output once the new build is in place, for the next build to
+    /// render only what changed (see `keys`): only where the spare is kept beside it too, as
+    /// nothing is beside a folder that may be served (see [`Spare`]).
+    pub(crate) fn save_keys(&mut self, keys: crate::render::cache::PageKeys) {
+        if self.spare == Spare::Keep {
+            self.keys = Some(keys);
+        }
+    }
+
     /// Marks the new build as one, swaps it in for the previous one in one step, and keeps the
     /// previous one as the next build's spare. Returns the warnings of the whole write.
     pub(crate) fn finish(mut self) -> Result<Vec<String>, Error> {
+        // The keys of the build being replaced go first: from the swap on they would describe
+        // files no longer there (which their check would catch, but nothing should need it).
+        keys::forget(&self.beside);
         self.write(&OutputFile::new(MARKER, MARKER_TEXT))?;
         let mut unremovable: Vec<(PathBuf, String)> = Vec::new();
         if !self.fresh {
@@ -503,6 +525,14 @@ impl Staging {
         let swapped = atomic::swap_in(&new, &self.output, &self.beside.aside)
             .map_err(|e| Error::io("move into place", &self.output, e))?;
         self.finished = true;
+        if let Some(saved) = self.keys.take()
+            && let Err(e) = keys::save(&self.beside, saved)
+        {
+            self.warnings.push(format!(
+                "cannot save the render keys beside `{}` ({e}): the next build renders every page",
+                self.output.display()
+            ));
+        }
         // What the swap left of the previous build becomes the spare.
         let previous = match swapped {
             atomic::Swapped::Placed => None,
@@ -637,7 +667,10 @@ fn remove_leftovers(beside: &Beside, spare: Spare) -> Vec<String> {
             .file_name()
             .to_str()
             .is_some_and(|n| n.starts_with(&beside.prefix));
-        if !ours || path == beside.lock || (spare == Spare::Keep && path == beside.spare) {
+        let kept = path == beside.lock
+            || (spare == Spare::Keep
+                && (path == beside.spare || path == keys::path_beside(beside)));
+        if !ours || kept {
             continue;
         }
         if let Err(e) = remove_any(&path) {
@@ -747,8 +780,13 @@ mod tests {
             refused.contains("it holds files that sitrep did not write"),
             "{refused}"
         );
-        let refused =
-            write_site(&mine, &[OutputFile::new("index.html", "x")], Spare::Keep).unwrap_err();
+        let refused = write_site(
+            &mine,
+            &[OutputFile::new("index.html", "x")],
+            Spare::Keep,
+            None,
+        )
+        .unwrap_err();
         assert!(matches!(refused, Error::UnsafeOutput { .. }), "{refused}");
         assert_eq!(
             fs::read_to_string(mine.join("a/index.html")).expect("kept"),
@@ -756,8 +794,13 @@ mod tests {
         );
 
         let built = dir.path().join("built");
-        write_site(&built, &[OutputFile::new("index.html", "one")], Spare::Keep)
-            .expect("new folder");
+        write_site(
+            &built,
+            &[OutputFile::new("index.html", "one")],
+            Spare::Keep,
+            None,
+        )
+        .expect("new folder");
         assert!(built.join(MARKER).is_file());
         assert!(check_output_dir(&root, &built).is_ok(), "an earlier build");
     }
@@ -773,10 +816,16 @@ mod tests {
                 OutputFile::new("old.txt", "x"),
             ],
             Spare::Keep,
+            None,
         )
         .expect("first");
-        let warnings = write_site(&out, &[OutputFile::new("a/index.html", "two")], Spare::Keep)
-            .expect("second");
+        let warnings = write_site(
+            &out,
+            &[OutputFile::new("a/index.html", "two")],
+            Spare::Keep,
+            None,
+        )
+        .expect("second");
         assert_eq!(warnings, Vec::<String>::new());
         assert_eq!(
             fs::read_to_string(out.join("a/index.html")).expect("read"),
@@ -811,7 +860,7 @@ mod tests {
                 .iter()
                 .map(|(path, text)| OutputFile::new(*path, text.to_string()))
                 .collect();
-            write_site(&out, &files, Spare::Keep).expect("build");
+            write_site(&out, &files, Spare::Keep, None).expect("build");
         };
         build(&[("a/index.html", "one"), ("same.txt", "same")]);
         build(&[("a/index.html", "two"), ("same.txt", "same")]);

@@ -36,6 +36,9 @@ pub struct BuildReport {
     pub pages: usize,
     /// Every file written: pages, feeds, API, assets and the search index.
     pub files: usize,
+    /// Pages and feeds taken from the previous build in the output folder, their inputs
+    /// unchanged, rather than rendered again (docs/performance.md).
+    pub reused: usize,
     /// The output folder the site was written to.
     pub output: PathBuf,
     /// Wall-clock time from reading site.yaml to the last file in place.
@@ -67,6 +70,8 @@ pub struct Built {
     pub files: Vec<OutputFile>,
     /// Problems that did not stop the build.
     pub warnings: Vec<String>,
+    /// The render keys of `files`, for the next build into the same output folder.
+    pub(crate) keys: render::cache::PageKeys,
 }
 
 /// What `check` reports of a site without errors.
@@ -102,15 +107,27 @@ impl render::Sink for Discard {
 }
 
 /// Reads, validates and renders a site without writing anything, and keeps every file: what
-/// `publish` runs.
+/// `publish` runs. What the site's output folder holds of the previous build is reused where
+/// its inputs are unchanged.
 pub fn render_site(root: &Path, now: &Now, drafts: bool) -> Result<Built> {
     let (model, theme) = load_model(root, now, drafts)?;
-    let files = render::site(&model, &theme)?;
+    let mut cache = from_previous_build(&root.join(&model.site.output));
+    let files = render::site_cached(&model, &theme, &mut cache)?;
     Ok(Built {
         model,
         files: files.files,
         warnings: files.warnings,
+        keys: cache.page_keys(),
     })
+}
+
+/// A render cache holding nothing but what `output` holds of the previous build, checked
+/// before anything is reused (docs/performance.md, "Rebuilding after a change").
+fn from_previous_build(output: &Path) -> RenderCache {
+    RenderCache::stored(
+        output::saved_keys(output),
+        Box::new(output::BuiltFiles::new(output)),
+    )
 }
 
 /// The site read, validated and seen at `now`, and its theme.
@@ -132,14 +149,15 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .unwrap_or_else(|| options.root.join(&model.site.output));
     output::check_output_dir(&options.root, &output)?;
     let spare = output::Spare::for_output(&options.root, &output);
-    let staging = output::Staging::begin(&output, spare)?;
+    let mut cache = from_previous_build(&output);
+    let mut staging = output::Staging::begin(&output, spare)?;
     let written = Written {
         staging: &staging,
         searchable: model.site.search.then(Default::default),
         files: Default::default(),
         pages: Default::default(),
     };
-    let mut warnings = render::site_into(&model, &theme, &mut RenderCache::one_shot(), &written)?;
+    let mut warnings = render::site_into(&model, &theme, &mut cache, &written)?;
     let mut search = None;
     let (mut files, pages) = (written.files.into_inner(), written.pages.into_inner());
     if let Some(pages) = written.searchable {
@@ -151,12 +169,14 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         files += index.files.len();
         search = Some(SearchReport::of(&index));
     }
+    staging.save_keys(cache.page_keys());
     warnings.extend(staging.finish()?);
     Ok(BuildReport {
         warnings,
         events: model.events.len(),
         pages,
         files,
+        reused: cache.reused(),
         output,
         elapsed: started.elapsed(),
         search,

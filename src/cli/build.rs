@@ -10,12 +10,13 @@ pub(super) fn build(options: BuildOptions) -> anyhow::Result<()> {
     let report = sitrep::build(&options)?;
     print_warnings(&report.warnings);
     say!(
-        "Built {} event{} into {} ({} pages, {} files) in {} ms",
+        "Built {} event{} into {} ({} pages, {} files{}) in {} ms",
         report.events,
         if report.events == 1 { "" } else { "s" },
         report.output.display(),
         report.pages,
         report.files,
+        reused_note(report.reused),
         report.elapsed.as_millis()
     );
     if let Some(search) = &report.search {
@@ -30,6 +31,14 @@ pub(super) fn build(options: BuildOptions) -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// How many pages and feeds were taken unchanged from the previous build, if any.
+fn reused_note(files: usize) -> String {
+    match files {
+        0 => String::new(),
+        n => format!("; {n} unchanged since the previous build, not rendered again"),
+    }
 }
 
 /// How many pages of a search index were carried over from the previous one, if any.

@@ -364,7 +364,8 @@ pub fn run(
         let local = (!options.dry_run).then(|| {
             scope.spawn(|| {
                 let spare = crate::output::Spare::for_output(&options.root, &output);
-                crate::output::write_site(&output, &built.files, spare)
+                let keys = Some(built.keys.clone());
+                crate::output::write_site(&output, &built.files, spare, keys)
             })
         });
         let mut report = PublishReport {

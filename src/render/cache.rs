@@ -2,6 +2,12 @@
 //! templates, rendered Markdown, event cards and pages, each under a key made of everything
 //! it depends on. A full build is the same code with an empty cache, so an incremental
 //! rebuild cannot drift from a full one.
+//!
+//! `serve` keeps all of it in memory between builds. `build` and `publish` keep nothing in
+//! memory, but hand the next run the [`PageKeys`] of what they wrote, which `output` saves
+//! beside the output folder: the next run reuses a file of the previous build only if its key
+//! is unchanged *and* the file still holds the bytes that key was recorded with
+//! (docs/performance.md, "Rebuilding after a change").
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -25,6 +31,36 @@ pub(crate) struct RenderCache {
     pub(super) event_pages: HashMap<String, (u64, Option<u64>)>,
     /// Output path → (key, bytes), for pages and feeds.
     pub(super) files: HashMap<String, (u64, Bytes)>,
+    /// The previous build on disk, when the last one is not in memory (see [`Stored`]).
+    pub(super) stored: Option<Stored>,
+    /// Files the last build took from the previous one.
+    pub(super) reused: usize,
+}
+
+/// What a build hands the next through the disk: each page's and feed's key with a
+/// fingerprint of its bytes, and each event page's view fingerprint. Fingerprints are those of
+/// this binary (`crate::fingerprint`); `output` saves them with its identity, and another
+/// binary's are never read.
+#[derive(Debug, Default, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PageKeys {
+    /// Output path → (key, fingerprint of the bytes written).
+    pub files: HashMap<String, (u64, u64)>,
+    /// Slug → (key of the event page view's inputs, fingerprint of that view).
+    pub event_pages: HashMap<String, (u64, Option<u64>)>,
+}
+
+/// Where the files of the previous build are read back from: its output folder.
+pub(crate) trait EarlierBuild: Send + Sync {
+    /// The file at `path` (relative to the output folder), if there is one to read.
+    fn read(&self, path: &str) -> Option<Bytes>;
+}
+
+/// The previous build's keys, and its files to check them against.
+pub(crate) struct Stored {
+    keys: HashMap<String, (u64, u64)>,
+    files: Box<dyn EarlierBuild>,
+    /// This build's keys, recorded as its files are made.
+    made: Mutex<HashMap<String, (u64, u64)>>,
 }
 
 impl RenderCache {
@@ -40,10 +76,46 @@ impl RenderCache {
         }
     }
 
+    /// A cache for a build that keeps nothing in memory but finds the previous build in
+    /// `files`, made with `keys`: it reuses the previous build's files whose keys are
+    /// unchanged and that still hold what they held then, and records this build's keys
+    /// ([`RenderCache::page_keys`]).
+    pub(crate) fn stored(keys: PageKeys, files: Box<dyn EarlierBuild>) -> Self {
+        RenderCache {
+            event_pages: keys.event_pages,
+            stored: Some(Stored {
+                keys: keys.files,
+                files,
+                made: Mutex::default(),
+            }),
+            ..RenderCache::one_shot()
+        }
+    }
+
     /// Whether the rendered pages and feeds are kept for the next build: not by a one-shot
     /// cache, whose Markdown is not kept either.
     pub(super) fn keeps_files(&self) -> bool {
         !self.markdown.transient
+    }
+
+    /// The keys of the files the last build made, and of its event pages, for the next run
+    /// (empty unless the cache is [`RenderCache::stored`]).
+    pub(crate) fn page_keys(&mut self) -> PageKeys {
+        let files = match &mut self.stored {
+            Some(stored) => {
+                std::mem::take(stored.made.get_mut().unwrap_or_else(|e| e.into_inner()))
+            }
+            None => HashMap::new(),
+        };
+        PageKeys {
+            files,
+            event_pages: self.event_pages.clone(),
+        }
+    }
+
+    /// How many files the last build took from the previous one rather than rendering them.
+    pub(crate) fn reused(&self) -> usize {
+        self.reused
     }
 }
 
@@ -56,13 +128,53 @@ pub(crate) struct Rendered {
 /// The previous build's files, to reuse those whose key is unchanged.
 pub(crate) struct Reuse<'a> {
     previous: &'a HashMap<String, (u64, Bytes)>,
+    stored: Option<&'a Stored>,
     /// What every file depends on: the site's settings and the theme.
     base: u64,
+    /// How many files were reused.
+    reused: std::sync::atomic::AtomicUsize,
 }
 
 impl<'a> Reuse<'a> {
-    pub(crate) fn new(previous: &'a HashMap<String, (u64, Bytes)>, base: u64) -> Self {
-        Reuse { previous, base }
+    pub(crate) fn new(
+        previous: &'a HashMap<String, (u64, Bytes)>,
+        stored: Option<&'a Stored>,
+        base: u64,
+    ) -> Self {
+        Reuse {
+            previous,
+            stored,
+            base,
+            reused: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// How many files were taken from the previous build.
+    pub(crate) fn reused(&self) -> usize {
+        self.reused.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The previous build's bytes at `path` if they were made under `key`: from memory, or
+    /// read back from the previous build and found to be what was written then.
+    fn earlier(&self, path: &str, key: u64) -> Option<Bytes> {
+        if let Some((previous_key, bytes)) = self.previous.get(path) {
+            return (*previous_key == key).then(|| bytes.clone());
+        }
+        let stored = self.stored?;
+        let (previous_key, written) = stored.keys.get(path)?;
+        if *previous_key != key {
+            return None;
+        }
+        let bytes = stored.files.read(path)?;
+        (fingerprint::of_bytes(&[&bytes]) == *written).then_some(bytes)
+    }
+
+    /// Records what this build made at `path`, for the next.
+    fn made(&self, path: &str, key: Option<u64>, bytes: &Bytes) {
+        if let (Some(stored), Some(key)) = (self.stored, key) {
+            let written = fingerprint::of_bytes(&[bytes]);
+            lock(&stored.made).insert(path.to_string(), (key, written));
+        }
     }
 
     /// The file at `path`: the previous bytes if `key` is unchanged, else `make()`'s.
@@ -74,15 +186,19 @@ impl<'a> Reuse<'a> {
         make: impl FnOnce() -> Result<Bytes, E>,
     ) -> Result<Rendered, E> {
         let key = key.map(|k| fingerprint::of(&(self.base, &path, k)));
-        if let (Some(key), Some((previous_key, bytes))) = (key, self.previous.get(&path))
-            && key == *previous_key
+        if let Some(key) = key
+            && let Some(bytes) = self.earlier(&path, key)
         {
+            self.reused
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.made(&path, Some(key), &bytes);
             return Ok(Rendered {
-                file: super::OutputFile::new(path, bytes.clone()),
+                file: super::OutputFile::new(path, bytes),
                 key,
             });
         }
         let bytes = make()?;
+        self.made(&path, key, &bytes);
         Ok(Rendered {
             file: super::OutputFile::new(path, bytes),
             key: key.unwrap_or(0),

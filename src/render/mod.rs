@@ -146,7 +146,8 @@ pub(crate) fn site_into(
     let templates = html::templates(theme, model, &t, cache)?;
     let prepared = html::Prepared::new(model, theme, &t, cache);
     let previous = std::mem::take(&mut cache.files);
-    let reuse = cache::Reuse::new(&previous, prepared.base_key);
+    let stored = cache.stored.take();
+    let reuse = cache::Reuse::new(&previous, stored.as_ref(), prepared.base_key);
     let keeps = cache.keeps_files();
     let kept = std::sync::Mutex::new(std::collections::HashMap::new());
     // Every path made so far: a path made twice would be written twice, by two threads, and
@@ -172,6 +173,8 @@ pub(crate) fn site_into(
         rendered(feed)?;
     }
     cache.files = into_inner(kept);
+    cache.reused = reuse.reused();
+    cache.stored = stored;
 
     emit(uptime_json::render(model, &prepared.uptimes), None)?;
     for file in api::render(model) {

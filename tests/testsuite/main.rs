@@ -16,6 +16,7 @@ mod output;
 mod presentation;
 mod publish;
 mod publish_s3;
+mod rebuild;
 mod robustness;
 mod scale;
 mod search;

@@ -9,11 +9,20 @@ const EVENT: &str = "---\ntitle: Panel slow\ncomponents:\n  panel: degraded_perf
 
 /// The names in `dir` that start with a dot: what a build leaves beside its output.
 fn hidden_entries(dir: &Path) -> Vec<String> {
-    std::fs::read_dir(dir)
+    let mut names: Vec<String> = std::fs::read_dir(dir)
         .expect("list")
         .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with('.'))
-        .collect()
+        .collect();
+    names.sort();
+    names
+}
+
+/// The render keys of the build in `public/`, kept beside it (docs/reliability.md).
+const KEYS: &str = ".public.sitrep-keys";
+
+fn keys(root: &Path) -> Vec<u8> {
+    std::fs::read(root.join(KEYS)).expect("the keys beside public/")
 }
 
 #[test]
@@ -23,6 +32,7 @@ fn a_failed_build_leaves_the_previous_site_byte_for_byte() {
     let ok = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     let before = snapshot(&site.root().join("public"));
+    let keys_before = keys(site.root());
     assert!(before.contains_key("index.html"));
 
     std::fs::write(
@@ -34,7 +44,12 @@ fn a_failed_build_leaves_the_previous_site_byte_for_byte() {
     assert_eq!(failed.status.code(), Some(1));
     assert_eq!(snapshot(&site.root().join("public")), before);
     let leftovers = hidden_entries(site.root());
-    assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
+    assert_eq!(leftovers, [KEYS], "no staging folders: {leftovers:?}");
+    assert_eq!(
+        keys(site.root()),
+        keys_before,
+        "the keys of the build in place"
+    );
 }
 
 /// Files are written as they are rendered (docs/performance.md): a page that fails to render
@@ -46,6 +61,7 @@ fn a_build_that_fails_half_way_through_rendering_leaves_the_previous_site_byte_f
     let ok = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     let before = snapshot(&site.root().join("public"));
+    let keys_before = keys(site.root());
 
     // Compiles, so only rendering an event page finds the missing variable: the front page,
     // the history and the 404 page are written by then.
@@ -64,7 +80,12 @@ fn a_build_that_fails_half_way_through_rendering_leaves_the_previous_site_byte_f
     );
     assert_eq!(snapshot(&site.root().join("public")), before);
     let leftovers = hidden_entries(site.root());
-    assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
+    assert_eq!(leftovers, [KEYS], "no staging folders: {leftovers:?}");
+    assert_eq!(
+        keys(site.root()),
+        keys_before,
+        "the keys of the build in place"
+    );
 }
 
 #[test]
@@ -219,12 +240,12 @@ fn two_builds_at_once_both_succeed_one_after_the_other() {
         assert!(a.success() && b.success(), "round {round}: {err}");
         assert!(out.join("index.html").is_file() && out.join(".sitrep-output").is_file());
     }
-    // Only the spare: the build before the last, which the next build brings up to date
-    // (docs/reliability.md).
+    // Only the spare: the build before the last, which the next build brings up to date, and
+    // the render keys of the last (docs/reliability.md).
     let leftovers = hidden_entries(site.root());
     assert_eq!(
         leftovers,
-        [".public.sitrep-spare"],
+        [KEYS, ".public.sitrep-spare"],
         "no lock or staging folder: {leftovers:?}"
     );
 }
@@ -487,6 +508,7 @@ fn a_write_that_fails_half_way_leaves_the_previous_site_byte_for_byte() {
     let ok = sitrep(&["build", "--root", &root, "--now", "2026-11-25 12:00"]);
     assert!(ok.status.success(), "{}", stderr(&ok));
     let before = snapshot(&site.root().join("public"));
+    let keys_before = keys(site.root());
 
     // A post-mortem far larger than the limit below; every other file fits.
     let big = format!("{EVENT}{}\n", "Long post-mortem text. ".repeat(20_000));
@@ -514,7 +536,12 @@ fn a_write_that_fails_half_way_leaves_the_previous_site_byte_for_byte() {
     );
     assert_eq!(snapshot(&site.root().join("public")), before);
     let leftovers = hidden_entries(site.root());
-    assert!(leftovers.is_empty(), "no staging folders: {leftovers:?}");
+    assert_eq!(leftovers, [KEYS], "no staging folders: {leftovers:?}");
+    assert_eq!(
+        keys(site.root()),
+        keys_before,
+        "the keys of the build in place"
+    );
 }
 
 /// A rebuild writes only what changed: files the previous build holds byte for byte are hard
