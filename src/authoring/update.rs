@@ -133,6 +133,11 @@ pub(crate) fn find_event(
     site: &Site,
     which: EventRef<'_>,
 ) -> Result<Found, AuthoringError> {
+    if let EventRef::Slug(slug) = which
+        && let Some(found) = named_after(root, site, slug)
+    {
+        return found;
+    }
     let scan = content::scan(root, site);
     let matches = |source: &&Source| match (which, &source.parsed) {
         (EventRef::Path(path), _) => source.path == path,
@@ -155,6 +160,32 @@ pub(crate) fn find_event(
                 .or_else(|| Some("the slug is the file name without `.md`, or its `slug:`".into())),
         ));
     };
+    found(root, source)
+}
+
+/// The event whose file is named after `slug` (the slug a file has unless its `slug:` sets
+/// another, docs/format.md), read alone: during an outage `update` should not parse the whole
+/// history to find one file. `None` when no single file is, or its slug is another: the caller
+/// then looks through every file. (Two files claiming one slug are refused by the build that
+/// follows, as always.)
+fn named_after(root: &Path, site: &Site, slug: &str) -> Option<Result<Found, AuthoringError>> {
+    let (files, _) = content::find_event_files(root);
+    let mut named = files.into_iter().filter(|path| {
+        path.file_stem()
+            .is_some_and(|stem| stem.to_string_lossy().to_lowercase() == slug)
+    });
+    let (relative, None) = (named.next()?, named.next()) else {
+        return None;
+    };
+    let source = content::read_source(root, &relative, site, None);
+    match &source.parsed {
+        Ok(event) if event.slug == slug => Some(found(root, &source)),
+        _ => None,
+    }
+}
+
+/// The event of `source`, refused if the file has errors.
+fn found(root: &Path, source: &content::Source) -> Result<Found, AuthoringError> {
     let event = source.parsed.clone().map_err(|errors| {
         AuthoringError::refused(
             format!(

@@ -46,6 +46,38 @@ fn update_appends_and_keeps_every_other_byte() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// `update` reads only the file named after the slug when that file has it; a file whose
+/// `slug:` says otherwise, or a slug set in another file, sends it through every file.
+#[test]
+fn update_finds_the_event_by_its_slug_not_only_by_its_file_name() {
+    let event = |slug: &str| HAND_WRITTEN.replacen("title:", &format!("slug: {slug}\ntitle:"), 1);
+    let site = TempSite::new(SITE_YAML)
+        .with("incidents/2026/panel-logins.md", &event("old-logins"))
+        .with("incidents/2026/moved.md", &event("panel-logins"))
+        .with("incidents/2026/plain.md", HAND_WRITTEN);
+    for (slug, file) in [
+        ("panel-logins", "incidents/2026/moved.md"),
+        ("old-logins", "incidents/2026/panel-logins.md"),
+        ("plain", "incidents/2026/plain.md"),
+    ] {
+        let args = [
+            "update",
+            slug,
+            "--status",
+            "identified",
+            "-m",
+            "Found.",
+            "--now",
+            "2026-11-25 09:40",
+        ];
+        let out = run_in(site.root(), &args);
+        assert!(out.status.success(), "{slug}: {}", stderr(&out));
+        assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), file, "{slug}");
+        let text = std::fs::read_to_string(site.root().join(file)).expect("read");
+        assert!(text.contains("status: identified"), "{slug}: {text}");
+    }
+}
+
 #[test]
 fn update_reads_the_message_from_standard_input() {
     use std::io::Write;
