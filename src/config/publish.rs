@@ -43,6 +43,9 @@ pub(crate) struct GitTarget {
 pub(crate) struct FolderTarget {
     /// As written in site.yaml; relative paths are taken from the site folder.
     pub path: PathBuf,
+    /// Keep the previous publish beside the folder, for the next to bring up to date rather
+    /// than make every file and folder anew (docs/publishing.md, "A folder").
+    pub spare: bool,
 }
 
 /// `- s3: {…}`, `- git: {…}` or `- folder: {…}`: one key naming the kind of target.
@@ -75,6 +78,8 @@ pub(super) struct RawGit {
 #[derive(Deserialize)]
 pub(super) struct RawFolder {
     pub(super) path: Spanned<String>,
+    #[serde(default)]
+    pub(super) spare: Option<bool>,
 }
 
 /// The keys a target of kind `kind` takes, for unknown-key suggestions.
@@ -146,8 +151,9 @@ pub(super) fn validate(
         RawTarget::Git(raw) => {
             git_target::validate(source, raw, &non_empty).map(PublishTarget::Git)
         }
-        RawTarget::Folder(RawFolder { path }) => Ok(PublishTarget::Folder(FolderTarget {
+        RawTarget::Folder(RawFolder { path, spare }) => Ok(PublishTarget::Folder(FolderTarget {
             path: PathBuf::from(non_empty(path, "path", "/srv/www/status")?),
+            spare: spare.unwrap_or(false),
         })),
     }
 }
@@ -169,7 +175,7 @@ mod tests {
     #[test]
     fn publish_targets_take_the_documented_shape() {
         let text = format!(
-            "{MINIMAL}publish:\n  - s3: {{ bucket: status, prefix: /site/, endpoint: \"https://x.r2.cloudflarestorage.com/\", region: auto }}\n  - git: {{ remote: \"git@github.com:example/status.git\" }}\n  - folder: {{ path: /srv/www/status }}\n"
+            "{MINIMAL}publish:\n  - s3: {{ bucket: status, prefix: /site/, endpoint: \"https://x.r2.cloudflarestorage.com/\", region: auto }}\n  - git: {{ remote: \"git@github.com:example/status.git\" }}\n  - folder: {{ path: /srv/www/status }}\n  - folder: {{ path: /srv/www/big, spare: true }}\n"
         );
         let site = parse_str(&text).expect("valid");
         assert_eq!(
@@ -187,6 +193,11 @@ mod tests {
                 }),
                 PublishTarget::Folder(FolderTarget {
                     path: PathBuf::from("/srv/www/status"),
+                    spare: false,
+                }),
+                PublishTarget::Folder(FolderTarget {
+                    path: PathBuf::from("/srv/www/big"),
+                    spare: true,
                 }),
             ]
         );

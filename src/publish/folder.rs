@@ -4,6 +4,8 @@
 //! copied from the build at the commit, then the swap.
 
 use std::collections::BTreeSet;
+
+use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
 use super::beside;
@@ -23,6 +25,11 @@ pub(crate) fn publish(
 ) -> Result<TargetReport, PublishError> {
     let mut folder = Folder {
         folder: context.root.join(&target.path),
+        spare: if target.spare {
+            Spare::Keep
+        } else {
+            Spare::Remove
+        },
         root: context.root.to_path_buf(),
         output: Some(context.output.to_path_buf()),
         files: Vec::new(),
@@ -42,6 +49,9 @@ pub(crate) fn publish(
 /// swap; it keeps no manifest, the files in it are what it holds.
 pub(crate) struct Folder {
     folder: PathBuf,
+    /// Whether the previous publish is kept beside the folder for the next to bring up to
+    /// date (`spare: true`), or removed after the swap.
+    spare: Spare,
     root: PathBuf,
     /// The site's own output folder, which a folder target may not be.
     output: Option<PathBuf>,
@@ -59,6 +69,7 @@ impl Folder {
     pub(crate) fn beside(target: &FolderTarget, root: &Path) -> Folder {
         Folder {
             folder: root.join(&target.path),
+            spare: Spare::Remove,
             root: root.to_path_buf(),
             output: None,
             files: Vec::new(),
@@ -103,7 +114,7 @@ impl driver::Target for Folder {
 
     fn take_lease(&mut self, plan: &Plan, _old: Option<&Manifest>) -> Result<(), PublishError> {
         self.sent = plan.puts.iter().map(|p| p.path.clone()).collect();
-        self.staging = Some(Staging::begin(&self.folder, Spare::Remove)?);
+        self.staging = Some(Staging::begin(&self.folder, self.spare)?);
         Ok(())
     }
 
@@ -202,37 +213,45 @@ pub(crate) fn manifest_of(folder: &Path, skip: Option<&str>) -> Result<Manifest,
     let walk = walkdir::WalkDir::new(folder)
         .into_iter()
         .filter_entry(|e| e.depth() != 1 || skip.is_none_or(|s| e.file_name() != s));
+    let mut paths = Vec::new();
     for entry in walk {
         let entry = entry.map_err(|e| {
             let path = e.path().unwrap_or(folder).to_path_buf();
             crate::Error::io("read", path, e.into())
         })?;
-        if !entry.file_type().is_file() || !of_the_site(entry.file_name()) {
-            continue;
+        if entry.file_type().is_file() && of_the_site(entry.file_name()) {
+            paths.push(entry.into_path());
         }
-        let bytes = match std::fs::read(entry.path()) {
-            Ok(bytes) => bytes,
-            // Gone while the folder was read (an announce's staged record, renamed into place):
-            // not in the folder.
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(crate::Error::io("read", entry.path(), e).into()),
-        };
-        let relative = entry
-            .path()
-            .strip_prefix(folder)
-            .unwrap_or(entry.path())
-            .to_string_lossy()
-            .replace('\\', "/");
-        manifest.files.insert(
-            relative,
-            FileEntry {
-                sha256: crate::fingerprint::content_hash(&bytes),
-                size: bytes.len() as u64,
-                etag: None,
-            },
-        );
     }
+    // Read and hashed several at a time: a large site's folder is most of a publish's work.
+    let entries: Vec<Option<(String, FileEntry)>> = paths
+        .par_iter()
+        .map(|path| entry_of(folder, path))
+        .collect::<Result<_, PublishError>>()?;
+    manifest.files.extend(entries.into_iter().flatten());
     Ok(manifest)
+}
+
+/// The manifest entry of the file at `path` in `folder`; `None` if it is gone.
+fn entry_of(folder: &Path, path: &Path) -> Result<Option<(String, FileEntry)>, PublishError> {
+    let bytes = match std::fs::read(path) {
+        Ok(bytes) => bytes,
+        // Gone while the folder was read (an announce's staged record, renamed into place):
+        // not in the folder.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(crate::Error::io("read", path, e).into()),
+    };
+    let relative = path
+        .strip_prefix(folder)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let entry = FileEntry {
+        sha256: crate::fingerprint::content_hash(&bytes),
+        size: bytes.len() as u64,
+        etag: None,
+    };
+    Ok(Some((relative, entry)))
 }
 
 /// Whether a file in the folder is the site's: the output folder's marker, the announce

@@ -148,6 +148,48 @@ fn publish_to_a_folder_swaps_in_the_built_site_and_then_only_changes() {
     );
 }
 
+/// `spare: true` keeps the previous publish beside the folder, and the next brings it up to
+/// date instead of making every folder anew; nothing in it is trusted.
+#[test]
+fn a_folder_target_with_a_spare_brings_it_up_to_date_and_trusts_nothing_in_it() {
+    let site = Site::new("  - folder: { path: ../www, spare: true }\n");
+    let (www, spare) = (site.beside("www"), site.beside(".www.sitrep-spare"));
+    site.publish(NOW, &[]);
+    assert_eq!(site_files(&www), site_files(&site.root().join("public")));
+    assert!(!spare.exists(), "nothing to keep after the first publish");
+    site.resolve_ongoing();
+    assert_eq!(site_files(&www), site_files(&site.root().join("public")));
+    assert!(
+        spare.is_dir(),
+        "the previous publish is kept beside the folder"
+    );
+
+    // The spare tampered with: a page edited, a stray file, a link where a folder belongs.
+    std::fs::write(spare.join("index.html"), "<p>defaced</p>").expect("write");
+    std::fs::write(spare.join("stray.html"), "stray").expect("write");
+    let history = spare.join("history");
+    std::fs::remove_dir_all(&history).expect("remove");
+    std::os::unix::fs::symlink(site.root(), &history).expect("link");
+    std::fs::remove_file(site.root().join("incidents/notice.md")).expect("remove");
+    site.publish(LATER, &[]);
+    assert_eq!(site_files(&www), site_files(&site.root().join("public")));
+    assert!(!www.join("stray.html").exists() && !www.join("history").is_symlink());
+    assert!(
+        site.root().join("site.yaml").is_file(),
+        "what the link pointed to is untouched"
+    );
+    let names: Vec<String> = std::fs::read_dir(site.dir.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains("sitrep-"))
+        .collect();
+    assert_eq!(
+        names,
+        [".www.sitrep-spare"],
+        "only the spare beside the folder"
+    );
+}
+
 #[test]
 fn dry_run_lists_changes_and_sends_nothing() {
     let site = Site::new("  - folder: { path: ../www }\n");
