@@ -5,8 +5,9 @@ For generated sites of 1,000 and 10,000 incidents (and 100,000 with --large), pr
 table: the median wall time of a first build into an empty folder, the I/O floor measured in
 the same run (reading every input file, then copying the built site: what any tool that reads
 the sources and writes the output must at least do), their ratio, peak memory, a rebuild after
-one incident gains an update (into the folder that holds the previous build), and the largest
-page. "without search" is the same first build with `search: false` (docs/search.md).
+one incident gains an update (into the folder that holds the previous build), `sitrep update
+SLUG … --publish` to a folder target (`spare: true`), and the largest page. "without search" is the same first
+build with `search: false` (docs/search.md).
 docs/performance.md records results with the machine.
 
     scripts/bench.py [--binary target/release/sitrep] [--runs 3] [--large] [--sizes N …] [--work DIR]
@@ -150,6 +151,31 @@ def touch_one_incident(site: Path, n: int, newest: bool) -> None:
     path.write_text(head + marker + rest)
 
 
+def update_and_publish(binary: Path, site: Path, target: Path, runs: int) -> list:
+    """Seconds of `sitrep update SLUG … --publish` to a folder target with `spare: true`, as
+    during an outage: the newest incident gains an update and the site goes out, its local copy
+    in `public/` (holding the previous build) and the target (holding the previous publish, its
+    spare beside it) brought up to date (docs/publishing.md, "A folder")."""
+    remove_build(target)
+    site_yaml = site / "site.yaml"
+    settings = site_yaml.read_text()
+    site_yaml.write_text(settings + f"publish:\n  - folder: {{ path: {target}, spare: true }}\n")
+    root = ["--root", str(site), "--now", NOW]
+    # The first publish makes the folder, the second the spare beside it.
+    run([str(binary), "publish", *root])
+    run([str(binary), "publish", *root])
+    files = sorted((site / "incidents").rglob("*.md"), key=lambda p: (p.parent.name, p.name))
+    slug = files[-1].stem.lower()
+    seconds = []
+    for n in range(runs):
+        update = [str(binary), "update", slug, "--status", "postmortem",
+                  "--message", f"Post-mortem {n} published.", "--publish", *root]
+        seconds.append(run(update)[0])
+    site_yaml.write_text(settings)
+    remove_build(target)
+    return seconds
+
+
 def measure(binary: Path, work: Path, incidents: int, runs: int, generator) -> dict:
     """The figures of one corpus: the realistic one by `generator`, or the repetitive one
     generated here when it is None."""
@@ -189,6 +215,7 @@ def measure(binary: Path, work: Path, incidents: int, runs: int, generator) -> d
         rebuilds.append(run(build)[0])
         touch_one_incident(site, n, newest=False)
         older_rebuilds.append(run(build)[0])
+    publishes = update_and_publish(binary, site, work / f"published-{kind}-{incidents}", runs)
     size, page = largest_page(output)
     return {
         "kind": kind,
@@ -200,6 +227,7 @@ def measure(binary: Path, work: Path, incidents: int, runs: int, generator) -> d
         "floor": statistics.median(floors),
         "rebuild": statistics.median(rebuilds),
         "older_rebuild": statistics.median(older_rebuilds),
+        "publish": statistics.median(publishes),
         "memory": max(memory),
         "largest": (size, page),
         "files": sum(1 for p in output.rglob("*") if p.is_file()),
@@ -207,14 +235,15 @@ def measure(binary: Path, work: Path, incidents: int, runs: int, generator) -> d
 
 
 def print_table(results: list) -> None:
-    print("| corpus | incidents | files written | index | first build | without search | with / without | I/O floor | build / floor | rebuild, newest event changed | rebuild, older event changed | peak memory | largest page | load (1, 5, 15 min: before → after) |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| corpus | incidents | files written | index | first build | without search | with / without | I/O floor | build / floor | rebuild, newest event changed | rebuild, older event changed | `update --publish`, folder target with a spare | peak memory | largest page | load (1, 5, 15 min: before → after) |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
         size, page = r["largest"]
         print(f"| {r['kind']} | {r['incidents']:,} | {r['files']:,} | {r['index'] / 2**20:.1f} MB "
               f"| {r['first']:.2f} s | {r['unindexed']:.2f} s "
               f"| {r['first'] / r['unindexed']:.2f} | {r['floor']:.2f} s "
               f"| {r['first'] / r['floor']:.2f} | {r['rebuild']:.2f} s | {r['older_rebuild']:.2f} s "
+              f"| {r['publish']:.2f} s "
               f"| {r['memory'] / 2**20:.0f} MB "
               f"| {size / 1024:.0f} KB ({page}) | {r['load']} |")
 

@@ -155,10 +155,11 @@ impl<'a> Reuse<'a> {
     }
 
     /// The previous build's bytes at `path` if they were made under `key`: from memory, or
-    /// read back from the previous build and found to be what was written then.
-    fn earlier(&self, path: &str, key: u64) -> Option<Bytes> {
+    /// read back from the previous build and found to be what was written then (with their
+    /// fingerprint).
+    fn earlier(&self, path: &str, key: u64) -> Option<(Bytes, Option<u64>)> {
         if let Some((previous_key, bytes)) = self.previous.get(path) {
-            return (*previous_key == key).then(|| bytes.clone());
+            return (*previous_key == key).then(|| (bytes.clone(), None));
         }
         let stored = self.stored?;
         let (previous_key, written) = stored.keys.get(path)?;
@@ -166,13 +167,14 @@ impl<'a> Reuse<'a> {
             return None;
         }
         let bytes = stored.files.read(path)?;
-        (fingerprint::of_bytes(&[&bytes]) == *written).then_some(bytes)
+        (fingerprint::of_bytes(&[&bytes]) == *written).then_some((bytes, Some(*written)))
     }
 
-    /// Records what this build made at `path`, for the next.
-    fn made(&self, path: &str, key: Option<u64>, bytes: &Bytes) {
+    /// Records what this build made at `path`, for the next; `written` is the bytes'
+    /// fingerprint where it is known already.
+    fn made(&self, path: &str, key: Option<u64>, bytes: &Bytes, written: Option<u64>) {
         if let (Some(stored), Some(key)) = (self.stored, key) {
-            let written = fingerprint::of_bytes(&[bytes]);
+            let written = written.unwrap_or_else(|| fingerprint::of_bytes(&[bytes]));
             lock(&stored.made).insert(path.to_string(), (key, written));
         }
     }
@@ -187,18 +189,18 @@ impl<'a> Reuse<'a> {
     ) -> Result<Rendered, E> {
         let key = key.map(|k| fingerprint::of(&(self.base, &path, k)));
         if let Some(key) = key
-            && let Some(bytes) = self.earlier(&path, key)
+            && let Some((bytes, written)) = self.earlier(&path, key)
         {
             self.reused
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            self.made(&path, Some(key), &bytes);
+            self.made(&path, Some(key), &bytes, written);
             return Ok(Rendered {
                 file: super::OutputFile::new(path, bytes),
                 key,
             });
         }
         let bytes = make()?;
-        self.made(&path, key, &bytes);
+        self.made(&path, key, &bytes, None);
         Ok(Rendered {
             file: super::OutputFile::new(path, bytes),
             key: key.unwrap_or(0),
