@@ -138,10 +138,18 @@ def largest_page(output: Path) -> tuple:
     return best
 
 
+def incident_files(site: Path) -> list:
+    """The site's incident files, oldest first by folder and name: not its maintenances or
+    notices, which a post-mortem update does not fit."""
+    files = sorted((site / "incidents").rglob("*.md"), key=lambda p: (p.parent.name, p.name))
+    return [p for p in files if "\nkind: maintenance" not in (text := p.read_text())
+            and "\nkind: notice" not in text]
+
+
 def touch_one_incident(site: Path, n: int, newest: bool) -> None:
     """One incident gains an update, as `sitrep update` would write it: the newest incident (as
     during an outage), or one from the middle of the history (an older post-mortem edited)."""
-    files = sorted((site / "incidents").rglob("*.md"), key=lambda p: (p.parent.name, p.name))
+    files = incident_files(site)
     path = files[-1] if newest else files[len(files) // 2]
     text = path.read_text()
     marker = "\n---\n"
@@ -164,8 +172,7 @@ def update_and_publish(binary: Path, site: Path, target: Path, runs: int) -> lis
     # The first publish makes the folder, the second the spare beside it.
     run([str(binary), "publish", *root])
     run([str(binary), "publish", *root])
-    files = sorted((site / "incidents").rglob("*.md"), key=lambda p: (p.parent.name, p.name))
-    slug = files[-1].stem.lower()
+    slug = incident_files(site)[-1].stem.lower()
     seconds = []
     for n in range(runs):
         update = [str(binary), "update", slug, "--status", "postmortem",

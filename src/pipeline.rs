@@ -149,8 +149,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
         .unwrap_or_else(|| options.root.join(&model.site.output));
     output::check_output_dir(&options.root, &output)?;
     let spare = output::Spare::for_output(&options.root, &output);
-    let mut cache = from_previous_build(&output);
     let mut staging = output::Staging::begin(&output, spare)?;
+    // Read under the output folder's lock, so that they are the keys of the build in it.
+    let mut cache = from_previous_build(&output);
     let written = Written {
         staging: &staging,
         searchable: model.site.search.then(Default::default),
