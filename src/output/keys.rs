@@ -34,19 +34,21 @@ pub(crate) fn saved(output: &Path) -> PageKeys {
         return PageKeys::default();
     };
     let read = || -> Option<PageKeys> {
+        let binary = binary()?;
         let bytes = crate::files::read_bytes(&path, KEYS_LIMIT).ok()?;
         let saved: Saved = serde_json::from_slice(&bytes).ok()?;
-        (saved.binary == binary()).then_some(saved.keys)
+        (saved.binary == binary).then_some(saved.keys)
     };
     is_build.then(read).flatten().unwrap_or_default()
 }
 
-/// Writes `keys` beside `output` in one rename, replacing what was there.
+/// Writes `keys` beside `output` in one rename, replacing what was there; nothing when this
+/// binary cannot tell itself from another (see [`binary`]).
 pub(super) fn save(beside: &Beside, keys: PageKeys) -> std::io::Result<()> {
-    let saved = Saved {
-        binary: binary(),
-        keys,
+    let Some(binary) = binary() else {
+        return Ok(());
     };
+    let saved = Saved { binary, keys };
     let bytes = serde_json::to_vec(&saved).map_err(std::io::Error::other)?;
     let mut staged = tempfile::Builder::new()
         .prefix(&format!("{}keys.", beside.prefix))
@@ -66,20 +68,21 @@ const KEYS_LIMIT: u64 = 1024 * 1024 * 1024;
 
 /// This binary, as far as keys go: its version and commit, and the size and time of its file,
 /// so that a binary rebuilt from uncommitted changes does not read its predecessor's keys.
-fn binary() -> String {
-    let file = std::env::current_exe()
-        .and_then(fs::metadata)
-        .ok()
-        .map(|m| {
-            let modified = m
-                .modified()
-                .ok()
-                .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-                .map_or(0, |d| d.as_nanos());
-            format!("{} {modified}", m.len())
-        })
-        .unwrap_or_default();
-    format!("{} {file}", env!("SITREP_VERSION"))
+/// `None` when its file cannot be found (no `/proc`, say): then no keys are read or written,
+/// since two builds of one commit could not be told apart.
+fn binary() -> Option<String> {
+    let file = std::env::current_exe().and_then(fs::metadata).ok()?;
+    let modified = file
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some(format!(
+        "{} {} {modified}",
+        env!("SITREP_VERSION"),
+        file.len()
+    ))
 }
 
 /// The files of the build in an output folder, read back for [`crate::render`] to check and
