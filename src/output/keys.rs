@@ -50,12 +50,11 @@ pub(super) fn save(beside: &Beside, keys: PageKeys) -> std::io::Result<()> {
     };
     let saved = Saved { binary, keys };
     let bytes = serde_json::to_vec(&saved).map_err(std::io::Error::other)?;
-    let mut staged = tempfile::Builder::new()
-        .prefix(&format!("{}keys.", beside.prefix))
-        .tempfile_in(&beside.parent)?;
-    std::io::Write::write_all(&mut staged, &bytes)?;
-    staged.persist(path_beside(beside)).map_err(|e| e.error)?;
-    Ok(())
+    crate::files::write_atomically(
+        &path_beside(beside),
+        &bytes,
+        crate::files::Existing::Replace,
+    )
 }
 
 /// Removes the keys beside `output`: they would describe a build that is no longer there.

@@ -99,17 +99,16 @@ impl RenderCache {
     }
 
     /// The keys of the files the last build made, and of its event pages, for the next run
-    /// (empty unless the cache is [`RenderCache::stored`]).
+    /// (empty unless the cache is [`RenderCache::stored`]); taken, as a stored cache serves one
+    /// build.
     pub(crate) fn page_keys(&mut self) -> PageKeys {
         let files = match &mut self.stored {
-            Some(stored) => {
-                std::mem::take(stored.made.get_mut().unwrap_or_else(|e| e.into_inner()))
-            }
+            Some(stored) => crate::sync::into_inner(std::mem::take(&mut stored.made)),
             None => HashMap::new(),
         };
         PageKeys {
             files,
-            event_pages: self.event_pages.clone(),
+            event_pages: std::mem::take(&mut self.event_pages),
         }
     }
 

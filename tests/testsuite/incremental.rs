@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use sitrep::session::{Change, Session};
 
-use crate::support::{fixture, snapshot};
+use crate::support::copy_fixture;
 
 fn now(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text)
@@ -30,16 +30,6 @@ fn session_files(session: &Session) -> BTreeMap<String, Vec<u8>> {
         .iter()
         .map(|(p, b)| (p.clone(), b.to_vec()))
         .collect()
-}
-
-fn copy_fixture(name: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (relative, bytes) in snapshot(&fixture(name)) {
-        let target = dir.path().join(relative);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::write(target, bytes).expect("write");
-    }
-    dir
 }
 
 #[test]

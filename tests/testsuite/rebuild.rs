@@ -6,17 +6,12 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::support::{fixture, sitrep, snapshot, stderr};
+use crate::support::{build_into, copy_fixture, snapshot};
 
 /// A copy of the `basic` fixture with events of two earlier years, so that the search index
 /// has archive bundles to carry over.
 fn site() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for (relative, bytes) in snapshot(&fixture("basic")) {
-        let target = dir.path().join(relative);
-        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
-        std::fs::write(target, bytes).expect("write");
-    }
+    let dir = copy_fixture("basic");
     for (year, n) in [(2024, 3), (2025, 4)] {
         let folder = dir.path().join(format!("incidents/{year}"));
         std::fs::create_dir_all(&folder).expect("mkdir");
@@ -32,27 +27,26 @@ fn site() -> tempfile::TempDir {
 
 /// `sitrep build` of `root` into `output` at `now`: its summary line.
 fn build(root: &Path, output: &Path, now: &str) -> String {
-    let run = sitrep(&[
-        "build",
-        "--root",
-        root.to_str().expect("utf-8"),
-        "--output",
-        output.to_str().expect("utf-8"),
-        "--now",
-        now,
-    ]);
-    assert!(run.status.success(), "build failed:\n{}", stderr(&run));
-    String::from_utf8_lossy(&run.stdout).into_owned()
+    build_into(root, output, now, &[])
 }
 
-/// How many files the build said it took from the previous one.
+/// How many files the build said it took from the previous one: none when its summary says
+/// nothing of them (and it must be a build's summary, so that a changed wording fails here
+/// rather than reading as none).
 fn reused(summary: &str) -> usize {
-    summary
-        .split("; ")
-        .nth(1)
-        .and_then(|rest| rest.split(' ').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(0)
+    const SAID: &str = " unchanged since the previous build, not rendered again) in ";
+    assert!(
+        summary.starts_with("Built "),
+        "not a build's summary: {summary}"
+    );
+    let Some((before, _)) = summary.split_once(SAID) else {
+        assert!(summary.contains(" files) in "), "{summary}");
+        return 0;
+    };
+    let count = before.rsplit("; ").next().expect("the count");
+    count
+        .parse()
+        .unwrap_or_else(|_| panic!("{count:?} in {summary}"))
 }
 
 /// Builds `root` at `now` into its `public/` (holding the previous build) and into an empty
@@ -137,6 +131,14 @@ fn event_files(root: &Path) -> Vec<PathBuf> {
     files
 }
 
+/// One of [`event_files`], chosen by `random`, with its text.
+fn random_event(root: &Path, random: &mut Random) -> (PathBuf, String) {
+    let mut files = event_files(root);
+    let file = files.swap_remove(random.below(files.len()));
+    let text = std::fs::read_to_string(&file).expect("read");
+    (file, text)
+}
+
 /// Makes `edit` to the site at `root`, the `n`th edit of the run; returns what it did.
 fn apply(edit: Edit, root: &Path, n: usize, clock: &mut usize, random: &mut Random) -> String {
     let replace_in = |path: &Path, from: &str, to: &str| {
@@ -147,9 +149,7 @@ fn apply(edit: Edit, root: &Path, n: usize, clock: &mut usize, random: &mut Rand
     let theme = Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default");
     match edit {
         Edit::AddUpdate => {
-            let files = event_files(root);
-            let file = &files[random.below(files.len())];
-            let text = std::fs::read_to_string(file).expect("read");
+            let (file, text) = random_event(root, random);
             let status = text
                 .lines()
                 .rev()
@@ -161,19 +161,17 @@ fn apply(edit: Edit, root: &Path, n: usize, clock: &mut usize, random: &mut Rand
                 "\n  - at: 2026-04-20 11:{:02}\n    status: {status}\n    message: Update {n}.",
                 10 + n % 40
             );
-            std::fs::write(file, format!("---\n{front}{update}\n---{body}")).expect("write");
+            std::fs::write(&file, format!("---\n{front}{update}\n---{body}")).expect("write");
             format!("an update to {}", file.display())
         }
         Edit::Retitle => {
-            let files = event_files(root);
-            let file = &files[random.below(files.len())];
-            let text = std::fs::read_to_string(file).expect("read");
+            let (file, text) = random_event(root, random);
             let title = text
                 .lines()
                 .find(|l| l.starts_with("title: "))
                 .expect("a title")
                 .to_string();
-            replace_in(file, &title, &format!("{title} (edit {n})"));
+            replace_in(&file, &title, &format!("{title} (edit {n})"));
             format!("a new title for {}", file.display())
         }
         Edit::RenameComponent => {

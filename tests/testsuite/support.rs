@@ -61,8 +61,9 @@ pub(crate) fn build(root: &Path, now: &str, extra: &[&str]) -> Built {
     }
 }
 
-/// `sitrep build` of `root` into `out`; panics with stderr on failure.
-fn build_into(root: &Path, out: &Path, now: &str, extra: &[&str]) {
+/// `sitrep build` of `root` into `out`: its standard output (the summary). Panics with stderr
+/// on failure.
+pub(crate) fn build_into(root: &Path, out: &Path, now: &str, extra: &[&str]) -> String {
     let mut args = vec![
         "build",
         "--root",
@@ -79,6 +80,18 @@ fn build_into(root: &Path, out: &Path, now: &str, extra: &[&str]) {
         "build failed:\n{}",
         stderr(&output)
     );
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The fixture `name` copied into a temporary folder, for tests that edit it.
+pub(crate) fn copy_fixture(name: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (relative, bytes) in snapshot(&fixture(name)) {
+        let target = dir.path().join(relative);
+        std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+        std::fs::write(target, bytes).expect("write");
+    }
+    dir
 }
 
 /// The fixture `name` built at `now` once per test run, shared by every test that only reads
