@@ -7,6 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use bytes::Bytes;
 use rayon::prelude::*;
 
 use crate::atomic;
@@ -354,6 +355,19 @@ impl Staging {
     /// The output folder, which holds the previous build until [`Staging::finish`].
     pub(crate) fn output(&self) -> &Path {
         &self.output
+    }
+
+    /// The bytes of a file written into the new build, as [`Staging::write`] put them: the
+    /// search index reads its pages back from here rather than holding them all in memory
+    /// (docs/performance.md).
+    pub(crate) fn read_back(&self, path: &str) -> Result<Bytes, Error> {
+        if let Some((file, _)) = lock(&self.stuck).iter().find(|(f, _)| f.path == path) {
+            return Ok(file.bytes.clone());
+        }
+        let path = self.folder.join(path);
+        fs::read(&path)
+            .map(Bytes::from)
+            .map_err(|e| Error::io("read", path, e))
     }
 
     /// Puts one file of the new build in place: kept if the spare holds it byte for byte,

@@ -162,13 +162,9 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let mut search = None;
     let (mut files, pages) = (written.files.into_inner(), written.pages.into_inner());
     if let Some(pages) = written.searchable {
-        let mut pages = sync::into_inner(pages);
-        pages.sort_by(|a, b| a.path.cmp(&b.path));
-        let index = search_index(&model, &pages, staging.output())?;
-        drop(pages);
-        staging.write_all(&index.files)?;
-        files += index.files.len();
-        search = Some(SearchReport::of(&index));
+        let indexed = search_index_into(&model, sync::into_inner(pages), &staging)?;
+        files += indexed.files;
+        search = Some(SearchReport::of(&indexed));
     }
     staging.save_keys(cache.page_keys());
     warnings.extend(staging.finish()?);
@@ -185,10 +181,10 @@ pub fn build(options: &BuildOptions) -> Result<BuildReport> {
 }
 
 /// Where `build` sends rendered files: to the disk at once, counted, and the searchable pages
-/// kept for the index when the site has search.
+/// noted for the index when the site has search.
 struct Written<'a> {
     staging: &'a output::Staging,
-    searchable: Option<std::sync::Mutex<Vec<OutputFile>>>,
+    searchable: Option<std::sync::Mutex<Vec<search::Page>>>,
     files: std::sync::atomic::AtomicUsize,
     pages: std::sync::atomic::AtomicUsize,
 }
@@ -202,9 +198,9 @@ impl render::Sink for Written<'_> {
             self.pages.fetch_add(1, Relaxed);
         }
         if let Some(pages) = &self.searchable
-            && search::is_searchable(&file)
+            && let Some(page) = search::Page::of(&file)
         {
-            sync::lock(pages).push(search::indexed_part(&file));
+            sync::lock(pages).push(page);
         }
         Ok(())
     }
@@ -217,51 +213,76 @@ pub(crate) fn add_search_index(built: &mut Built, output: &Path) -> Result<Optio
     if !built.model.site.search {
         return Ok(None);
     }
-    let index = search_index(&built.model, &built.files, output)?;
-    let report = SearchReport::of(&index);
+    let index = with_sources(&built.model, output, |sources| {
+        search::index(&built.files, sources)
+    })?;
+    let report = SearchReport {
+        pages: index.pages,
+        files: index.files.len(),
+        bytes: index.files.iter().map(|f| f.bytes.len()).sum(),
+        carried_over: index.carried_over,
+        elapsed: index.elapsed,
+    };
     built.files.extend(index.files);
     built.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Some(report))
 }
 
-/// The search index of `pages` (sorted by path; those without a searchable body are left
-/// out). Its archive bundle holds the pages of events from before this year, so an update to
-/// this year's events re-indexes only this year's pages; the rest is carried over from the
-/// build in `output`.
-fn search_index(model: &Model, pages: &[OutputFile], output: &Path) -> Result<search::SearchIndex> {
-    let archived = archived_pages(model);
-    let previous = output::previous_build(output);
-    let sources = search::Sources {
-        archived: &|path| archived.get(path).copied(),
-        previous: &|dir, except| previous.files_under(dir, except),
-    };
-    search::index(pages, &sources)
+/// Indexes the pages `build` wrote into `staging`, reading back those of the bundles to build
+/// and writing each bundle as it is ready: an update to a recent event re-indexes only the
+/// main bundle's pages, and the rest is carried over from the build in the output folder.
+fn search_index_into(
+    model: &Model,
+    pages: Vec<search::Page>,
+    staging: &output::Staging,
+) -> Result<search::Indexed> {
+    with_sources(model, staging.output(), |sources| {
+        search::index_into(pages, sources, &|path| staging.read_back(path), &|files| {
+            staging.write_all(files)
+        })
+    })
 }
 
-/// The pages of the events that started before this year, in the site's time zone, with the
-/// year each started in: what the search index keeps in its archive (docs/search.md).
-pub(crate) fn archived_pages(model: &Model) -> std::collections::HashMap<String, i32> {
+/// What the index is made with: when each event started, and the index of the build in
+/// `output`, to carry over from (docs/search.md, "Bundles").
+fn with_sources<T>(model: &Model, output: &Path, index: impl FnOnce(&search::Sources) -> T) -> T {
+    let dated = dated_pages(model);
+    let previous = output::previous_build(output);
+    let sources = search::Sources {
+        dated: &|path| dated.get(path).copied(),
+        previous: &|dir, except| previous.files_under(dir, except),
+    };
+    index(&sources)
+}
+
+/// The page of each event, with when it started in the site's time zone and whether that was
+/// before this year: what the search index's bundles are made by (docs/search.md).
+pub(crate) fn dated_pages(model: &Model) -> std::collections::HashMap<String, search::Dated> {
     let zone = model.site.time_zone;
     let this_year = time::local_date(model.now, zone).year();
     model
         .events
         .iter()
-        .filter_map(|event| {
+        .map(|event| {
             let year = time::local_date(event.start(), zone).year();
-            let path = format!("{}index.html", event.path());
-            (year < this_year).then_some((path, year))
+            let date = search::Dated {
+                year,
+                start: event.start().timestamp_millis(),
+                archived: year < this_year,
+            };
+            (format!("{}index.html", event.path()), date)
         })
         .collect()
 }
 
 impl SearchReport {
-    fn of(index: &search::SearchIndex) -> Self {
+    fn of(indexed: &search::Indexed) -> Self {
         SearchReport {
-            pages: index.pages,
-            files: index.files.len(),
-            bytes: index.bytes(),
-            carried_over: index.carried_over,
-            elapsed: index.elapsed,
+            pages: indexed.pages,
+            files: indexed.files,
+            bytes: indexed.bytes,
+            carried_over: indexed.carried_over,
+            elapsed: indexed.elapsed,
         }
     }
 }

@@ -46,13 +46,28 @@ fn is_needed(name: &str) -> bool {
 /// the previous build.
 pub(crate) const ARCHIVE_DIR: &str = "pagefind/archive/";
 
-/// The most pages an archive bundle gathers from consecutive years (one year with more is
-/// split into bundles of this many pages). Few bundles keep a search to few requests; bounded ones keep an edit to
-/// an older event from re-indexing the whole archive, and memory bounded while indexing
-/// (Pagefind holds a bundle's pages until it writes it; docs/performance.md). An older event
-/// added or removed can move the boundaries after its year: those bundles are indexed again,
-/// once.
-const ARCHIVE_BUNDLE_PAGES: usize = 2_000;
+/// The most pages a bundle holds (one year with more is split into bundles of this many
+/// pages). Few bundles keep a search to few requests; bounded ones keep an edit to an older
+/// event from re-indexing the whole archive, and memory bounded while indexing (Pagefind holds
+/// a bundle's pages until it writes it; docs/performance.md). An older event added or removed
+/// can move the boundaries after it: those bundles are indexed again, once.
+const BUNDLE_PAGES: usize = 2_000;
+
+/// The most pages the main bundle holds: the newest events', which an update during an
+/// incident changes, so that it re-indexes at most this many pages (docs/search.md).
+const MAIN_BUNDLE_PAGES: usize = 500;
+
+/// How many pages bundles hold: [`BUNDLE_PAGES`] and [`MAIN_BUNDLE_PAGES`], smaller in tests.
+#[derive(Debug, Clone, Copy)]
+struct Caps {
+    bundle: usize,
+    main: usize,
+}
+
+const CAPS: Caps = Caps {
+    bundle: BUNDLE_PAGES,
+    main: MAIN_BUNDLE_PAGES,
+};
 
 /// The bundles the search page merges into the main one, as a JSON list of folders relative to
 /// the site root (empty when the whole index is one bundle).
@@ -70,7 +85,7 @@ struct Record {
     files: String,
 }
 
-/// The index of a site, and what building it cost.
+/// The index of a site held in memory, and what building it cost.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct SearchIndex {
     /// Under [`BUNDLE_DIR`], sorted by path.
@@ -82,22 +97,65 @@ pub(crate) struct SearchIndex {
     pub elapsed: Duration,
 }
 
-impl SearchIndex {
-    /// The bytes of all the index files.
-    pub(crate) fn bytes(&self) -> usize {
-        self.files.iter().map(|f| f.bytes.len()).sum()
+/// What [`index_into`] did: the index's files went to its caller as each bundle was ready.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Indexed {
+    /// How many pages were indexed.
+    pub pages: usize,
+    /// How many of them are in a bundle carried over from the previous build.
+    pub carried_over: usize,
+    /// How many files the index has, and their bytes.
+    pub files: usize,
+    pub bytes: usize,
+    pub elapsed: Duration,
+}
+
+/// A searchable page as the build rendered it: its path and a hash of the part of it the index
+/// reads ([`indexed_part`]). That is all the index keeps of a page while the others are
+/// rendered: whether a bundle can be carried over is known from these, and the pages of a
+/// bundle that cannot are read back from where the build wrote them, one bundle at a time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Page {
+    pub path: String,
+    part: String,
+}
+
+impl Page {
+    /// The page of `file`, if the index takes it in.
+    pub(crate) fn of(file: &OutputFile) -> Option<Page> {
+        is_searchable(file).then(|| Page {
+            path: file.path.clone(),
+            part: fingerprint::content_hash(&indexed_part(file).bytes),
+        })
     }
 }
 
-/// The year of a page (by its path) that belongs in the archive, if it does.
-pub(crate) type ArchiveYear<'a> = dyn Fn(&str) -> Option<i32> + Sync + 'a;
+/// The bytes of a page the build rendered, as it wrote them.
+pub(crate) type Rendered<'a> = dyn Fn(&str) -> Result<Bytes, Error> + Sync + 'a;
+
+/// Where the index's files go, a bundle at a time.
+pub(crate) type Emit<'a> = dyn Fn(&[OutputFile]) -> Result<(), Error> + Sync + 'a;
+
+/// When the event of a page started, which decides its bundle (docs/search.md, "Bundles").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Dated {
+    /// The year it started in, in the site's time zone.
+    pub year: i32,
+    /// When it started, in milliseconds since 1970: the order in which a year fills its
+    /// bundles, so that a new event joins the newest one.
+    pub start: i64,
+    /// It started before this year.
+    pub archived: bool,
+}
+
+/// The start of the event a page (by its path) is the page of, if it is an event's.
+pub(crate) type Dating<'a> = dyn Fn(&str) -> Option<Dated> + Sync + 'a;
 
 /// Where the index's pages go, and what an earlier build left to carry over.
 pub(crate) struct Sources<'a> {
-    /// The year of a page (by its path) that belongs in the archive: the page of an event
-    /// that started in an earlier year. Ignored when all pages or none are in the archive:
-    /// the index is then one bundle.
-    pub archived: &'a ArchiveYear<'a>,
+    /// When the event of a page (by its path) started; a page of no event goes into the
+    /// main bundle.
+    pub dated: &'a Dating<'a>,
     /// The files an earlier build wrote under a folder (a path ending in `/`) or at one path,
     /// leaving out the folders in the second argument; none if there is no earlier build.
     pub previous: &'a (dyn Fn(&str, &[&str]) -> Vec<OutputFile> + Sync),
@@ -118,7 +176,7 @@ impl Sources<'static> {
     /// One bundle, nothing carried over: every page indexed afresh.
     pub(crate) fn fresh() -> Self {
         Sources {
-            archived: &|_| None,
+            dated: &|_| None,
             previous: &|_, _| Vec::new(),
         }
     }
@@ -128,10 +186,16 @@ impl Sources<'static> {
 struct Bundle<'a> {
     /// Ends in `/`.
     dir: String,
-    pages: Vec<&'a OutputFile>,
+    pages: Vec<&'a Page>,
 }
 
-impl Bundle<'_> {
+impl<'a> Bundle<'a> {
+    /// The bundle in `dir` of `pages`, which it holds sorted by path.
+    fn of(dir: String, mut pages: Vec<&'a Page>) -> Self {
+        pages.sort_by(|a, b| a.path.cmp(&b.path));
+        Bundle { dir, pages }
+    }
+
     /// What the bundle is built from: if it is the same, Pagefind would write the same bytes.
     fn key(&self) -> String {
         let versions = [
@@ -142,7 +206,7 @@ impl Bundle<'_> {
         let pages = self
             .pages
             .iter()
-            .flat_map(|page| [page.path.as_bytes(), &page.bytes[..]]);
+            .flat_map(|page| [page.path.as_bytes(), page.part.as_bytes()]);
         fingerprint::content_hash_of(versions.into_iter().chain(pages))
     }
 
@@ -189,11 +253,13 @@ impl Bundle<'_> {
     }
 
     /// Indexes the pages with Pagefind and adds the record.
-    fn build(&self, key: String) -> Result<Vec<OutputFile>, Error> {
+    fn build(&self, key: String, rendered: &Rendered<'_>) -> Result<Vec<OutputFile>, Error> {
         let bundle =
-            crate::runtime::block_on(build_bundle(&self.pages)).map_err(|e| Error::Search {
-                page: None,
-                source: anyhow::Error::new(e).context("cannot start its runtime"),
+            crate::runtime::block_on(build_bundle(&self.pages, rendered)).map_err(|e| {
+                Error::Search {
+                    page: None,
+                    source: anyhow::Error::new(e).context("cannot start its runtime"),
+                }
             })??;
         let mut files: Vec<OutputFile> = bundle
             .into_iter()
@@ -222,11 +288,12 @@ impl Bundle<'_> {
     fn files(
         &self,
         previous: &dyn Fn(&str, &[&str]) -> Vec<OutputFile>,
+        rendered: &Rendered<'_>,
     ) -> Result<(Vec<OutputFile>, bool), Error> {
         let key = self.key();
         match self.carried_over(&key, previous) {
             Some(files) => Ok((files, true)),
-            None => self.build(key).map(|files| (files, false)),
+            None => self.build(key, rendered).map(|files| (files, false)),
         }
     }
 }
@@ -241,112 +308,174 @@ fn files_hash(files: &[OutputFile], record_path: &str) -> String {
     )
 }
 
-/// Indexes every HTML page of `files` that has a `data-pagefind-body` element. Pages are added
-/// in path order and Pagefind sorts what it writes, so the same pages give the same bytes —
-/// which is also why a bundle built from the same pages can be carried over.
+/// Indexes every HTML page of `files` that has a `data-pagefind-body` element, in memory (what
+/// `publish` and `serve` hold). Pages are added in path order and Pagefind sorts what it
+/// writes, so the same pages give the same bytes — which is also why a bundle built from the
+/// same pages can be carried over.
 pub(crate) fn index(files: &[OutputFile], sources: &Sources) -> Result<SearchIndex, Error> {
-    index_in_bundles_of(files, sources, ARCHIVE_BUNDLE_PAGES)
+    index_in_bundles_of(files, sources, CAPS)
 }
 
-/// [`index`], with archive bundles of at most `cap` pages.
+/// [`index`], with bundles of at most `caps` pages.
 fn index_in_bundles_of(
     files: &[OutputFile],
     sources: &Sources,
-    cap: usize,
+    caps: Caps,
 ) -> Result<SearchIndex, Error> {
-    let started = Instant::now();
-    let parts: Vec<OutputFile> = files
-        .iter()
-        .filter(|f| is_searchable(f))
-        .map(indexed_part)
-        .collect();
-    let mut pages: Vec<&OutputFile> = parts.iter().collect();
-    pages.sort_by(|a, b| a.path.cmp(&b.path));
-    let count = pages.len();
-    let bundles = bundles(pages, sources.archived, cap);
-    // Bundles are indexes of their own, built side by side. On rayon's threads, not threads
-    // of their own: Pagefind itself uses rayon, and a rayon thread waiting here for a thread that
-    // waits for rayon would wait forever (with one rayon thread, `RAYON_NUM_THREADS=1`).
-    let built: Vec<Result<(Vec<OutputFile>, bool), Error>> = bundles
-        .par_iter()
-        .map(|bundle| bundle.files(sources.previous))
-        .collect();
-    let mut files = Vec::new();
-    let mut carried_over = 0;
-    for (bundle, result) in bundles.iter().zip(built) {
-        let (bundle_files, reused) = result?;
-        files.extend(bundle_files);
-        if reused {
-            carried_over += bundle.pages.len();
-        }
-    }
-    let merged: Vec<&str> = bundles.iter().skip(1).map(|b| b.dir.as_str()).collect();
-    files.push(OutputFile::new(
-        MERGE_LIST,
-        serde_json::to_vec(&merged).expect("a list serializes"),
-    ));
+    let pages: Vec<Page> = files.iter().filter_map(Page::of).collect();
+    let by_path: std::collections::HashMap<&str, &Bytes> =
+        files.iter().map(|f| (f.path.as_str(), &f.bytes)).collect();
+    let rendered = |path: &str| Ok(by_path[path].clone());
+    let written = std::sync::Mutex::new(Vec::new());
+    let emit = |files: &[OutputFile]| {
+        crate::sync::lock(&written).extend_from_slice(files);
+        Ok(())
+    };
+    let indexed = index_pages(pages, sources, &rendered, &emit, caps)?;
+    let mut files = crate::sync::into_inner(written);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(SearchIndex {
         files,
+        pages: indexed.pages,
+        carried_over: indexed.carried_over,
+        elapsed: indexed.elapsed,
+    })
+}
+
+/// Indexes `pages`, reading those of the bundles to build with `rendered`, and hands each
+/// bundle's files to `emit` as soon as it is ready: what `build` does, so that neither the
+/// pages nor the index are held whole (docs/performance.md).
+pub(crate) fn index_into(
+    pages: Vec<Page>,
+    sources: &Sources,
+    rendered: &Rendered<'_>,
+    emit: &Emit<'_>,
+) -> Result<Indexed, Error> {
+    index_pages(pages, sources, rendered, emit, CAPS)
+}
+
+fn index_pages(
+    mut pages: Vec<Page>,
+    sources: &Sources,
+    rendered: &Rendered<'_>,
+    emit: &Emit<'_>,
+    caps: Caps,
+) -> Result<Indexed, Error> {
+    let started = Instant::now();
+    pages.sort_by(|a, b| a.path.cmp(&b.path));
+    let count = pages.len();
+    let bundles = bundles(pages.iter().collect(), sources.dated, caps);
+    // Bundles are indexes of their own, built side by side. On rayon's threads, not threads
+    // of their own: Pagefind itself uses rayon, and a rayon thread waiting here for a thread that
+    // waits for rayon would wait forever (with one rayon thread, `RAYON_NUM_THREADS=1`).
+    let built: Vec<(usize, usize, bool)> = bundles
+        .par_iter()
+        .map(|bundle| {
+            let (files, reused) = bundle.files(sources.previous, rendered)?;
+            emit(&files)?;
+            let bytes = files.iter().map(|f| f.bytes.len()).sum();
+            Ok((files.len(), bytes, reused))
+        })
+        .collect::<Result<_, Error>>()?;
+    let merged: Vec<&str> = bundles.iter().skip(1).map(|b| b.dir.as_str()).collect();
+    let list = OutputFile::new(
+        MERGE_LIST,
+        serde_json::to_vec(&merged).expect("a list serializes"),
+    );
+    emit(std::slice::from_ref(&list))?;
+    let carried_over = bundles
+        .iter()
+        .zip(&built)
+        .filter(|(_, (_, _, reused))| *reused)
+        .map(|(bundle, _)| bundle.pages.len())
+        .sum();
+    Ok(Indexed {
         pages: count,
         carried_over,
+        files: built.iter().map(|(files, _, _)| files).sum::<usize>() + 1,
+        bytes: built.iter().map(|(_, bytes, _)| bytes).sum::<usize>() + list.bytes.len(),
         elapsed: started.elapsed(),
     })
 }
 
-/// The main bundle (this year's pages, and any page not of an event), then the archive's,
-/// newest first: the order in which the search page lists them when filters alone are asked
-/// for. One bundle when the archive would be empty; when the rest would be, the archive's
-/// newest bundle is the main one, so a site with nothing this year is still indexed in
-/// bounded bundles. `pages` is sorted by path, and so is each bundle's share.
-fn bundles<'a>(
-    pages: Vec<&'a OutputFile>,
-    archived: &ArchiveYear<'_>,
-    cap: usize,
-) -> Vec<Bundle<'a>> {
-    let mut current = Vec::new();
-    let mut years: BTreeMap<i32, Vec<&OutputFile>> = BTreeMap::new();
-    for page in &pages {
-        match archived(&page.path) {
-            Some(year) => years.entry(year).or_default().push(*page),
-            None => current.push(*page),
+/// The main bundle, then the others, newest first: the order in which the search page lists
+/// them when filters alone are asked for (docs/search.md, "Bundles"). The recent events (this
+/// year's and later; when there are none, the newest year's) fill bundles from the oldest,
+/// the newest of them split again into bundles of `caps.main` pages, the newest of which is
+/// the main one, with every page of no event; the earlier years are gathered into bundles of
+/// their own. Each bundle's pages are sorted by path.
+fn bundles<'a>(pages: Vec<&'a Page>, dated: &Dating<'_>, caps: Caps) -> Vec<Bundle<'a>> {
+    let mut undated = Vec::new();
+    let mut recent = Vec::new();
+    let mut years: BTreeMap<i32, Vec<(Dated, &Page)>> = BTreeMap::new();
+    for page in pages {
+        match dated(&page.path) {
+            Some(date) if date.archived => years.entry(date.year).or_default().push((date, page)),
+            Some(date) => recent.push((date, page)),
+            None => undated.push(page),
         }
     }
-    let sizes: Vec<(i32, usize)> = years.iter().map(|(y, p)| (*y, p.len())).collect();
-    let mut groups = archive_groups(&sizes, cap);
-    if current.is_empty() {
-        current = groups
-            .pop()
-            .map(|newest| group_pages(&years, &newest, cap))
-            .unwrap_or_default();
+    if recent.is_empty() {
+        recent = years.pop_last().map(|(_, pages)| pages).unwrap_or_default();
     }
-    let mut bundles = vec![Bundle {
-        dir: BUNDLE_DIR.to_string(),
-        pages: current,
-    }];
-    for group in groups.into_iter().rev() {
-        bundles.push(Bundle {
-            dir: format!("{ARCHIVE_DIR}{}/", group.name()),
-            pages: group_pages(&years, &group, cap),
-        });
+    for pages in years.values_mut().chain([&mut recent]) {
+        pages.sort_by(|(a, p), (b, q)| (a.start, &p.path).cmp(&(b.start, &q.path)));
+    }
+    let (mut main, recent) = recent_bundles(&recent, caps);
+    main.extend(undated);
+    let mut bundles = vec![Bundle::of(BUNDLE_DIR.to_string(), main)];
+    bundles.extend(recent.into_iter().rev());
+    let sizes: Vec<(i32, usize)> = years.iter().map(|(y, p)| (*y, p.len())).collect();
+    for group in archive_groups(&sizes, caps.bundle).into_iter().rev() {
+        let dir = format!("{ARCHIVE_DIR}{}/", group.name());
+        bundles.push(Bundle::of(dir, group_pages(&years, &group, caps.bundle)));
     }
     bundles
 }
 
-/// The pages of an archive group, sorted by path.
+/// The recent pages (oldest first) in bundles of `caps.bundle` pages filled from the oldest,
+/// `YEAR.1`, `YEAR.2`… (as an earlier year's are, so that on 1 January they are carried over),
+/// the last, still filling, split again into parts of `caps.main` pages, `YEAR.N.1`…: the main
+/// bundle's pages (the newest part) and the others', oldest first.
+fn recent_bundles<'a>(
+    recent: &[(Dated, &'a Page)],
+    caps: Caps,
+) -> (Vec<&'a Page>, Vec<Bundle<'a>>) {
+    let pages = |part: &[(Dated, &'a Page)]| part.iter().map(|(_, p)| *p).collect();
+    let chunks: Vec<_> = recent.chunks(caps.bundle).collect();
+    let Some((filling, full)) = chunks.split_last() else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut bundles: Vec<Bundle> = full
+        .iter()
+        .enumerate()
+        .map(|(k, chunk)| {
+            let dir = format!("{ARCHIVE_DIR}{}.{}/", chunk[0].0.year, k + 1);
+            Bundle::of(dir, pages(chunk))
+        })
+        .collect();
+    let parts: Vec<_> = filling.chunks(caps.main).collect();
+    let (newest, older) = parts.split_last().expect("a chunk is never empty");
+    let (year, filling_number) = (filling[0].0.year, full.len() + 1);
+    bundles.extend(older.iter().enumerate().map(|(j, part)| {
+        let dir = format!("{ARCHIVE_DIR}{year}.{filling_number}.{}/", j + 1);
+        Bundle::of(dir, pages(part))
+    }));
+    (pages(newest), bundles)
+}
+
+/// The pages of an archive group: oldest first, and a part of a year `cap` of them.
 fn group_pages<'a>(
-    years: &BTreeMap<i32, Vec<&'a OutputFile>>,
+    years: &BTreeMap<i32, Vec<(Dated, &'a Page)>>,
     group: &Group,
     cap: usize,
-) -> Vec<&'a OutputFile> {
-    let mut pages: Vec<&OutputFile> = years
+) -> Vec<&'a Page> {
+    let pages = years
         .range(group.first..=group.last)
-        .flat_map(|(_, pages)| pages.iter().copied())
-        .collect();
-    pages.sort_by(|a, b| a.path.cmp(&b.path));
+        .flat_map(|(_, pages)| pages.iter().map(|(_, page)| *page));
     match group.part {
-        Some(part) => pages.into_iter().skip(part * cap).take(cap).collect(),
-        None => pages,
+        Some(part) => pages.skip(part * cap).take(cap).collect(),
+        None => pages.collect(),
     }
 }
 
@@ -458,14 +587,26 @@ pub(crate) fn is_searchable(file: &OutputFile) -> bool {
     file.path.ends_with(".html") && memchr::memmem::find(&file.bytes, BODY_MARKER).is_some()
 }
 
-async fn build_bundle(pages: &[&OutputFile]) -> Result<Vec<pagefind::api::SyntheticFile>, Error> {
+/// Indexes `pages`, each read back with `rendered` and checked against the hash taken when it
+/// was rendered, so that the index is of the pages the site holds.
+async fn build_bundle(
+    pages: &[&Page],
+    rendered: &Rendered<'_>,
+) -> Result<Vec<pagefind::api::SyntheticFile>, Error> {
     // Result URLs stay relative to the site root (`incidents/x/`): the search page adds the
     // root it is served under, so the site works under any base path and in `serve` alike.
     let options = PagefindServiceConfig::builder().build();
     let mut index =
         PagefindIndex::new(Some(options)).map_err(|source| Error::Search { page: None, source })?;
     for page in pages {
-        let html = String::from_utf8_lossy(&page.bytes).into_owned();
+        let part = indexed_part(&OutputFile::new(page.path.clone(), rendered(&page.path)?));
+        if fingerprint::content_hash(&part.bytes) != page.part {
+            return Err(Error::Search {
+                page: Some(page.path.clone()),
+                source: anyhow::anyhow!("the page changed on the disk while the site was built"),
+            });
+        }
+        let html = String::from_utf8_lossy(&part.bytes).into_owned();
         index
             .add_html_file(Some(page.path.clone()), None, html)
             .await
@@ -571,13 +712,45 @@ mod tests {
             .collect()
     }
 
+    fn searchable(files: &[OutputFile]) -> Vec<Page> {
+        files.iter().filter_map(Page::of).collect()
+    }
+
+    /// The number of a page of [`events`].
+    fn number(path: &str) -> Option<usize> {
+        path.strip_prefix("incidents/e")?
+            .strip_suffix("/index.html")?
+            .parse()
+            .ok()
+    }
+
+    /// Event `n` of [`events`] starts at `n`: in the year `year(n)` gives, before this one, or
+    /// this year (2026) when it gives none.
+    fn dated_by(
+        year: impl Fn(usize) -> Option<i32> + Sync,
+    ) -> impl Fn(&str) -> Option<Dated> + Sync {
+        move |path| {
+            let n = number(path)?;
+            let (year, archived) = year(n).map_or((2026, false), |y| (y, true));
+            Some(Dated {
+                year,
+                start: n as i64,
+                archived,
+            })
+        }
+    }
+
     /// The first ten of [`events`] are from earlier years: five from 2014, five from 2015.
-    fn split(path: &str) -> Option<i32> {
-        path.strip_prefix("incidents/e")
-            .and_then(|rest| rest.strip_suffix("/index.html"))
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n < 10)
-            .map(|n| if n < 5 { 2014 } else { 2015 })
+    fn split(n: usize) -> Option<i32> {
+        (n < 10).then_some(if n < 5 { 2014 } else { 2015 })
+    }
+
+    fn dirs<'a>(bundles: &'a [Bundle]) -> Vec<&'a str> {
+        bundles.iter().map(|b| b.dir.as_str()).collect()
+    }
+
+    fn counts(bundles: &[Bundle]) -> Vec<usize> {
+        bundles.iter().map(|b| b.pages.len()).collect()
     }
 
     const ARCHIVE: &str = "pagefind/archive/2014-2015/";
@@ -639,12 +812,12 @@ mod tests {
 
     #[test]
     fn with_nothing_from_earlier_years_or_only_that_the_index_is_one_bundle() {
-        let none = |_: &str| None;
-        let all = |_: &str| Some(2014);
-        let rules: [&ArchiveYear<'_>; 2] = [&none, &all];
-        for archived in rules {
+        let none = dated_by(|_| None);
+        let all = dated_by(|_| Some(2014));
+        let rules: [&Dating<'_>; 2] = [&none, &all];
+        for dated in rules {
             let sources = Sources {
-                archived,
+                dated,
                 previous: &|_, _| Vec::new(),
             };
             let index = index(&events(5), &sources).expect("index");
@@ -655,27 +828,24 @@ mod tests {
 
     #[test]
     fn with_every_event_from_earlier_years_the_newest_archive_bundle_is_the_main_one() {
-        let pages = events(12);
-        let year = |path: &str| {
-            let n: usize = path
-                .strip_prefix("incidents/e")?
-                .strip_suffix("/index.html")?
-                .parse()
-                .ok()?;
-            Some(2014 + (n / 4) as i32)
-        };
-        let bundles = bundles(pages.iter().collect(), &year, 4);
-        let dirs: Vec<&str> = bundles.iter().map(|b| b.dir.as_str()).collect();
+        let pages = searchable(&events(12));
+        let year = |n: usize| Some(2014 + (n / 4) as i32);
+        let caps = Caps { bundle: 4, main: 4 };
+        let bundles = bundles(pages.iter().collect(), &dated_by(year), caps);
         assert_eq!(
-            dirs,
+            dirs(&bundles),
             [
                 "pagefind/",
                 "pagefind/archive/2015/",
                 "pagefind/archive/2014/"
             ]
         );
-        let first: Vec<&str> = bundles[0].pages.iter().map(|p| p.path.as_str()).collect();
-        assert!(first.iter().all(|p| year(p) == Some(2016)), "{first:?}");
+        let first: Vec<usize> = bundles[0]
+            .pages
+            .iter()
+            .filter_map(|p| number(&p.path))
+            .collect();
+        assert!(first.iter().all(|n| year(*n) == Some(2016)), "{first:?}");
     }
 
     /// The index of `files`, older events split off by [`split`], with what `previous` holds
@@ -686,7 +856,7 @@ mod tests {
             None => Vec::new(),
         };
         let sources = Sources {
-            archived: &split,
+            dated: &dated_by(split),
             previous: &offered,
         };
         index(files, &sources).expect("index")
@@ -770,28 +940,31 @@ mod tests {
 
     #[test]
     fn the_archive_bundles_follow_the_main_one_newest_first_each_sorted_by_path() {
-        let pages = events(30);
-        // e0…e9: 2014 and 2015 as in `split`; e10…e14 from 2016; the rest this year.
-        let year = |path: &str| {
-            let n: usize = path
-                .strip_prefix("incidents/e")?
-                .strip_suffix("/index.html")?
-                .parse()
-                .ok()?;
-            split(path).or((n < 15).then_some(2016))
+        let pages = searchable(&events(30));
+        // e0…e9: 2014 and 2015 as in `split`; e10…e14 from 2016; the rest this year, which
+        // fill a bundle of 10 and then the main one.
+        let year = |n: usize| split(n).or((n < 15).then_some(2016));
+        let caps = Caps {
+            bundle: 10,
+            main: 10,
         };
-        let bundles = bundles(pages.iter().collect(), &year, 10);
-        let dirs: Vec<&str> = bundles.iter().map(|b| b.dir.as_str()).collect();
+        let bundles = bundles(pages.iter().collect(), &dated_by(year), caps);
         assert_eq!(
-            dirs,
+            dirs(&bundles),
             [
                 "pagefind/",
+                "pagefind/archive/2026.1/",
                 "pagefind/archive/2016/",
                 "pagefind/archive/2014-2015/"
             ]
         );
-        let counts: Vec<usize> = bundles.iter().map(|b| b.pages.len()).collect();
-        assert_eq!(counts, [15, 5, 10]);
+        assert_eq!(counts(&bundles), [5, 10, 5, 10]);
+        let main: Vec<usize> = bundles[0]
+            .pages
+            .iter()
+            .filter_map(|p| number(&p.path))
+            .collect();
+        assert_eq!(main, [25, 26, 27, 28, 29], "the newest events");
         for bundle in &bundles {
             assert!(
                 bundle.pages.is_sorted_by(|a, b| a.path <= b.path),
@@ -802,23 +975,17 @@ mod tests {
     }
 
     #[test]
-    fn a_year_with_more_pages_than_a_bundle_holds_is_split_into_bounded_parts() {
-        let pages = events(30);
+    fn a_year_with_more_pages_than_a_bundle_holds_is_split_into_bounded_parts_oldest_first() {
+        let pages = searchable(&events(30));
         // e0…e9 from 2014 and 2015 as in `split`, e10…e22 all from 2016; the rest this year.
-        let year = |path: &str| {
-            let n: usize = path
-                .strip_prefix("incidents/e")?
-                .strip_suffix("/index.html")?
-                .parse()
-                .ok()?;
-            split(path).or((n < 23).then_some(2016))
-        };
-        let bundles = bundles(pages.iter().collect(), &year, 5);
-        let dirs: Vec<&str> = bundles.iter().map(|b| b.dir.as_str()).collect();
+        let year = |n: usize| split(n).or((n < 23).then_some(2016));
+        let caps = Caps { bundle: 5, main: 5 };
+        let bundles = bundles(pages.iter().collect(), &dated_by(year), caps);
         assert_eq!(
-            dirs,
+            dirs(&bundles),
             [
                 "pagefind/",
+                "pagefind/archive/2026.1/",
                 "pagefind/archive/2016.3/",
                 "pagefind/archive/2016.2/",
                 "pagefind/archive/2016.1/",
@@ -826,8 +993,22 @@ mod tests {
                 "pagefind/archive/2014/"
             ]
         );
-        let counts: Vec<usize> = bundles.iter().map(|b| b.pages.len()).collect();
-        assert_eq!(counts, [7, 3, 5, 5, 5, 5]);
+        assert_eq!(counts(&bundles), [2, 5, 3, 5, 5, 5, 5]);
+        let numbers = |bundle: &Bundle| -> Vec<usize> {
+            let mut numbers: Vec<usize> = bundle
+                .pages
+                .iter()
+                .filter_map(|p| number(&p.path))
+                .collect();
+            numbers.sort_unstable();
+            numbers
+        };
+        assert_eq!(
+            numbers(&bundles[4]),
+            [10, 11, 12, 13, 14],
+            "2016.1: its first events"
+        );
+        assert_eq!(numbers(&bundles[2]), [20, 21, 22], "2016.3: its last");
         let mut all: Vec<&str> = bundles
             .iter()
             .flat_map(|b| b.pages.iter().map(|p| p.path.as_str()))
@@ -835,6 +1016,163 @@ mod tests {
         all.sort();
         all.dedup();
         assert_eq!(all.len(), 30, "every page in exactly one bundle");
+    }
+
+    /// The index of `files` in bundles of `caps`, with what `previous` holds offered as the
+    /// previous build's files.
+    fn index_with(
+        files: &[OutputFile],
+        dated: &Dating<'_>,
+        caps: Caps,
+        previous: Option<&SearchIndex>,
+    ) -> SearchIndex {
+        let offered = |dir: &str, except: &[&str]| match previous {
+            Some(index) => files_under(&index.files, dir, except),
+            None => Vec::new(),
+        };
+        let sources = Sources {
+            dated,
+            previous: &offered,
+        };
+        index_in_bundles_of(files, &sources, caps).expect("index")
+    }
+
+    /// This year's events fill bundles from the oldest, and the newest of them is split again
+    /// into small parts, the newest the main bundle: an update to the newest event re-indexes
+    /// only the main bundle's few pages, and a new event at most one part more.
+    #[test]
+    fn the_newest_events_are_a_small_main_bundle_that_an_update_alone_indexes_again() {
+        let caps = Caps { bundle: 6, main: 2 };
+        let dated = dated_by(|_| None);
+        let mut files = events(10);
+        let first = index_with(&files, &dated, caps, None);
+        assert_eq!(
+            merge_list(&first),
+            serde_json::json!(["pagefind/archive/2026.2.1/", "pagefind/archive/2026.1/"])
+        );
+        // The newest event gains an update: the main bundle alone (e8, e9) is indexed again.
+        files[9] = page("incidents/e9/index.html", "en", "Event 9 resolved");
+        let again = index_with(&files, &dated, caps, Some(&first));
+        assert_eq!(
+            (again.carried_over, &again.files),
+            (8, &index_with(&files, &dated, caps, None).files)
+        );
+        // A new event: the main bundle is full, so its two move to a part of their own and
+        // the new one is the main bundle; the other parts are carried over.
+        files.push(page("incidents/e10/index.html", "en", "Event 10 opened"));
+        let added = index_with(&files, &dated, caps, Some(&again));
+        assert_eq!(
+            merge_list(&added),
+            serde_json::json!([
+                "pagefind/archive/2026.2.2/",
+                "pagefind/archive/2026.2.1/",
+                "pagefind/archive/2026.1/"
+            ])
+        );
+        assert_eq!(
+            (added.carried_over, &added.files),
+            (8, &index_with(&files, &dated, caps, None).files)
+        );
+    }
+
+    /// On 1 January last year's full bundles keep their pages and names in the archive, so
+    /// they are carried over; only its newest, still filling, joins the archive anew.
+    #[test]
+    fn the_first_event_of_a_new_year_carries_the_past_years_full_bundles_over() {
+        let caps = Caps { bundle: 5, main: 5 };
+        let mut files = events(12);
+        let first = index_with(&files, &dated_by(|_| None), caps, None);
+        assert_eq!(
+            merge_list(&first),
+            serde_json::json!(["pagefind/archive/2026.2/", "pagefind/archive/2026.1/"])
+        );
+        files.push(page("incidents/e12/index.html", "en", "First of the year"));
+        let next_year = dated_by(|n| (n < 12).then_some(2026));
+        let then = index_with(&files, &next_year, caps, Some(&first));
+        assert_eq!(
+            merge_list(&then),
+            serde_json::json!([
+                "pagefind/archive/2026.3/",
+                "pagefind/archive/2026.2/",
+                "pagefind/archive/2026.1/"
+            ])
+        );
+        assert_eq!(
+            (then.carried_over, &then.files),
+            (10, &index_with(&files, &next_year, caps, None).files)
+        );
+    }
+
+    /// What `build` does — pages noted as they are rendered, read back bundle by bundle, each
+    /// bundle's files handed on when ready — makes the index that one made in memory does.
+    #[test]
+    fn pages_read_back_a_bundle_at_a_time_give_the_index_made_in_memory() {
+        let files = events(30);
+        let sources = Sources {
+            dated: &dated_by(split),
+            previous: &|_, _| Vec::new(),
+        };
+        let in_memory =
+            index_in_bundles_of(&files, &sources, Caps { bundle: 5, main: 5 }).expect("in memory");
+        let reads = std::sync::atomic::AtomicUsize::new(0);
+        let rendered = |path: &str| {
+            reads.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let file = files
+                .iter()
+                .find(|f| f.path == path)
+                .expect("a rendered page");
+            Ok(file.bytes.clone())
+        };
+        let emitted = std::sync::Mutex::new(Vec::new());
+        let emit = |files: &[OutputFile]| {
+            crate::sync::lock(&emitted).push(files.to_vec());
+            Ok(())
+        };
+        let indexed = index_pages(
+            searchable(&files),
+            &sources,
+            &rendered,
+            &emit,
+            Caps { bundle: 5, main: 5 },
+        )
+        .expect("read back");
+        let bundles = crate::sync::into_inner(emitted);
+        assert_eq!(bundles.len(), 7, "six bundles, then the merge list");
+        let mut written: Vec<OutputFile> = bundles.into_iter().flatten().collect();
+        written.sort_by(|a, b| a.path.cmp(&b.path));
+        assert_eq!(written, in_memory.files);
+        assert_eq!(reads.into_inner(), 30, "each page read once");
+        let bytes: usize = written.iter().map(|f| f.bytes.len()).sum();
+        assert_eq!(
+            (indexed.pages, indexed.files, indexed.bytes),
+            (30, written.len(), bytes)
+        );
+    }
+
+    #[test]
+    fn a_page_that_changed_on_the_disk_since_it_was_rendered_is_not_indexed() {
+        let files = events(3);
+        let rendered = |path: &str| {
+            let file = files
+                .iter()
+                .find(|f| f.path == path)
+                .expect("a rendered page");
+            Ok(match path {
+                "incidents/e1/index.html" => Bytes::from(file.bytes.to_vec().repeat(2)),
+                _ => file.bytes.clone(),
+            })
+        };
+        let error = index_into(
+            searchable(&files),
+            &Sources::fresh(),
+            &rendered,
+            &|_| Ok(()),
+        )
+        .expect_err("a changed page");
+        assert!(
+            matches!(&error, Error::Search { page: Some(page), .. } if page == "incidents/e1/index.html"),
+            "{error:?}"
+        );
     }
 
     #[test]
@@ -857,37 +1195,24 @@ mod tests {
     /// carries the others over, and the result is what a first build makes.
     #[test]
     fn an_edited_older_event_indexes_only_its_own_archive_bundle_again() {
-        let year = |path: &str| {
-            let n: usize = path
-                .strip_prefix("incidents/e")?
-                .strip_suffix("/index.html")?
-                .parse()
-                .ok()?;
-            (n < 15).then_some(2014 + (n / 5) as i32)
-        };
+        let year = dated_by(|n| (n < 15).then_some(2014 + (n / 5) as i32));
+        let caps = Caps { bundle: 5, main: 5 };
         let index_of = |files: &[OutputFile], previous: Option<&SearchIndex>| {
-            let offered = |dir: &str, except: &[&str]| match previous {
-                Some(index) => files_under(&index.files, dir, except),
-                None => Vec::new(),
-            };
-            let sources = Sources {
-                archived: &year,
-                previous: &offered,
-            };
-            index_in_bundles_of(files, &sources, 5).expect("index")
+            index_with(files, &year, caps, previous)
         };
         let mut files = events(30);
         let first = index_of(&files, None);
         assert_eq!(
             merge_list(&first),
             serde_json::json!([
+                "pagefind/archive/2026.2/",
+                "pagefind/archive/2026.1/",
                 "pagefind/archive/2016/",
                 "pagefind/archive/2015/",
                 "pagefind/archive/2014/"
             ])
         );
-        // e7 is from 2015: the 2014 and 2016 bundles (5 pages each) and the main one (15)
-        // are carried over.
+        // e7 is from 2015: every other bundle (5 pages each) is carried over.
         files[7] = page("incidents/e7/index.html", "en", "Event 7 rewritten");
         let again = index_of(&files, Some(&first));
         let fresh = index_of(&files, None);

@@ -64,7 +64,7 @@ pub struct Session {
     cache: RenderCache,
     files: Files,
     /// The pages of [`Session::files`] that the search index puts in its archive bundle.
-    archived: Arc<HashMap<String, i32>>,
+    dated: Arc<HashMap<String, crate::search::Dated>>,
 }
 
 impl Session {
@@ -79,7 +79,7 @@ impl Session {
             scan: Scan::default(),
             cache: RenderCache::default(),
             files: Files::default(),
-            archived: Arc::default(),
+            dated: Arc::default(),
         }
     }
 
@@ -94,10 +94,10 @@ impl Session {
         self.files.clone()
     }
 
-    /// The pages of [`Session::files`] whose events started before this year: the search
-    /// index's archive bundle (docs/search.md), as `build` makes it.
-    pub(crate) fn archived_pages(&self) -> Arc<HashMap<String, i32>> {
-        self.archived.clone()
+    /// The event pages of [`Session::files`] with when their events started: what the search
+    /// index's bundles are made by (docs/search.md), as in `build`.
+    pub(crate) fn dated_pages(&self) -> Arc<HashMap<String, crate::search::Dated>> {
+        self.dated.clone()
     }
 
     /// The site's settings, once they have been read.
@@ -148,7 +148,7 @@ impl Session {
             .collect();
         let changed = changed_paths(&self.files, &files);
         self.files = Arc::new(files);
-        self.archived = Arc::new(crate::pipeline::archived_pages(&model));
+        self.dated = Arc::new(crate::pipeline::dated_pages(&model));
         Ok(Rebuilt {
             warnings: output.warnings,
             events: model.events.len(),

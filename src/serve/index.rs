@@ -17,8 +17,8 @@ use crate::session::Files;
 struct Request {
     generation: u64,
     pages: Files,
-    /// The pages that go into the archive bundle (docs/search.md), as `build` splits them.
-    archived: Arc<HashMap<String, i32>>,
+    /// When the event of each page started, which decides its bundle (docs/search.md).
+    dated: Arc<HashMap<String, search::Dated>>,
 }
 
 /// Hands pages to the indexer thread.
@@ -27,19 +27,18 @@ pub(super) struct Indexer {
 }
 
 impl Indexer {
-    /// Asks for the index of `pages`, the site served as `generation`, with `archived` pages in
-    /// the archive bundle.
+    /// Asks for the index of `pages`, the site served as `generation`, in bundles by `dated`.
     pub(super) fn request(
         &self,
         generation: u64,
         pages: Files,
-        archived: Arc<HashMap<String, i32>>,
+        dated: Arc<HashMap<String, search::Dated>>,
     ) {
         // The thread only stops when the sender is dropped, so sending cannot fail.
         let _ = self.requests.send(Request {
             generation,
             pages,
-            archived,
+            dated,
         });
     }
 }
@@ -57,10 +56,10 @@ pub(super) fn start(state: State, report: Arc<dyn Fn(ServeEvent) + Send + Sync>)
                 .iter()
                 .map(|(path, bytes)| OutputFile::new(path.clone(), bytes.clone()))
                 .collect();
-            let archived = |path: &str| request.archived.get(path).copied();
+            let dated = |path: &str| request.dated.get(path).copied();
             let earlier = |dir: &str, except: &[&str]| search::files_under(&previous, dir, except);
             let sources = search::Sources {
-                archived: &archived,
+                dated: &dated,
                 previous: &earlier,
             };
             match search::index(&files, &sources) {

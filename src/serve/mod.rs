@@ -223,7 +223,7 @@ fn build_into(
             drop(shared);
             report(ServeEvent::Rebuilt(rebuilt));
             if search {
-                indexer.request(generation, pages, session.archived_pages());
+                indexer.request(generation, pages, session.dated_pages());
             }
         }
         Err(error) => {
