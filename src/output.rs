@@ -285,7 +285,7 @@ pub(crate) struct Staging {
     /// Files that could not be put in the spare (an immutable file in their place, a folder
     /// of another user), with why: [`Staging::finish`] then makes the new build in a folder
     /// of its own.
-    stuck: std::sync::Mutex<Vec<(OutputFile, String)>>,
+    stuck: std::sync::Mutex<std::collections::BTreeMap<String, (OutputFile, String)>>,
     /// That folder, while it is being made.
     rescue: Option<PathBuf>,
     spare: Spare,
@@ -361,7 +361,7 @@ impl Staging {
     /// search index reads its pages back from here rather than holding them all in memory
     /// (docs/performance.md).
     pub(crate) fn read_back(&self, path: &str) -> Result<Bytes, Error> {
-        if let Some((file, _)) = lock(&self.stuck).iter().find(|(f, _)| f.path == path) {
+        if let Some((file, _)) = lock(&self.stuck).get(path) {
             return Ok(file.bytes.clone());
         }
         let path = self.folder.join(path);
@@ -381,7 +381,7 @@ impl Staging {
         }
         match self.put(file) {
             Err(e) if !self.fresh => {
-                lock(&self.stuck).push((file.clone(), e.to_string()));
+                lock(&self.stuck).insert(file.path.clone(), (file.clone(), e.to_string()));
                 Ok(())
             }
             done => done,
@@ -466,12 +466,10 @@ impl Staging {
         self.rescue = Some(fresh.clone());
         new_folder(&fresh, &self.output)?;
         let stuck = std::mem::take(&mut *lock(&self.stuck));
-        let stuck_paths: std::collections::HashSet<&str> =
-            stuck.iter().map(|(f, _)| f.path.as_str()).collect();
         let written = lock(&self.written);
         let mut paths: Vec<&String> = written
             .iter()
-            .filter(|p| !stuck_paths.contains(p.as_str()))
+            .filter(|p| !stuck.contains_key(p.as_str()))
             .collect();
         paths.sort();
         for path in paths {
@@ -483,7 +481,7 @@ impl Staging {
                 fs::copy(&from, &to).map_err(|e| Error::io("copy", &from, e))?;
             }
         }
-        for (file, _) in &stuck {
+        for (file, _) in stuck.values() {
             let to = fresh.join(&file.path);
             if let Some(parent) = to.parent() {
                 fs::create_dir_all(parent).map_err(|e| Error::io("create", parent, e))?;
@@ -515,7 +513,7 @@ impl Staging {
         }
         unremovable.extend(
             lock(&self.stuck)
-                .iter()
+                .values()
                 .map(|(f, e)| (self.folder.join(&f.path), e.to_string())),
         );
         let new = match unremovable.first() {

@@ -138,8 +138,9 @@ fn load_model(root: &Path, now: &Now, drafts: bool) -> Result<(Model, theme::The
 }
 
 /// Builds the site into its output folder. Each file is written as soon as it is rendered, so
-/// memory does not hold the whole site however long its history (docs/performance.md); only
-/// the searchable pages are kept, for the search index, which is made once they all are.
+/// memory does not hold the whole site however long its history (docs/performance.md); of
+/// the searchable pages only a hash is kept, and the search index, made once they all are,
+/// reads back those it needs, a bundle at a time.
 pub fn build(options: &BuildOptions) -> Result<BuildReport> {
     let started = Instant::now();
     let (model, theme) = load_model(&options.root, &options.now, options.drafts)?;

@@ -2,12 +2,14 @@
 //! `data-pagefind-body` (the event pages of the default theme) are indexed in memory with
 //! Pagefind, and its files are handed on like any other output file, under `pagefind/`.
 //!
-//! The pages of events from earlier years go into a second bundle, merged by the search page,
-//! and a bundle built from the same pages as in the previous build is carried over from it
-//! rather than indexed again (docs/search.md, "Two parts").
+//! The index is made of bounded bundles by when the events started, merged by the search page:
+//! the newest events' is the main one, and a bundle built from the same pages as in the
+//! previous build is carried over from it rather than indexed again (docs/search.md,
+//! "Bundles").
 //!
-//! Pure like rendering: pages in, files out; the previous build's files come in through
-//! [`Sources`], read by the output module, and nothing here touches the disk. Pagefind's API
+//! Pure like rendering: pages in, files out; the pages and the previous build's files come in
+//! through closures ([`Sources`], [`Rendered`]) that the output module answers, and nothing
+//! here touches the disk. Pagefind's API
 //! is async, so it runs on the command's runtime (`crate::runtime`).
 
 use std::collections::BTreeMap;
@@ -40,10 +42,10 @@ fn is_needed(name: &str) -> bool {
         || name.starts_with("playground/"))
 }
 
-/// The older events' part of the index: bundles of their own under this folder, which the
-/// search page merges with the main one (docs/search.md). An update during an incident changes
-/// this year's pages, so only the main bundle is indexed again; these are carried over from
-/// the previous build.
+/// Every bundle but the main one: folders of their own under this one, which the search page
+/// merges with the main one (docs/search.md). An update during an incident changes the newest
+/// events' pages, so only the main bundle is indexed again; these are carried over from the
+/// previous build.
 pub(crate) const ARCHIVE_DIR: &str = "pagefind/archive/";
 
 /// The most pages a bundle holds (one year with more is split into bundles of this many
@@ -430,6 +432,15 @@ fn bundles<'a>(pages: Vec<&'a Page>, dated: &Dating<'_>, caps: Caps) -> Vec<Bund
         let dir = format!("{ARCHIVE_DIR}{}/", group.name());
         bundles.push(Bundle::of(dir, group_pages(&years, &group, caps.bundle)));
     }
+    debug_assert!(
+        bundles
+            .iter()
+            .map(|b| &b.dir)
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+            == bundles.len(),
+        "every bundle has a folder of its own"
+    );
     bundles
 }
 
@@ -480,7 +491,8 @@ fn group_pages<'a>(
 }
 
 /// An archive bundle's years, oldest first; `part` numbers the bundles of a year with more
-/// pages than a bundle holds (from 0, each of `cap` pages in path order but the last).
+/// pages than a bundle holds (from 0, each of `cap` pages in the order they started but the
+/// last).
 #[derive(Debug, PartialEq, Eq)]
 struct Group {
     first: i32,
@@ -554,10 +566,10 @@ fn needs_generic_wasm(files: &[OutputFile]) -> bool {
 
 /// What the index reads of a searchable page: its `<html>` start tag (which names the
 /// language) and the element marked `data-pagefind-body`, the rest of the page left out
-/// (docs/search.md, "What is indexed"). The build keeps only this part of each page until the
-/// index is made, and Pagefind parses only it. The same bytes come back for a part already
-/// cut, so a page kept this way and a whole page give the same bundle. A page whose parts
-/// cannot be found is kept whole.
+/// (docs/search.md, "What is indexed"). Pagefind parses only this part, and a bundle's key
+/// hashes it, so an edit elsewhere on the page (its menu, its footer) re-indexes nothing. The
+/// same bytes come back for a part already cut. A page whose parts cannot be found is indexed
+/// whole.
 pub(crate) fn indexed_part(file: &OutputFile) -> OutputFile {
     match cut(&file.bytes) {
         Some(part) => OutputFile::new(file.path.clone(), part),
@@ -729,9 +741,17 @@ mod tests {
     fn dated_by(
         year: impl Fn(usize) -> Option<i32> + Sync,
     ) -> impl Fn(&str) -> Option<Dated> + Sync {
+        dated_from(2026, year)
+    }
+
+    /// [`dated_by`], `this_year` being this year.
+    fn dated_from(
+        this_year: i32,
+        year: impl Fn(usize) -> Option<i32> + Sync,
+    ) -> impl Fn(&str) -> Option<Dated> + Sync {
         move |path| {
             let n = number(path)?;
-            let (year, archived) = year(n).map_or((2026, false), |y| (y, true));
+            let (year, archived) = year(n).map_or((this_year, false), |y| (y, true));
             Some(Dated {
                 year,
                 start: n as i64,
@@ -1075,6 +1095,30 @@ mod tests {
         );
     }
 
+    /// When the bundle still filling holds as many pages as a full one, the next event makes it
+    /// one, under a name of its own: every page of it is indexed again, once.
+    #[test]
+    fn a_new_event_after_a_full_filling_bundle_makes_it_a_full_one() {
+        let caps = Caps { bundle: 4, main: 2 };
+        let dated = dated_by(|_| None);
+        let mut files = events(4);
+        let first = index_with(&files, &dated, caps, None);
+        assert_eq!(
+            merge_list(&first),
+            serde_json::json!(["pagefind/archive/2026.1.1/"])
+        );
+        files.push(page("incidents/e4/index.html", "en", "Event 4 opened"));
+        let then = index_with(&files, &dated, caps, Some(&first));
+        assert_eq!(
+            merge_list(&then),
+            serde_json::json!(["pagefind/archive/2026.1/"])
+        );
+        assert_eq!(
+            (then.carried_over, &then.files),
+            (0, &index_with(&files, &dated, caps, None).files)
+        );
+    }
+
     /// On 1 January last year's full bundles keep their pages and names in the archive, so
     /// they are carried over; only its newest, still filling, joins the archive anew.
     #[test]
@@ -1087,7 +1131,7 @@ mod tests {
             serde_json::json!(["pagefind/archive/2026.2/", "pagefind/archive/2026.1/"])
         );
         files.push(page("incidents/e12/index.html", "en", "First of the year"));
-        let next_year = dated_by(|n| (n < 12).then_some(2026));
+        let next_year = dated_from(2027, |n| (n < 12).then_some(2026));
         let then = index_with(&files, &next_year, caps, Some(&first));
         assert_eq!(
             merge_list(&then),

@@ -63,7 +63,8 @@ pub struct Session {
     scan: Scan,
     cache: RenderCache,
     files: Files,
-    /// The pages of [`Session::files`] that the search index puts in its archive bundle.
+    /// When the event of each page of [`Session::files`] started: what the search index's
+    /// bundles are made by.
     dated: Arc<HashMap<String, crate::search::Dated>>,
 }
 

@@ -44,7 +44,7 @@ impl Indexer {
 }
 
 /// Indexes as `build` does, carrying over from the thread's previous index what was built from
-/// the same pages: an edit to this year's events re-indexes only this year's pages.
+/// the same pages: an edit to the newest events re-indexes only the main bundle's pages.
 pub(super) fn start(state: State, report: Arc<dyn Fn(ServeEvent) + Send + Sync>) -> Indexer {
     let (requests, received) = mpsc::channel::<Request>();
     std::thread::spawn(move || {

@@ -150,7 +150,7 @@ if (form) {
         found = await api.search(term, { filters });
       } else {
         // Without words, every event the filters allow, newest first: each index's events in
-        // date order, the main index's (this year's) before the archive's.
+        // date order, the main index's (the newest events') before the others'.
         const sort = { date: "desc" };
         const parts = await Promise.all(
           indexes.map((index) => api.search(null, { filters: { ...filters, index }, sort })),
