@@ -217,13 +217,7 @@ pub(crate) fn add_search_index(built: &mut Built, output: &Path) -> Result<Optio
     let index = with_sources(&built.model, output, |sources| {
         search::index(&built.files, sources)
     })?;
-    let report = SearchReport {
-        pages: index.pages,
-        files: index.files.len(),
-        bytes: index.files.iter().map(|f| f.bytes.len()).sum(),
-        carried_over: index.carried_over,
-        elapsed: index.elapsed,
-    };
+    let report = SearchReport::of(&index.summary());
     built.files.extend(index.files);
     built.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Some(report))

@@ -99,6 +99,19 @@ pub(crate) struct SearchIndex {
     pub elapsed: Duration,
 }
 
+impl SearchIndex {
+    /// What indexing did, as [`index_into`] tells it.
+    pub(crate) fn summary(&self) -> Indexed {
+        Indexed {
+            pages: self.pages,
+            carried_over: self.carried_over,
+            files: self.files.len(),
+            bytes: self.files.iter().map(|f| f.bytes.len()).sum(),
+            elapsed: self.elapsed,
+        }
+    }
+}
+
 /// What [`index_into`] did: the index's files went to its caller as each bundle was ready.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Indexed {
@@ -127,7 +140,7 @@ impl Page {
     pub(crate) fn of(file: &OutputFile) -> Option<Page> {
         is_searchable(file).then(|| Page {
             path: file.path.clone(),
-            part: fingerprint::content_hash(&indexed_part(file).bytes),
+            part: part_hash(&file.bytes),
         })
     }
 }
@@ -578,6 +591,18 @@ pub(crate) fn indexed_part(file: &OutputFile) -> OutputFile {
 }
 
 fn cut(page: &[u8]) -> Option<Vec<u8>> {
+    pieces(page).map(|pieces| pieces.concat())
+}
+
+/// The SHA-256 of a page's [`indexed_part`], hashed from its pieces rather than a copy: what
+/// the build keeps of each searchable page while the others are rendered.
+fn part_hash(page: &[u8]) -> String {
+    fingerprint::content_hash_of(pieces(page).map_or(vec![page], Vec::from))
+}
+
+/// The pieces [`indexed_part`] joins: the `<html>` start tag, `<body>`, the marked element,
+/// `</body></html>`.
+fn pieces(page: &[u8]) -> Option<[&[u8]; 4]> {
     use memchr::memmem;
     let marker = memmem::find(page, BODY_MARKER)?;
     let start = memchr::memrchr(b'<', &page[..marker])?;
@@ -591,7 +616,7 @@ fn cut(page: &[u8]) -> Option<Vec<u8>> {
     let html = memmem::find(&page[..start], b"<html")?;
     let html_end = memchr::memchr(b'>', &page[html..start])? + html + 1;
     let (head, tail) = (b"<body>".as_slice(), b"</body></html>".as_slice());
-    Some([&page[html..html_end], head, &page[start..end], tail].concat())
+    Some([&page[html..html_end], head, &page[start..end], tail])
 }
 
 /// Whether a rendered file is a page the index takes in.
@@ -612,7 +637,7 @@ async fn build_bundle(
         PagefindIndex::new(Some(options)).map_err(|source| Error::Search { page: None, source })?;
     for page in pages {
         let part = indexed_part(&OutputFile::new(page.path.clone(), rendered(&page.path)?));
-        if fingerprint::content_hash(&part.bytes) != page.part {
+        if part_hash(&part.bytes) != page.part {
             return Err(Error::Search {
                 page: Some(page.path.clone()),
                 source: anyhow::anyhow!("the page changed on the disk while the site was built"),
@@ -1231,6 +1256,12 @@ mod tests {
             "{text}"
         );
         assert_eq!(indexed_part(&part), part, "cutting again changes nothing");
+        assert_eq!(
+            part_hash(&whole.bytes),
+            part_hash(&part.bytes),
+            "a page and its part are noted alike"
+        );
+        assert_ne!(part_hash(&whole.bytes), part_hash(b"<p>another</p>"));
         let unmarked = OutputFile::new("a.html", "<p>no body marker</p>");
         assert_eq!(indexed_part(&unmarked), unmarked);
     }
